@@ -1,0 +1,55 @@
+# OpenSphere — the two commands a new user needs: `make run` and `make test`.
+# Every target first installs missing Debian packages (scripts/install-deps.sh, idempotent).
+.PHONY: all deps build run test test-unit test-asan fuzz fuzz-short bench test-long clean
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 10
+JOBS       ?= $(shell nproc)
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@ninja -C $(BUILD) -j $(JOBS)
+
+# Until the device runtime exists: validate the documented example manifest against the
+# MT3620 RDB definitions and print what it resolves to.
+run: build
+	$(BUILD)/bin/sphere app-manifest validate --target-definition-filename mt3620_rdb.json \
+		examples/manifests/documented_example.json
+
+test-unit: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOPENSPHERE_SANITIZE=ON >/dev/null
+	@ninja -C $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+fuzz-build: deps
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+		-DOPENSPHERE_FUZZ=ON -DOPENSPHERE_TESTS=OFF >/dev/null
+	@ninja -C $(FUZZ_BUILD) -j $(JOBS)
+
+# A short, fixed-time run of every fuzz target (part of `make test`); `make fuzz` runs longer.
+fuzz-short: fuzz-build
+	@tests/fuzz/run-all.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run-all.sh $(FUZZ_BUILD) 300
+
+test: test-unit test-asan fuzz-short
+
+bench: build
+	@ls bench/*.sh >/dev/null 2>&1 && for b in bench/*.sh; do bash $$b $(BUILD) || exit 1; done || echo "no benchmarks yet"
+
+test-long: test
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# install-deps.sh — install the Debian packages OpenSphere needs to build and test.
+# Idempotent: quiet and fast when everything is present; uses apt-get only for what is missing.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  clang libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes
+  libcmocka-dev                     # unit tests
+  libssl-dev                        # hashes and signatures (OpenSSL)
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

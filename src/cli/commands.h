@@ -1,0 +1,32 @@
+/* commands.h — the command groups of `sphere`, one file each (cmd_*.c), and shared helpers. */
+#ifndef OPENSPHERE_CLI_COMMANDS_H
+#define OPENSPHERE_CLI_COMMANDS_H
+
+#include "cli.h"
+#include "diag.h"
+#include "hwdef.h"
+
+extern const struct cli_command cmd_app_manifest;
+extern const struct cli_command cmd_hardware_definition;
+
+/* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.
+ * Returns CLI_EXIT_FAILED if any was an error, else CLI_EXIT_OK. */
+int cli_report_diags(struct diag_list *diags, const char *file);
+
+/* Hardware definitions as the packaging commands take them: --hardware-definitions DIR...
+ * (search folders) and the SDK's own folder. */
+struct cli_hwdef_context {
+    const char *const *dirs;
+    size_t dir_count;
+    char *sdk_dir; /* <SDK>/HardwareDefinitions, or NULL if no SDK was found (owned) */
+};
+void cli_hwdef_context_init(struct cli_hwdef_context *ctx, const struct cli_invocation *inv);
+void cli_hwdef_context_free(struct cli_hwdef_context *ctx);
+/* Finds a --target-definition-filename: as given if it exists, else in each search folder,
+ * else in the SDK folder. Returns a malloc'd path or NULL. */
+char *cli_find_definition(const struct cli_hwdef_context *ctx, const char *name);
+/* Loads a definition; diagnostics go to `diags`. */
+int cli_load_definition(const struct cli_hwdef_context *ctx, const char *path, struct diag_list *diags,
+                        struct hwdef_set **out);
+
+#endif

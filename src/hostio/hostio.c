@@ -1,0 +1,188 @@
+/* hostio.c — host file-system access for the CLI and daemons (see hostio.h). */
+#include "hostio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "path.h"
+
+#define HOSTIO_MAX_FILE (64u << 20)
+
+int hostio_read_file(const char *path, char **data, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int err = -errno;
+        close(fd);
+        return err;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+    }
+    if ((unsigned long long)st.st_size > HOSTIO_MAX_FILE) {
+        close(fd);
+        return -EFBIG;
+    }
+    size_t size = (size_t)st.st_size;
+    char *buf = malloc(size + 1);
+    if (!buf) {
+        close(fd);
+        return -ENOMEM;
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int err = n < 0 ? -errno : -EIO;
+            free(buf);
+            close(fd);
+            return err;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    return 0;
+}
+
+int hostio_canonical_path(const char *path, char **out)
+{
+    char *real = realpath(path, NULL);
+    if (!real)
+        return errno == ENOMEM ? -ENOMEM : -ENOENT;
+    struct stat st;
+    if (stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
+        free(real);
+        return -ENOENT;
+    }
+    *out = real;
+    return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+    char *dir = path_dirname(path);
+    if (!dir)
+        return -ENOMEM;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return -errno;
+    int err = fsync(fd) < 0 ? -errno : 0;
+    close(fd);
+    return err;
+}
+
+int hostio_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return -ENAMETOOLONG;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0)
+        return -errno;
+    const char *p = data;
+    size_t left = len;
+    int err = 0;
+    while (left && !err) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            err = -errno;
+        else
+            p += n, left -= (size_t)n;
+    }
+    if (!err && fsync(fd) < 0)
+        err = -errno;
+    if (close(fd) < 0 && !err)
+        err = -errno;
+    if (!err && rename(tmp, path) < 0)
+        err = -errno;
+    if (err) {
+        unlink(tmp);
+        return err;
+    }
+    return fsync_dir_of(path);
+}
+
+int hostio_make_dirs(const char *path, unsigned mode)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -ENAMETOOLONG;
+    for (char *c = buf + 1;; c++) {
+        if (*c == '/' || *c == '\0') {
+            char saved = *c;
+            *c = '\0';
+            if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return -errno;
+            *c = saved;
+            if (!saved)
+                break;
+        }
+    }
+    return 0;
+}
+
+static int io_read(void *ctx, const char *path, char **data, size_t *len)
+{
+    return hostio_read_file(path, data, len);
+}
+
+static int io_canonical(void *ctx, const char *path, char **out) { return hostio_canonical_path(path, out); }
+
+const struct hwdef_io *hostio_hwdef_io(void)
+{
+    static const struct hwdef_io io = {.read_file = io_read, .canonical_path = io_canonical};
+    return &io;
+}
+
+static char *existing_dir(const char *path)
+{
+    struct stat st;
+    char *real = realpath(path, NULL);
+    if (real && stat(real, &st) == 0 && S_ISDIR(st.st_mode))
+        return real;
+    free(real);
+    return NULL;
+}
+
+char *hostio_sdk_dir(void)
+{
+    const char *env = getenv("OPENSPHERE_SDK_DIR");
+    if (env && env[0])
+        return existing_dir(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *bin = path_dirname(exe);
+    if (!bin)
+        return NULL;
+    static const char *const candidates[] = {"../sdk", "../share/opensphere/sdk"};
+    char *found = NULL;
+    for (size_t i = 0; !found && i < 2; i++) {
+        char *p = path_join(bin, candidates[i]);
+        if (p)
+            found = existing_dir(p);
+        free(p);
+    }
+    free(bin);
+    return found;
+}

@@ -1,0 +1,30 @@
+/*
+ * hostio.h — the host file system, for the components that are allowed to touch it (CLI,
+ * daemons). Core logic never calls these directly: it receives them through ops structs
+ * such as struct hwdef_io.
+ *
+ * Every function returns 0 or a negative errno.
+ */
+#ifndef OPENSPHERE_HOSTIO_H
+#define OPENSPHERE_HOSTIO_H
+
+#include <stddef.h>
+
+#include "hwdef.h"
+
+/* Reads a whole regular file (at most 64 MiB) into a malloc'd, NUL-terminated buffer. */
+int hostio_read_file(const char *path, char **data, size_t *len);
+/* Canonical absolute path (realpath) of an existing regular file; -ENOENT otherwise. */
+int hostio_canonical_path(const char *path, char **out);
+/* Writes `len` bytes to `path` crash-safely: a new file beside it, fsync, rename over, fsync
+ * of the folder. Readers see the old or the new contents, never a mix. */
+int hostio_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* mkdir -p. */
+int hostio_make_dirs(const char *path, unsigned mode);
+/* An ops struct over the functions above, for hwdef_load. */
+const struct hwdef_io *hostio_hwdef_io(void);
+/* The SDK folder: $OPENSPHERE_SDK_DIR, else "<folder of this executable>/../sdk", else
+ * "<folder of this executable>/../share/opensphere/sdk". malloc'd, or NULL if none exists. */
+char *hostio_sdk_dir(void);
+
+#endif
