@@ -24,13 +24,13 @@ run: build
 		examples/manifests/documented_example.json
 
 test-unit: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOPENSPHERE_SANITIZE=ON >/dev/null
 	@ninja -C $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		ctest --output-on-failure -j $(JOBS)
+		ctest --output-on-failure -j $(JOBS) -LE long
 
 fuzz-build: deps
 	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
@@ -49,7 +49,9 @@ test: test-unit test-asan fuzz-short
 bench: build
 	@ls bench/*.sh >/dev/null 2>&1 && for b in bench/*.sh; do bash $$b $(BUILD) || exit 1; done || echo "no benchmarks yet"
 
-test-long: test
+# The exhaustive suites (e.g. the flash power-cut sweep at every operation).
+test-long: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L long
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
