@@ -289,11 +289,12 @@ static void read_peripherals(struct loader *l, struct hwdef_file *f, const struc
 static int load_file(struct loader *l, const char *canonical, const char *display, struct hwdef_file **out);
 
 /* Finds the file an import names; returns its canonical path (malloc'd) or NULL. */
-static char *find_import(struct loader *l, const struct hwdef_file *from, const char *written)
+static char *find_import(struct loader *l, const struct hwdef_file *from, const char *written, bool *beside)
 {
     char *candidates[64];
     size_t n = 0;
     char *dir = path_dirname(from->path);
+    size_t beside_index = dir ? 0 : (size_t)-1;
     if (dir)
         candidates[n++] = path_join(dir, written);
     free(dir);
@@ -308,6 +309,8 @@ static char *find_import(struct loader *l, const struct hwdef_file *from, const 
     for (size_t i = 0; i < n; i++) {
         if (!found && candidates[i] && l->io->canonical_path(l->io->ctx, candidates[i], &found) != 0)
             found = NULL;
+        if (found && i == beside_index)
+            *beside = true;
         free(candidates[i]);
     }
     return found;
@@ -354,7 +357,7 @@ static void read_imports(struct loader *l, struct hwdef_file *f, const struct js
         struct hwdef_import *imp = &f->imports[f->import_count++];
         imp->path_as_written = xstrdup(l, written);
         imp->pos = json_object_get(e, "Path")->pos;
-        char *canonical = find_import(l, f, written);
+        char *canonical = find_import(l, f, written, &imp->found_beside);
         snprintf(jp, sizeof jp, "Imports[%zu].Path", i);
         if (!canonical) {
             struct strbuf where = {0};
@@ -649,7 +652,9 @@ int hwdef_generate_header(const struct hwdef_file *file, struct strbuf *out)
         if (!imp)
             continue;
         char *header = hwdef_header_path(imp);
-        char *rel = header ? path_relative(own_dir, header) : NULL;
+        char *rel = !header                       ? NULL
+                    : file->imports[i].found_beside ? path_relative(own_dir, header)
+                                                    : strdup(path_basename(header));
         err = rel ? strbuf_printf(out, "#include \"%s\"\n", rel) : -ENOMEM;
         free(header);
         free(rel);

@@ -64,6 +64,7 @@ struct hwdef_import {
     char *path_as_written;
     struct json_pos pos;
     struct hwdef_file *file; /* NULL if it could not be loaded */
+    bool found_beside;       /* found relative to the importing file (else via a search folder) */
 };
 
 struct hwdef_file {
@@ -110,6 +111,9 @@ const struct hwdef_peripheral *hwdef_lookup(const struct hwdef_set *set, const c
 const struct hwdef_peripheral *hwdef_resolve(const struct hwdef_peripheral *p);
 
 /* The header the SDK's `generate-header` writes for `file` (byte for byte), appended to `out`.
+ * An import found beside the importing file is included by its relative path
+ * ("../../../mt3620/inc/hw/mt3620.h"); one found in a search folder by name ("mt3620_rdb.h"),
+ * since the SDK puts those folders' inc/hw on the include path.
  * 0 or -ENOMEM. The file must belong to a set that loaded without errors. */
 int hwdef_generate_header(const struct hwdef_file *file, struct strbuf *out);
 /* "<folder of file>/inc/hw/<basename without .json>.h", malloc'd, or NULL when out of memory. */
