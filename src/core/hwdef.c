@@ -41,6 +41,9 @@ static void error_at(struct loader *l, const char *file, struct json_pos pos, co
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void report(struct loader *l, enum diag_severity sev, const char *file, struct json_pos pos,
+                   const char *path, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void report(struct loader *l, enum diag_severity sev, const char *file, struct json_pos pos,
                    const char *path, const char *fmt, va_list ap)
 {
     struct strbuf msg = {0};

@@ -319,26 +319,24 @@ static int parse_number(struct parser *p, struct json_value **out)
         while (peek(p) >= '0' && peek(p) <= '9')
             advance(p);
     }
-    char digits[64];
     size_t n = p->at - start;
     struct json_value *v = new_value(p, JSON_NUMBER, pos);
-    if (!v)
+    char *digits = v ? strndup(p->text + start, n) : NULL;
+    if (!digits) {
+        free(v);
+        p->oom = true;
         return -ENOMEM;
-    if (n < sizeof digits) {
-        memcpy(digits, p->text + start, n);
-        digits[n] = '\0';
-        v->u.number.real = strtod(digits, NULL);
-        if (integral) {
-            errno = 0;
-            long long ll = strtoll(digits, NULL, 10);
-            if (errno == 0) {
-                v->u.number.integer = ll;
-                v->u.number.is_integer = true;
-            }
-        }
-    } else {
-        v->u.number.real = integral ? (p->text[start] == '-' ? -HUGE_VAL : HUGE_VAL) : 0.0;
     }
+    v->u.number.real = strtod(digits, NULL);
+    if (integral) {
+        errno = 0;
+        long long ll = strtoll(digits, NULL, 10);
+        if (errno == 0) {
+            v->u.number.integer = ll;
+            v->u.number.is_integer = true;
+        }
+    }
+    free(digits);
     *out = v;
     return 0;
 }
@@ -742,6 +740,17 @@ int json_write_string(const char *s, struct strbuf *out)
     return err ? err : strbuf_putc(out, '"');
 }
 
+/* A non-integral number keeps a fraction or exponent, so reading it back gives a real again
+ * (e.g. -0.0 is written "-0.0", not "-0", which would read as the integer 0). */
+static int write_real(double real, struct strbuf *out)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", real);
+    if (!strpbrk(buf, ".eE"))
+        strcat(buf, ".0");
+    return strbuf_puts(out, buf);
+}
+
 static int write_indent(struct strbuf *out, enum json_style style, unsigned depth)
 {
     if (style != JSON_PRETTY)
@@ -765,7 +774,7 @@ static int write_value(const struct json_value *v, enum json_style style, unsign
             return strbuf_printf(out, "%lld", (long long)v->u.number.integer);
         if (!isfinite(v->u.number.real))
             return strbuf_puts(out, "null");
-        return strbuf_printf(out, "%.17g", v->u.number.real);
+        return write_real(v->u.number.real, out);
     case JSON_STRING:
         return json_write_string(v->u.string.chars, out);
     case JSON_ARRAY:

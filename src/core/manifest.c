@@ -99,6 +99,9 @@ static void warning_at(struct validator *v, struct json_pos pos, const char *pat
     __attribute__((format(printf, 4, 5)));
 
 static void vreport(struct validator *v, enum diag_severity sev, struct json_pos pos, const char *path,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void vreport(struct validator *v, enum diag_severity sev, struct json_pos pos, const char *path,
                     const char *fmt, va_list ap)
 {
     char msg[1024];

@@ -21,7 +21,7 @@ int strbuf_append(struct strbuf *sb, const char *bytes, size_t len);
 int strbuf_puts(struct strbuf *sb, const char *s);
 int strbuf_putc(struct strbuf *sb, char c);
 int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* The contents as a C string; "" for an empty buffer. Valid until the next append. */
 const char *strbuf_str(const struct strbuf *sb);
 /* Transfers ownership of the bytes (a malloc'd, NUL-terminated string, never NULL unless

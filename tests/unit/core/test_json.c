@@ -183,6 +183,20 @@ static void writer_round_trips_compact_and_escapes(void **state)
     json_free(v);
 }
 
+static void reals_stay_reals_when_written(void **state)
+{
+    /* Found by fuzz_json: -2.3e-33333333 underflows to -0.0, which must not come back as the integer 0. */
+    struct diag_list d = {0};
+    int err;
+    struct json_value *v = parse("[-2.3e-33333333, 2.0, 1e400]", false, &d, &err);
+    assert_int_equal(err, 0);
+    struct strbuf out = {0};
+    assert_int_equal(json_write(v, JSON_COMPACT, &out), 0);
+    assert_string_equal(strbuf_str(&out), "[-0.0,2.0,null]");
+    strbuf_free(&out);
+    json_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +211,7 @@ int main(void)
         cmocka_unit_test(byte_order_mark_is_skipped),
         cmocka_unit_test(numbers_keep_integer_and_real_forms),
         cmocka_unit_test(writer_round_trips_compact_and_escapes),
+        cmocka_unit_test(reals_stay_reals_when_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
