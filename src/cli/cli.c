@@ -293,13 +293,21 @@ void cli_table_print(const struct cli_table *t, FILE *out)
                 widths[c] = w;
         }
     for (size_t r = 0; r < t->rows; r++) {
+        /* Pad every cell but the last non-empty one, so no line ends in spaces. */
+        size_t last = 0;
         for (size_t c = 0; c < t->columns; c++) {
             const char *s = t->cells[r * t->columns + c];
-            if (c + 1 == t->columns)
-                fprintf(out, "%s\n", s ? s : "");
+            if (s && *s)
+                last = c;
+        }
+        for (size_t c = 0; c <= last; c++) {
+            const char *s = t->cells[r * t->columns + c];
+            if (c == last)
+                fprintf(out, "%s", s ? s : "");
             else
                 fprintf(out, "%-*s  ", (int)widths[c], s ? s : "");
         }
+        fputc('\n', out);
     }
 }
 
