@@ -39,6 +39,15 @@ static void load(struct fixture *f, const char *path, const char *sdk)
     f->err = hwdef_load(path, &search, &f->fs.io, &f->diags, &f->set);
 }
 
+/* The common layout: /hw/chip/chip.json beside /hw/board/board.json (with `board_text`), loaded. */
+static void load_chip_and_board(struct fixture *f, const char *board_text)
+{
+    memfs_init(&f->fs);
+    memfs_add(&f->fs, "/hw/chip/chip.json", chip, 0);
+    memfs_add(&f->fs, "/hw/board/board.json", board_text, 0);
+    load(f, "/hw/board/board.json", NULL);
+}
+
 static void release(struct fixture *f)
 {
     hwdef_set_free(f->set);
@@ -61,10 +70,7 @@ static void assert_diag(const struct fixture *f, enum diag_severity severity, co
 static void imports_load_and_mappings_resolve_to_raw_values(void **state)
 {
     struct fixture f = {0};
-    memfs_init(&f.fs);
-    memfs_add(&f.fs, "/hw/chip/chip.json", chip, 0);
-    memfs_add(&f.fs, "/hw/board/board.json", board, 0);
-    load(&f, "/hw/board/board.json", NULL);
+    load_chip_and_board(&f, board);
     assert_int_equal(f.err, 0);
     assert_int_equal(f.diags.count, 0);
     assert_int_equal(f.set->file_count, 2);
@@ -134,11 +140,8 @@ static void diamond_import_loads_the_shared_file_once(void **state)
 static void duplicate_names_across_files_are_errors(void **state)
 {
     struct fixture f = {0};
-    memfs_init(&f.fs);
-    memfs_add(&f.fs, "/hw/chip/chip.json", chip, 0);
-    memfs_add(&f.fs, "/hw/board/board.json", HEAD "\"Imports\":[{\"Path\":\"../chip/chip.json\"}],\"Peripherals\":["
-              "{\"Name\":\"CHIP_GPIO8\",\"Type\":\"Gpio\",\"Mapping\":\"CHIP_GPIO8\"}]}", 0);
-    load(&f, "/hw/board/board.json", NULL);
+    load_chip_and_board(&f, HEAD "\"Imports\":[{\"Path\":\"../chip/chip.json\"}],\"Peripherals\":["
+              "{\"Name\":\"CHIP_GPIO8\",\"Type\":\"Gpio\",\"Mapping\":\"CHIP_GPIO8\"}]}");
     assert_int_equal(f.err, -EINVAL);
     assert_diag(&f, DIAG_ERROR, "Peripherals[0].Name", "duplicate peripheral name \"CHIP_GPIO8\"");
     release(&f);
@@ -147,11 +150,8 @@ static void duplicate_names_across_files_are_errors(void **state)
 static void mapping_to_unknown_name_is_an_error(void **state)
 {
     struct fixture f = {0};
-    memfs_init(&f.fs);
-    memfs_add(&f.fs, "/hw/chip/chip.json", chip, 0);
-    memfs_add(&f.fs, "/hw/board/board.json", HEAD "\"Imports\":[{\"Path\":\"../chip/chip.json\"}],\"Peripherals\":["
-              "{\"Name\":\"LED\",\"Type\":\"Gpio\",\"Mapping\":\"CHIP_GPIO9\"}]}", 0);
-    load(&f, "/hw/board/board.json", NULL);
+    load_chip_and_board(&f, HEAD "\"Imports\":[{\"Path\":\"../chip/chip.json\"}],\"Peripherals\":["
+              "{\"Name\":\"LED\",\"Type\":\"Gpio\",\"Mapping\":\"CHIP_GPIO9\"}]}");
     assert_int_equal(f.err, -EINVAL);
     assert_diag(&f, DIAG_ERROR, "Peripherals[0].Mapping", "maps to \"CHIP_GPIO9\", which is not defined");
     release(&f);
@@ -160,11 +160,8 @@ static void mapping_to_unknown_name_is_an_error(void **state)
 static void mapping_to_another_type_is_an_error(void **state)
 {
     struct fixture f = {0};
-    memfs_init(&f.fs);
-    memfs_add(&f.fs, "/hw/chip/chip.json", chip, 0);
-    memfs_add(&f.fs, "/hw/board/board.json", HEAD "\"Imports\":[{\"Path\":\"../chip/chip.json\"}],\"Peripherals\":["
-              "{\"Name\":\"LED\",\"Type\":\"Gpio\",\"Mapping\":\"CHIP_ISU0_UART\"}]}", 0);
-    load(&f, "/hw/board/board.json", NULL);
+    load_chip_and_board(&f, HEAD "\"Imports\":[{\"Path\":\"../chip/chip.json\"}],\"Peripherals\":["
+              "{\"Name\":\"LED\",\"Type\":\"Gpio\",\"Mapping\":\"CHIP_ISU0_UART\"}]}");
     assert_int_equal(f.err, -EINVAL);
     assert_diag(&f, DIAG_ERROR, "Peripherals[0].Mapping", "Uart \"CHIP_ISU0_UART\" cannot be used as Gpio");
     release(&f);
@@ -238,10 +235,7 @@ static void missing_sections_and_bad_json_are_reported(void **state)
 static void header_uses_relative_include_for_imports_found_beside(void **state)
 {
     struct fixture f = {0};
-    memfs_init(&f.fs);
-    memfs_add(&f.fs, "/hw/chip/chip.json", chip, 0);
-    memfs_add(&f.fs, "/hw/board/board.json", board, 0);
-    load(&f, "/hw/board/board.json", NULL);
+    load_chip_and_board(&f, board);
     assert_int_equal(f.err, 0);
     struct strbuf h = {0};
     assert_int_equal(hwdef_generate_header(f.set->root, &h), 0);
