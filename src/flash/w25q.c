@@ -263,7 +263,9 @@ static uint32_t address(const uint8_t *tx)
 
 static void read_array(struct w25q *dev, uint32_t addr, uint8_t *rx, size_t len)
 {
-    for (size_t i = 0; i < len; i++) /* reads wrap at the end of the array */
+    size_t first = dev->capacity - addr < len ? dev->capacity - addr : len;
+    memcpy(rx, dev->array + addr, first);
+    for (size_t i = first; i < len; i++) /* reads wrap at the end of the array */
         rx[i] = dev->array[(addr + i) & (dev->capacity - 1)];
     dev->counters.bytes_read += len;
 }
