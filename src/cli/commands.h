@@ -8,6 +8,7 @@
 
 extern const struct cli_command cmd_app_manifest;
 extern const struct cli_command cmd_hardware_definition;
+extern const struct cli_command cmd_flashfs;
 
 /* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.
  * Returns CLI_EXIT_FAILED if any was an error, else CLI_EXIT_OK. */

@@ -7,6 +7,7 @@
 static const struct cli_command *const top_level[] = {
     &cmd_app_manifest,
     &cmd_hardware_definition,
+    &cmd_flashfs,
     NULL,
 };
 
