@@ -7,6 +7,7 @@ packages=(
   clang libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes
   libcmocka-dev                     # unit tests
   libssl-dev                        # hashes and signatures (OpenSSL)
+  zlib1g-dev                        # CRC-32 for the flash file system
 )
 missing=()
 for p in "${packages[@]}"; do
