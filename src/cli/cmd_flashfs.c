@@ -58,13 +58,26 @@ static int image_close(struct image *img)
     return err;
 }
 
+/* Opens an existing image; reports failures. Returns CLI_EXIT_OK or CLI_EXIT_FAILED. */
+static int open_existing(struct image *img, const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return cli_error("%s: no such image file", path);
+    int err = image_open(img, path, 0, 0);
+    if (err == -EINVAL)
+        return cli_error("%s: not a flash image: its size must be a power of two from 64 KiB to 16 MiB", path);
+    if (err)
+        return cli_error("%s: cannot open the image: %s", path, os_strerror(err));
+    return CLI_EXIT_OK;
+}
+
 /* Opens and mounts; reports failures. Returns CLI_EXIT_OK or CLI_EXIT_FAILED. */
 static int mount_image(const struct cli_invocation *inv, struct image *img, struct ffs **fs)
 {
     const char *path = cli_value(inv, "image");
-    int err = image_open(img, path, 0, 0);
+    int err = open_existing(img, path);
     if (err)
-        return cli_error("%s: cannot open the image: %s", path, os_strerror(err));
+        return err;
     err = ffs_mount(&img->wbd.bd, fs);
     if (err) {
         image_close(img);
@@ -265,9 +278,9 @@ static int run_fsck(const struct cli_invocation *inv)
 {
     const char *path = cli_value(inv, "image");
     struct image img;
-    int err = image_open(&img, path, 0, 0);
+    int err = open_existing(&img, path);
     if (err)
-        return cli_error("%s: cannot open the image: %s", path, os_strerror(err));
+        return err;
     struct findings f = {0};
     if (inv->output == CLI_OUTPUT_JSON)
         f.array = json_new_array();

@@ -45,4 +45,10 @@ set +e
 out=$("$sphere" flashfs ls --image "$work/blank.img" 2>&1); rc=$?
 set -e
 [ "$rc" = 1 ] && echo "$out" | grep -q "error: .*cannot mount" || fail "blank image: $out"
+# An image whose size is not a flash size is refused with the reason.
+head -c 100000 /dev/zero >"$work/odd.img"
+set +e
+out=$("$sphere" flashfs fsck --image "$work/odd.img" 2>&1); rc=$?
+set -e
+[ "$rc" = 1 ] && echo "$out" | grep -q "power of two" || fail "odd-sized image: $out"
 echo "cli_flashfs: ok"
