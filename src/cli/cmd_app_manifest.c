@@ -40,34 +40,6 @@ static void print_table(const struct manifest *m, const char *file)
     cli_table_free(&t);
 }
 
-static int load_contexts(struct cli_hwdef_context *hw, const char *target_name, struct diag_list *diags,
-                         struct hwdef_set **target, struct hwdef_set **chip)
-{
-    *target = *chip = NULL;
-    if (target_name) {
-        char *path = cli_find_definition(hw, target_name);
-        if (!path)
-            return cli_error("cannot find the target hardware definition '%s' (looked as given, in each "
-                             "--hardware-definitions folder and in %s)",
-                             target_name, hw->sdk_dir ? hw->sdk_dir : "the SDK (not found)");
-        int err = cli_load_definition(hw, path, diags, target);
-        free(path);
-        if (err)
-            return cli_report_diags(diags, target_name) ? CLI_EXIT_FAILED : cli_error("%s", os_strerror(err));
-        return CLI_EXIT_OK;
-    }
-    if (!hw->sdk_dir)
-        return cli_error("cannot find the SDK's HardwareDefinitions folder (set OPENSPHERE_SDK_DIR)");
-    char *chip_path = cli_find_definition(hw, "mt3620.json");
-    if (!chip_path)
-        return cli_error("the SDK has no mt3620.json in %s", hw->sdk_dir);
-    int err = cli_load_definition(hw, chip_path, diags, chip);
-    free(chip_path);
-    if (err)
-        return cli_report_diags(diags, "mt3620.json") ? CLI_EXIT_FAILED : cli_error("%s", os_strerror(err));
-    return CLI_EXIT_OK;
-}
-
 static int run_validate(const struct cli_invocation *inv)
 {
     const char *file = inv->positional;
@@ -81,7 +53,7 @@ static int run_validate(const struct cli_invocation *inv)
     cli_hwdef_context_init(&hw, inv);
     struct diag_list diags = {0};
     struct hwdef_set *target = NULL, *chip = NULL;
-    int rc = load_contexts(&hw, cli_value(inv, "target-definition-filename"), &diags, &target, &chip);
+    int rc = cli_load_manifest_definitions(&hw, cli_value(inv, "target-definition-filename"), &diags, &target, &chip);
     struct manifest *m = NULL;
     if (rc == CLI_EXIT_OK) {
         struct manifest_context ctx = {.target = target, .chip = target ? target : chip};

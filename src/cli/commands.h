@@ -8,6 +8,8 @@
 
 extern const struct cli_command cmd_app_manifest;
 extern const struct cli_command cmd_hardware_definition;
+extern const struct cli_command cmd_image_package;
+extern const struct cli_command cmd_keys;
 extern const struct cli_command cmd_flashfs;
 
 /* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.
@@ -29,5 +31,10 @@ char *cli_find_definition(const struct cli_hwdef_context *ctx, const char *name)
 /* Loads a definition; diagnostics go to `diags`. */
 int cli_load_definition(const struct cli_hwdef_context *ctx, const char *path, struct diag_list *diags,
                         struct hwdef_set **out);
+
+/* The definitions a manifest is checked against: the target definition (when named) or else
+ * the SDK's mt3620.json as the chip. Reports problems; returns a CLI exit code. */
+int cli_load_manifest_definitions(struct cli_hwdef_context *hw, const char *target_name, struct diag_list *diags,
+                                  struct hwdef_set **target, struct hwdef_set **chip);
 
 #endif

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "error.h"
 #include "hostio.h"
 #include "path.h"
 
@@ -63,3 +64,32 @@ int cli_load_definition(const struct cli_hwdef_context *ctx, const char *path, s
     struct hwdef_search search = {.dirs = ctx->dirs, .dir_count = ctx->dir_count, .sdk_dir = ctx->sdk_dir};
     return hwdef_load(path, &search, hostio_hwdef_io(), diags, out);
 }
+
+int cli_load_manifest_definitions(struct cli_hwdef_context *hw, const char *target_name, struct diag_list *diags,
+                         struct hwdef_set **target, struct hwdef_set **chip)
+{
+    *target = *chip = NULL;
+    if (target_name) {
+        char *path = cli_find_definition(hw, target_name);
+        if (!path)
+            return cli_error("cannot find the target hardware definition '%s' (looked as given, in each "
+                             "--hardware-definitions folder and in %s)",
+                             target_name, hw->sdk_dir ? hw->sdk_dir : "the SDK (not found)");
+        int err = cli_load_definition(hw, path, diags, target);
+        free(path);
+        if (err)
+            return cli_report_diags(diags, target_name) ? CLI_EXIT_FAILED : cli_error("%s", os_strerror(err));
+        return CLI_EXIT_OK;
+    }
+    if (!hw->sdk_dir)
+        return cli_error("cannot find the SDK's HardwareDefinitions folder (set OPENSPHERE_SDK_DIR)");
+    char *chip_path = cli_find_definition(hw, "mt3620.json");
+    if (!chip_path)
+        return cli_error("the SDK has no mt3620.json in %s", hw->sdk_dir);
+    int err = cli_load_definition(hw, chip_path, diags, chip);
+    free(chip_path);
+    if (err)
+        return cli_report_diags(diags, "mt3620.json") ? CLI_EXIT_FAILED : cli_error("%s", os_strerror(err));
+    return CLI_EXIT_OK;
+}
+

@@ -8,6 +8,8 @@ static const struct cli_command *const top_level[] = {
     &cmd_app_manifest,
     &cmd_hardware_definition,
     &cmd_flashfs,
+    &cmd_image_package,
+    &cmd_keys,
     NULL,
 };
 

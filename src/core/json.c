@@ -683,6 +683,19 @@ int json_object_append(struct json_value *object, const char *key, struct json_v
     return 0;
 }
 
+int json_object_set(struct json_value *object, const char *key, struct json_value *child)
+{
+    if (!child)
+        return -ENOMEM;
+    for (size_t i = 0; i < object->u.object.count; i++)
+        if (strcmp(object->u.object.members[i].key, key) == 0) {
+            json_free(object->u.object.members[i].value);
+            object->u.object.members[i].value = child;
+            return 0;
+        }
+    return json_object_append(object, key, child);
+}
+
 struct json_value *json_clone(const struct json_value *v)
 {
     struct json_value *c = build(v->type);

@@ -96,6 +96,8 @@ struct json_value *json_new_array(void);
 struct json_value *json_new_object(void);
 int json_array_append(struct json_value *array, struct json_value *child);
 int json_object_append(struct json_value *object, const char *key, struct json_value *child);
+/* Replaces the value of the first member named `key`, or appends one. Takes ownership of `child`. */
+int json_object_set(struct json_value *object, const char *key, struct json_value *child);
 /* Deep copy, positions included. */
 struct json_value *json_clone(const struct json_value *value);
 

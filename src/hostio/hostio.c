@@ -1,6 +1,7 @@
 /* hostio.c — host file-system access for the CLI and daemons (see hostio.h). */
 #include "hostio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -185,4 +186,106 @@ char *hostio_sdk_dir(void)
     }
     free(bin);
     return found;
+}
+
+struct file_list {
+    char **paths;
+    size_t count;
+};
+
+static int list_push(struct file_list *l, const char *path)
+{
+    char **p = realloc(l->paths, (l->count + 1) * sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    l->paths = p;
+    if (!(p[l->count] = strdup(path)))
+        return -ENOMEM;
+    l->count++;
+    return 0;
+}
+
+static int walk(const char *root, const char *rel, struct file_list *l, char **bad, unsigned depth)
+{
+    char full[PATH_MAX];
+    if (snprintf(full, sizeof full, "%s%s%s", root, rel[0] ? "/" : "", rel) >= (int)sizeof full)
+        return -ENAMETOOLONG;
+    if (depth > 32)
+        return -ELOOP;
+    DIR *d = opendir(full);
+    if (!d)
+        return -errno;
+    int err = 0;
+    for (struct dirent *e; !err && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char child[PATH_MAX], child_full[PATH_MAX];
+        if (snprintf(child, sizeof child, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >= (int)sizeof child ||
+            snprintf(child_full, sizeof child_full, "%s/%s", root, child) >= (int)sizeof child_full) {
+            err = -ENAMETOOLONG;
+            break;
+        }
+        struct stat st;
+        if (lstat(child_full, &st) < 0) {
+            err = -errno;
+        } else if (S_ISDIR(st.st_mode)) {
+            err = walk(root, child, l, bad, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            err = list_push(l, child);
+        } else {
+            *bad = strdup(child);
+            err = -EINVAL;
+        }
+    }
+    closedir(d);
+    return err;
+}
+
+static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int hostio_list_files(const char *dir, char ***paths, size_t *count, char **bad)
+{
+    struct file_list l = {0};
+    *bad = NULL;
+    int err = walk(dir, "", &l, bad, 0);
+    if (err) {
+        hostio_free_list(l.paths, l.count);
+        return err;
+    }
+    qsort(l.paths, l.count, sizeof *l.paths, compare_strings);
+    *paths = l.paths;
+    *count = l.count;
+    return 0;
+}
+
+void hostio_free_list(char **paths, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(paths[i]);
+    free(paths);
+}
+
+int hostio_write_new_file(const char *path, const void *data, size_t len, unsigned mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0)
+        return -errno;
+    const char *p = data;
+    int err = 0;
+    while (len && !err) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            err = -errno;
+        else
+            p += n, len -= (size_t)n;
+    }
+    if (!err && fsync(fd) < 0)
+        err = -errno;
+    if (close(fd) < 0 && !err)
+        err = -errno;
+    if (err)
+        unlink(path);
+    return err;
 }

@@ -21,6 +21,14 @@ int hostio_canonical_path(const char *path, char **out);
 int hostio_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 /* mkdir -p. */
 int hostio_make_dirs(const char *path, unsigned mode);
+/* Lists the regular files under `dir`, recursively, as '/'-separated paths relative to it,
+ * sorted. Anything else (a symbolic link, a device, a socket) is refused with -EINVAL and its
+ * relative path in *bad (malloc'd). *paths is a malloc'd array of malloc'd strings;
+ * hostio_free_list releases it. */
+int hostio_list_files(const char *dir, char ***paths, size_t *count, char **bad);
+void hostio_free_list(char **paths, size_t count);
+/* Writes a new file that must not exist yet (O_EXCL), with `mode`, and fsyncs it. */
+int hostio_write_new_file(const char *path, const void *data, size_t len, unsigned mode);
 /* An ops struct over the functions above, for hwdef_load. */
 const struct hwdef_io *hostio_hwdef_io(void);
 /* The SDK folder: $OPENSPHERE_SDK_DIR, else "<folder of this executable>/../sdk", else
