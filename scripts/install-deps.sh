@@ -7,7 +7,8 @@ packages=(
   clang libclang-rt-14-dev          # libFuzzer and the sanitizer runtimes
   libcmocka-dev                     # unit tests
   libssl-dev                        # hashes and signatures (OpenSSL)
-  zlib1g-dev                        # CRC-32 for the flash file system
+  zlib1g-dev                        # CRC-32 (flash file system, image packages)
+  openssl bc util-linux             # benchmark baselines; fsck.cramfs cross-checks packages
 )
 missing=()
 for p in "${packages[@]}"; do
