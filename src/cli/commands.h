@@ -10,6 +10,8 @@ extern const struct cli_command cmd_app_manifest;
 extern const struct cli_command cmd_hardware_definition;
 extern const struct cli_command cmd_image_package;
 extern const struct cli_command cmd_keys;
+extern const struct cli_command cmd_sim;
+extern const struct cli_command cmd_device;
 extern const struct cli_command cmd_flashfs;
 
 /* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.

@@ -10,6 +10,8 @@ static const struct cli_command *const top_level[] = {
     &cmd_flashfs,
     &cmd_image_package,
     &cmd_keys,
+    &cmd_sim,
+    &cmd_device,
     NULL,
 };
 

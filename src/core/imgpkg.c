@@ -248,11 +248,12 @@ static size_t data_pages(const struct node *dir)
     return bytes;
 }
 
-static size_t write_metadata(uint8_t *p, const struct imgpkg_metadata *m)
+/* Writes ID, SG, DB, then TP and ND when `with_optional` (packages always carry them). */
+static size_t write_sections(uint8_t *p, const struct imgpkg_metadata *m, bool with_temporary, bool with_depends)
 {
     uint8_t *start = p;
     put32(p, IMGPKG_METADATA_MAGIC);
-    put32(p + 4, 5);
+    put32(p + 4, 3u + with_temporary + with_depends);
     p += 8;
     put16(p, IMGPKG_SECTION_IDENTITY), put16(p + 2, 36), p += 4;
     put16(p, m->image_type), put16(p + 2, 0);
@@ -266,15 +267,24 @@ static size_t write_metadata(uint8_t *p, const struct imgpkg_metadata *m)
     memset(p + 8, 0, 32);
     memcpy(p + 8, m->name, strnlen(m->name, 31));
     p += 40;
-    put16(p, IMGPKG_SECTION_TEMPORARY), put16(p + 2, 4), p += 4;
-    put32(p, m->temporary_flags), p += 4;
-    put16(p, IMGPKG_SECTION_ABI_DEPENDS), put16(p + 2, (uint16_t)(4 + 8 * m->depends_count)), p += 4;
-    put32(p, m->depends_count), p += 4;
-    for (uint32_t i = 0; i < m->depends_count; i++, p += 8)
-        put32(p, m->depends[i].version), put32(p + 4, m->depends[i].type);
+    if (with_temporary) {
+        put16(p, IMGPKG_SECTION_TEMPORARY), put16(p + 2, 4), p += 4;
+        put32(p, m->temporary_flags), p += 4;
+    }
+    if (with_depends) {
+        put16(p, IMGPKG_SECTION_ABI_DEPENDS), put16(p + 2, (uint16_t)(4 + 8 * m->depends_count)), p += 4;
+        put32(p, m->depends_count), p += 4;
+        for (uint32_t i = 0; i < m->depends_count; i++, p += 8)
+            put32(p, m->depends[i].version), put32(p + 4, m->depends[i].type);
+    }
     size_t len = (size_t)(p - start) + 4;
     put32(p, (uint32_t)len);
     return len;
+}
+
+size_t imgpkg_write_metadata(uint8_t *out, const struct imgpkg_metadata *meta)
+{
+    return write_sections(out, meta, meta->has_temporary, meta->has_depends);
 }
 
 int imgpkg_build(const struct imgpkg_input_file *files, size_t count, const struct imgpkg_metadata *meta,
@@ -323,7 +333,7 @@ int imgpkg_build(const struct imgpkg_input_file *files, size_t count, const stru
     lay_out_dir(&l, root);
     lay_out_files(&l, root);
     put32(buf + CRC_OFFSET, (uint32_t)crc32(0L, buf, (uInt)body_size));
-    size_t meta_len = write_metadata(buf + body_size, meta);
+    size_t meta_len = write_sections(buf + body_size, meta, true, true);
     free_tree(root);
     *out = buf;
     *out_len = body_size + meta_len;
@@ -567,30 +577,43 @@ static int parse_metadata(const uint8_t *data, size_t start, size_t end, struct 
     return 0;
 }
 
-int imgpkg_parse(const uint8_t *data, size_t len, struct imgpkg *out, struct imgpkg_error *err)
+int imgpkg_parse_metadata(const uint8_t *data, size_t len, struct imgpkg_metadata *meta, size_t *body_size,
+                          struct imgpkg_error *err)
 {
-    memset(out, 0, sizeof *out);
+    memset(meta, 0, sizeof *meta);
     const size_t sig = IMGPKG_SIGNATURE_SIZE;
-    if (len < sig + 12 + SUPERBLOCK_SIZE)
-        return fail(err, "too-small", 0, "%zu bytes is too small for an image package", len);
+    if (len < sig + 12)
+        return fail(err, "too-small", 0, "%zu bytes is too small for signed metadata", len);
     size_t meta_end = len - sig - 4;
     uint32_t meta_len = get32(data + meta_end);
     if (meta_len < 12 || meta_len > len - sig)
         return fail(err, "bad-metadata-length", meta_end, "the metadata length %u does not fit a %zu-byte file",
                     meta_len, len);
     size_t meta_start = len - sig - meta_len;
-    int e = parse_metadata(data, meta_start, meta_end, &out->meta, err);
+    int e = parse_metadata(data, meta_start, meta_end, meta, err);
     if (!e)
-        e = parse_fs(data, meta_start, out, err);
+        *body_size = meta_start;
+    return e;
+}
+
+int imgpkg_parse(const uint8_t *data, size_t len, struct imgpkg *out, struct imgpkg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (len < IMGPKG_SIGNATURE_SIZE + 12 + SUPERBLOCK_SIZE)
+        return fail(err, "too-small", 0, "%zu bytes is too small for an image package", len);
+    size_t body = 0;
+    int e = imgpkg_parse_metadata(data, len, &out->meta, &body, err);
+    if (!e)
+        e = parse_fs(data, body, out, err);
     if (e) {
         imgpkg_free(out);
         return e;
     }
-    out->body_size = meta_start;
-    out->metadata_offset = meta_start;
-    out->signed_size = len - sig;
-    out->signature = data + len - sig;
-    out->signature_size = sig;
+    out->body_size = body;
+    out->metadata_offset = body;
+    out->signed_size = len - IMGPKG_SIGNATURE_SIZE;
+    out->signature = data + len - IMGPKG_SIGNATURE_SIZE;
+    out->signature_size = IMGPKG_SIGNATURE_SIZE;
     return 0;
 }
 

@@ -111,6 +111,14 @@ struct imgpkg {
 };
 
 int imgpkg_parse(const uint8_t *data, size_t len, struct imgpkg *out, struct imgpkg_error *err);
+/* Only the signed metadata at the end of any signed image (packages, capability files): fills
+ * *meta and the size of what precedes the metadata. Same errors as imgpkg_parse. */
+int imgpkg_parse_metadata(const uint8_t *data, size_t len, struct imgpkg_metadata *meta, size_t *body_size,
+                          struct imgpkg_error *err);
+/* Appends metadata sections (ID, SG, DB, and TP/ND when has_temporary/has_depends) and the
+ * length word for `meta` to `out` (which must have room: at most 140 + 8 * depends bytes). Returns
+ * the number of bytes written. */
+size_t imgpkg_write_metadata(uint8_t *out, const struct imgpkg_metadata *meta);
 void imgpkg_free(struct imgpkg *pkg);
 /* The file at `path` ("app_manifest.json", "bin/app"), or NULL. */
 const struct imgpkg_file *imgpkg_find(const struct imgpkg *pkg, const char *path);

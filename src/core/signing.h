@@ -33,6 +33,9 @@ int signing_sign(const struct signing_key *key, const uint8_t *data, size_t len,
 /* A new P-256 key and a self-signed certificate (CN=`common_name`, valid `days`), as PEM
  * strings (malloc'd, caller frees). */
 int signing_generate(const char *common_name, unsigned days, char **key_pem, char **cert_pem, uint8_t thumbprint[20]);
+/* The same, for a TLS server: the certificate also names `ip` (e.g. "127.0.0.1") as its
+ * subjectAltName, so clients can verify the address they connect to. */
+int signing_generate_tls(const char *common_name, const char *ip, unsigned days, char **key_pem, char **cert_pem);
 
 struct keystore;
 int keystore_new(struct keystore **out);

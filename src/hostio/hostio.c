@@ -289,3 +289,88 @@ int hostio_write_new_file(const char *path, const void *data, size_t len, unsign
         unlink(path);
     return err;
 }
+
+int hostio_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path) < 0 ? -errno : 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return -errno;
+    int err = 0;
+    for (struct dirent *e; !err && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char child[PATH_MAX];
+        if (snprintf(child, sizeof child, "%s/%s", path, e->d_name) >= (int)sizeof child)
+            err = -ENAMETOOLONG;
+        else
+            err = hostio_remove_tree(child);
+    }
+    closedir(d);
+    if (!err && rmdir(path) < 0)
+        err = -errno;
+    return err;
+}
+
+int hostio_tree_size(const char *path, unsigned long long *bytes)
+{
+    *bytes = 0;
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (S_ISREG(st.st_mode)) {
+        *bytes = (unsigned long long)st.st_size;
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return -errno;
+    int err = 0;
+    for (struct dirent *e; !err && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char child[PATH_MAX];
+        unsigned long long n = 0;
+        if (snprintf(child, sizeof child, "%s/%s", path, e->d_name) >= (int)sizeof child)
+            err = -ENAMETOOLONG;
+        else if (!(err = hostio_tree_size(child, &n)))
+            *bytes += n;
+    }
+    closedir(d);
+    return err;
+}
+
+int hostio_list_subdirs(const char *dir, char ***names, size_t *count)
+{
+    struct file_list l = {0};
+    *names = NULL;
+    *count = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -errno;
+    int err = 0;
+    for (struct dirent *e; !err && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char full[PATH_MAX];
+        struct stat st;
+        if (snprintf(full, sizeof full, "%s/%s", dir, e->d_name) < (int)sizeof full && lstat(full, &st) == 0 &&
+            S_ISDIR(st.st_mode))
+            err = list_push(&l, e->d_name);
+    }
+    closedir(d);
+    if (err) {
+        hostio_free_list(l.paths, l.count);
+        return err;
+    }
+    qsort(l.paths, l.count, sizeof *l.paths, compare_strings);
+    *names = l.paths;
+    *count = l.count;
+    return 0;
+}

@@ -27,8 +27,15 @@ int hostio_make_dirs(const char *path, unsigned mode);
  * hostio_free_list releases it. */
 int hostio_list_files(const char *dir, char ***paths, size_t *count, char **bad);
 void hostio_free_list(char **paths, size_t count);
+/* The names of the folders directly inside `dir`, sorted (none if `dir` does not exist). */
+int hostio_list_subdirs(const char *dir, char ***names, size_t *count);
 /* Writes a new file that must not exist yet (O_EXCL), with `mode`, and fsyncs it. */
 int hostio_write_new_file(const char *path, const void *data, size_t len, unsigned mode);
+/* rm -r: removes `path` and everything below it (symbolic links are removed, not followed).
+ * A path that does not exist is not an error. */
+int hostio_remove_tree(const char *path);
+/* Total size in bytes of the regular files below `path` (0 if it does not exist). */
+int hostio_tree_size(const char *path, unsigned long long *bytes);
 /* An ops struct over the functions above, for hwdef_load. */
 const struct hwdef_io *hostio_hwdef_io(void);
 /* The SDK folder: $OPENSPHERE_SDK_DIR, else "<folder of this executable>/../sdk", else

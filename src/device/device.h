@@ -1,0 +1,85 @@
+/*
+ * device.h — one simulated MT3620-class device: its persistent state and every operation its
+ * REST API offers, with the platform's rules applied (policy.h). No HTTP here: the REST layer
+ * (src/rest) parses requests, calls these, and renders the results.
+ *
+ * State folder (docs/device.md): device.json (identity, OS, manufacturing state, settings),
+ * capability.bin (the applied capability file), installed.json (the installed images) with
+ * images/<image id>.imagepackage, storage/<component id>/ (mutable storage), trusted/ (certificates)
+ * (the keys the device trusts), tls.{key,cert}.pem. Every file that must survive is written
+ * new, fsync'd and renamed; installed.json is the single commit point of an install, so a
+ * crash at any moment leaves the old set of images or the new one (device_open recovers).
+ *
+ * Operations fill a struct device_result: err (DERR_NONE on success) with a detail sentence,
+ * or a JSON body to send back. All functions are called with the device's lock held by the
+ * caller (the REST layer serialises requests).
+ */
+#ifndef OPENSPHERE_DEVICE_DEVICE_H
+#define OPENSPHERE_DEVICE_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deverr.h"
+#include "json.h"
+#include "policy.h"
+
+#define DEVICE_DEFAULT_QUOTA_BYTES (1024u * 1024u)
+#define DEVICE_MAX_UPLOAD (4u * 1024u * 1024u)
+
+struct device;
+
+struct device_config {
+    const char *os_version;   /* a release from apiset.h; NULL = the newest */
+    size_t quota_bytes;       /* 0 = 1 MiB */
+    uint16_t https_port;      /* the loopback port its HTTPS API listens on */
+    const char *trust_dir;    /* folder with sdk, production and security-service certificates */
+};
+
+struct device_result {
+    enum deverr err;
+    char detail[512];
+    struct json_value *body; /* owned; NULL means {} */
+};
+
+/* Creates a new device's state folder (which must not exist yet): a fresh device ID, the
+ * chosen OS, manufacturing state Blank, no capabilities, a self-signed TLS certificate. */
+int device_create(const char *state_dir, const struct device_config *cfg, char *why, size_t why_size);
+/* Opens (and recovers) a device. `sdk_dir` is the SDK folder (for mt3620.json). */
+int device_open(const char *state_dir, const char *sdk_dir, struct device **out, char *why, size_t why_size);
+void device_close(struct device *d);
+
+uint16_t device_https_port(const struct device *d);
+const char *device_state_dir(const struct device *d);
+const char *device_id_text(const struct device *d);
+
+/* The authority of one request: the device's own capabilities, plus a capability file the
+ * client presents (raw bytes, may be NULL). A presented file that is not valid for this device
+ * is refused (DERR_CAPABILITY_INVALID). */
+enum deverr device_auth(const struct device *d, const uint8_t *presented, size_t presented_len, struct auth *out);
+
+void device_result_free(struct device_result *r);
+
+void device_security_state(struct device *d, struct device_result *r);
+void device_os_version(struct device *d, struct device_result *r);
+void device_status(struct device *d, struct device_result *r);
+void device_abi_versions(struct device *d, struct device_result *r);
+void device_capabilities(struct device *d, struct device_result *r);
+void device_manufacturing_state(struct device *d, struct device_result *r);
+void device_set_manufacturing_state(struct device *d, const struct auth *a, const char *state, struct device_result *r);
+void device_restart(struct device *d, const struct auth *a, struct device_result *r);
+void device_stage(struct device *d, const struct auth *a, const uint8_t *data, size_t len, struct device_result *r);
+void device_install(struct device *d, const struct auth *a, bool manual_start, bool force, struct device_result *r);
+void device_delete_image(struct device *d, const struct auth *a, const char *component_id, struct device_result *r);
+void device_app_status(struct device *d, const struct auth *a, const char *component_id, struct device_result *r);
+void device_app_trigger(struct device *d, const struct auth *a, const char *component_id, const char *trigger,
+                        struct device_result *r);
+void device_app_quota(struct device *d, const struct auth *a, const char *component_id, struct device_result *r);
+void device_images(struct device *d, const struct auth *a, struct device_result *r);
+
+/* Test hook: when the environment variable SPHERED_FAULT names `point`, the process exits at
+ * once with status 99 (a power cut at that instant). */
+void device_fault_point(const char *point);
+
+#endif

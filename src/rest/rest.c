@@ -1,0 +1,402 @@
+/* rest.c — HTTP glue for the device REST API (see rest.h). */
+#include "rest.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_JSON_BODY (64u * 1024u)
+#define CAPABILITY_HEADER "AZSPHERE-CAPABILITIES"
+
+struct rest_server {
+    struct device *device;
+    pthread_mutex_t lock;
+    struct MHD_Daemon *unix_daemon;
+    struct MHD_Daemon *https_daemon;
+    int unix_fd;
+    char *unix_path;
+};
+
+/* One request being received. */
+struct request {
+    struct strbuf body;
+    size_t limit;
+    bool too_large;
+};
+
+enum authorizer { AUTH_NONE, AUTH_REST_ALLOWED };
+enum body_kind { BODY_NONE, BODY_JSON, BODY_JSON_OPTIONAL, BODY_OCTETS, BODY_ANY };
+
+struct route {
+    const char *method;
+    const char *path; /* a trailing '*' matches one component ID */
+    enum authorizer authorizer;
+    enum body_kind body;
+    void (*handle)(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
+                   const struct request *req, struct device_result *r);
+};
+
+/* ---- handlers ----------------------------------------------------------------------------- */
+
+#define SIMPLE(fn)                                                                                                     \
+    static void h_##fn(struct device *d, const struct auth *a, const char *p, const struct json_value *j,              \
+                       const struct request *q, struct device_result *r)                                              \
+    {                                                                                                                  \
+        fn(d, r);                                                                                                      \
+    }
+SIMPLE(device_abi_versions)
+SIMPLE(device_capabilities)
+SIMPLE(device_security_state)
+SIMPLE(device_manufacturing_state)
+SIMPLE(device_status)
+SIMPLE(device_os_version)
+
+static const char *json_string(const struct json_value *j, const char *key)
+{
+    const struct json_value *v = json_object_get(j, key);
+    return v && v->type == JSON_STRING ? v->u.string.chars : NULL;
+}
+
+static void h_set_manufacturing(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                                const struct request *q, struct device_result *r)
+{
+    device_set_manufacturing_state(d, a, json_string(j, "manufacturingState"), r);
+}
+
+static void h_restart(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                      const struct request *q, struct device_result *r)
+{
+    device_restart(d, a, r);
+}
+
+static void h_stage(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                    const struct request *q, struct device_result *r)
+{
+    device_stage(d, a, (const uint8_t *)q->body.data, q->body.len, r);
+}
+
+static void h_install(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                      const struct request *q, struct device_result *r)
+{
+    const char *mode = json_string(j, "appControlMode");
+    const struct json_value *force = json_object_get(j, "force");
+    if (mode && strcmp(mode, "Manual") != 0 && strcmp(mode, "Auto") != 0) {
+        r->err = DERR_BAD_REQUEST;
+        snprintf(r->detail, sizeof r->detail, "appControlMode must be \"Auto\" or \"Manual\"");
+        return;
+    }
+    device_install(d, a, mode && !strcmp(mode, "Manual"), force && force->type == JSON_BOOL && force->u.boolean, r);
+}
+
+static void h_delete(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                     const struct request *q, struct device_result *r)
+{
+    device_delete_image(d, a, p, r);
+}
+
+static void h_app_status(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                         const struct request *q, struct device_result *r)
+{
+    device_app_status(d, a, p, r);
+}
+
+static void h_app_patch(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                        const struct request *q, struct device_result *r)
+{
+    device_app_trigger(d, a, p, json_string(j, "trigger"), r);
+}
+
+static void h_app_quota(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                        const struct request *q, struct device_result *r)
+{
+    device_app_quota(d, a, p, r);
+}
+
+static void h_images(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                     const struct request *q, struct device_result *r)
+{
+    device_images(d, a, r);
+}
+
+static const struct route routes[] = {
+    {"GET", "/abi_versions", AUTH_NONE, BODY_NONE, h_device_abi_versions},
+    {"GET", "/device/capabilities", AUTH_NONE, BODY_NONE, h_device_capabilities},
+    {"GET", "/device/security_state", AUTH_NONE, BODY_NONE, h_device_security_state},
+    {"GET", "/device/manufacturing_state", AUTH_NONE, BODY_NONE, h_device_manufacturing_state},
+    {"PUT", "/device/manufacturing_state", AUTH_REST_ALLOWED, BODY_JSON, h_set_manufacturing},
+    {"GET", "/status", AUTH_NONE, BODY_NONE, h_device_status},
+    {"GET", "/osversion", AUTH_NONE, BODY_NONE, h_device_os_version},
+    {"POST", "/restart", AUTH_REST_ALLOWED, BODY_ANY, h_restart},
+    {"PUT", "/update/stage", AUTH_REST_ALLOWED, BODY_OCTETS, h_stage},
+    {"POST", "/update/install", AUTH_REST_ALLOWED, BODY_JSON_OPTIONAL, h_install},
+    {"DELETE", "/app/image/*", AUTH_REST_ALLOWED, BODY_NONE, h_delete},
+    {"GET", "/app/status/*", AUTH_REST_ALLOWED, BODY_NONE, h_app_status},
+    {"PATCH", "/app/status/*", AUTH_REST_ALLOWED, BODY_JSON, h_app_patch},
+    {"GET", "/app/quota/*", AUTH_REST_ALLOWED, BODY_NONE, h_app_quota},
+    {"GET", "/images", AUTH_REST_ALLOWED, BODY_NONE, h_images},
+};
+
+/* ---- plumbing ----------------------------------------------------------------------------- */
+
+/* Matches url against a route path; *param receives the component ID for '*' routes. */
+static bool path_matches(const char *pattern, const char *url, const char **param)
+{
+    size_t n = strlen(pattern);
+    if (pattern[n - 1] != '*')
+        return strcmp(pattern, url) == 0;
+    if (strncmp(pattern, url, n - 1) != 0 || !url[n - 1] || strchr(url + n - 1, '/'))
+        return false;
+    *param = url + n - 1;
+    return true;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, const struct json_value *body)
+{
+    struct strbuf sb = {0};
+    if (body ? json_write(body, JSON_COMPACT, &sb) : strbuf_puts(&sb, "{}"))
+        return MHD_NO;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(sb.len, sb.data, MHD_RESPMEM_MUST_COPY);
+    strbuf_free(&sb);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, enum deverr e, const char *detail)
+{
+    const struct deverr_info *info = deverr_info(e);
+    struct json_value *o = json_new_object();
+    if (o)
+        json_object_append(o, "error", json_new_int(deverr_wire(e)));
+    if (o && detail && detail[0])
+        json_object_append(o, "detail", json_new_string(detail));
+    enum MHD_Result ret = send_json(c, (unsigned)info->http_status, o);
+    json_free(o);
+    return ret;
+}
+
+static bool content_type_is(struct MHD_Connection *c, const char *type)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!ct)
+        return false;
+    size_t n = strlen(type);
+    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Decodes the AZSPHERE-CAPABILITIES header (base64). */
+static int presented_capability(struct MHD_Connection *c, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, CAPABILITY_HEADER);
+    if (!h || !*h)
+        return 0;
+    size_t n = strlen(h);
+    if (n > 8192 || n % 4)
+        return -EINVAL;
+    uint8_t *buf = malloc(n / 4 * 3 + 1);
+    if (!buf)
+        return -ENOMEM;
+    int got = EVP_DecodeBlock(buf, (const unsigned char *)h, (int)n);
+    if (got < 0) {
+        free(buf);
+        return -EINVAL;
+    }
+    got -= (h[n - 1] == '=') + (h[n - 2] == '=');
+    *out = buf;
+    *len = (size_t)got;
+    return 0;
+}
+
+static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c, const struct route *rt,
+                                const char *param, struct request *req)
+{
+    if (req->too_large)
+        return send_error(c, rt->body == BODY_OCTETS ? DERR_STAGE_INVALID : DERR_BAD_REQUEST, "the request body is too large");
+    bool has_body = req->body.len > 0;
+    if ((rt->body == BODY_JSON || (rt->body == BODY_JSON_OPTIONAL && has_body)) && !content_type_is(c, "application/json"))
+        return send_error(c, DERR_MEDIA_TYPE, "this endpoint takes application/json");
+    if (rt->body == BODY_OCTETS && !content_type_is(c, "application/octet-stream"))
+        return send_error(c, DERR_MEDIA_TYPE, "this endpoint takes application/octet-stream");
+    struct json_value *json = NULL;
+    if (rt->body == BODY_JSON || (rt->body == BODY_JSON_OPTIONAL && has_body)) {
+        struct diag_list diags = {0};
+        int err = json_parse(req->body.data ? req->body.data : "", req->body.len, NULL, "request", &diags, &json);
+        bool bad = err || diag_error_count(&diags) || json->type != JSON_OBJECT;
+        diag_list_free(&diags);
+        if (bad) {
+            json_free(json);
+            return send_error(c, DERR_BAD_REQUEST, "the body is not a JSON object");
+        }
+    }
+    uint8_t *cap = NULL;
+    size_t cap_len = 0;
+    if (presented_capability(c, &cap, &cap_len)) {
+        json_free(json);
+        return send_error(c, DERR_CAPABILITY_INVALID, "the " CAPABILITY_HEADER " header is not base64");
+    }
+    struct device_result r = {0};
+    struct auth auth;
+    pthread_mutex_lock(&s->lock);
+    enum deverr e = device_auth(s->device, cap, cap_len, &auth);
+    if (e)
+        r.err = e, snprintf(r.detail, sizeof r.detail, "the presented capability file is not valid for this device");
+    else if (rt->authorizer == AUTH_REST_ALLOWED && !policy_rest_allowed(&auth))
+        r.err = DERR_EACCES, snprintf(r.detail, sizeof r.detail, "the device is finalized (DeviceComplete); present a capability");
+    else
+        rt->handle(s->device, &auth, param, json, req, &r);
+    pthread_mutex_unlock(&s->lock);
+    enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, MHD_HTTP_OK, r.body);
+    device_result_free(&r);
+    free(cap);
+    json_free(json);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+    struct rest_server *s = cls;
+    const struct route *rt = NULL;
+    const char *param = NULL;
+    bool path_known = false;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !rt; i++) {
+        const char *p = NULL;
+        if (path_matches(routes[i].path, url, &p)) {
+            path_known = true;
+            if (!strcmp(routes[i].method, method))
+                rt = &routes[i], param = p;
+        }
+    }
+    struct request *req = *req_cls;
+    if (!req) {
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        req->limit = rt && rt->body == BODY_OCTETS ? DEVICE_MAX_UPLOAD : MAX_JSON_BODY;
+        *req_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!req->too_large && req->body.len + *upload_data_size <= req->limit) {
+            if (strbuf_append(&req->body, upload_data, *upload_data_size))
+                req->too_large = true;
+        } else {
+            req->too_large = true;
+            strbuf_free(&req->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!rt)
+        return send_error(c, DERR_NOT_FOUND, path_known ? "method not allowed on this resource" : "no such endpoint");
+    return dispatch(s, c, rt, param, req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct request *req = *req_cls;
+    if (req) {
+        strbuf_free(&req->body);
+        free(req);
+        *req_cls = NULL;
+    }
+}
+
+static int listen_unix(const char *path, char *why, size_t why_size)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path) {
+        snprintf(why, why_size, "socket path %s is too long", path);
+        return -ENAMETOOLONG;
+    }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
+        int err = -errno;
+        snprintf(why, why_size, "cannot listen on %s: %s", path, strerror(errno));
+        close(fd);
+        return err;
+    }
+    return fd;
+}
+
+int rest_start(struct device *d, const char *unix_path, uint16_t https_port, const char *tls_key_pem,
+               const char *tls_cert_pem, struct rest_server **out, char *why, size_t why_size)
+{
+    struct rest_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->device = d;
+    s->unix_fd = -1;
+    pthread_mutex_init(&s->lock, NULL);
+    const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    if (unix_path) {
+        s->unix_fd = listen_unix(unix_path, why, why_size);
+        s->unix_path = strdup(unix_path);
+        if (s->unix_fd < 0) {
+            int err = s->unix_fd;
+            rest_stop(s);
+            return err;
+        }
+        s->unix_daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->unix_fd,
+                                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_THREAD_POOL_SIZE, 2,
+                                          MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+        if (!s->unix_daemon) {
+            snprintf(why, why_size, "cannot serve HTTP on %s", unix_path);
+            rest_stop(s);
+            return -EIO;
+        }
+    }
+    if (https_port) {
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(https_port)};
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        s->https_daemon = MHD_start_daemon(flags | MHD_USE_TLS, https_port, NULL, NULL, on_request, s,
+                                           MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem,
+                                           MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem, MHD_OPTION_NOTIFY_COMPLETED,
+                                           on_completed, s, MHD_OPTION_THREAD_POOL_SIZE, 2,
+                                           MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+        if (!s->https_daemon) {
+            snprintf(why, why_size, "cannot serve HTTPS on 127.0.0.1:%u (port in use?)", https_port);
+            rest_stop(s);
+            return -EADDRINUSE;
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+void rest_stop(struct rest_server *s)
+{
+    if (!s)
+        return;
+    if (s->unix_daemon)
+        MHD_stop_daemon(s->unix_daemon);
+    if (s->https_daemon)
+        MHD_stop_daemon(s->https_daemon);
+    if (s->unix_fd >= 0)
+        close(s->unix_fd);
+    if (s->unix_path)
+        unlink(s->unix_path);
+    free(s->unix_path);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}

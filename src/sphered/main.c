@@ -1,0 +1,95 @@
+/* main.c — `sphered --state DIR`: one simulated device. Opens (and recovers) the device's
+ * state, serves its REST API on DIR/rest.sock and on https://127.0.0.1:<port>, writes
+ * DIR/sphered.pid once both listen, and runs until SIGTERM or SIGINT. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "hostio.h"
+#include "path.h"
+#include "rest.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: sphered --state DIR [--sdk DIR] [--no-https]\n");
+    return 2;
+}
+
+static char *read_text(const char *dir, const char *name)
+{
+    char *p = path_join(dir, name), *text = NULL;
+    size_t len = 0;
+    if (!p || hostio_read_file(p, &text, &len) != 0)
+        text = NULL;
+    free(p);
+    return text;
+}
+
+int main(int argc, char **argv)
+{
+    const char *state = NULL, *sdk_arg = NULL;
+    bool https = true;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--state") && i + 1 < argc)
+            state = argv[++i];
+        else if (!strcmp(argv[i], "--sdk") && i + 1 < argc)
+            sdk_arg = argv[++i];
+        else if (!strcmp(argv[i], "--no-https"))
+            https = false;
+        else
+            return usage();
+    }
+    if (!state)
+        return usage();
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char *sdk = sdk_arg ? strdup(sdk_arg) : hostio_sdk_dir();
+    char why[512] = "";
+    struct device *d = NULL;
+    int err = device_open(state, sdk, &d, why, sizeof why);
+    free(sdk);
+    if (err) {
+        fprintf(stderr, "sphered: %s\n", why[0] ? why : strerror(-err));
+        return 1;
+    }
+    char *key = https ? read_text(state, "tls.key.pem") : NULL, *cert = https ? read_text(state, "tls.cert.pem") : NULL;
+    char *sock = path_join(state, "rest.sock");
+    struct rest_server *server = NULL;
+    if (https && (!key || !cert)) {
+        fprintf(stderr, "sphered: %s has no tls.key.pem / tls.cert.pem\n", state);
+        err = -ENOENT;
+    } else {
+        err = rest_start(d, sock, https ? device_https_port(d) : 0, key, cert, &server, why, sizeof why);
+        if (err)
+            fprintf(stderr, "sphered: %s\n", why);
+    }
+    if (!err) {
+        char pid[32];
+        snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        char *pid_path = path_join(state, "sphered.pid");
+        if (pid_path)
+            hostio_write_file_atomic(pid_path, pid, strlen(pid), 0644);
+        fprintf(stderr, "sphered: device %.16s... serving %s%s\n", device_id_text(d), sock, https ? " and HTTPS" : "");
+        int sig = 0;
+        sigwait(&set, &sig);
+        fprintf(stderr, "sphered: stopping (signal %d)\n", sig);
+        rest_stop(server);
+        if (pid_path)
+            unlink(pid_path);
+        free(pid_path);
+    }
+    free(sock);
+    free(key);
+    free(cert);
+    device_close(d);
+    return err ? 1 : 0;
+}
