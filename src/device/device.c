@@ -413,6 +413,7 @@ int device_open(const char *state_dir, const char *sdk_dir, struct device **out,
     if (!err) {
         load_capabilities(d);
         collect_garbage(d);
+        hostio_remove_stale_temporaries(d->dir);
         char chip[4096];
         snprintf(chip, sizeof chip, "%s/HardwareDefinitions/mt3620.json", sdk_dir ? sdk_dir : ".");
         struct diag_list diags = {0};

@@ -374,3 +374,16 @@ int hostio_list_subdirs(const char *dir, char ***names, size_t *count)
     *count = l.count;
     return 0;
 }
+
+void hostio_remove_stale_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        char full[PATH_MAX];
+        if (strstr(e->d_name, ".tmp.") && snprintf(full, sizeof full, "%s/%s", dir, e->d_name) < (int)sizeof full)
+            unlink(full);
+    }
+    closedir(d);
+}

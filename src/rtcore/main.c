@@ -1,0 +1,460 @@
+/*
+ * main.c — sphere-rtcore, the helper process that runs one RTApp on one emulated real-time
+ * core. It links Unicorn (GPLv2) and is therefore a separate program: the sphere CLI and the
+ * device daemon only start it and talk to it (docs/rtcore.md).
+ *
+ *   sphere-rtcore (--image-package PKG | --elf FILE [--manifest JSON]) [--instruction-clock]
+ *                 [--max-instructions N] [--max-time-ms MS] [--exit-on-bkpt] [--trace-gpio]
+ *                 [--control-fd FD] [--no-sandbox]
+ *   sphere-rtcore --sandbox-selftest
+ *
+ * Standalone (no --control-fd): the core starts at once; debug-UART lines go to stdout, ISU
+ * UART lines as "[ISUk] text", GPIO changes (--trace-gpio) as "[gpio] N high|low at T ms".
+ * With --control-fd the helper reports "state loaded" and waits for "start" (rtcore_ctl.h).
+ *
+ * Exit status: 0 stopped (limit, "stop", or asleep for good), 1 the firmware or package was
+ * refused, 2 usage, 3 the core crashed (reason on stderr / as "state crashed"), and with
+ * --exit-on-bkpt the BKPT immediate.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "hostio.h"
+#include "imgpkg.h"
+#include "json.h"
+#include "rtcore_cpu.h"
+#include "rtcore_ctl.h"
+#include "rtcore_elf.h"
+#include "rtcore_grant.h"
+#include "rtcore_sandbox.h"
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_CRASHED = 3, LINE_MAX_BYTES = 256 };
+
+struct options {
+    const char *elf, *manifest, *package;
+    bool instruction_clock, exit_on_bkpt, trace_gpio, no_sandbox, selftest;
+    uint64_t max_instructions, max_ms;
+    int control_fd;
+};
+
+struct line {
+    char bytes[LINE_MAX_BYTES];
+    size_t len;
+};
+
+struct helper {
+    struct options opt;
+    struct rtcore_cpu *cpu;
+    struct line uart[6]; /* 0: debug UART, 1..5: ISU0..4 */
+    char ctl[RTCORE_CTL_MAX_LINE];
+    size_t ctl_len;
+    bool started, stop_requested, control_closed;
+};
+
+/* ---- output -------------------------------------------------------------------------------- */
+
+__attribute__((format(printf, 2, 3))) static void emit(struct helper *h, const char *fmt, ...)
+{
+    char buf[RTCORE_CTL_MAX_LINE * 4 + 64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    int fd = h->opt.control_fd >= 0 ? h->opt.control_fd : STDOUT_FILENO;
+    for (size_t done = 0; done < len && !(h->opt.control_fd >= 0 && h->control_closed);) {
+        ssize_t w = write(fd, buf + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            h->control_closed = true;
+            return;
+        }
+        done += (size_t)w;
+    }
+}
+
+static void flush_line(struct helper *h, int channel)
+{
+    struct line *l = &h->uart[channel];
+    if (h->opt.control_fd >= 0) {
+        char esc[LINE_MAX_BYTES * 4 + 1];
+        rtcore_ctl_escape(l->bytes, l->len, esc, sizeof esc);
+        if (channel == 0)
+            emit(h, "log %s\n", esc);
+        else
+            emit(h, "uart ISU%d %s\n", channel - 1, esc);
+    } else if (channel == 0) {
+        emit(h, "%.*s\n", (int)l->len, l->bytes);
+    } else {
+        emit(h, "[ISU%d] %.*s\n", channel - 1, (int)l->len, l->bytes);
+    }
+    l->len = 0;
+}
+
+static void on_uart(void *ctx, int isu, uint8_t byte)
+{
+    struct helper *h = ctx;
+    int channel = isu + 1;
+    struct line *l = &h->uart[channel];
+    if (byte == '\r')
+        return;
+    if (byte != '\n')
+        l->bytes[l->len++] = (char)byte;
+    if (byte == '\n' || l->len == LINE_MAX_BYTES)
+        flush_line(h, channel);
+}
+
+static void on_gpio(void *ctx, int gpio, bool level, uint64_t cycles)
+{
+    struct helper *h = ctx;
+    if (h->opt.control_fd >= 0)
+        emit(h, "gpio %d %d %llu\n", gpio, level, (unsigned long long)cycles);
+    else if (h->opt.trace_gpio)
+        emit(h, "[gpio] %d %s at %.3f ms\n", gpio, level ? "high" : "low", (double)cycles * 1000.0 / RTCORE_HZ);
+}
+
+static void flush_all(struct helper *h)
+{
+    for (int i = 0; i < 6; i++)
+        if (h->uart[i].len)
+            flush_line(h, i);
+}
+
+/* ---- options ------------------------------------------------------------------------------- */
+
+static int usage(const char *why)
+{
+    fprintf(stderr, "sphere-rtcore: %s\nusage: sphere-rtcore (--image-package PKG | --elf FILE [--manifest JSON])\n"
+                    "         [--instruction-clock] [--max-instructions N] [--max-time-ms MS] [--exit-on-bkpt]\n"
+                    "         [--trace-gpio] [--control-fd FD] [--no-sandbox]\n"
+                    "       sphere-rtcore --sandbox-selftest\n", why);
+    return EXIT_USAGE;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = s && *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+    if (!s || *s < '0' || *s > '9' || *end || errno)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    *o = (struct options){.control_fd = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n = 0;
+        bool takes = true;
+        if (!strcmp(a, "--elf")) o->elf = v;
+        else if (!strcmp(a, "--manifest")) o->manifest = v;
+        else if (!strcmp(a, "--image-package")) o->package = v;
+        else if (!strcmp(a, "--max-instructions") && parse_u64(v, &n)) o->max_instructions = n;
+        else if (!strcmp(a, "--max-time-ms") && parse_u64(v, &n)) o->max_ms = n;
+        else if (!strcmp(a, "--control-fd") && parse_u64(v, &n) && n < 1024) o->control_fd = (int)n;
+        else {
+            takes = false;
+            if (!strcmp(a, "--instruction-clock")) o->instruction_clock = true;
+            else if (!strcmp(a, "--exit-on-bkpt")) o->exit_on_bkpt = true;
+            else if (!strcmp(a, "--trace-gpio")) o->trace_gpio = true;
+            else if (!strcmp(a, "--no-sandbox")) o->no_sandbox = true;
+            else if (!strcmp(a, "--sandbox-selftest")) o->selftest = true;
+            else {
+                char why[300];
+                snprintf(why, sizeof why, "bad option or value: %s", a);
+                return usage(why);
+            }
+        }
+        if (takes && !v)
+            return usage("an option is missing its value");
+        i += takes;
+    }
+    if (!o->selftest && !o->elf == !o->package)
+        return usage("give exactly one of --image-package and --elf");
+    if (o->package && o->manifest)
+        return usage("--manifest goes with --elf; a package carries its own");
+    return 0;
+}
+
+/* ---- loading ------------------------------------------------------------------------------- */
+
+struct input {
+    char *file;        /* the ELF or the whole package */
+    size_t file_len;
+    char *manifest;    /* separate manifest file, when given */
+    size_t manifest_len;
+    struct imgpkg pkg;
+    bool have_pkg;
+    const uint8_t *elf;
+    size_t elf_len;
+    const char *manifest_text;
+    size_t manifest_text_len;
+};
+
+static void input_free(struct input *in)
+{
+    if (in->have_pkg)
+        imgpkg_free(&in->pkg);
+    free(in->file);
+    free(in->manifest);
+}
+
+/* The EntryPoint of a manifest, without its leading '/', copied into out. */
+static int entry_point(const char *text, size_t len, char *out, size_t out_size)
+{
+    struct diag_list diags = {0};
+    struct json_value *root = NULL;
+    int err = json_parse(text, len, NULL, "app_manifest.json", &diags, &root);
+    diag_list_free(&diags);
+    const struct json_value *ep = !err && root && root->type == JSON_OBJECT ? json_object_get(root, "EntryPoint") : NULL;
+    if (!ep || ep->type != JSON_STRING || ep->u.string.len + 1 > out_size) {
+        json_free(root);
+        return -EINVAL;
+    }
+    snprintf(out, out_size, "%s", ep->u.string.chars + (ep->u.string.chars[0] == '/'));
+    json_free(root);
+    return 0;
+}
+
+static int load_package(struct input *in, const char *path)
+{
+    struct imgpkg_error perr = {0};
+    if (imgpkg_parse((const uint8_t *)in->file, in->file_len, &in->pkg, &perr)) {
+        fprintf(stderr, "sphere-rtcore: %s is not an image package: %s\n", path, perr.message);
+        return EXIT_REFUSED;
+    }
+    in->have_pkg = true;
+    const struct imgpkg_file *m = imgpkg_find(&in->pkg, "app_manifest.json");
+    char ep[256];
+    if (!m || entry_point((const char *)m->data, m->size, ep, sizeof ep)) {
+        fprintf(stderr, "sphere-rtcore: %s has no app_manifest.json with an EntryPoint\n", path);
+        return EXIT_REFUSED;
+    }
+    const struct imgpkg_file *elf = imgpkg_find(&in->pkg, ep);
+    if (!elf) {
+        fprintf(stderr, "sphere-rtcore: %s: the EntryPoint /%s is not in the package\n", path, ep);
+        return EXIT_REFUSED;
+    }
+    in->manifest_text = (const char *)m->data;
+    in->manifest_text_len = m->size;
+    in->elf = elf->data;
+    in->elf_len = elf->size;
+    return 0;
+}
+
+static int load_input(const struct options *o, struct input *in)
+{
+    const char *path = o->package ? o->package : o->elf;
+    int err = hostio_read_file(path, &in->file, &in->file_len);
+    if (err) {
+        fprintf(stderr, "sphere-rtcore: cannot read %s: %s\n", path, os_strerror(err));
+        return EXIT_REFUSED;
+    }
+    if (o->package)
+        return load_package(in, path);
+    in->elf = (const uint8_t *)in->file;
+    in->elf_len = in->file_len;
+    if (o->manifest) {
+        if ((err = hostio_read_file(o->manifest, &in->manifest, &in->manifest_len))) {
+            fprintf(stderr, "sphere-rtcore: cannot read %s: %s\n", o->manifest, os_strerror(err));
+            return EXIT_REFUSED;
+        }
+        in->manifest_text = in->manifest;
+        in->manifest_text_len = in->manifest_len;
+    }
+    return 0;
+}
+
+static int make_core(struct helper *h, const struct input *in)
+{
+    struct rtcore_image img;
+    struct rtcore_load_error lerr = {0};
+    bool granted[RTCORE_BLOCK_COUNT] = {0};
+    char why[256];
+    if (rtcore_elf_parse(in->elf, in->elf_len, &img, &lerr)) {
+        fprintf(stderr, "sphere-rtcore: refused the firmware: %s [%s]\n", lerr.message, lerr.code);
+        return EXIT_REFUSED;
+    }
+    int err = in->manifest_text ? rtcore_grant_from_manifest(in->manifest_text, in->manifest_text_len, granted, why, sizeof why) : 0;
+    if (err) {
+        fprintf(stderr, "sphere-rtcore: refused the app manifest: %s\n", err == -ENOMEM ? "out of memory" : why);
+        return EXIT_REFUSED;
+    }
+    struct rtcore_config cfg = {h->opt.instruction_clock ? RTCORE_CLOCK_INSTRUCTIONS : RTCORE_CLOCK_HOST,
+                                h->opt.exit_on_bkpt};
+    struct rtcore_cpu_ops ops = {h, on_uart, on_gpio};
+    if ((err = rtcore_cpu_new(&img, in->elf, granted, &cfg, &ops, &h->cpu))) {
+        fprintf(stderr, "sphere-rtcore: cannot create the emulated core: %s\n", os_strerror(err));
+        return EXIT_REFUSED;
+    }
+    return 0;
+}
+
+/* ---- control ------------------------------------------------------------------------------- */
+
+static const char *state_name(const struct helper *h)
+{
+    return !h->started ? "loaded" : h->stop_requested ? "stopped" : "running";
+}
+
+static void run_command(struct helper *h, const char *line, size_t len)
+{
+    struct rtcore_ctl_cmd cmd;
+    if (rtcore_ctl_parse(line, len, &cmd)) {
+        char esc[RTCORE_CTL_MAX_LINE * 4 + 1];
+        rtcore_ctl_escape(line, len, esc, sizeof esc);
+        emit(h, "error unknown command: %s\n", esc);
+        return;
+    }
+    switch (cmd.verb) {
+    case RTCORE_CTL_START:
+        if (!h->started)
+            emit(h, "state running\n");
+        h->started = true;
+        break;
+    case RTCORE_CTL_STOP: h->stop_requested = true; break;
+    case RTCORE_CTL_STATUS:
+        emit(h, "status %s instructions=%llu cycles=%llu exceptions=%llu\n", state_name(h),
+             (unsigned long long)rtcore_cpu_instructions(h->cpu), (unsigned long long)rtcore_cpu_cycles(h->cpu),
+             (unsigned long long)rtcore_cpu_exceptions_taken(h->cpu));
+        break;
+    case RTCORE_CTL_GPIO_IN: rtcore_cpu_gpio_input(h->cpu, cmd.gpio, cmd.level); break;
+    }
+}
+
+/* Reads whatever the supervisor sent (waiting up to timeout_ms) and runs complete lines. */
+static void poll_control(struct helper *h, int timeout_ms)
+{
+    if (h->opt.control_fd < 0 || h->control_closed)
+        return;
+    struct pollfd p = {h->opt.control_fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0)
+        return;
+    ssize_t n = read(h->opt.control_fd, h->ctl + h->ctl_len, sizeof h->ctl - h->ctl_len);
+    if (n <= 0) {
+        h->control_closed = true; /* the supervisor went away: stop */
+        h->stop_requested = true;
+        return;
+    }
+    h->ctl_len += (size_t)n;
+    char *nl;
+    while ((nl = memchr(h->ctl, '\n', h->ctl_len))) {
+        size_t len = (size_t)(nl - h->ctl);
+        run_command(h, h->ctl, len);
+        memmove(h->ctl, nl + 1, h->ctl_len - len - 1);
+        h->ctl_len -= len + 1;
+    }
+    if (h->ctl_len == sizeof h->ctl) {
+        emit(h, "error command line too long\n");
+        h->ctl_len = 0;
+    }
+}
+
+/* ---- running ------------------------------------------------------------------------------- */
+
+static int finish(struct helper *h, enum rtcore_stop stop)
+{
+    flush_all(h);
+    bool ctl = h->opt.control_fd >= 0;
+    if (stop == RTCORE_STOP_CRASHED) {
+        if (ctl)
+            emit(h, "state crashed %s\n", rtcore_cpu_crash_reason(h->cpu));
+        fprintf(stderr, "sphere-rtcore: crashed: %s\n", rtcore_cpu_crash_reason(h->cpu));
+        return EXIT_CRASHED;
+    }
+    if (stop == RTCORE_STOP_EXITED) {
+        if (ctl)
+            emit(h, "state exited %d\n", rtcore_cpu_exit_status(h->cpu));
+        return rtcore_cpu_exit_status(h->cpu);
+    }
+    const char *how = stop == RTCORE_STOP_ASLEEP ? "asleep (WFI with no timer running)" : "stopped";
+    if (ctl)
+        emit(h, "state %s\n", stop == RTCORE_STOP_ASLEEP ? "asleep" : "stopped");
+    fprintf(stderr, "sphere-rtcore: %s after %llu instructions, %.3f ms of %s time\n", how,
+            (unsigned long long)rtcore_cpu_instructions(h->cpu),
+            (double)rtcore_cpu_cycles(h->cpu) * 1000.0 / RTCORE_HZ,
+            h->opt.instruction_clock ? "instruction-clock" : "host-clock");
+    return EXIT_OK;
+}
+
+static int run(struct helper *h)
+{
+    const struct options *o = &h->opt;
+    uint64_t max_cycles = o->max_ms ? o->max_ms * (RTCORE_HZ / 1000) : 0;
+    if (o->control_fd >= 0)
+        emit(h, "state loaded\n");
+    h->started = o->control_fd < 0;
+    while (!h->started && !h->stop_requested)
+        poll_control(h, -1);
+    for (;;) {
+        if (h->stop_requested)
+            return finish(h, RTCORE_STOP_SLICE);
+        uint64_t done_i = rtcore_cpu_instructions(h->cpu), done_c = rtcore_cpu_cycles(h->cpu);
+        if ((o->max_instructions && done_i >= o->max_instructions) || (max_cycles && done_c >= max_cycles))
+            return finish(h, RTCORE_STOP_SLICE);
+        uint64_t slice_i = o->max_instructions ? o->max_instructions - done_i : 0;
+        uint64_t slice_c = max_cycles ? max_cycles - done_c : 0;
+        if (o->control_fd >= 0 && (!slice_i || slice_i > 2000000))
+            slice_i = 2000000; /* bounded slices keep the control socket responsive */
+        enum rtcore_stop stop = rtcore_cpu_run(h->cpu, slice_i, slice_c);
+        if (stop == RTCORE_STOP_CRASHED || stop == RTCORE_STOP_EXITED)
+            return finish(h, stop);
+        if (stop == RTCORE_STOP_ASLEEP && o->control_fd < 0)
+            return finish(h, stop);
+        poll_control(h, stop == RTCORE_STOP_ASLEEP ? 100 : 0);
+    }
+}
+
+static int selftest(void)
+{
+    int err = rtcore_sandbox_enter();
+    if (err) {
+        fprintf(stderr, "sphere-rtcore: the sandbox could not be installed: %s\n", os_strerror(err));
+        return EXIT_REFUSED;
+    }
+    static const char msg[] = "sandbox installed; now trying to open a file\n";
+    if (write(STDOUT_FILENO, msg, sizeof msg - 1) < 0)
+        return EXIT_REFUSED;
+    FILE *f = fopen("/etc/hostname", "r"); /* must kill the process */
+    if (f)
+        fclose(f);
+    return 0; /* reached only if the sandbox let the open through */
+}
+
+int main(int argc, char **argv)
+{
+    struct helper h = {0};
+    int rc = parse_options(argc, argv, &h.opt);
+    if (rc)
+        return rc;
+    if (h.opt.selftest)
+        return selftest();
+    struct input in = {0};
+    rc = load_input(&h.opt, &in);
+    if (!rc)
+        rc = make_core(&h, &in);
+    input_free(&in);
+    if (!rc && !h.opt.no_sandbox) {
+        int err = rtcore_sandbox_enter();
+        if (err) {
+            fprintf(stderr, "sphere-rtcore: the sandbox could not be installed: %s\n", os_strerror(err));
+            rc = EXIT_REFUSED;
+        }
+    }
+    if (!rc)
+        rc = run(&h);
+    rtcore_cpu_free(h.cpu);
+    return rc;
+}
