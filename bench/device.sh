@@ -9,6 +9,10 @@ set -euo pipefail
 build=${1:-build}
 sphere=$(cd "$build/bin" && pwd)/sphere
 runs=${RUNS:-200}
+if ! command -v nginx >/dev/null; then  # the baseline; installed without starting its service
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx-light >/dev/null
+fi
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 nginx_pid=""

@@ -10,7 +10,7 @@ packages=(
   zlib1g-dev                        # CRC-32 (flash file system, image packages)
   openssl bc util-linux             # benchmark baselines; fsck.cramfs cross-checks packages
   libmicrohttpd-dev libcurl4-openssl-dev curl  # the device REST API (server, CLI client, tests)
-  nginx-light wrk                   # benchmark baselines (static HTTPS, load generator)
+  wrk                               # load generator for the REST benchmark (bench/device.sh adds nginx)
 )
 missing=()
 for p in "${packages[@]}"; do
