@@ -11,6 +11,8 @@ packages=(
   openssl bc util-linux             # benchmark baselines; fsck.cramfs cross-checks packages
   libmicrohttpd-dev libcurl4-openssl-dev curl  # the device REST API (server, CLI client, tests)
   wrk                               # load generator for the REST benchmark (bench/device.sh adds nginx)
+  gcc-arm-none-eabi libnewlib-arm-none-eabi  # RTApps and the emulator's test firmware
+  libunicorn-dev libseccomp-dev     # sphere-rtcore: emulated Cortex-M4 cores and its sandbox
 )
 missing=()
 for p in "${packages[@]}"; do

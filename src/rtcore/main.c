@@ -446,6 +446,9 @@ int main(int argc, char **argv)
     if (!rc)
         rc = make_core(&h, &in);
     input_free(&in);
+#ifdef RTCORE_NO_SANDBOX_BUILD
+    h.opt.no_sandbox = true;
+#endif
     if (!rc && !h.opt.no_sandbox) {
         int err = rtcore_sandbox_enter();
         if (err) {
