@@ -17,11 +17,10 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@ninja -C $(BUILD) -j $(JOBS)
 
-# Until the device runtime exists: validate the documented example manifest against the
-# MT3620 RDB definitions and print what it resolves to.
+# The demo: validate the documented example manifest, then build, pack and sideload the hello
+# app onto a simulated device (scripts/demo.sh). Running apps comes with the application runtime.
 run: build
-	$(BUILD)/bin/sphere app-manifest validate --target-definition-filename mt3620_rdb.json \
-		examples/manifests/documented_example.json
+	@scripts/demo.sh $(BUILD)
 
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long

@@ -29,7 +29,11 @@ char *simhome_dir(void)
         free(home);
         return NULL;
     }
-    return home;
+    char *absolute = realpath(home, NULL); /* devices must not depend on the caller's folder */
+    free(home);
+    if (!absolute)
+        cli_error("cannot resolve the simulator folder: %s", os_strerror(-errno));
+    return absolute;
 }
 
 static int ensure_key(const char *home, const char *name, const char *cn)
