@@ -42,6 +42,8 @@ struct rtcore_cpu {
     uint64_t next_deadline, stop_icount, stop_cycles, slice_end_ns;
     unsigned host_check;
     bool crashed, exited, slice_over;
+    uc_mem_type fault_type; /* 0 (UC_MEM_READ) means none: only invalid types are recorded */
+    uint32_t fault_address;
     int exit_status;
     char reason[256];
     struct block_count cache[CACHE_SIZE];
@@ -310,22 +312,36 @@ static void on_intr(uc_engine *uc, uint32_t intno, void *ud)
     }
 }
 
+/* Unicorn 2.0.1 keeps the guest PC at the start of the translation block during memory hooks
+ * and does not unwind it after a failed access, so the PC reported for a bad access is the
+ * start of the straight-line block (a few instructions) that made it. */
 static bool on_bad_access(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *ud)
 {
     struct rtcore_cpu *c = ud;
-    uint32_t pc = reg(c, UC_ARM_REG_PC), a = (uint32_t)address;
+    if (!c->fault_type) {
+        c->fault_type = type;
+        c->fault_address = (uint32_t)address;
+    }
+    return false;
+}
+
+static void describe_bad_access(struct rtcore_cpu *c, uint32_t pc)
+{
+    uc_mem_type type = c->fault_type;
+    uint32_t a = c->fault_address;
     const char *what = type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT ? "write"
                        : type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT ? "instruction fetch"
                                                                                    : "read";
+    if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT)
+        pc = a;
     int b = rtcore_block_at(a);
     if (b >= 0 && rtcore_blocks[b].grant && !c->soc.granted[b])
-        crash(c, "peripheral access denied: %s of 0x%08x (%s) at PC 0x%08x; the app manifest does not list %s", what, a,
+        crash(c, "peripheral access denied: %s of 0x%08x (%s) in the block at PC 0x%08x; the app manifest does not list %s", what, a,
               rtcore_blocks[b].name, pc, rtcore_blocks[b].grant);
     else if (type == UC_MEM_WRITE_PROT)
-        crash(c, "bus fault: write of 0x%08x (read-only XIP flash) at PC 0x%08x", a, pc);
+        crash(c, "bus fault: write of 0x%08x (read-only XIP flash) in the block at PC 0x%08x", a, pc);
     else
-        crash(c, "bus fault: %s of unmapped address 0x%08x at PC 0x%08x", what, a, pc);
-    return false;
+        crash(c, "bus fault: %s of %s address 0x%08x in the block at PC 0x%08x", what, b >= 0 ? "a non-executable" : "unmapped", a, pc);
 }
 
 static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *ud)
@@ -507,6 +523,10 @@ enum rtcore_stop rtcore_cpu_run(struct rtcore_cpu *c, uint64_t max_instructions,
         uint32_t pc = reg(c, UC_ARM_REG_PC);
         uc_err e = uc_emu_start(c->uc, pc | 1u, UNTIL_ADDRESS, 0, 0);
         pc = reg(c, UC_ARM_REG_PC);
+        if (c->fault_type) {
+            describe_bad_access(c, pc);
+            break;
+        }
         if (c->crashed || c->exited || c->slice_over)
             break;
         if (e == UC_ERR_INSN_INVALID && halfword_at(c, pc, 0xBF20)) { /* WFE: sleep like WFI */

@@ -1,0 +1,10 @@
+/* spin.c — a tight loop (benchmark and instruction limits); also counts GPIO toggles. */
+#include "fw.h"
+DEFAULT_UNEXPECTED
+VECTORS();
+void reset(void)
+{
+    puts_("spinning\n");
+    for (;;)
+        __asm__ volatile("" ::: "memory");
+}
