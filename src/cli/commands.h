@@ -13,6 +13,7 @@ extern const struct cli_command cmd_keys;
 extern const struct cli_command cmd_sim;
 extern const struct cli_command cmd_device;
 extern const struct cli_command cmd_flashfs;
+extern const struct cli_command cmd_rtcore;
 
 /* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.
  * Returns CLI_EXIT_FAILED if any was an error, else CLI_EXIT_OK. */

@@ -12,6 +12,7 @@ static const struct cli_command *const top_level[] = {
     &cmd_keys,
     &cmd_sim,
     &cmd_device,
+    &cmd_rtcore,
     NULL,
 };
 
