@@ -179,7 +179,8 @@ static size_t padded_name(size_t len) { return (len + 3) & ~(size_t)3; }
 
 static void sort_and_measure(struct node *n, size_t *table_bytes, size_t *inodes)
 {
-    qsort(n->children, n->child_count, sizeof *n->children, compare_nodes);
+    if (n->child_count)
+        qsort(n->children, n->child_count, sizeof *n->children, compare_nodes);
     (*inodes)++;
     for (size_t i = 0; i < n->child_count; i++) {
         *table_bytes += INODE_SIZE + padded_name(n->children[i]->name_len);

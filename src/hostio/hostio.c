@@ -252,7 +252,8 @@ int hostio_list_files(const char *dir, char ***paths, size_t *count, char **bad)
         hostio_free_list(l.paths, l.count);
         return err;
     }
-    qsort(l.paths, l.count, sizeof *l.paths, compare_strings);
+    if (l.count)
+        qsort(l.paths, l.count, sizeof *l.paths, compare_strings);
     *paths = l.paths;
     *count = l.count;
     return 0;
@@ -369,7 +370,8 @@ int hostio_list_subdirs(const char *dir, char ***names, size_t *count)
         hostio_free_list(l.paths, l.count);
         return err;
     }
-    qsort(l.paths, l.count, sizeof *l.paths, compare_strings);
+    if (l.count)
+        qsort(l.paths, l.count, sizeof *l.paths, compare_strings);
     *names = l.paths;
     *count = l.count;
     return 0;

@@ -225,6 +225,8 @@ done
 
 run 0 sim list && has "$out" "dev" && has "$out" "running"
 run 0 sim stop dev
+# Under ASan/UBSan the daemons report to their logs: none may hold a sanitizer report.
+if grep -l -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/*/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
 run 0 sim delete dev && [ ! -e "$OPENSPHERE_HOME/devices/dev" ] && ok || bad "sim delete left the state folder"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
