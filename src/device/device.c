@@ -2,6 +2,7 @@
 #include "device.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,11 @@ struct device {
     size_t staged_count;
     struct hwdef_set *chip;
     time_t booted;
+    pthread_mutex_t lock;
 };
+
+void device_lock(struct device *d) { pthread_mutex_lock(&d->lock); }
+void device_unlock(struct device *d) { pthread_mutex_unlock(&d->lock); }
 
 static void set_error(struct device_result *r, enum deverr e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -429,6 +434,7 @@ int device_open(const char *state_dir, const char *sdk_dir, struct device **out,
         return err;
     }
     d->booted = time(NULL);
+    pthread_mutex_init(&d->lock, NULL);
     *out = d;
     return 0;
 }
@@ -455,6 +461,8 @@ void device_close(struct device *d)
     keystore_free(d->app_keys);
     keystore_free(d->service_keys);
     hwdef_set_free(d->chip);
+    if (d->booted)
+        pthread_mutex_destroy(&d->lock);
     free(d->dir);
     free(d);
 }

@@ -11,8 +11,8 @@
  * crash at any moment leaves the old set of images or the new one (device_open recovers).
  *
  * Operations fill a struct device_result: err (DERR_NONE on success) with a detail sentence,
- * or a JSON body to send back. All functions are called with the device's lock held by the
- * caller (the REST layer serialises requests).
+ * or a JSON body to send back. Callers hold the device's lock (device_lock/device_unlock) around
+ * every operation: the REST layer, the application runtime and any other agent share it.
  */
 #ifndef OPENSPHERE_DEVICE_DEVICE_H
 #define OPENSPHERE_DEVICE_DEVICE_H
@@ -49,6 +49,9 @@ int device_create(const char *state_dir, const struct device_config *cfg, char *
 /* Opens (and recovers) a device. `sdk_dir` is the SDK folder (for mt3620.json). */
 int device_open(const char *state_dir, const char *sdk_dir, struct device **out, char *why, size_t why_size);
 void device_close(struct device *d);
+
+void device_lock(struct device *d);
+void device_unlock(struct device *d);
 
 uint16_t device_https_port(const struct device *d);
 const char *device_state_dir(const struct device *d);

@@ -21,7 +21,6 @@
 
 struct rest_server {
     struct device *device;
-    pthread_mutex_t lock;
     struct MHD_Daemon *unix_daemon;
     struct MHD_Daemon *https_daemon;
     int unix_fd;
@@ -252,7 +251,7 @@ static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c,
     }
     struct device_result r = {0};
     struct auth auth;
-    pthread_mutex_lock(&s->lock);
+    device_lock(s->device);
     enum deverr e = device_auth(s->device, cap, cap_len, &auth);
     if (e)
         r.err = e, snprintf(r.detail, sizeof r.detail, "the presented capability file is not valid for this device");
@@ -260,7 +259,7 @@ static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c,
         r.err = DERR_EACCES, snprintf(r.detail, sizeof r.detail, "the device is finalized (DeviceComplete); present a capability");
     else
         rt->handle(s->device, &auth, param, json, req, &r);
-    pthread_mutex_unlock(&s->lock);
+    device_unlock(s->device);
     enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, MHD_HTTP_OK, r.body);
     device_result_free(&r);
     free(cap);
@@ -347,7 +346,6 @@ int rest_start(struct device *d, const char *unix_path, uint16_t https_port, con
         return -ENOMEM;
     s->device = d;
     s->unix_fd = -1;
-    pthread_mutex_init(&s->lock, NULL);
     const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
     if (unix_path) {
         s->unix_fd = listen_unix(unix_path, why, why_size);
@@ -397,6 +395,5 @@ void rest_stop(struct rest_server *s)
     if (s->unix_path)
         unlink(s->unix_path);
     free(s->unix_path);
-    pthread_mutex_destroy(&s->lock);
     free(s);
 }
