@@ -124,8 +124,9 @@ static void test_host_clock_timers_follow_wall_time(void **state)
     const char *line = strstr(strbuf_str(&r.out), "gpt0_100_ticks_us=");
     assert_non_null(line);
     sscanf(line, "gpt0_100_ticks_us=%u", &us);
-    /* 100 ms of timer ticks take 100 ms of host time (generous bounds for a loaded machine). */
-    assert_in_range(us, 100000, 103000);
+    /* 100 ms of timer ticks take 100 ms of host time; GPT3 is read after the wake-up, which a
+     * loaded host delays (exactness is checked on the instruction clock). */
+    assert_in_range(us, 100000, 150000);
     if (took < 0.19 || took > 2.0)
         fail_msg("two 100 ms timer waits took %.3f s of host time", took);
     run_result_free(&r);
