@@ -1017,3 +1017,28 @@ void device_images(struct device *d, const struct auth *a, struct device_result 
     }
     reply(r, o);
 }
+
+enum signer device_image_signer(struct device *d, const uint8_t *data, size_t len)
+{
+    struct imgpkg_metadata meta;
+    size_t body = 0;
+    if (len < IMGPKG_SIGNATURE_SIZE || imgpkg_parse_metadata(data, len, &meta, &body, NULL) != 0)
+        return SIGNER_UNKNOWN;
+    struct keystore_match match;
+    if (keystore_verify(d->app_keys, meta.thumbprint, data, len - IMGPKG_SIGNATURE_SIZE,
+                        data + len - IMGPKG_SIGNATURE_SIZE, &match) != 0)
+        return SIGNER_UNKNOWN;
+    return match.trust == SIGNING_TRUST_SDK ? SIGNER_SDK : SIGNER_PRODUCTION;
+}
+
+struct guid *device_installed_apps(struct device *d, size_t *n)
+{
+    struct guid *ids = calloc(d->image_count + 1, sizeof *ids);
+    *n = 0;
+    for (size_t i = 0; ids && i < d->image_count; i++)
+        if (d->images[i].manifest)
+            ids[(*n)++] = d->images[i].component_id;
+    return ids;
+}
+
+bool device_in_development(struct device *d) { return d->has_caps && capfile_has(&d->caps, CAP_ENABLE_APP_DEVELOPMENT); }

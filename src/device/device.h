@@ -81,6 +81,13 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
 void device_app_quota(struct device *d, const struct auth *a, const char *component_id, struct device_result *r);
 void device_images(struct device *d, const struct auth *a, struct device_result *r);
 
+/* Which key signed an image (SIGNER_UNKNOWN also when it is malformed or does not verify). */
+enum signer device_image_signer(struct device *d, const uint8_t *data, size_t len);
+/* The component IDs of the installed applications, malloc'd (count in *n). */
+struct guid *device_installed_apps(struct device *d, size_t *n);
+/* Whether the device has the appDevelopment capability (then it takes no cloud app updates). */
+bool device_in_development(struct device *d);
+
 /* Test hook: when the environment variable SPHERED_FAULT names `point`, the process exits at
  * once with status 99 (a power cut at that instant). */
 void device_fault_point(const char *point);
