@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "run_helper.h"
 
@@ -258,6 +262,73 @@ static void test_sandbox_kills_the_helper_on_a_forbidden_system_call(void **stat
     run_result_free(&r);
 }
 
+/* Reads from fd until `want` appears (or 5 s pass); returns what was read. */
+static void read_until(int fd, struct strbuf *got, const char *want)
+{
+    for (int i = 0; i < 500 && !strstr(strbuf_str(got), want); i++) {
+        struct pollfd p = {fd, POLLIN, 0};
+        char buf[512];
+        ssize_t n = poll(&p, 1, 10) > 0 ? read(fd, buf, sizeof buf) : 0;
+        if (n > 0)
+            strbuf_append(got, buf, (size_t)n);
+        if (n < 0)
+            break;
+    }
+    if (!strstr(strbuf_str(got), want))
+        fail_msg("no \"%s\" from the helper; got:\n%s", want, strbuf_str(got));
+}
+
+static void test_control_socket_start_status_log_and_exit(void **state)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(sv[1], 3);
+        execl(HELPER, HELPER, "--elf", FW("hello"), "--instruction-clock", "--exit-on-bkpt", "--control-fd", "3",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    struct strbuf got = {0};
+    read_until(sv[0], &got, "state loaded\n");
+    assert_int_equal(write(sv[0], "status\nbogus\n", 13), 13);
+    read_until(sv[0], &got, "status loaded instructions=0 ");
+    read_until(sv[0], &got, "error unknown command: bogus\n");
+    assert_int_equal(write(sv[0], "start\n", 6), 6);
+    read_until(sv[0], &got, "state exited 7\n");
+    assert_non_null(strstr(strbuf_str(&got), "state running\nlog hello from the real-time core\nlog vtor=1048576\n"));
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(WEXITSTATUS(status), 7);
+    close(sv[0]);
+    strbuf_free(&got);
+}
+
+static void test_control_socket_stop_ends_a_running_core(void **state)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(sv[1], 3);
+        execl(HELPER, HELPER, "--elf", FW("spin"), "--control-fd", "3", (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    struct strbuf got = {0};
+    assert_int_equal(write(sv[0], "start\n", 6), 6);
+    read_until(sv[0], &got, "log spinning\n");
+    assert_int_equal(write(sv[0], "stop\n", 5), 5);
+    read_until(sv[0], &got, "state stopped\n");
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    close(sv[0]);
+    strbuf_free(&got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +344,8 @@ int main(void)
         cmocka_unit_test(test_two_cores_run_at_once_independently),
         cmocka_unit_test(test_instruction_limit_stops_a_spinning_core),
         cmocka_unit_test(test_sandbox_kills_the_helper_on_a_forbidden_system_call),
+        cmocka_unit_test(test_control_socket_start_status_log_and_exit),
+        cmocka_unit_test(test_control_socket_stop_ends_a_running_core),
     };
     const char *only = getenv("RTCORE_TEST");
     if (only)
