@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,54 +279,57 @@ static void read_until(int fd, struct strbuf *got, const char *want)
         fail_msg("no \"%s\" from the helper; got:\n%s", want, strbuf_str(got));
 }
 
-static void test_control_socket_start_status_log_and_exit(void **state)
+/* Starts the helper on `fw` with a control socket as fd 3; returns our end of the socket. */
+static int spawn_controlled(const char *fw, bool instruction_clock, pid_t *pid)
 {
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
+    *pid = fork();
+    if (*pid == 0) {
         dup2(sv[1], 3);
-        execl(HELPER, HELPER, "--elf", FW("hello"), "--instruction-clock", "--exit-on-bkpt", "--control-fd", "3",
-              (char *)NULL);
+        if (instruction_clock)
+            execl(HELPER, HELPER, "--elf", fw, "--instruction-clock", "--exit-on-bkpt", "--control-fd", "3", (char *)NULL);
+        else
+            execl(HELPER, HELPER, "--elf", fw, "--control-fd", "3", (char *)NULL);
         _exit(127);
     }
     close(sv[1]);
+    return sv[0];
+}
+
+static void test_control_socket_start_status_log_and_exit(void **state)
+{
+    pid_t pid;
+    int sv0 = spawn_controlled(FW("hello"), true, &pid);
     struct strbuf got = {0};
-    read_until(sv[0], &got, "state loaded\n");
-    assert_int_equal(write(sv[0], "status\nbogus\n", 13), 13);
-    read_until(sv[0], &got, "status loaded instructions=0 ");
-    read_until(sv[0], &got, "error unknown command: bogus\n");
-    assert_int_equal(write(sv[0], "start\n", 6), 6);
-    read_until(sv[0], &got, "state exited 7\n");
+    read_until(sv0, &got, "state loaded\n");
+    assert_int_equal(write(sv0, "status\nbogus\n", 13), 13);
+    read_until(sv0, &got, "status loaded instructions=0 ");
+    read_until(sv0, &got, "error unknown command: bogus\n");
+    assert_int_equal(write(sv0, "start\n", 6), 6);
+    read_until(sv0, &got, "state exited 7\n");
     assert_non_null(strstr(strbuf_str(&got), "state running\nlog hello from the real-time core\nlog vtor=1048576\n"));
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_int_equal(WEXITSTATUS(status), 7);
-    close(sv[0]);
+    close(sv0);
     strbuf_free(&got);
 }
 
 static void test_control_socket_stop_ends_a_running_core(void **state)
 {
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(sv[1], 3);
-        execl(HELPER, HELPER, "--elf", FW("spin"), "--control-fd", "3", (char *)NULL);
-        _exit(127);
-    }
-    close(sv[1]);
+    pid_t pid;
+    int sv0 = spawn_controlled(FW("spin"), false, &pid);
     struct strbuf got = {0};
-    assert_int_equal(write(sv[0], "start\n", 6), 6);
-    read_until(sv[0], &got, "log spinning\n");
-    assert_int_equal(write(sv[0], "stop\n", 5), 5);
-    read_until(sv[0], &got, "state stopped\n");
+    assert_int_equal(write(sv0, "start\n", 6), 6);
+    read_until(sv0, &got, "log spinning\n");
+    assert_int_equal(write(sv0, "stop\n", 5), 5);
+    read_until(sv0, &got, "state stopped\n");
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
-    close(sv[0]);
+    close(sv0);
     strbuf_free(&got);
 }
 
