@@ -1,0 +1,345 @@
+/* clouddb.c — the SQL store over SQLite or PostgreSQL (see clouddb.h). */
+#include "clouddb.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "path.h"
+
+/* The schema, one migration per entry; a migration never changes once released. */
+static const char *const migrations[] = {
+    /* 1: the fleet model */
+    "CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created BIGINT NOT NULL);"
+    "CREATE TABLE users (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL,"
+    "  created BIGINT NOT NULL, UNIQUE (tenant_id, name));"
+    "CREATE TABLE tokens (hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), kind TEXT NOT NULL,"
+    "  subject TEXT NOT NULL, created BIGINT NOT NULL);"
+    "CREATE TABLE products (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL,"
+    "  description TEXT NOT NULL, created BIGINT NOT NULL, UNIQUE (tenant_id, name));"
+    "CREATE TABLE device_groups (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, product_id TEXT NOT NULL"
+    "  REFERENCES products(id), name TEXT NOT NULL, description TEXT NOT NULL, app_update TEXT NOT NULL,"
+    "  os_feed TEXT NOT NULL, UNIQUE (product_id, name));"
+    "CREATE TABLE devices (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), claimed BIGINT NOT NULL,"
+    "  group_id TEXT REFERENCES device_groups(id), os_version TEXT, app_development BIGINT NOT NULL DEFAULT 0,"
+    "  last_checkin BIGINT, reported TEXT, last_result TEXT);"
+    "CREATE TABLE device_tags (device_id TEXT NOT NULL REFERENCES devices(id), tag TEXT NOT NULL,"
+    "  PRIMARY KEY (device_id, tag));"
+    "CREATE TABLE images (tenant_id TEXT NOT NULL REFERENCES tenants(id), id TEXT NOT NULL, component_id TEXT NOT NULL,"
+    "  name TEXT NOT NULL, sha256 TEXT NOT NULL, size BIGINT NOT NULL, temporary BIGINT NOT NULL, beta BIGINT NOT NULL,"
+    "  source_sha256 TEXT NOT NULL, uploaded BIGINT NOT NULL, PRIMARY KEY (tenant_id, id));"
+    "CREATE TABLE deployments (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, group_id TEXT NOT NULL"
+    "  REFERENCES device_groups(id), seq BIGINT NOT NULL, created BIGINT NOT NULL, UNIQUE (group_id, seq));"
+    "CREATE TABLE deployment_images (deployment_id TEXT NOT NULL REFERENCES deployments(id), image_id TEXT NOT NULL,"
+    "  PRIMARY KEY (deployment_id, image_id));"
+    "CREATE INDEX devices_group ON devices (group_id);",
+};
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum backend { BACKEND_SQLITE, BACKEND_PG };
+
+struct clouddb_conn {
+    enum backend backend;
+    sqlite3 *lite;
+    PGconn *pg;
+    bool busy;
+    char last_error[512];
+};
+
+struct clouddb {
+    enum backend backend;
+    struct clouddb_conn conns[CLOUDDB_POOL];
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int version;
+};
+
+const char *clouddb_backend(const struct clouddb *db) { return db->backend == BACKEND_PG ? "postgresql" : "sqlite"; }
+int clouddb_schema_version(const struct clouddb *db) { return db->version; }
+const char *clouddb_last_error(const struct clouddb_conn *c) { return c->last_error; }
+
+void clouddb_rows_free(struct clouddb_rows *rows)
+{
+    if (!rows)
+        return;
+    for (size_t i = 0; i < rows->nrows * rows->ncols; i++)
+        free(rows->cells[i]);
+    free(rows->cells);
+    memset(rows, 0, sizeof *rows);
+}
+
+static int rows_alloc(struct clouddb_rows *rows, size_t nrows, size_t ncols)
+{
+    rows->nrows = nrows;
+    rows->ncols = ncols;
+    rows->cells = calloc(nrows * ncols + 1, sizeof *rows->cells);
+    return rows->cells ? 0 : -ENOMEM;
+}
+
+/* ---- SQLite ------------------------------------------------------------------------------- */
+
+static int lite_error(struct clouddb_conn *c, int rc)
+{
+    snprintf(c->last_error, sizeof c->last_error, "%s", sqlite3_errmsg(c->lite));
+    int primary = rc & 0xff;
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return -EEXIST;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        return -EBUSY;
+    return primary == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
+/* Runs every statement of `sql` (no parameters): for migrations. */
+static int lite_script(struct clouddb_conn *c, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->lite, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(c->last_error, sizeof c->last_error, "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return (rc & 0xff) == SQLITE_BUSY ? -EBUSY : -EIO;
+    }
+    return 0;
+}
+
+static int lite_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n,
+                     struct clouddb_rows *rows)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->lite, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return lite_error(c, rc);
+    for (size_t i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "$%zu", i + 1);
+        int at = sqlite3_bind_parameter_index(st, name);
+        if (at == 0)
+            continue;
+        rc = params[i] ? sqlite3_bind_text(st, at, params[i], -1, SQLITE_STATIC) : sqlite3_bind_null(st, at);
+        if (rc != SQLITE_OK) {
+            sqlite3_finalize(st);
+            return lite_error(c, rc);
+        }
+    }
+    size_t ncols = (size_t)sqlite3_column_count(st), cap = 0, nrows = 0;
+    char **cells = NULL;
+    int err = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!rows)
+            continue;
+        if (nrows == cap) {
+            cap = cap ? cap * 2 : 8;
+            char **grown = realloc(cells, cap * ncols * sizeof *cells + sizeof *cells);
+            if (!grown) {
+                err = -ENOMEM;
+                break;
+            }
+            cells = grown;
+        }
+        for (size_t k = 0; k < ncols; k++) {
+            const unsigned char *t = sqlite3_column_text(st, (int)k);
+            cells[nrows * ncols + k] = t ? strdup((const char *)t) : NULL;
+        }
+        nrows++;
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = lite_error(c, sqlite3_extended_errcode(c->lite));
+    sqlite3_finalize(st);
+    if (rows) {
+        rows->nrows = nrows;
+        rows->ncols = ncols;
+        rows->cells = cells ? cells : calloc(1, sizeof *cells);
+        if (err)
+            clouddb_rows_free(rows);
+    }
+    return err;
+}
+
+static int lite_open(struct clouddb_conn *c, const char *file, char *why, size_t why_size)
+{
+    int rc = sqlite3_open_v2(file, &c->lite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(why, why_size, "cannot open the SQLite database %s: %s", file, sqlite3_errstr(rc));
+        return -EIO;
+    }
+    sqlite3_busy_timeout(c->lite, 10000);
+    int err = lite_script(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    if (err)
+        snprintf(why, why_size, "cannot configure %s: %s", file, c->last_error);
+    return err;
+}
+
+/* ---- PostgreSQL --------------------------------------------------------------------------- */
+
+static int pg_result_error(struct clouddb_conn *c, PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(c->last_error, sizeof c->last_error, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
+    if (state && !strcmp(state, "23505"))
+        return -EEXIST;
+    if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
+        return -EBUSY;
+    return -EIO;
+}
+
+static int pg_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n,
+                   struct clouddb_rows *rows)
+{
+    PGresult *res = n || rows ? PQexecParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0) : PQexec(c->pg, sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    int err = 0;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        err = pg_result_error(c, res);
+    else if (rows && (err = rows_alloc(rows, (size_t)PQntuples(res), (size_t)PQnfields(res))) == 0) {
+        for (size_t r = 0; r < rows->nrows; r++)
+            for (size_t k = 0; k < rows->ncols; k++)
+                if (!PQgetisnull(res, (int)r, (int)k))
+                    rows->cells[r * rows->ncols + k] = strdup(PQgetvalue(res, (int)r, (int)k));
+    }
+    PQclear(res);
+    return err;
+}
+
+static int pg_open(struct clouddb_conn *c, const char *url, char *why, size_t why_size)
+{
+    c->pg = PQconnectdb(url);
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+        snprintf(why, why_size, "cannot connect to PostgreSQL: %s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
+        return -EIO;
+    }
+    return pg_exec(c, "SET client_min_messages TO WARNING", NULL, 0, NULL);
+}
+
+/* ---- common ------------------------------------------------------------------------------- */
+
+int clouddb_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t nparams,
+                 struct clouddb_rows *rows)
+{
+    if (rows)
+        memset(rows, 0, sizeof *rows);
+    return c->backend == BACKEND_PG ? pg_exec(c, sql, params, nparams, rows) : lite_exec(c, sql, params, nparams, rows);
+}
+
+int clouddb_begin(struct clouddb_conn *c)
+{
+    return clouddb_exec(c, c->backend == BACKEND_PG ? "BEGIN" : "BEGIN IMMEDIATE", NULL, 0, NULL);
+}
+
+int clouddb_commit(struct clouddb_conn *c) { return clouddb_exec(c, "COMMIT", NULL, 0, NULL); }
+
+void clouddb_rollback(struct clouddb_conn *c) { clouddb_exec(c, "ROLLBACK", NULL, 0, NULL); }
+
+static int script(struct clouddb_conn *c, const char *sql)
+{
+    return c->backend == BACKEND_PG ? pg_exec(c, sql, NULL, 0, NULL) : lite_script(c, sql);
+}
+
+static int migrate(struct clouddb *db, char *why, size_t why_size)
+{
+    struct clouddb_conn *c = &db->conns[0];
+    int err = script(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)");
+    struct clouddb_rows rows;
+    if (!err)
+        err = clouddb_exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0, &rows);
+    if (err) {
+        snprintf(why, why_size, "cannot read the schema version: %s", c->last_error);
+        return err;
+    }
+    db->version = atoi(clouddb_cell(&rows, 0, 0) ? clouddb_cell(&rows, 0, 0) : "0");
+    clouddb_rows_free(&rows);
+    if (db->version > MIGRATION_COUNT) {
+        snprintf(why, why_size, "the database has schema version %d; this build knows up to %d", db->version,
+                 MIGRATION_COUNT);
+        return -EINVAL;
+    }
+    for (int v = db->version + 1; v <= MIGRATION_COUNT; v++) {
+        char version[16], now[32];
+        snprintf(version, sizeof version, "%d", v);
+        snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+        const char *params[] = {version, now};
+        err = clouddb_begin(c);
+        err = err ? err : script(c, migrations[v - 1]);
+        err = err ? err : clouddb_exec(c, "INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)", params, 2, NULL);
+        err = err ? err : clouddb_commit(c);
+        if (err) {
+            snprintf(why, why_size, "schema migration %d failed: %s", v, c->last_error);
+            clouddb_rollback(c);
+            return err;
+        }
+        db->version = v;
+    }
+    return 0;
+}
+
+int clouddb_open(const char *data_dir, const char *url, struct clouddb **out, char *why, size_t why_size)
+{
+    *out = NULL;
+    bool pg = url && url[0];
+    if (pg && strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0) {
+        snprintf(why, why_size, "--db must be a postgresql:// URL (or nothing for SQLite in the data folder), not '%s'", url);
+        return -EINVAL;
+    }
+    struct clouddb *db = calloc(1, sizeof *db);
+    if (!db)
+        return -ENOMEM;
+    db->backend = pg ? BACKEND_PG : BACKEND_SQLITE;
+    pthread_mutex_init(&db->lock, NULL);
+    pthread_cond_init(&db->freed, NULL);
+    char *file = pg ? NULL : path_join(data_dir, "cloud.db");
+    int err = pg || file ? 0 : -ENOMEM;
+    for (int i = 0; !err && i < CLOUDDB_POOL; i++) {
+        db->conns[i].backend = db->backend;
+        err = pg ? pg_open(&db->conns[i], url, why, why_size) : lite_open(&db->conns[i], file, why, why_size);
+        if (!err && i == 0)
+            err = migrate(db, why, why_size);
+    }
+    free(file);
+    if (err) {
+        clouddb_close(db);
+        return err;
+    }
+    *out = db;
+    return 0;
+}
+
+void clouddb_close(struct clouddb *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < CLOUDDB_POOL; i++) {
+        if (db->conns[i].lite)
+            sqlite3_close(db->conns[i].lite);
+        if (db->conns[i].pg)
+            PQfinish(db->conns[i].pg);
+    }
+    pthread_mutex_destroy(&db->lock);
+    pthread_cond_destroy(&db->freed);
+    free(db);
+}
+
+struct clouddb_conn *clouddb_acquire(struct clouddb *db)
+{
+    pthread_mutex_lock(&db->lock);
+    for (;;) {
+        for (int i = 0; i < CLOUDDB_POOL; i++)
+            if (!db->conns[i].busy) {
+                db->conns[i].busy = true;
+                pthread_mutex_unlock(&db->lock);
+                return &db->conns[i];
+            }
+        pthread_cond_wait(&db->freed, &db->lock);
+    }
+}
+
+void clouddb_release(struct clouddb *db, struct clouddb_conn *c)
+{
+    pthread_mutex_lock(&db->lock);
+    c->busy = false;
+    pthread_cond_signal(&db->freed);
+    pthread_mutex_unlock(&db->lock);
+}

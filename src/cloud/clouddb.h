@@ -1,0 +1,62 @@
+/*
+ * clouddb.h — the cloud service's SQL store: SQLite (a file in the data folder) or PostgreSQL
+ * (a postgresql:// URL), behind one tiny interface, with the same schema migrations for both.
+ *
+ * SQL is written once in the common dialect: parameters are $1..$n (SQLite binds them by name),
+ * types are TEXT and BIGINT, no autoincrement (the service makes its own IDs and sequence
+ * numbers). Every parameter is passed as text (NULL for SQL NULL); every result cell comes back
+ * as text (NULL for SQL NULL).
+ *
+ * A struct clouddb is a fixed pool of connections (CLOUDDB_POOL); clouddb_acquire blocks until
+ * one is free, so each request thread uses its own connection and may run a transaction on it.
+ *
+ * Errors: -EEXIST (a unique or primary-key constraint refused the row), -EBUSY (SQLite busy or
+ * a PostgreSQL serialization failure: retry), -EIO (anything else; the message goes to the
+ * connection's last_error), -ENOMEM, -EINVAL (a malformed --db value).
+ */
+#ifndef OPENSPHERE_CLOUD_CLOUDDB_H
+#define OPENSPHERE_CLOUD_CLOUDDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CLOUDDB_POOL 4
+
+struct clouddb;
+struct clouddb_conn;
+
+/* Rows of a result: cells[row * ncols + col], each malloc'd text or NULL. */
+struct clouddb_rows {
+    size_t nrows, ncols;
+    char **cells;
+};
+
+/* Opens the store: `url` NULL or "" means SQLite in data_dir/cloud.db; "postgresql://..." or
+ * "postgres://..." means PostgreSQL. Applies any missing migrations. why gets a sentence. */
+int clouddb_open(const char *data_dir, const char *url, struct clouddb **out, char *why, size_t why_size);
+void clouddb_close(struct clouddb *db);
+/* "sqlite" or "postgresql". */
+const char *clouddb_backend(const struct clouddb *db);
+/* The schema version after migrations. */
+int clouddb_schema_version(const struct clouddb *db);
+
+struct clouddb_conn *clouddb_acquire(struct clouddb *db);
+void clouddb_release(struct clouddb *db, struct clouddb_conn *c);
+
+/* Runs one statement. `rows` may be NULL when no result is wanted; otherwise it is filled
+ * (and must be freed with clouddb_rows_free, also on error, where it is empty). */
+int clouddb_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t nparams,
+                 struct clouddb_rows *rows);
+const char *clouddb_last_error(const struct clouddb_conn *c);
+void clouddb_rows_free(struct clouddb_rows *rows);
+static inline const char *clouddb_cell(const struct clouddb_rows *r, size_t row, size_t col)
+{
+    return row < r->nrows && col < r->ncols ? r->cells[row * r->ncols + col] : NULL;
+}
+
+/* BEGIN / COMMIT / ROLLBACK. */
+int clouddb_begin(struct clouddb_conn *c);
+int clouddb_commit(struct clouddb_conn *c);
+void clouddb_rollback(struct clouddb_conn *c);
+
+#endif

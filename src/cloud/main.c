@@ -1,0 +1,135 @@
+/* main.c — `sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db URL] [--tenant NAME]...
+ * [--tls-key F --tls-cert F]`: the cloud service daemon (docs/cloud.md). Writes DIR/cloud.url
+ * ("https://ADDR:PORT") once it listens; runs until SIGTERM or SIGINT. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cloud.h"
+#include "hostio.h"
+#include "path.h"
+#include "signing.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db postgresql://...]\n"
+                    "                    [--tenant NAME]... [--tls-key FILE --tls-cert FILE]\n");
+    return 2;
+}
+
+/* The TLS key and certificate: given, or DIR/tls.{key,cert}.pem, generated on first start. */
+static int tls_files(const char *data, const char *key_file, const char *cert_file, const char *ip, char **key, char **cert)
+{
+    size_t len = 0;
+    if (key_file || cert_file) {
+        if (!key_file || !cert_file) {
+            fprintf(stderr, "sphere-cloud: give both --tls-key and --tls-cert\n");
+            return -EINVAL;
+        }
+        int err = hostio_read_file(key_file, key, &len);
+        return err ? err : hostio_read_file(cert_file, cert, &len);
+    }
+    char *kp = path_join(data, "tls.key.pem"), *cp = path_join(data, "tls.cert.pem");
+    int err = kp && cp ? 0 : -ENOMEM;
+    if (!err && (hostio_read_file(kp, key, &len) != 0 || hostio_read_file(cp, cert, &len) != 0)) {
+        free(*key), free(*cert);
+        *key = *cert = NULL;
+        err = signing_generate_tls("OpenSphere cloud", ip, 3650, key, cert);
+        err = err ? err : hostio_write_file_atomic(kp, *key, strlen(*key), 0600);
+        err = err ? err : hostio_write_file_atomic(cp, *cert, strlen(*cert), 0644);
+    }
+    free(kp), free(cp);
+    return err;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL;
+    const char *tenants[16];
+    size_t ntenants = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            return usage();
+        if (!strcmp(a, "--data"))
+            data = v;
+        else if (!strcmp(a, "--keys"))
+            keys = v;
+        else if (!strcmp(a, "--listen"))
+            listen = v;
+        else if (!strcmp(a, "--db"))
+            db = v;
+        else if (!strcmp(a, "--tls-key"))
+            key_file = v;
+        else if (!strcmp(a, "--tls-cert"))
+            cert_file = v;
+        else if (!strcmp(a, "--tenant") && ntenants < 16)
+            tenants[ntenants++] = v;
+        else
+            return usage();
+        i++;
+    }
+    if (!data || !keys)
+        return usage();
+    char ip[64];
+    const char *colon = strrchr(listen, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || (size_t)(colon - listen) >= sizeof ip || *end || port < 0 || port > 65535) {
+        fprintf(stderr, "sphere-cloud: --listen must be ADDR:PORT (e.g. 127.0.0.1:8443), not '%s'\n", listen);
+        return 2;
+    }
+    snprintf(ip, sizeof ip, "%.*s", (int)(colon - listen), listen);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char why[512] = "";
+    int err = hostio_make_dirs(data, 0700);
+    if (err) {
+        fprintf(stderr, "sphere-cloud: cannot create %s: %s\n", data, strerror(-err));
+        return 1;
+    }
+    struct cloud_config cfg = {.data_dir = data, .db_url = db, .keys_dir = keys, .tenants = tenants, .tenant_count = ntenants};
+    struct cloud *s = NULL;
+    char *key = NULL, *cert = NULL;
+    struct cloud_http *h = NULL;
+    uint16_t bound = 0;
+    err = cloud_open(&cfg, &s, why, sizeof why);
+    if (err)
+        fprintf(stderr, "sphere-cloud: %s\n", why[0] ? why : strerror(-err));
+    if (!err && (err = tls_files(data, key_file, cert_file, ip, &key, &cert)) != 0)
+        fprintf(stderr, "sphere-cloud: cannot set up TLS: %s\n", strerror(-err));
+    if (!err && (err = cloud_http_start(s, ip, (uint16_t)port, key, cert, &h, &bound, why, sizeof why)) != 0)
+        fprintf(stderr, "sphere-cloud: %s\n", why);
+    if (!err) {
+        char url[128], *url_path = path_join(data, "cloud.url"), pid[32], *pid_path = path_join(data, "cloud.pid");
+        snprintf(url, sizeof url, "https://%s:%u\n", ip, bound);
+        snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (pid_path)
+            hostio_write_file_atomic(pid_path, pid, strlen(pid), 0644);
+        if (url_path)
+            hostio_write_file_atomic(url_path, url, strlen(url), 0644);
+        fprintf(stderr, "sphere-cloud: serving %s with %s in %s", url, cloud_backend(s), data);
+        int sig = 0;
+        sigwait(&set, &sig);
+        fprintf(stderr, "sphere-cloud: stopping (signal %d)\n", sig);
+        cloud_http_stop(h);
+        if (url_path)
+            unlink(url_path);
+        if (pid_path)
+            unlink(pid_path);
+        free(url_path), free(pid_path);
+    }
+    cloud_close(s);
+    free(key), free(cert);
+    return err ? 1 : 0;
+}
