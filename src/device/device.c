@@ -67,7 +67,17 @@ struct device {
     struct hwdef_set *chip;
     time_t booted;
     pthread_mutex_t lock;
+    struct device_hooks hooks;
 };
+
+static void notify_changed(struct device *d)
+{
+    if (d->hooks.changed)
+        d->hooks.changed(d->hooks.ctx);
+}
+
+void device_set_hooks(struct device *d, const struct device_hooks *hooks) { d->hooks = *hooks; }
+const char *device_os_name(const struct device *d) { return d->os->name; }
 
 void device_lock(struct device *d) { pthread_mutex_lock(&d->lock); }
 void device_unlock(struct device *d) { pthread_mutex_unlock(&d->lock); }
@@ -575,6 +585,7 @@ void device_restart(struct device *d, const struct auth *a, struct device_result
     for (size_t i = 0; i < d->image_count; i++)
         if (d->images[i].state == APP_DEBUGGING)
             d->images[i].state = APP_RUNNING;
+    notify_changed(d);
 }
 
 /* ---- staging ------------------------------------------------------------------------------ */
@@ -836,6 +847,7 @@ void device_install(struct device *d, const struct auth *a, bool manual_start, b
             set_error(r, DERR_INSTALL_FAILED, "cannot write the device's storage: %s", strerror(-err));
     }
     clear_staged(d);
+    notify_changed(d);
 }
 
 /* ---- applications ------------------------------------------------------------------------- */
@@ -880,6 +892,7 @@ void device_delete_image(struct device *d, const struct auth *a, const char *com
             hostio_remove_tree(storage);
         free(file), free(storage);
         free_entry(&gone);
+        notify_changed(d);
     }
     reply(r, object1("restartingSystem", json_new_bool(false)));
 }
@@ -901,6 +914,8 @@ void device_app_status(struct device *d, const struct auth *a, const char *compo
     struct json_value *o = object1("state", json_new_string(e ? app_state_names[e->state] : "notPresent"));
     if (o && e && e->realtime && json_object_append(o, "realTimeCore", json_new_int(e->core)))
         o = (json_free(o), NULL);
+    if (o && e && d->hooks.status)
+        d->hooks.status(d->hooks.ctx, &e->component_id, o);
     reply(r, o);
 }
 
@@ -936,6 +951,7 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
         set_error(r, DERR_INTERNAL, "cannot save the application state");
         return;
     }
+    notify_changed(d);
     device_app_status(d, a, component_id, r);
 }
 
@@ -1042,3 +1058,38 @@ struct guid *device_installed_apps(struct device *d, size_t *n)
 }
 
 bool device_in_development(struct device *d) { return d->has_caps && capfile_has(&d->caps, CAP_ENABLE_APP_DEVELOPMENT); }
+
+int device_app_views(struct device *d, struct device_app_view **out, size_t *n)
+{
+    *n = 0;
+    *out = calloc(d->image_count + 1, sizeof **out);
+    if (!*out)
+        return -ENOMEM;
+    for (size_t i = 0; i < d->image_count; i++) {
+        const struct image_entry *e = &d->images[i];
+        if (!e->manifest)
+            continue;
+        struct device_app_view *v = &(*out)[*n];
+        *v = (struct device_app_view){.component_id = e->component_id, .image_id = e->image_id,
+                                      .image_path = image_file(d, &e->image_id), .manifest = json_clone(e->manifest),
+                                      .running = e->state != APP_STOPPED, .realtime = e->realtime};
+        memcpy(v->name, e->name, sizeof v->name);
+        (*n)++;
+        if (!v->image_path || !v->manifest) {
+            device_app_views_free(*out, *n);
+            *out = NULL;
+            *n = 0;
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+void device_app_views_free(struct device_app_view *views, size_t n)
+{
+    for (size_t i = 0; views && i < n; i++) {
+        free(views[i].image_path);
+        json_free(views[i].manifest);
+    }
+    free(views);
+}

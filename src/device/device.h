@@ -81,6 +81,30 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
 void device_app_quota(struct device *d, const struct auth *a, const char *component_id, struct device_result *r);
 void device_images(struct device *d, const struct auth *a, struct device_result *r);
 
+/* What the application runtime needs to know about one installed application. */
+struct device_app_view {
+    struct guid component_id;
+    struct guid image_id;
+    char *image_path;            /* the installed package file */
+    struct json_value *manifest; /* the packaged manifest */
+    bool running;                /* its desired state: started (true) or stopped */
+    bool realtime;
+    char name[32];
+};
+int device_app_views(struct device *d, struct device_app_view **out, size_t *n);
+void device_app_views_free(struct device_app_view *views, size_t n);
+const char *device_os_name(const struct device *d);
+
+/* Observers (the application runtime): `changed` after any change to the installed apps or
+ * their desired states (called with the device lock held: it must only note the change);
+ * `status` may add fields to an app's status object (e.g. its last exit). */
+struct device_hooks {
+    void (*changed)(void *ctx);
+    void (*status)(void *ctx, const struct guid *component_id, struct json_value *status);
+    void *ctx;
+};
+void device_set_hooks(struct device *d, const struct device_hooks *hooks);
+
 /* Which key signed an image (SIGNER_UNKNOWN also when it is malformed or does not verify). */
 enum signer device_image_signer(struct device *d, const uint8_t *data, size_t len);
 /* The component IDs of the installed applications, malloc'd (count in *n). */

@@ -1,6 +1,9 @@
 /* rest.c — HTTP glue for the device REST API (see rest.h). */
 #include "rest.h"
 
+#include "applog.h"
+#include "board.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -21,6 +24,8 @@
 
 struct rest_server {
     struct device *device;
+    struct board *board;
+    struct applog *log;
     struct MHD_Daemon *unix_daemon;
     struct MHD_Daemon *https_daemon;
     int unix_fd;
@@ -267,6 +272,77 @@ static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c,
     return ret;
 }
 
+/* ---- the simulator's endpoints: /sim/gpio/N, /sim/gpio/N/press, /sim/log ------------------ */
+
+static enum MHD_Result sim_gpio(struct rest_server *s, struct MHD_Connection *c, const char *method, const char *rest,
+                                struct request *req)
+{
+    char *end;
+    long n = strtol(rest, &end, 10);
+    bool press = !strcmp(end, "/press");
+    if (end == rest || (*end && !press))
+        return send_error(c, DERR_NOT_FOUND, "no such simulator endpoint");
+    int err = 0;
+    if (press && !strcmp(method, "POST")) {
+        err = board_gpio_press(s->board, (int)n, 300);
+    } else if (!press && !strcmp(method, "PUT")) {
+        struct diag_list diags = {0};
+        struct json_value *j = NULL;
+        int perr = json_parse(req->body.data ? req->body.data : "", req->body.len, NULL, "request", &diags, &j);
+        diag_list_free(&diags);
+        const struct json_value *v = perr ? NULL : json_object_get(j, "value");
+        if (!v || v->type != JSON_NUMBER || (v->u.number.integer != 0 && v->u.number.integer != 1)) {
+            json_free(j);
+            return send_error(c, DERR_BAD_REQUEST, "the body must be {\"value\": 0 or 1}");
+        }
+        err = board_gpio_set_input(s->board, (int)n, (int)v->u.number.integer);
+        json_free(j);
+    } else if (press || strcmp(method, "GET")) {
+        return send_error(c, DERR_NOT_FOUND, "method not allowed on this resource");
+    }
+    int level = 0;
+    enum board_direction dir = BOARD_UNUSED;
+    if (!err)
+        err = board_gpio_get(s->board, (int)n, &level, &dir);
+    if (err == -ENODEV)
+        return send_error(c, DERR_NOT_FOUND, "no such GPIO on this board");
+    if (err == -EPERM)
+        return send_error(c, DERR_BAD_REQUEST, "that GPIO is an output: an app drives it");
+    struct json_value *o = json_new_object();
+    if (o) {
+        json_object_append(o, "gpio", json_new_int(n));
+        json_object_append(o, "value", json_new_int(level));
+        json_object_append(o, "direction", json_new_string(dir == BOARD_OUTPUT ? "output" : dir == BOARD_INPUT ? "input" : "unused"));
+        json_object_append(o, "changes", json_new_int((int64_t)board_gpio_changes(s->board, (int)n)));
+    }
+    enum MHD_Result ret = send_json(c, MHD_HTTP_OK, o);
+    json_free(o);
+    return ret;
+}
+
+static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection *c, const char *url, const char *method,
+                                   struct request *req)
+{
+    if (!s->board || !s->log)
+        return send_error(c, DERR_NOT_FOUND, "this device has no simulator endpoints");
+    if (!strncmp(url, "/sim/gpio/", 10))
+        return sim_gpio(s, c, method, url + 10, req);
+    if (!strcmp(url, "/sim/log") && !strcmp(method, "GET")) {
+        const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+        struct json_value *o = applog_read(s->log, since ? strtoull(since, NULL, 10) : 0, 1000);
+        enum MHD_Result ret = o ? send_json(c, MHD_HTTP_OK, o) : send_error(c, DERR_INTERNAL, "out of memory");
+        json_free(o);
+        return ret;
+    }
+    return send_error(c, DERR_NOT_FOUND, "no such simulator endpoint");
+}
+
+void rest_attach_simulator(struct rest_server *s, struct board *board, struct applog *log)
+{
+    s->board = board;
+    s->log = log;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
 {
@@ -302,6 +378,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (!strncmp(url, "/sim/", 5))
+        return req->too_large ? send_error(c, DERR_BAD_REQUEST, "the request body is too large") : sim_request(s, c, url, method, req);
     if (!rt)
         return send_error(c, DERR_NOT_FOUND, path_known ? "method not allowed on this resource" : "no such endpoint");
     return dispatch(s, c, rt, param, req);

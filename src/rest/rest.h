@@ -22,4 +22,10 @@ int rest_start(struct device *d, const char *unix_path, uint16_t https_port, con
                const char *tls_cert_pem, struct rest_server **out, char *why, size_t why_size);
 void rest_stop(struct rest_server *s);
 
+struct board;
+struct applog;
+/* Also serve the simulator's own endpoints (docs/runtime.md): the board's GPIO lines and the
+ * device log. Call before requests arrive. */
+void rest_attach_simulator(struct rest_server *s, struct board *board, struct applog *log);
+
 #endif

@@ -8,10 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "applog.h"
+#include "board.h"
 #include "device.h"
 #include "hostio.h"
 #include "path.h"
 #include "rest.h"
+#include "runtime.h"
 
 static int usage(void)
 {
@@ -64,13 +67,29 @@ int main(int argc, char **argv)
     char *key = https ? read_text(state, "tls.key.pem") : NULL, *cert = https ? read_text(state, "tls.cert.pem") : NULL;
     char *sock = path_join(state, "rest.sock");
     struct rest_server *server = NULL;
-    if (https && (!key || !cert)) {
+    struct board *board = NULL;
+    struct applog *log = NULL;
+    struct runtime *runtime = NULL;
+    if (board_create(&board) || applog_create(&log)) {
+        fprintf(stderr, "sphered: cannot create the board model\n");
+        err = -ENOMEM;
+    }
+    if (!err && https && (!key || !cert)) {
         fprintf(stderr, "sphered: %s has no tls.key.pem / tls.cert.pem\n", state);
         err = -ENOENT;
-    } else {
+    } else if (!err) {
         err = rest_start(d, sock, https ? device_https_port(d) : 0, key, cert, &server, why, sizeof why);
         if (err)
             fprintf(stderr, "sphered: %s\n", why);
+    }
+    if (!err) {
+        rest_attach_simulator(server, board, log);
+        char *run = path_join(state, "run");
+        struct runtime_config cfg = {.run_dir = run};
+        err = run ? runtime_start(d, board, log, &cfg, &runtime, why, sizeof why) : -ENOMEM;
+        if (err)
+            fprintf(stderr, "sphered: cannot start the application runtime: %s\n", why);
+        free(run);
     }
     if (!err) {
         char pid[32];
@@ -83,10 +102,17 @@ int main(int argc, char **argv)
         sigwait(&set, &sig);
         fprintf(stderr, "sphered: stopping (signal %d)\n", sig);
         rest_stop(server);
+        server = NULL;
+        runtime_stop(runtime);
+        runtime = NULL;
         if (pid_path)
             unlink(pid_path);
         free(pid_path);
     }
+    rest_stop(server);
+    runtime_stop(runtime);
+    board_destroy(board);
+    applog_destroy(log);
     free(sock);
     free(key);
     free(cert);

@@ -1,0 +1,47 @@
+/* broker_client.c — requests to the device's broker (see broker_client.h). */
+#include "broker_client.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int applibs_broker_call(struct broker_request *q, struct broker_reply *r, int *fd)
+{
+    if (fd)
+        *fd = -1;
+    q->version = BROKER_VERSION;
+    memset(r, 0, sizeof *r);
+    pthread_mutex_lock(&call_lock);
+    ssize_t n = send(BROKER_FD, q, sizeof *q, MSG_NOSIGNAL);
+    int result = n == sizeof *q ? 0 : -ENOTCONN;
+    if (!result) {
+        struct iovec iov = {.iov_base = r, .iov_len = sizeof *r};
+        char control[CMSG_SPACE(sizeof(int))];
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+        do
+            n = recvmsg(BROKER_FD, &msg, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n != sizeof *r) {
+            result = -ENOTCONN;
+        } else {
+            result = r->result;
+            struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+            if (c && c->cmsg_type == SCM_RIGHTS && fd)
+                memcpy(fd, CMSG_DATA(c), sizeof(int));
+        }
+    }
+    pthread_mutex_unlock(&call_lock);
+    return result;
+}
+
+int applibs_result(int result, int value)
+{
+    if (result < 0) {
+        errno = -result;
+        return -1;
+    }
+    return value;
+}

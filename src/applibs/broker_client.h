@@ -1,0 +1,14 @@
+/* broker_client.h — libapplibs' side of the broker protocol (src/core/broker.h): one request,
+ * one reply, maybe one descriptor. Internal to libapplibs. */
+#ifndef OPENSPHERE_APPLIBS_BROKER_CLIENT_H
+#define OPENSPHERE_APPLIBS_BROKER_CLIENT_H
+
+#include "broker.h"
+
+/* Sends a request and waits for the reply. Returns the reply's result (0 or -errno; -ENOTCONN
+ * when the app runs outside a device); *fd (if not NULL) receives a descriptor or -1. */
+int applibs_broker_call(struct broker_request *q, struct broker_reply *r, int *fd);
+/* Sets errno from a negative result and returns -1; returns `value` for 0. */
+int applibs_result(int result, int value);
+
+#endif

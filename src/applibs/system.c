@@ -1,0 +1,220 @@
+/* system.c — application.h, applications.h, rtc.h, powermanagement.h, sysevent.h and the
+ * status part of networking.h: each checks its capability with the device's broker. */
+#include <applibs/application.h>
+#include <applibs/applications.h>
+#include <applibs/networking.h>
+#include <applibs/powermanagement.h>
+#include <applibs/rtc.h>
+#include <applibs/sysevent.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "broker_client.h"
+
+static int capability(const char *name)
+{
+    struct broker_request q = {.op = BROKER_CAPABILITY};
+    struct broker_reply r;
+    snprintf(q.text, sizeof q.text, "%s", name);
+    return applibs_broker_call(&q, &r, NULL);
+}
+
+static bool is_guid(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++)
+        if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+int Application_Connect(const char *componentId)
+{
+    if (!is_guid(componentId)) {
+        errno = EINVAL;
+        return -1;
+    }
+    /* Manifests hold IDs in any case; ask for both spellings. */
+    char name[96], lower[37], upper[37];
+    for (int i = 0; i < 37; i++) {
+        lower[i] = (char)tolower((unsigned char)componentId[i]);
+        upper[i] = (char)toupper((unsigned char)componentId[i]);
+    }
+    snprintf(name, sizeof name, "AllowedApplicationConnections:%s", componentId);
+    int r = capability(name);
+    if (r) {
+        snprintf(name, sizeof name, "AllowedApplicationConnections:%s", lower);
+        r = capability(name);
+    }
+    if (r) {
+        snprintf(name, sizeof name, "AllowedApplicationConnections:%s", upper);
+        r = capability(name);
+    }
+    return applibs_result(r ? r : -ECONNREFUSED, 0);
+}
+
+int Application_IsDeviceAuthReady(bool *outIsDeviceAuthReady)
+{
+    if (!outIsDeviceAuthReady) {
+        errno = EFAULT;
+        return -1;
+    }
+    *outIsDeviceAuthReady = false; /* no device authentication without the cloud */
+    return 0;
+}
+
+int Applications_GetOsVersion(Applications_OsVersion *outVersion)
+{
+    if (!outVersion) {
+        errno = EFAULT;
+        return -1;
+    }
+    struct broker_request q = {.op = BROKER_OS_VERSION};
+    struct broker_reply r;
+    int result = applibs_broker_call(&q, &r, NULL);
+    if (!result) {
+        r.text[sizeof outVersion->version - 1] = '\0';
+        memcpy(outVersion->version, r.text, sizeof outVersion->version);
+    }
+    return applibs_result(result, 0);
+}
+
+static size_t peak_kb(void)
+{
+    struct rusage u;
+    return getrusage(RUSAGE_SELF, &u) == 0 ? (size_t)u.ru_maxrss : 0;
+}
+
+size_t Applications_GetTotalMemoryUsageInKB(void) { return peak_kb(); }
+size_t Applications_GetUserModeMemoryUsageInKB(void) { return peak_kb(); }
+size_t Applications_GetPeakUserModeMemoryUsageInKB(void) { return peak_kb(); }
+
+int clock_systohc(void) { return applibs_result(capability("SystemTime"), 0); }
+
+static int power(int what, int arg)
+{
+    struct broker_request q = {.op = BROKER_POWER, .a = what, .b = arg};
+    struct broker_reply r;
+    return applibs_result(applibs_broker_call(&q, &r, NULL), 0);
+}
+
+int PowerManagement_ForceSystemReboot(void) { return power(1, 0); }
+int PowerManagement_ForceSystemPowerDown(unsigned int maximum_residency_in_seconds)
+{
+    return power(2, (int)maximum_residency_in_seconds);
+}
+int PowerManagement_SetSystemPowerProfile(PowerManagement_System_PowerProfile desired_profile)
+{
+    if (desired_profile > PowerManagement_HighPerformance) {
+        errno = EINVAL;
+        return -1;
+    }
+    return power(3, (int)desired_profile);
+}
+
+/* System events: one registration; it stays quiet until the device sends events. */
+struct sysevent_registration {
+    EventLoop *loop;
+    EventRegistration *io;
+    int fd;
+};
+static struct sysevent_registration *current;
+
+static void sysevent_ready(EventLoop *el, int fd, EventLoop_IoEvents events, void *context)
+{
+    uint64_t v;
+    ssize_t r = read(fd, &v, sizeof v);
+    (void)r;
+}
+
+EventRegistration *SysEvent_RegisterForEventNotifications(EventLoop *el, SysEvent_Events eventBitmask,
+                                                          SysEvent_EventsCallback *callback, void *context)
+{
+    if (!el || !callback || (eventBitmask & ~(SysEvent_Events)SysEvent_Events_Mask)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    int r = capability("SystemEventNotifications");
+    if (r) {
+        errno = -r;
+        return NULL;
+    }
+    if (current) {
+        errno = EEXIST;
+        return NULL;
+    }
+    struct sysevent_registration *reg = calloc(1, sizeof *reg);
+    if (!reg)
+        return NULL;
+    reg->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    reg->loop = el;
+    reg->io = reg->fd >= 0 ? EventLoop_RegisterIo(el, reg->fd, EventLoop_Input, sysevent_ready, reg) : NULL;
+    if (!reg->io) {
+        if (reg->fd >= 0)
+            close(reg->fd);
+        free(reg);
+        return NULL;
+    }
+    current = reg;
+    return reg->io;
+}
+
+int SysEvent_UnregisterForEventNotifications(EventRegistration *reg)
+{
+    if (!current || reg != current->io) {
+        errno = EINVAL;
+        return -1;
+    }
+    EventLoop_UnregisterIo(current->loop, current->io);
+    close(current->fd);
+    free(current);
+    current = NULL;
+    return 0;
+}
+
+static int deferral(SysEvent_Events event)
+{
+    if (event != SysEvent_Events_UpdateReadyForInstall) {
+        errno = EINVAL;
+        return -1;
+    }
+    return applibs_result(capability("SoftwareUpdateDeferral"), 0);
+}
+
+int SysEvent_DeferEvent(SysEvent_Events event, uint32_t requested_defer_time_in_minutes) { return deferral(event); }
+int SysEvent_ResumeEvent(SysEvent_Events event) { return deferral(event); }
+
+int SysEvent_Info_GetUpdateData(const SysEvent_Info *info, SysEvent_Info_UpdateData *update_info)
+{
+    errno = info && update_info ? EINVAL : EFAULT;
+    return -1;
+}
+
+int Networking_IsNetworkingReady(bool *outIsNetworkingReady)
+{
+    if (!outIsNetworkingReady) {
+        errno = EFAULT;
+        return -1;
+    }
+    *outIsNetworkingReady = false;
+    return 0;
+}
+
+int Networking_GetInterfaceConnectionStatus(const char *networkInterfaceName,
+                                            Networking_InterfaceConnectionStatus *outStatus)
+{
+    if (!networkInterfaceName || !outStatus) {
+        errno = EFAULT;
+        return -1;
+    }
+    errno = ENODEV;
+    return -1;
+}

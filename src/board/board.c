@@ -1,0 +1,258 @@
+/* board.c — simulated GPIO lines served from the board's own thread (see board.h). */
+#include "board.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct line {
+    int level;
+    enum board_direction dir;
+    int board_fd; /* our end of the app's socket pair, -1 when closed */
+    struct guid owner;
+    uint64_t changes;
+    struct timespec release_at; /* a press in progress ends then (0 = none) */
+};
+
+struct board {
+    pthread_mutex_t lock;
+    pthread_t thread;
+    int wake_fd; /* eventfd: the set of open lines changed, or stop */
+    bool stop;
+    struct line lines[BOARD_GPIO_COUNT];
+};
+
+static bool valid(int n) { return n >= 0 && n < BOARD_GPIO_COUNT; }
+
+static void wake(struct board *b)
+{
+    uint64_t one = 1;
+    ssize_t r = write(b->wake_fd, &one, sizeof one);
+    (void)r;
+}
+
+static void set_level(struct line *l, int level)
+{
+    level = level ? 1 : 0;
+    if (l->level != level)
+        l->changes++;
+    l->level = level;
+}
+
+static void close_line(struct line *l)
+{
+    if (l->board_fd >= 0)
+        close(l->board_fd);
+    l->board_fd = -1;
+    l->dir = BOARD_UNUSED;
+    memset(&l->owner, 0, sizeof l->owner);
+}
+
+/* Serves one request from an app; closes the line when the app's end is gone. */
+static void serve(struct line *l)
+{
+    uint8_t msg[2];
+    ssize_t n = recv(l->board_fd, msg, sizeof msg, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        close_line(l);
+        return;
+    }
+    if (n != 2)
+        return;
+    if (msg[0] == 'S' && l->dir == BOARD_OUTPUT) {
+        set_level(l, msg[1]);
+    } else if (msg[0] == 'G') {
+        uint8_t level = (uint8_t)l->level;
+        send(l->board_fd, &level, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+}
+
+static long ms_until(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+static void *board_thread(void *arg)
+{
+    struct board *b = arg;
+    struct pollfd fds[BOARD_GPIO_COUNT + 1];
+    int which[BOARD_GPIO_COUNT + 1];
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        if (b->stop) {
+            pthread_mutex_unlock(&b->lock);
+            return NULL;
+        }
+        nfds_t n = 0;
+        long timeout = -1;
+        fds[n++] = (struct pollfd){.fd = b->wake_fd, .events = POLLIN};
+        for (int i = 0; i < BOARD_GPIO_COUNT; i++) {
+            struct line *l = &b->lines[i];
+            if (l->release_at.tv_sec) {
+                long left = ms_until(&l->release_at);
+                if (left <= 0) {
+                    set_level(l, 1);
+                    l->release_at = (struct timespec){0};
+                } else if (timeout < 0 || left < timeout) {
+                    timeout = left;
+                }
+            }
+            if (l->board_fd >= 0) {
+                which[n] = i;
+                fds[n++] = (struct pollfd){.fd = l->board_fd, .events = POLLIN};
+            }
+        }
+        pthread_mutex_unlock(&b->lock);
+        if (poll(fds, n, (int)timeout) <= 0)
+            continue;
+        if (fds[0].revents) {
+            uint64_t v;
+            ssize_t r = read(b->wake_fd, &v, sizeof v);
+            (void)r;
+        }
+        pthread_mutex_lock(&b->lock);
+        for (nfds_t i = 1; i < n; i++)
+            if (fds[i].revents && b->lines[which[i]].board_fd == fds[i].fd)
+                serve(&b->lines[which[i]]);
+        pthread_mutex_unlock(&b->lock);
+    }
+}
+
+int board_create(struct board **out)
+{
+    struct board *b = calloc(1, sizeof *b);
+    if (!b)
+        return -ENOMEM;
+    pthread_mutex_init(&b->lock, NULL);
+    for (int i = 0; i < BOARD_GPIO_COUNT; i++)
+        b->lines[i] = (struct line){.level = 1, .board_fd = -1};
+    b->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (b->wake_fd < 0 || pthread_create(&b->thread, NULL, board_thread, b) != 0) {
+        if (b->wake_fd >= 0)
+            close(b->wake_fd);
+        pthread_mutex_destroy(&b->lock);
+        free(b);
+        return -EIO;
+    }
+    *out = b;
+    return 0;
+}
+
+void board_destroy(struct board *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->lock);
+    b->stop = true;
+    pthread_mutex_unlock(&b->lock);
+    wake(b);
+    pthread_join(b->thread, NULL);
+    for (int i = 0; i < BOARD_GPIO_COUNT; i++)
+        close_line(&b->lines[i]);
+    close(b->wake_fd);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+}
+
+int board_gpio_open(struct board *b, int n, enum board_direction dir, int initial, const struct guid *owner)
+{
+    if (!valid(n))
+        return -ENODEV;
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+        return -errno;
+    pthread_mutex_lock(&b->lock);
+    struct line *l = &b->lines[n];
+    int rc = pair[1];
+    if (l->board_fd >= 0) {
+        rc = -EBUSY;
+    } else {
+        l->board_fd = pair[0];
+        l->dir = dir;
+        l->owner = *owner;
+        if (dir == BOARD_OUTPUT)
+            set_level(l, initial);
+    }
+    pthread_mutex_unlock(&b->lock);
+    if (rc < 0) {
+        close(pair[0]);
+        close(pair[1]);
+    } else {
+        wake(b);
+    }
+    return rc;
+}
+
+int board_gpio_get(struct board *b, int n, int *level, enum board_direction *dir)
+{
+    if (!valid(n))
+        return -ENODEV;
+    pthread_mutex_lock(&b->lock);
+    *level = b->lines[n].level;
+    *dir = b->lines[n].dir;
+    pthread_mutex_unlock(&b->lock);
+    return 0;
+}
+
+int board_gpio_set_input(struct board *b, int n, int level)
+{
+    if (!valid(n))
+        return -ENODEV;
+    pthread_mutex_lock(&b->lock);
+    int rc = b->lines[n].dir == BOARD_OUTPUT ? -EPERM : 0;
+    if (!rc) {
+        set_level(&b->lines[n], level);
+        b->lines[n].release_at = (struct timespec){0};
+    }
+    pthread_mutex_unlock(&b->lock);
+    return rc;
+}
+
+int board_gpio_press(struct board *b, int n, unsigned ms)
+{
+    if (!valid(n))
+        return -ENODEV;
+    pthread_mutex_lock(&b->lock);
+    int rc = b->lines[n].dir == BOARD_OUTPUT ? -EPERM : 0;
+    if (!rc) {
+        struct line *l = &b->lines[n];
+        set_level(l, 0);
+        clock_gettime(CLOCK_MONOTONIC, &l->release_at);
+        l->release_at.tv_sec += ms / 1000;
+        l->release_at.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (l->release_at.tv_nsec >= 1000000000L)
+            l->release_at.tv_sec++, l->release_at.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_unlock(&b->lock);
+    if (!rc)
+        wake(b);
+    return rc;
+}
+
+void board_release_owner(struct board *b, const struct guid *owner)
+{
+    pthread_mutex_lock(&b->lock);
+    for (int i = 0; i < BOARD_GPIO_COUNT; i++)
+        if (b->lines[i].board_fd >= 0 && guid_equal(&b->lines[i].owner, owner))
+            close_line(&b->lines[i]);
+    pthread_mutex_unlock(&b->lock);
+    wake(b);
+}
+
+uint64_t board_gpio_changes(struct board *b, int n)
+{
+    if (!valid(n))
+        return 0;
+    pthread_mutex_lock(&b->lock);
+    uint64_t c = b->lines[n].changes;
+    pthread_mutex_unlock(&b->lock);
+    return c;
+}

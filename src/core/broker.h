@@ -1,0 +1,41 @@
+/*
+ * broker.h — the protocol between an app (libapplibs) and its device (the runtime's broker),
+ * version 1. Documented in docs/runtime.md.
+ *
+ * The app inherits one connected SOCK_SEQPACKET socket as file descriptor BROKER_FD. Each
+ * request is one struct broker_request; each answer one struct broker_reply, possibly carrying
+ * one file descriptor (SCM_RIGHTS) — a GPIO line, the mutable-storage file. The device checks
+ * every request against the app's manifest; the app never opens a device path itself.
+ */
+#ifndef OPENSPHERE_CORE_BROKER_H
+#define OPENSPHERE_CORE_BROKER_H
+
+#include <stdint.h>
+
+#define BROKER_FD 3
+#define BROKER_VERSION 1
+
+enum broker_op {
+    BROKER_GPIO_OPEN_INPUT = 1,  /* a = GPIO id */
+    BROKER_GPIO_OPEN_OUTPUT = 2, /* a = GPIO id, b = output mode, c = initial value */
+    BROKER_STORAGE_OPEN = 3,     /* the app's mutable-storage file */
+    BROKER_STORAGE_DELETE = 4,
+    BROKER_CAPABILITY = 5,       /* text = a boolean capability name, or "PowerControls:ForceReboot" */
+    BROKER_OS_VERSION = 6,       /* reply text = "25.02" */
+    BROKER_POWER = 7,            /* a = 1 reboot, 2 power down (b = seconds), 3 set profile (b) */
+};
+
+struct broker_request {
+    uint32_t version;
+    uint32_t op;
+    int32_t a, b, c;
+    char text[96];
+};
+
+struct broker_reply {
+    int32_t result; /* 0, or a negative errno for the Applibs call to return */
+    int32_t value;
+    char text[96];
+};
+
+#endif

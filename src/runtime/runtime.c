@@ -1,0 +1,789 @@
+/* runtime.c — the app supervisor and broker (see runtime.h, docs/runtime.md). */
+#include "runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "container.h"
+#include "hostio.h"
+#include "imgpkg.h"
+#include "path.h"
+
+#define STOP_GRACE_MS 2000
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 10000
+#define STABLE_RUN_MS 10000
+#define WATCHDOG_MS 100
+
+enum app_phase { PHASE_IDLE, PHASE_RUNNING, PHASE_STOPPING, PHASE_BACKOFF };
+
+struct app {
+    struct guid cid;
+    struct guid image_id;
+    char cid_text[GUID_TEXT_LEN + 1];
+    char name[32];
+    struct json_value *manifest;
+    char *image_path;
+    char *image_dir; /* extracted */
+    bool wanted;     /* the device's desired state */
+    bool present;    /* still installed (reconcile mark) */
+    enum app_phase phase;
+    pid_t init_pid;
+    int status_fd, broker_fd, out_fd, err_fd, timer_fd;
+    struct timespec started;
+    unsigned failures; /* consecutive short runs, for the backoff */
+    unsigned restarts;
+    int last_exit_code, last_signal;
+    bool has_exit;
+    long baseline_kb;
+    bool killed_for_memory;
+    char out_buf[APPLOG_LINE_MAX], err_buf[APPLOG_LINE_MAX];
+    size_t out_len, err_len;
+};
+
+struct runtime {
+    struct device *device;
+    struct board *board;
+    struct applog *log;
+    char *run_dir;
+    unsigned memory_limit_kb;
+    void *filter;
+    int epoll_fd, wake_fd, watchdog_fd;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards apps[] for the status hook */
+    bool stopping;
+    struct app **apps;
+    size_t app_count;
+};
+
+/* epoll tags: which descriptor of which app fired. */
+enum tag_kind { TAG_WAKE = 1, TAG_WATCHDOG, TAG_STATUS, TAG_BROKER, TAG_STDOUT, TAG_STDERR, TAG_TIMER };
+
+static uint64_t tag(enum tag_kind kind, size_t index) { return (uint64_t)index << 8 | kind; }
+
+static long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+static void logf_app(struct runtime *rt, const struct app *a, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void logf_app(struct runtime *rt, const struct app *a, const char *fmt, ...)
+{
+    char text[APPLOG_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    applog_add(rt->log, &a->cid, "runtime", text, n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+}
+
+static void arm_timer(struct app *a, long ms)
+{
+    struct itimerspec its = {.it_value = {ms / 1000, (ms % 1000) * 1000000L}};
+    if (ms <= 0)
+        its.it_value.tv_nsec = 1;
+    timerfd_settime(a->timer_fd, 0, &its, NULL);
+}
+
+static void disarm_timer(struct app *a)
+{
+    struct itimerspec its = {0};
+    timerfd_settime(a->timer_fd, 0, &its, NULL);
+}
+
+static void watch(struct runtime *rt, int fd, uint64_t t)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = t};
+    epoll_ctl(rt->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void close_fd(struct runtime *rt, int *fd)
+{
+    if (*fd >= 0) {
+        epoll_ctl(rt->epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
+        close(*fd);
+    }
+    *fd = -1;
+}
+
+/* ---- images ------------------------------------------------------------------------------- */
+
+/* Extracts the installed package into run_dir/<image id>/ (once per image). */
+static int extract_image(struct runtime *rt, struct app *a, char *why, size_t why_size)
+{
+    char iid[GUID_TEXT_LEN + 1];
+    guid_format(&a->image_id, iid);
+    char *dir = path_join(rt->run_dir, iid);
+    if (!dir)
+        return -ENOMEM;
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        free(a->image_dir);
+        a->image_dir = dir;
+        return 0;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    int err = hostio_read_file(a->image_path, &data, &len);
+    struct imgpkg pkg;
+    struct imgpkg_error perr;
+    if (!err && imgpkg_parse((const uint8_t *)data, len, &pkg, &perr) != 0) {
+        if (snprintf(why, why_size, "the installed image is damaged: %s", perr.message) >= (int)why_size)
+            why[why_size - 1] = '\0';
+        err = -EINVAL;
+    } else if (!err) {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.partial", dir);
+        hostio_remove_tree(tmp);
+        err = hostio_make_dirs(tmp, 0755);
+        for (size_t i = 0; !err && i < pkg.file_count; i++) {
+            char *file = path_join(tmp, pkg.files[i].path), *parent = file ? path_dirname(file) : NULL;
+            err = parent ? hostio_make_dirs(parent, 0755) : -ENOMEM;
+            if (!err)
+                err = hostio_write_file_atomic(file, pkg.files[i].data, pkg.files[i].size,
+                                               (pkg.files[i].mode & 0111) ? 0555 : 0444);
+            free(file), free(parent);
+        }
+        if (!err && rename(tmp, dir) < 0)
+            err = -errno;
+        imgpkg_free(&pkg);
+        if (err)
+            snprintf(why, why_size, "cannot extract the image: %s", strerror(-err));
+    }
+    free(data);
+    if (err) {
+        free(dir);
+        return err;
+    }
+    free(a->image_dir);
+    a->image_dir = dir;
+    return 0;
+}
+
+/* ---- starting and stopping ---------------------------------------------------------------- */
+
+static unsigned long long storage_quota(const struct app *a)
+{
+    const struct json_value *kb =
+        json_object_get(json_object_get(json_object_get(a->manifest, "Capabilities"), "MutableStorage"), "SizeKB");
+    return kb && kb->type == JSON_NUMBER ? (unsigned long long)kb->u.number.integer * 1024 : 0;
+}
+
+static const char **cmd_args(const struct app *a)
+{
+    const struct json_value *args = json_object_get(a->manifest, "CmdArgs");
+    size_t n = args && args->type == JSON_ARRAY ? args->u.array.count : 0;
+    const char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = args->u.array.items[i]->type == JSON_STRING ? args->u.array.items[i]->u.string.chars : "";
+    return out;
+}
+
+static void start_app(struct runtime *rt, struct app *a, size_t index)
+{
+    char why[256] = "";
+    int err = extract_image(rt, a, why, sizeof why);
+    int broker[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, status[2] = {-1, -1};
+    if (!err && (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, broker) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+                 pipe2(errp, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0))
+        err = -errno, snprintf(why, sizeof why, "cannot create the app's channels: %s", strerror(errno));
+    char scratch[4096], mount_point[64];
+    snprintf(scratch, sizeof scratch, "%s/root-%s", rt->run_dir, a->cid_text);
+    snprintf(mount_point, sizeof mount_point, "/mnt/apps/%s", a->cid_text);
+    const char **args = err ? NULL : cmd_args(a);
+    const struct json_value *ep = json_object_get(a->manifest, "EntryPoint");
+    if (!err) {
+        mkdir(scratch, 0755);
+        struct container_spec spec = {
+            .image_dir = a->image_dir, .mount_point = mount_point,
+            .entry_point = ep && ep->type == JSON_STRING ? ep->u.string.chars : "/bin/app", .args = args,
+            .scratch_dir = scratch, .broker_fd = broker[1], .stdout_fd = out[1], .stderr_fd = errp[1],
+            .status_fd = status[1], .max_file_bytes = storage_quota(a), .seccomp_filter = rt->filter};
+        err = container_start(&spec, &a->init_pid, why, sizeof why);
+    }
+    free(args);
+    for (int i = 0; i < 2; i++) {
+        if (err) {
+            if (broker[i] >= 0) close(broker[i]);
+            if (out[i] >= 0) close(out[i]);
+            if (errp[i] >= 0) close(errp[i]);
+            if (status[i] >= 0) close(status[i]);
+        }
+    }
+    if (err) {
+        logf_app(rt, a, "cannot start %s: %s", a->name, why);
+        a->phase = PHASE_BACKOFF;
+        a->failures++;
+        arm_timer(a, BACKOFF_MAX_MS);
+        return;
+    }
+    close(broker[1]), close(out[1]), close(errp[1]), close(status[1]);
+    a->broker_fd = broker[0], a->out_fd = out[0], a->err_fd = errp[0], a->status_fd = status[0];
+    watch(rt, a->broker_fd, tag(TAG_BROKER, index));
+    watch(rt, a->out_fd, tag(TAG_STDOUT, index));
+    watch(rt, a->err_fd, tag(TAG_STDERR, index));
+    watch(rt, a->status_fd, tag(TAG_STATUS, index));
+    clock_gettime(CLOCK_MONOTONIC, &a->started);
+    a->phase = PHASE_RUNNING;
+    a->baseline_kb = -1;
+    a->killed_for_memory = false;
+    disarm_timer(a);
+    logf_app(rt, a, "started %s (component %s)", a->name, a->cid_text);
+}
+
+static void request_stop(struct runtime *rt, struct app *a)
+{
+    if (a->phase == PHASE_BACKOFF) {
+        disarm_timer(a);
+        a->phase = PHASE_IDLE;
+        return;
+    }
+    if (a->phase != PHASE_RUNNING)
+        return;
+    kill(a->init_pid, SIGTERM);
+    a->phase = PHASE_STOPPING;
+    arm_timer(a, STOP_GRACE_MS);
+}
+
+static void flush_output(struct runtime *rt, struct app *a, char *buf, size_t *len)
+{
+    if (*len)
+        applog_add(rt->log, &a->cid, "app", buf, *len);
+    *len = 0;
+}
+
+/* The app's init reported (or died): collect everything, decide on a restart. */
+static void app_ended(struct runtime *rt, struct app *a)
+{
+    int status = -1;
+    if (a->status_fd >= 0 && read(a->status_fd, &status, sizeof status) != sizeof status)
+        status = -1;
+    waitpid(a->init_pid, NULL, 0);
+    /* Drain what the app wrote before it went. */
+    char chunk[4096];
+    ssize_t n;
+    while (a->out_fd >= 0 && (n = read(a->out_fd, chunk, sizeof chunk)) > 0)
+        applog_add(rt->log, &a->cid, "app", chunk, (size_t)n);
+    flush_output(rt, a, a->out_buf, &a->out_len);
+    flush_output(rt, a, a->err_buf, &a->err_len);
+    close_fd(rt, &a->status_fd);
+    close_fd(rt, &a->broker_fd);
+    close_fd(rt, &a->out_fd);
+    close_fd(rt, &a->err_fd);
+    board_release_owner(rt->board, &a->cid);
+    pthread_mutex_lock(&rt->lock);
+    a->has_exit = true;
+    a->last_exit_code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    a->last_signal = status >= 0 && WIFSIGNALED(status) ? WTERMSIG(status) : status < 0 ? SIGKILL : 0;
+    pthread_mutex_unlock(&rt->lock);
+    bool stopping = a->phase == PHASE_STOPPING;
+    if (a->last_signal)
+        logf_app(rt, a, "%s was terminated by signal %d%s", a->name, a->last_signal,
+                 a->killed_for_memory ? " (over its memory limit)" : "");
+    else
+        logf_app(rt, a, "%s exited with code %d", a->name, a->last_exit_code);
+    a->init_pid = 0;
+    if (stopping || !a->wanted || !a->present || rt->stopping) {
+        a->phase = PHASE_IDLE;
+        disarm_timer(a);
+        return;
+    }
+    if (elapsed_ms(&a->started) >= STABLE_RUN_MS)
+        a->failures = 0;
+    long delay = BACKOFF_FIRST_MS;
+    for (unsigned i = 0; i < a->failures && delay < BACKOFF_MAX_MS; i++)
+        delay *= 2;
+    if (delay > BACKOFF_MAX_MS)
+        delay = BACKOFF_MAX_MS;
+    a->failures++;
+    a->phase = PHASE_BACKOFF;
+    arm_timer(a, delay);
+    logf_app(rt, a, "restarting %s in %ld ms", a->name, delay);
+}
+
+/* ---- the broker --------------------------------------------------------------------------- */
+
+static bool has_value(const struct json_value *list, const struct json_value *value)
+{
+    for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.array.count; i++) {
+        const struct json_value *v = list->u.array.items[i];
+        if (v->type == JSON_NUMBER && value->type == JSON_NUMBER && v->u.number.integer == value->u.number.integer)
+            return true;
+        if (v->type == JSON_STRING && value->type == JSON_STRING && !strcmp(v->u.string.chars, value->u.string.chars))
+            return true;
+    }
+    return false;
+}
+
+static const struct json_value *capability(const struct app *a, const char *name)
+{
+    return json_object_get(json_object_get(a->manifest, "Capabilities"), name);
+}
+
+static int open_mutable_storage(struct runtime *rt, struct app *a, bool create)
+{
+    if (!storage_quota(a))
+        return -EACCES;
+    char rel[GUID_TEXT_LEN + 32];
+    snprintf(rel, sizeof rel, "storage/%s", a->cid_text);
+    char *dir = path_join(device_state_dir(rt->device), rel);
+    char *file = dir ? path_join(dir, "mutable_storage") : NULL;
+    int fd = -ENOMEM;
+    if (file) {
+        hostio_make_dirs(dir, 0700);
+        fd = open(file, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+        if (fd < 0)
+            fd = -errno;
+    }
+    if (!create && fd >= 0) { /* delete */
+        close(fd);
+        fd = unlink(file) < 0 ? -errno : 0;
+    }
+    free(dir), free(file);
+    return fd;
+}
+
+static void reply(int sock, const struct broker_reply *r, int fd)
+{
+    struct iovec iov = {.iov_base = (void *)r, .iov_len = sizeof *r};
+    char control[CMSG_SPACE(sizeof(int))] = {0};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void handle_request(struct runtime *rt, struct app *a)
+{
+    struct broker_request q;
+    ssize_t n = recv(a->broker_fd, &q, sizeof q, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        close_fd(rt, &a->broker_fd);
+        return;
+    }
+    if (n < 0)
+        return;
+    struct broker_reply r = {0};
+    int fd = -1;
+    if (n != sizeof q || q.version != BROKER_VERSION) {
+        r.result = -EPROTO;
+        reply(a->broker_fd, &r, -1);
+        return;
+    }
+    q.text[sizeof q.text - 1] = '\0';
+    switch (q.op) {
+    case BROKER_GPIO_OPEN_INPUT:
+    case BROKER_GPIO_OPEN_OUTPUT: {
+        struct json_value *id = json_new_int(q.a);
+        if (!id)
+            r.result = -ENOMEM;
+        else if (q.a < 0 || q.a >= BOARD_GPIO_COUNT)
+            r.result = has_value(capability(a, "Gpio"), id) ? -ENODEV : -EACCES;
+        else if (!has_value(capability(a, "Gpio"), id))
+            r.result = -EACCES;
+        else if (q.op == BROKER_GPIO_OPEN_OUTPUT && (q.b < 0 || q.b > 2 || q.c < 0 || q.c > 1))
+            r.result = -EINVAL;
+        else
+            fd = board_gpio_open(rt->board, q.a, q.op == BROKER_GPIO_OPEN_OUTPUT ? BOARD_OUTPUT : BOARD_INPUT, q.c,
+                                 &a->cid);
+        json_free(id);
+        if (fd < 0 && !r.result)
+            r.result = fd;
+        break;
+    }
+    case BROKER_STORAGE_OPEN:
+        fd = open_mutable_storage(rt, a, true);
+        if (fd < 0)
+            r.result = fd;
+        break;
+    case BROKER_STORAGE_DELETE: {
+        int e = open_mutable_storage(rt, a, false);
+        r.result = e < 0 ? e : 0;
+        break;
+    }
+    case BROKER_CAPABILITY: {
+        char *colon = strchr(q.text, ':');
+        if (colon) {
+            *colon = '\0';
+            struct json_value *v = json_new_string(colon + 1);
+            r.result = v && has_value(capability(a, q.text), v) ? 0 : -EACCES;
+            json_free(v);
+        } else {
+            const struct json_value *v = capability(a, q.text);
+            r.result = v && v->type == JSON_BOOL && v->u.boolean ? 0 : -EACCES;
+        }
+        break;
+    }
+    case BROKER_OS_VERSION:
+        device_lock(rt->device);
+        snprintf(r.text, sizeof r.text, "%s", device_os_name(rt->device));
+        device_unlock(rt->device);
+        break;
+    case BROKER_POWER: {
+        static const char *const names[] = {"", "ForceReboot", "ForcePowerDown", "SetPowerProfile"};
+        struct json_value *v = q.a >= 1 && q.a <= 3 ? json_new_string(names[q.a]) : NULL;
+        r.result = !v ? -EINVAL : has_value(capability(a, "PowerControls"), v) ? 0 : -EACCES;
+        json_free(v);
+        if (!r.result && q.a != 3)
+            logf_app(rt, a, "%s requested %s (the simulated device logs it and carries on)", a->name, names[q.a]);
+        break;
+    }
+    default:
+        r.result = -ENOSYS;
+    }
+    reply(a->broker_fd, &r, fd);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Splits an app's output into log lines. */
+static void read_output(struct runtime *rt, struct app *a, int *fd, char *buf, size_t *len)
+{
+    char chunk[1024];
+    ssize_t n = read(*fd, chunk, sizeof chunk);
+    if (n <= 0) {
+        flush_output(rt, a, buf, len);
+        close_fd(rt, fd);
+        return;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        if (chunk[i] == '\n' || *len == APPLOG_LINE_MAX) {
+            flush_output(rt, a, buf, len);
+            if (chunk[i] == '\n')
+                continue;
+        }
+        buf[(*len)++] = chunk[i];
+    }
+}
+
+/* ---- memory watchdog ---------------------------------------------------------------------- */
+
+/* The app's anonymous memory in KiB (heap, stack, anonymous mappings), from its smaps_rollup. */
+static long app_anonymous_kb(pid_t init_pid)
+{
+    char path[64], text[256];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init_pid, (int)init_pid);
+    FILE *f = fopen(path, "r");
+    int child = 0;
+    if (f) {
+        if (fscanf(f, "%d", &child) != 1)
+            child = 0;
+        fclose(f);
+    }
+    if (child <= 0)
+        return -1;
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", child);
+    f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(text, sizeof text, f))
+        if (sscanf(text, "Anonymous: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static void watchdog(struct runtime *rt)
+{
+    for (size_t i = 0; i < rt->app_count; i++) {
+        struct app *a = rt->apps[i];
+        if (a->phase != PHASE_RUNNING)
+            continue;
+        long kb = app_anonymous_kb(a->init_pid);
+        if (kb < 0)
+            continue;
+        if (a->baseline_kb < 0) {
+            a->baseline_kb = kb;
+            continue;
+        }
+        if (kb - a->baseline_kb > (long)rt->memory_limit_kb) {
+            logf_app(rt, a, "%s uses %ld KiB of memory beyond its start-up %ld KiB; the limit is %u KiB: killing it",
+                     a->name, kb - a->baseline_kb, a->baseline_kb, rt->memory_limit_kb);
+            a->killed_for_memory = true;
+            kill(a->init_pid, SIGKILL);
+        }
+    }
+}
+
+/* ---- reconcile ---------------------------------------------------------------------------- */
+
+static struct app *find_app(struct runtime *rt, const struct guid *cid, size_t *index)
+{
+    for (size_t i = 0; i < rt->app_count; i++)
+        if (guid_equal(&rt->apps[i]->cid, cid)) {
+            *index = i;
+            return rt->apps[i];
+        }
+    return NULL;
+}
+
+static struct app *add_app(struct runtime *rt, const struct device_app_view *v, size_t *index)
+{
+    struct app **grown = realloc(rt->apps, (rt->app_count + 1) * sizeof *grown);
+    struct app *a = calloc(1, sizeof *a);
+    if (!grown || !a) {
+        if (grown)
+            rt->apps = grown;
+        free(a);
+        return NULL;
+    }
+    rt->apps = grown;
+    a->cid = v->component_id;
+    guid_format(&a->cid, a->cid_text);
+    a->status_fd = a->broker_fd = a->out_fd = a->err_fd = -1;
+    a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    *index = rt->app_count;
+    pthread_mutex_lock(&rt->lock);
+    rt->apps[rt->app_count++] = a;
+    pthread_mutex_unlock(&rt->lock);
+    watch(rt, a->timer_fd, tag(TAG_TIMER, *index));
+    return a;
+}
+
+static void reconcile(struct runtime *rt)
+{
+    struct device_app_view *views = NULL;
+    size_t n = 0;
+    device_lock(rt->device);
+    int err = device_app_views(rt->device, &views, &n);
+    device_unlock(rt->device);
+    if (err)
+        return;
+    for (size_t i = 0; i < rt->app_count; i++)
+        rt->apps[i]->present = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct device_app_view *v = &views[i];
+        if (v->realtime)
+            continue; /* real-time cores run RTApps */
+        size_t index;
+        struct app *a = find_app(rt, &v->component_id, &index);
+        if (!a && !(a = add_app(rt, v, &index)))
+            continue;
+        a->present = true;
+        bool replaced = a->manifest && !guid_equal(&a->image_id, &v->image_id);
+        if (replaced || !a->manifest) {
+            if (replaced && a->phase != PHASE_IDLE)
+                request_stop(rt, a);
+            json_free(a->manifest);
+            free(a->image_path);
+            a->manifest = json_clone(v->manifest);
+            a->image_path = strdup(v->image_path);
+            a->image_id = v->image_id;
+            snprintf(a->name, sizeof a->name, "%s", v->name);
+            a->failures = 0;
+        }
+        a->wanted = v->running;
+        if (!a->wanted)
+            request_stop(rt, a);
+        else if (a->phase == PHASE_IDLE)
+            start_app(rt, a, index);
+    }
+    for (size_t i = 0; i < rt->app_count; i++)
+        if (!rt->apps[i]->present) {
+            rt->apps[i]->wanted = false;
+            request_stop(rt, rt->apps[i]);
+        }
+    device_app_views_free(views, n);
+}
+
+static void on_timer(struct runtime *rt, struct app *a, size_t index)
+{
+    uint64_t expirations;
+    if (read(a->timer_fd, &expirations, sizeof expirations) != sizeof expirations)
+        return;
+    if (a->phase == PHASE_STOPPING && a->init_pid > 0) {
+        logf_app(rt, a, "%s did not exit within %d ms of SIGTERM: SIGKILL", a->name, STOP_GRACE_MS);
+        kill(a->init_pid, SIGKILL);
+    } else if (a->phase == PHASE_BACKOFF) {
+        a->phase = PHASE_IDLE;
+        if (a->wanted && a->present && !rt->stopping) {
+            pthread_mutex_lock(&rt->lock);
+            a->restarts++;
+            pthread_mutex_unlock(&rt->lock);
+            start_app(rt, a, index);
+        }
+    }
+}
+
+static void *supervisor(void *arg)
+{
+    struct runtime *rt = arg;
+    reconcile(rt);
+    struct epoll_event events[32];
+    while (!rt->stopping || rt->app_count) {
+        int n = epoll_wait(rt->epoll_fd, events, 32, -1);
+        for (int i = 0; i < n; i++) {
+            enum tag_kind kind = (enum tag_kind)(events[i].data.u64 & 0xFF);
+            size_t index = (size_t)(events[i].data.u64 >> 8);
+            struct app *a = kind >= TAG_STATUS && index < rt->app_count ? rt->apps[index] : NULL;
+            uint64_t v;
+            switch (kind) {
+            case TAG_WAKE:
+                if (read(rt->wake_fd, &v, sizeof v) == sizeof v && !rt->stopping)
+                    reconcile(rt);
+                break;
+            case TAG_WATCHDOG:
+                if (read(rt->watchdog_fd, &v, sizeof v) == sizeof v)
+                    watchdog(rt);
+                break;
+            case TAG_STATUS:
+                if (a)
+                    app_ended(rt, a);
+                break;
+            case TAG_BROKER:
+                if (a && a->broker_fd >= 0)
+                    handle_request(rt, a);
+                break;
+            case TAG_STDOUT:
+                if (a && a->out_fd >= 0)
+                    read_output(rt, a, &a->out_fd, a->out_buf, &a->out_len);
+                break;
+            case TAG_STDERR:
+                if (a && a->err_fd >= 0)
+                    read_output(rt, a, &a->err_fd, a->err_buf, &a->err_len);
+                break;
+            case TAG_TIMER:
+                if (a)
+                    on_timer(rt, a, index);
+                break;
+            }
+        }
+        if (rt->stopping) {
+            bool any = false;
+            for (size_t i = 0; i < rt->app_count; i++) {
+                request_stop(rt, rt->apps[i]);
+                any |= rt->apps[i]->phase != PHASE_IDLE;
+            }
+            if (!any)
+                break;
+        }
+    }
+    return NULL;
+}
+
+/* ---- hooks and lifetime ------------------------------------------------------------------- */
+
+static void on_device_changed(void *ctx)
+{
+    struct runtime *rt = ctx;
+    uint64_t one = 1;
+    ssize_t r = write(rt->wake_fd, &one, sizeof one);
+    (void)r;
+}
+
+static void on_status(void *ctx, const struct guid *cid, struct json_value *status)
+{
+    struct runtime *rt = ctx;
+    pthread_mutex_lock(&rt->lock);
+    for (size_t i = 0; i < rt->app_count; i++) {
+        const struct app *a = rt->apps[i];
+        if (!guid_equal(&a->cid, cid))
+            continue;
+        json_object_append(status, "restarts", json_new_int(a->restarts));
+        if (a->has_exit) {
+            if (a->last_signal)
+                json_object_append(status, "lastExitSignal", json_new_int(a->last_signal));
+            else
+                json_object_append(status, "lastExitCode", json_new_int(a->last_exit_code));
+        }
+    }
+    pthread_mutex_unlock(&rt->lock);
+}
+
+int runtime_start(struct device *d, struct board *b, struct applog *log, const struct runtime_config *cfg,
+                  struct runtime **out, char *why, size_t why_size)
+{
+    struct runtime *rt = calloc(1, sizeof *rt);
+    if (!rt)
+        return -ENOMEM;
+    rt->device = d, rt->board = b, rt->log = log;
+    rt->memory_limit_kb = cfg->memory_limit_kb ? cfg->memory_limit_kb : 256;
+    rt->run_dir = strdup(cfg->run_dir);
+    pthread_mutex_init(&rt->lock, NULL);
+    rt->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    rt->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    rt->watchdog_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    int err = rt->run_dir && rt->epoll_fd >= 0 && rt->wake_fd >= 0 && rt->watchdog_fd >= 0 ? 0 : -EIO;
+    if (!err && (err = hostio_make_dirs(rt->run_dir, 0755)) != 0)
+        snprintf(why, why_size, "cannot create %s", rt->run_dir);
+    if (!err && (err = container_build_filter(&rt->filter)) != 0)
+        snprintf(why, why_size, "cannot build the apps' seccomp filter");
+    if (err) {
+        runtime_stop(rt);
+        return err;
+    }
+    watch(rt, rt->wake_fd, TAG_WAKE);
+    watch(rt, rt->watchdog_fd, TAG_WATCHDOG);
+    struct itimerspec its = {.it_interval = {0, WATCHDOG_MS * 1000000L}, .it_value = {0, WATCHDOG_MS * 1000000L}};
+    timerfd_settime(rt->watchdog_fd, 0, &its, NULL);
+    struct device_hooks hooks = {.changed = on_device_changed, .status = on_status, .ctx = rt};
+    device_lock(d);
+    device_set_hooks(d, &hooks);
+    device_unlock(d);
+    if (pthread_create(&rt->thread, NULL, supervisor, rt) != 0) {
+        snprintf(why, why_size, "cannot start the supervisor");
+        runtime_stop(rt);
+        return -EIO;
+    }
+    *out = rt;
+    return 0;
+}
+
+void runtime_stop(struct runtime *rt)
+{
+    if (!rt)
+        return;
+    if (rt->thread) {
+        struct device_hooks none = {0};
+        device_lock(rt->device);
+        device_set_hooks(rt->device, &none);
+        device_unlock(rt->device);
+        rt->stopping = true;
+        on_device_changed(rt);
+        pthread_join(rt->thread, NULL);
+    }
+    for (size_t i = 0; i < rt->app_count; i++) {
+        struct app *a = rt->apps[i];
+        if (a->init_pid > 0) {
+            kill(a->init_pid, SIGKILL);
+            waitpid(a->init_pid, NULL, 0);
+        }
+        close_fd(rt, &a->status_fd), close_fd(rt, &a->broker_fd), close_fd(rt, &a->out_fd);
+        close_fd(rt, &a->err_fd), close_fd(rt, &a->timer_fd);
+        json_free(a->manifest);
+        free(a->image_path), free(a->image_dir), free(a);
+    }
+    free(rt->apps);
+    if (rt->epoll_fd >= 0) close(rt->epoll_fd);
+    if (rt->wake_fd >= 0) close(rt->wake_fd);
+    if (rt->watchdog_fd >= 0) close(rt->watchdog_fd);
+    container_free_filter(rt->filter);
+    pthread_mutex_destroy(&rt->lock);
+    free(rt->run_dir);
+    free(rt);
+}
