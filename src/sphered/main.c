@@ -10,6 +10,7 @@
 
 #include "applog.h"
 #include "board.h"
+#include "cloudagent.h"
 #include "device.h"
 #include "hostio.h"
 #include "path.h"
@@ -18,7 +19,7 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: sphered --state DIR [--sdk DIR] [--no-https]\n");
+    fprintf(stderr, "usage: sphered --state DIR [--sdk DIR] [--no-https] [--cloud URL [--cloud-interval SECONDS]]\n");
     return 2;
 }
 
@@ -34,13 +35,18 @@ static char *read_text(const char *dir, const char *name)
 
 int main(int argc, char **argv)
 {
-    const char *state = NULL, *sdk_arg = NULL;
+    const char *state = NULL, *sdk_arg = NULL, *cloud = NULL;
+    unsigned cloud_interval = 60;
     bool https = true;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--state") && i + 1 < argc)
             state = argv[++i];
         else if (!strcmp(argv[i], "--sdk") && i + 1 < argc)
             sdk_arg = argv[++i];
+        else if (!strcmp(argv[i], "--cloud") && i + 1 < argc)
+            cloud = argv[++i];
+        else if (!strcmp(argv[i], "--cloud-interval") && i + 1 < argc)
+            cloud_interval = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--no-https"))
             https = false;
         else
@@ -52,6 +58,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1); /* check in with the cloud now */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -98,8 +105,14 @@ int main(int argc, char **argv)
         if (pid_path)
             hostio_write_file_atomic(pid_path, pid, strlen(pid), 0644);
         fprintf(stderr, "sphered: device %.16s... serving %s%s\n", device_id_text(d), sock, https ? " and HTTPS" : "");
+        struct cloudagent *agent = NULL;
+        if (cloud && cloudagent_start(d, cloud, cloud_interval, &agent, why, sizeof why) != 0)
+            fprintf(stderr, "sphered: no cloud updates: %s\n", why);
         int sig = 0;
-        sigwait(&set, &sig);
+        while (sigwait(&set, &sig) == 0 && sig == SIGUSR1)
+            if (agent)
+                cloudagent_check_now(agent);
+        cloudagent_stop(agent);
         fprintf(stderr, "sphered: stopping (signal %d)\n", sig);
         rest_stop(server);
         server = NULL;
