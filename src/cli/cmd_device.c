@@ -1,5 +1,7 @@
 /* cmd_device.c — `sphere device …`: the device-side commands of azsphere, over the REST API. */
+#include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -323,6 +325,14 @@ static int app_each(const struct cli_invocation *inv, const char *method, const 
                    (long long)json_object_get(j, "realTimeCore")->u.number.integer);
         else
             printf("%s\n  App state   : %s\n", ids[i], str(j, "state"));
+        const struct json_value *code = json_object_get(j, "lastExitCode"), *sig = json_object_get(j, "lastExitSignal");
+        const struct json_value *restarts = json_object_get(j, "restarts");
+        if (code)
+            printf("  Last exit   : code %lld\n", (long long)code->u.number.integer);
+        if (sig)
+            printf("  Last exit   : signal %lld\n", (long long)sig->u.number.integer);
+        if (restarts && restarts->u.number.integer)
+            printf("  Restarts    : %lld\n", (long long)restarts->u.number.integer);
         json_free(j);
     }
     if (!rc && inv->output == CLI_OUTPUT_JSON)
@@ -342,6 +352,55 @@ static int run_app_start(const struct cli_invocation *inv)
 static int run_app_stop(const struct cli_invocation *inv) { return app_each(inv, "PATCH", "/app/status", "{\"trigger\":\"stop\"}"); }
 static int run_app_status(const struct cli_invocation *inv) { return app_each(inv, "GET", "/app/status", NULL); }
 static int run_app_quota(const struct cli_invocation *inv) { return app_each(inv, "GET", "/app/quota", NULL); }
+
+static volatile sig_atomic_t interrupted;
+static void on_interrupt(int sig) { interrupted = 1; }
+
+/* Prints the device log (the lines of one app with -i), following it with -f until Ctrl-C. */
+static int run_app_log(const struct cli_invocation *inv)
+{
+    struct devclient c;
+    int rc = open_device(inv, &c);
+    const char *only = cli_value(inv, "component-id");
+    struct guid want;
+    if (!rc && only && guid_parse(only, &want))
+        rc = cli_error("'%s' is not a component ID", only);
+    bool follow = cli_flag(inv, "follow");
+    signal(SIGINT, on_interrupt);
+    unsigned long long since = 0;
+    while (!rc) {
+        char path[64];
+        snprintf(path, sizeof path, "/sim/log?since=%llu", since);
+        struct json_value *j = NULL;
+        rc = get(&c, path, &j);
+        const struct json_value *lines = json_object_get(j, "lines"), *next = json_object_get(j, "next");
+        for (size_t i = 0; !rc && lines && i < lines->u.array.count; i++) {
+            const struct json_value *l = lines->u.array.items[i];
+            struct guid g;
+            if (only && (guid_parse(str(l, "componentId"), &g) || !guid_equal(&g, &want)))
+                continue;
+            if (inv->output == CLI_OUTPUT_JSON) {
+                struct strbuf sb = {0};
+                json_write(l, JSON_COMPACT, &sb);
+                printf("%s\n", strbuf_str(&sb));
+                strbuf_free(&sb);
+            } else {
+                printf("%s %.8s %s%s\n", str(l, "time"), str(l, "componentId"),
+                       strcmp(str(l, "source"), "runtime") ? "" : "[runtime] ", str(l, "text"));
+            }
+        }
+        if (next && next->type == JSON_NUMBER)
+            since = (unsigned long long)next->u.number.integer;
+        json_free(j);
+        fflush(stdout);
+        if (!follow || interrupted)
+            break;
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    devclient_close(&c);
+    return rc;
+}
 
 /* ---- images, manufacturing state ---------------------------------------------------------- */
 
@@ -630,6 +689,9 @@ static const struct cli_option app_options[] = {
 static const struct cli_option start_options[] = {
     {"component-id", 'i', "CID", false, false, "Only this component (default: all applications)."},
     {"debug-mode", 0, NULL, false, false, "Start for debugging."}, DEVICE_OPTION, END_OPTIONS};
+static const struct cli_option log_options[] = {
+    {"component-id", 'i', "CID", false, false, "Only this application's lines."},
+    {"follow", 'f', NULL, false, false, "Keep printing new lines until Ctrl-C."}, DEVICE_OPTION, END_OPTIONS};
 static const struct cli_option list_options[] = {
     {"full", 'f', NULL, false, false, "List every image, not only applications."}, DEVICE_OPTION, END_OPTIONS};
 static const struct cli_option ms_options[] = {
@@ -660,6 +722,8 @@ LEAF(app_start, "start", "Start applications.", start_options, true, run_app_sta
 LEAF(app_stop, "stop", "Stop applications.", app_options, true, run_app_stop);
 LEAF(app_status, "show-status", "Show applications' state.", app_options, true, run_app_status);
 LEAF(app_quota, "show-quota", "Show applications' mutable storage use.", app_options, true, run_app_quota);
+LEAF(app_log, "log", "Print the device log: apps' output and the runtime's events, with times.", log_options, true,
+     run_app_log);
 LEAF(list_installed, "list-installed", "List the images installed on the device.", list_options, true, run_list_installed);
 LEAF(ms_show, "show", "Show the manufacturing state.", only_device, true, run_ms_show);
 LEAF(ms_update, "update", "Move the manufacturing state forward (irreversible).", ms_options, false, run_ms_update);
@@ -675,7 +739,7 @@ LEAF(cap_show, "show-attached", "Show the device's capabilities.", only_device, 
     static const struct cli_command var = {.name = group_name, .summary = text, .subcommands = var##_children}
 
 GROUP(sideload, "sideload", "Deploy and delete images.", &deploy, &sideload_delete);
-GROUP(app, "app", "Start, stop and inspect applications.", &app_start, &app_stop, &app_status, &app_quota);
+GROUP(app, "app", "Start, stop and inspect applications.", &app_start, &app_stop, &app_status, &app_quota, &app_log);
 GROUP(image, "image", "Inspect installed images.", &list_installed);
 GROUP(manufacturing, "manufacturing-state", "Show or advance the manufacturing state.", &ms_show, &ms_update);
 GROUP(capability, "capability", "Device capabilities.", &cap_download, &cap_update, &cap_select, &cap_show);

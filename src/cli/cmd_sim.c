@@ -319,7 +319,7 @@ static const struct cli_command delete_cmd = {.name = "delete", .summary = "Stop
 static const struct cli_command list = {.name = "list", .summary = "List simulated devices.", .options = no_options,
                                         .prints_data = true, .run = run_list};
 
-static const struct cli_command *const sim_commands[] = {&create, &start, &stop, &delete_cmd, &list, NULL};
+static const struct cli_command *const sim_commands[] = {&create, &start, &stop, &delete_cmd, &list, &cmd_sim_gpio, &cmd_sim_press, NULL};
 
 const struct cli_command cmd_sim = {
     .name = "sim",

@@ -12,6 +12,8 @@ extern const struct cli_command cmd_image_package;
 extern const struct cli_command cmd_keys;
 extern const struct cli_command cmd_sim;
 extern const struct cli_command cmd_device;
+extern const struct cli_command cmd_sim_gpio;
+extern const struct cli_command cmd_sim_press;
 extern const struct cli_command cmd_flashfs;
 extern const struct cli_command cmd_rtcore;
 

@@ -1,0 +1,114 @@
+/* probe.c — a test app for the runtime: each command-line argument names a probe; the app runs
+ * them in order, printing "PROBE <name> ok" or "PROBE <name> <errno name>", then waits for
+ * SIGTERM (or exits, crashes, or misbehaves, for the probes that are about that). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <applibs/application.h>
+#include <applibs/gpio.h>
+#include <applibs/log.h>
+#include <applibs/powermanagement.h>
+#include <applibs/storage.h>
+
+static void report(const char *name, int rc)
+{
+    printf("PROBE %s %s\n", name, rc >= 0 ? "ok" : strerrorname_np(errno));
+    fflush(stdout);
+}
+
+static volatile sig_atomic_t terminated;
+static void on_term(int s) { terminated = 1; }
+
+int main(int argc, char **argv)
+{
+    struct sigaction act = {.sa_handler = on_term};
+    sigaction(SIGTERM, &act, NULL);
+    for (int i = 1; i < argc; i++) {
+        const char *p = argv[i];
+        if (!strcmp(p, "exec")) {
+            char *args[] = {"/bin/sh", "-c", "true", NULL};
+            report(p, execv("/bin/sh", args));
+        } else if (!strcmp(p, "hostfile")) {
+            report(p, open("/etc/passwd", O_RDONLY));
+        } else if (!strcmp(p, "writeimage")) {
+            report(p, open(argv[0], O_WRONLY));
+        } else if (!strcmp(p, "createfile")) {
+            report(p, open("/tmp-new-file", O_WRONLY | O_CREAT, 0644));
+        } else if (!strcmp(p, "fork")) {
+            pid_t pid = fork();
+            if (pid == 0)
+                _exit(0);
+            report(p, pid);
+        } else if (!strcmp(p, "ptrace")) {
+            report(p, (int)ptrace(PTRACE_TRACEME, 0, NULL, NULL));
+        } else if (!strcmp(p, "proc")) {
+            report(p, open("/proc/1/status", O_RDONLY));
+        } else if (!strcmp(p, "socket")) {
+            report(p, socket(AF_INET, SOCK_STREAM, 0));
+        } else if (!strcmp(p, "readimage")) {
+            report(p, Storage_OpenFileInImagePackage("data/hello.txt"));
+        } else if (!strcmp(p, "badpath")) {
+            report(p, Storage_OpenFileInImagePackage("../etc/passwd"));
+        } else if (!strcmp(p, "gpio8")) {
+            report(p, GPIO_OpenAsOutput(8, GPIO_OutputMode_PushPull, GPIO_Value_High));
+        } else if (!strcmp(p, "gpio9")) {
+            report(p, GPIO_OpenAsOutput(9, GPIO_OutputMode_PushPull, GPIO_Value_High));
+        } else if (!strcmp(p, "gpio8again")) {
+            report(p, GPIO_OpenAsInput(8));
+        } else if (!strcmp(p, "gpiomode")) {
+            report(p, GPIO_OpenAsOutput(8, 7, GPIO_Value_High));
+        } else if (!strcmp(p, "gpiobadfd")) {
+            report(p, GPIO_SetValue(0, GPIO_Value_High));
+        } else if (!strcmp(p, "storage")) {
+            report(p, Storage_OpenMutableFile());
+        } else if (!strcmp(p, "quota")) {
+            int fd = Storage_OpenMutableFile();
+            static char block[4096];
+            ssize_t n = 0;
+            for (int k = 0; fd >= 0 && k < 64 && n >= 0; k++)
+                n = write(fd, block, sizeof block);
+            report(p, fd < 0 ? fd : (int)n);
+        } else if (!strcmp(p, "reboot")) {
+            report(p, PowerManagement_ForceSystemReboot());
+        } else if (!strcmp(p, "connect")) {
+            report(p, Application_Connect("005180BC-402F-4CB3-A662-72937DBCDE47"));
+        } else if (!strcmp(p, "log")) {
+            report(p, Log_Debug("Log_Debug says hello\n"));
+        } else if (!strcmp(p, "memory")) {
+            size_t total = 0;
+            for (int k = 0; k < 64; k++) {
+                char *m = malloc(64 * 1024);
+                if (m)
+                    memset(m, 1, 64 * 1024), total += 64 * 1024;
+                usleep(20000);
+            }
+            printf("PROBE memory survived %zu\n", total);
+        } else if (!strcmp(p, "crash")) {
+            fflush(stdout);
+            raise(SIGSEGV);
+        } else if (!strcmp(p, "exit3")) {
+            printf("PROBE exit3 exiting\n");
+            return 3;
+        } else if (!strcmp(p, "ignoreterm")) {
+            signal(SIGTERM, SIG_IGN);
+            printf("PROBE ignoreterm armed\n");
+        } else {
+            printf("PROBE %s unknown\n", p);
+        }
+    }
+    printf("PROBE done\n");
+    fflush(stdout);
+    while (!terminated)
+        pause();
+    printf("PROBE terminated\n");
+    return 0;
+}
