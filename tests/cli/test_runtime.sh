@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# test_runtime.sh SPHERE SOURCE_DIR — high-level apps on a simulated device, end to end: an app
+# laid out like the platform's samples built with CMake against our SDK, Applibs calls and their
+# errors, the container's confinement, the lifecycle (restart with backoff, crash and exit
+# records, SIGTERM then SIGKILL), the memory limit, mutable storage, the board and the device log.
+set -u
+sphere=$1 src=$2
+bin=$(dirname "$sphere")
+sdk=$(cd "$bin/../sdk" && pwd)
+export OPENSPHERE_HOME=$(mktemp -d)
+work=$(mktemp -d)
+cleanup() {
+  "$sphere" sim stop rt >/dev/null 2>&1
+  rm -rf "$work" "$OPENSPHERE_HOME"
+}
+trap cleanup EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+logf=$work/log
+
+# until SECONDS COMMAND... — retries COMMAND every 0.1 s for up to SECONDS.
+until_ok() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  while [ $SECONDS -le $end ]; do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+log_has() { "$sphere" device app log > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
+expect_log() { if until_ok "${2:-5}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -5 "$logf" | sed 's/^/  | /'; fi; }
+gpio_changes() { curl -s --unix-socket "$OPENSPHERE_HOME/devices/rt/rest.sock" "http://localhost/sim/gpio/$1" | sed -n 's/.*"changes":\([0-9]*\).*/\1/p'; }
+
+# probe NAME CID CAPS ARGS... — builds tests/apps/probe.c into a package with that manifest.
+probe() {
+  local name=$1 cid=$2 caps=$3; shift 3
+  local dir=$work/$name args=""
+  mkdir -p "$dir/bin" "$dir/data"; echo hello > "$dir/data/hello.txt"
+  cc -O1 -o "$dir/bin/app" "$src/tests/apps/probe.c" -isystem "$sdk/Sysroots/17/usr/include" -L"$sdk/Sysroots/17/usr/lib" -lapplibs \
+    || { bad "cannot build the probe app"; return 1; }
+  for a in "$@"; do args="$args${args:+,}\"$a\""; done
+  printf '{"SchemaVersion":1,"Name":"%s","ComponentId":"%s","EntryPoint":"/bin/app","CmdArgs":[%s],"Capabilities":%s}' \
+    "$name" "$cid" "$args" "$caps" > "$dir/app_manifest.json"
+  "$sphere" image-package pack-application --package-directory "$dir" --destination "$work/$name.ip" >/dev/null
+}
+deploy() { "$sphere" device sideload deploy -p "$work/$1.ip" > /dev/null || bad "deploying $1 failed"; }
+
+"$sphere" sim create rt >/dev/null && "$sphere" sim start rt >/dev/null && "$sphere" device enable-development >/dev/null \
+  || { echo "cannot start a simulated device"; exit 1; }
+
+# ---- the SDK: a sample-style project builds unchanged with CMake presets ----------------------
+cp -r "$src/examples/blinky" "$work/blinky"
+rm -rf "$work/blinky/out"
+if (cd "$work/blinky" && AzureSphereDefaultSDKDir=$sdk OPENSPHERE_SPHERE_TOOL=$sphere cmake --preset ARM-Debug >/dev/null \
+    && cmake --build out/ARM-Debug >/dev/null); then ok; else bad "the blinky example does not build with the SDK"; fi
+pkg=$work/blinky/out/ARM-Debug/Blinky.imagepackage
+[ -f "$pkg" ] && ok || bad "no Blinky.imagepackage"
+"$sphere" image-package show -p "$pkg" > "$work/show" && grep -q "ApplicationRuntime, version 17" "$work/show" && ok \
+  || bad "Blinky is not packaged for the latest LTS API set"
+cp -r "$src/examples/blinky" "$work/blinky99" && rm -rf "$work/blinky99/out"
+(cd "$work/blinky99" && AzureSphereDefaultSDKDir=$sdk cmake --preset ARM-Debug -DAZURE_SPHERE_TARGET_API_SET=99 >/dev/null 2>"$work/err")
+grep -q "Target API set '99' is not supported by this SDK" "$work/err" && ok || bad "an unknown API set was not refused by the toolchain"
+
+# ---- blinky runs: LED toggles, button press counted in mutable storage, kept across restarts --
+"$sphere" device sideload deploy -p "$pkg" >/dev/null || bad "deploying Blinky failed"
+expect_log "Button A has been pressed 0 times before."
+before=$(gpio_changes 8); sleep 1; after=$(gpio_changes 8)
+[ $((after - before)) -ge 3 ] && ok || bad "LED 1 (GPIO 8) toggled $((after - before)) times in 1 s"
+"$sphere" sim gpio -n 8 > "$work/out" && grep -q "GPIO 8: [01] (output)" "$work/out" && ok || bad "sim gpio did not show GPIO 8 as an output"
+"$sphere" sim press -n 12 >/dev/null
+expect_log "Button A pressed (1 presses so far): blinking every 1000 ms"
+"$sphere" sim gpio -n 8 --value 0 >/dev/null 2>"$work/err" && bad "sim gpio drove an output" || grep -q "is an output" "$work/err" && ok
+"$sphere" device app stop >/dev/null
+expect_log "Blinky exiting (code 1)."
+expect_log "[runtime] Blinky exited with code 0"
+"$sphere" device app start >/dev/null
+expect_log "Button A has been pressed 1 times before."
+storage=$(ls -d "$OPENSPHERE_HOME"/devices/rt/storage/*/)
+"$sphere" device sideload delete >/dev/null
+[ ! -e "$storage" ] && ok || bad "deleting the app kept its mutable storage"
+
+# ---- Applibs errors and the container ---------------------------------------------------------
+probe confined 44444444-0000-0000-0000-000000000001 '{"Gpio":[8],"MutableStorage":{"SizeKB":16}}' \
+  log exec hostfile writeimage createfile fork ptrace proc socket readimage badpath gpio8 gpio8again gpio9 \
+  gpiomode gpiobadfd storage quota reboot connect
+deploy confined
+expect_log "PROBE done"
+for want in "log ok" "exec ENOENT" "hostfile ENOENT" "writeimage EACCES" "createfile EROFS" "fork EPERM" \
+            "ptrace EPERM" "proc ENOENT" "socket EPERM" "readimage ok" "badpath EINVAL" "gpio8 ok" "gpio8again EBUSY" \
+            "gpio9 EACCES" "gpiomode EINVAL" "gpiobadfd EBADF" "storage ok" "quota EFBIG" "reboot EACCES" "connect EACCES"; do
+  grep -qF "PROBE $want" "$logf" && ok || bad "expected 'PROBE $want' in the log"
+done
+grep -qF "Log_Debug says hello" "$logf" && ok || bad "Log_Debug output is not in the device log"
+"$sphere" device sideload delete >/dev/null
+probe nostorage 44444444-0000-0000-0000-000000000002 '{"PowerControls":["ForceReboot"],"AllowedApplicationConnections":["005180bc-402f-4cb3-a662-72937dbcde47"]}' \
+  storage reboot connect
+deploy nostorage
+expect_log "PROBE storage EACCES"
+grep -qF "PROBE reboot ok" "$logf" && ok || bad "ForceReboot was refused although PowerControls lists it"
+grep -qF "PROBE connect ECONNREFUSED" "$logf" && ok || bad "a listed partner (other case) was not found"
+"$sphere" device sideload delete >/dev/null
+
+# ---- lifecycle: exit and crash are recorded and restarted with backoff ------------------------
+probe exiter 44444444-0000-0000-0000-000000000003 '{}' exit3
+deploy exiter
+expect_log "restarting exiter in 400 ms" 8
+"$sphere" device app show-status > "$work/out"
+grep -q "Last exit   : code 3" "$work/out" && ok || bad "show-status does not show the last exit code"
+grep -q "Restarts    : [2-9]" "$work/out" && ok || bad "show-status does not count restarts"
+"$sphere" device sideload delete >/dev/null
+probe crasher 44444444-0000-0000-0000-000000000004 '{}' crash
+deploy crasher
+expect_log "crasher was terminated by signal 11"
+until_ok 3 sh -c "\"$sphere\" device app show-status | grep -q 'Last exit   : signal 11'" && ok || bad "a crash's signal is not shown"
+"$sphere" device sideload delete >/dev/null
+
+# ---- stop: SIGTERM, then SIGKILL after 2 s ------------------------------------------------------
+probe stubborn 44444444-0000-0000-0000-000000000005 '{}' ignoreterm
+deploy stubborn
+expect_log "PROBE ignoreterm armed"
+start=$(date +%s%N)
+"$sphere" device app stop >/dev/null
+expect_log "stubborn did not exit within 2000 ms of SIGTERM: SIGKILL" 6
+expect_log "stubborn was terminated by signal 9"
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$elapsed" -ge 1900 ] && ok || bad "the app was killed after $elapsed ms, before its 2 s"
+"$sphere" device app show-status > "$work/out"; grep -q "App state   : stopped" "$work/out" && ok || bad "the stopped app is not 'stopped'"
+sleep 0.5; "$sphere" device app log > "$logf"
+grep -q "restarting stubborn" "$logf" && bad "a stopped app was restarted" || ok
+"$sphere" device sideload delete >/dev/null
+
+# ---- memory limit ----------------------------------------------------------------------------
+probe hog 44444444-0000-0000-0000-000000000006 '{}' memory
+deploy hog
+expect_log "the limit is 256 KiB: killing it" 8
+grep -qF "PROBE memory survived" "$logf" && bad "the memory hog survived" || ok
+"$sphere" device sideload delete >/dev/null
+
+"$sphere" sim stop rt >/dev/null
+if grep -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/rt/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
