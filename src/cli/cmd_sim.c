@@ -22,6 +22,8 @@
 #include "json.h"
 #include "path.h"
 #include "simhome.h"
+#include "cloudagent.h"
+#include "cmd_cloud.h"
 
 /* A free loopback TCP port (the kernel's choice). */
 static uint16_t free_port(void)
@@ -92,6 +94,8 @@ static int run_create(const struct cli_invocation *inv)
         struct device *d = NULL;
         char *sdk = hostio_sdk_dir();
         if (device_open(dir, sdk, &d, why, sizeof why) == 0) {
+            if (cli_value(inv, "cloud")) /* a device token from the user's tenant, kept in its state */
+                rc = cloudcli_provision_sim(dir, device_id_text(d), cli_value(inv, "cloud"), cli_value(inv, "cloud-ca"));
             if (inv->output == CLI_OUTPUT_JSON)
                 printf("{\"name\":\"%s\",\"deviceId\":\"%s\",\"httpsPort\":%u,\"stateDirectory\":\"%s\"}\n", name,
                        device_id_text(d), device_https_port(d), dir);
@@ -144,7 +148,7 @@ static int start_daemon(const char *name, const char *dir)
 {
     if (simhome_running_pid(dir))
         return cli_error("simulated device '%s' is already running", name);
-    char *exe = sphered_path(), *log = path_join(dir, "sphered.log");
+    char *exe = sphered_path(), *log = path_join(dir, "sphered.log"), *cloud = cloudagent_stored_url(dir);
     if (!exe || !log) {
         free(exe), free(log);
         return cli_error("out of memory");
@@ -159,7 +163,7 @@ static int start_daemon(const char *name, const char *dir)
         if (null >= 0)
             dup2(null, 0);
         if (fork() == 0) {
-            execl(exe, "sphered", "--state", dir, (char *)NULL);
+            execl(exe, "sphered", "--state", dir, cloud ? "--cloud" : (char *)NULL, cloud, (char *)NULL);
             _exit(127);
         }
         _exit(0);
@@ -184,6 +188,7 @@ static int start_daemon(const char *name, const char *dir)
     }
     free(exe);
     free(log);
+    free(cloud);
     return rc;
 }
 
@@ -303,6 +308,8 @@ static const struct cli_option create_options[] = {
     {"os-version", 0, "VERSION", false, false, "The OS release it runs (e.g. 22.02; default the newest)."},
     {"quota-kb", 0, "KB", false, false, "Flash space for app packages (default 1024)."},
     {"https-port", 0, "PORT", false, false, "Loopback port of its HTTPS API (default: a free one)."},
+    {"cloud", 0, "URL", false, false, "Take app updates from this cloud service (needs 'sphere login')."},
+    {"cloud-ca", 0, "FILE", false, false, "The cloud's TLS certificate (default: the one 'sphere login' saved)."},
     {NULL, 0, NULL, false, false, NULL},
 };
 static const struct cli_option no_options[] = {{NULL, 0, NULL, false, false, NULL}};

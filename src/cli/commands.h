@@ -16,6 +16,12 @@ extern const struct cli_command cmd_sim_gpio;
 extern const struct cli_command cmd_sim_press;
 extern const struct cli_command cmd_flashfs;
 extern const struct cli_command cmd_rtcore;
+extern const struct cli_command cmd_cloud;             /* cmd_cloud.c */
+extern const struct cli_command cmd_login;             /* cmd_cloud.c */
+extern const struct cli_command cmd_product;           /* cmd_product.c */
+extern const struct cli_command cmd_device_group;      /* cmd_device_group.c */
+extern const struct cli_command cmd_image;             /* cmd_image.c */
+extern const struct cli_command cmd_device_with_cloud; /* cmd_device_cloud.c: cmd_device + cloud commands */
 
 /* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.
  * Returns CLI_EXIT_FAILED if any was an error, else CLI_EXIT_OK. */

@@ -11,8 +11,13 @@ static const struct cli_command *const top_level[] = {
     &cmd_image_package,
     &cmd_keys,
     &cmd_sim,
-    &cmd_device,
+    &cmd_device_with_cloud, /* cmd_device plus the cloud's device commands */
     &cmd_rtcore,
+    &cmd_login,
+    &cmd_cloud,
+    &cmd_product,
+    &cmd_device_group,
+    &cmd_image,
     NULL,
 };
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "broker_ops.h"
 #include "container.h"
 #include "hostio.h"
 #include "imgpkg.h"
@@ -321,46 +322,6 @@ static void app_ended(struct runtime *rt, struct app *a)
 
 /* ---- the broker --------------------------------------------------------------------------- */
 
-static bool has_value(const struct json_value *list, const struct json_value *value)
-{
-    for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.array.count; i++) {
-        const struct json_value *v = list->u.array.items[i];
-        if (v->type == JSON_NUMBER && value->type == JSON_NUMBER && v->u.number.integer == value->u.number.integer)
-            return true;
-        if (v->type == JSON_STRING && value->type == JSON_STRING && !strcmp(v->u.string.chars, value->u.string.chars))
-            return true;
-    }
-    return false;
-}
-
-static const struct json_value *capability(const struct app *a, const char *name)
-{
-    return json_object_get(json_object_get(a->manifest, "Capabilities"), name);
-}
-
-static int open_mutable_storage(struct runtime *rt, struct app *a, bool create)
-{
-    if (!storage_quota(a))
-        return -EACCES;
-    char rel[GUID_TEXT_LEN + 32];
-    snprintf(rel, sizeof rel, "storage/%s", a->cid_text);
-    char *dir = path_join(device_state_dir(rt->device), rel);
-    char *file = dir ? path_join(dir, "mutable_storage") : NULL;
-    int fd = -ENOMEM;
-    if (file) {
-        hostio_make_dirs(dir, 0700);
-        fd = open(file, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
-        if (fd < 0)
-            fd = -errno;
-    }
-    if (!create && fd >= 0) { /* delete */
-        close(fd);
-        fd = unlink(file) < 0 ? -errno : 0;
-    }
-    free(dir), free(file);
-    return fd;
-}
-
 static void reply(int sock, const struct broker_reply *r, int fd)
 {
     struct iovec iov = {.iov_base = (void *)r, .iov_len = sizeof *r};
@@ -378,6 +339,16 @@ static void reply(int sock, const struct broker_reply *r, int fd)
     sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+static broker_handler find_handler(uint32_t op)
+{
+    static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops};
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const struct broker_op_entry *e = tables[t]; e->handler; e++)
+            if (e->op == op)
+                return e->handler;
+    return NULL;
+}
+
 static void handle_request(struct runtime *rt, struct app *a)
 {
     struct broker_request q;
@@ -390,71 +361,17 @@ static void handle_request(struct runtime *rt, struct app *a)
         return;
     struct broker_reply r = {0};
     int fd = -1;
+    broker_handler handler = n == sizeof q && q.version == BROKER_VERSION ? find_handler(q.op) : NULL;
     if (n != sizeof q || q.version != BROKER_VERSION) {
         r.result = -EPROTO;
-        reply(a->broker_fd, &r, -1);
-        return;
-    }
-    q.text[sizeof q.text - 1] = '\0';
-    switch (q.op) {
-    case BROKER_GPIO_OPEN_INPUT:
-    case BROKER_GPIO_OPEN_OUTPUT: {
-        struct json_value *id = json_new_int(q.a);
-        if (!id)
-            r.result = -ENOMEM;
-        else if (q.a < 0 || q.a >= BOARD_GPIO_COUNT)
-            r.result = has_value(capability(a, "Gpio"), id) ? -ENODEV : -EACCES;
-        else if (!has_value(capability(a, "Gpio"), id))
-            r.result = -EACCES;
-        else if (q.op == BROKER_GPIO_OPEN_OUTPUT && (q.b < 0 || q.b > 2 || q.c < 0 || q.c > 1))
-            r.result = -EINVAL;
-        else
-            fd = board_gpio_open(rt->board, q.a, q.op == BROKER_GPIO_OPEN_OUTPUT ? BOARD_OUTPUT : BOARD_INPUT, q.c,
-                                 &a->cid);
-        json_free(id);
-        if (fd < 0 && !r.result)
-            r.result = fd;
-        break;
-    }
-    case BROKER_STORAGE_OPEN:
-        fd = open_mutable_storage(rt, a, true);
-        if (fd < 0)
-            r.result = fd;
-        break;
-    case BROKER_STORAGE_DELETE: {
-        int e = open_mutable_storage(rt, a, false);
-        r.result = e < 0 ? e : 0;
-        break;
-    }
-    case BROKER_CAPABILITY: {
-        char *colon = strchr(q.text, ':');
-        if (colon) {
-            *colon = '\0';
-            struct json_value *v = json_new_string(colon + 1);
-            r.result = v && has_value(capability(a, q.text), v) ? 0 : -EACCES;
-            json_free(v);
-        } else {
-            const struct json_value *v = capability(a, q.text);
-            r.result = v && v->type == JSON_BOOL && v->u.boolean ? 0 : -EACCES;
-        }
-        break;
-    }
-    case BROKER_OS_VERSION:
-        device_lock(rt->device);
-        snprintf(r.text, sizeof r.text, "%s", device_os_name(rt->device));
-        device_unlock(rt->device);
-        break;
-    case BROKER_POWER: {
-        static const char *const names[] = {"", "ForceReboot", "ForcePowerDown", "SetPowerProfile"};
-        struct json_value *v = q.a >= 1 && q.a <= 3 ? json_new_string(names[q.a]) : NULL;
-        r.result = !v ? -EINVAL : has_value(capability(a, "PowerControls"), v) ? 0 : -EACCES;
-        json_free(v);
-        if (!r.result && q.a != 3)
-            logf_app(rt, a, "%s requested %s (the simulated device logs it and carries on)", a->name, names[q.a]);
-        break;
-    }
-    default:
+    } else if (!handler) {
         r.result = -ENOSYS;
+    } else {
+        q.text[sizeof q.text - 1] = '\0';
+        struct broker_context ctx = {.device = rt->device, .board = rt->board, .log = rt->log,
+                                     .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
+                                     .manifest = a->manifest, .storage_quota = storage_quota(a)};
+        r.result = handler(&ctx, &q, &r, &fd);
     }
     reply(a->broker_fd, &r, fd);
     if (fd >= 0)

@@ -1,0 +1,48 @@
+/*
+ * broker_ops.h — the broker's request handlers (docs/runtime.md). Each Applibs request that
+ * reaches the device is dispatched by its op code to one handler, which checks the app's
+ * manifest and answers: a result (0 or -errno, what the Applibs call returns), maybe a value,
+ * text, and one descriptor to hand to the app. Handlers live in tables, one per area:
+ * broker_core.c (GPIO, storage, system), broker_peripherals.c (UART, SPI, I2C, ADC, PWM).
+ */
+#ifndef OPENSPHERE_RUNTIME_BROKER_OPS_H
+#define OPENSPHERE_RUNTIME_BROKER_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "applog.h"
+#include "board.h"
+#include "broker.h"
+#include "device.h"
+
+struct broker_context {
+    struct device *device;
+    struct board *board;
+    struct applog *log;
+    const struct guid *component_id;
+    const char *component_text;
+    const char *app_name;
+    const struct json_value *manifest; /* the packaged manifest (raw values) */
+    unsigned long long storage_quota;  /* MutableStorage bytes, 0 = none */
+};
+
+/* Returns the result for the app; *fd may receive a descriptor to pass (the caller closes it). */
+typedef int (*broker_handler)(const struct broker_context *ctx, const struct broker_request *q,
+                              struct broker_reply *r, int *fd);
+
+struct broker_op_entry {
+    uint32_t op;
+    broker_handler handler;
+};
+
+/* Tables end with {0, NULL}. */
+extern const struct broker_op_entry broker_core_ops[];
+extern const struct broker_op_entry broker_peripheral_ops[];
+
+/* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
+bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);
+/* The capability's value in the manifest, or NULL. */
+const struct json_value *broker_capability(const struct json_value *manifest, const char *capability);
+
+#endif
