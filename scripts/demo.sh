@@ -1,42 +1,58 @@
 #!/usr/bin/env bash
-# demo.sh BUILD_DIR — what `make run` shows: validate the documented example manifest, then
-# build the hello app, pack it, and sideload it onto a simulated device named "demo" (kept in
-# BUILD_DIR/demo-home, so your ~/.opensphere is untouched). The device keeps running afterwards:
-#   OPENSPHERE_HOME=BUILD_DIR/demo-home BUILD_DIR/bin/sphere device app show-status
+# demo.sh BUILD_DIR — what `make run` shows: the blinky example built with CMake against the
+# OpenSphere SDK, sideloaded onto a simulated device named "demo", then its LED and its log live
+# until Ctrl-C (or DEMO_SECONDS seconds). Devices live in BUILD_DIR/demo-home, so ~/.opensphere
+# is untouched.
 set -euo pipefail
-build=$1
+build=$(cd "$1" && pwd)
 sphere=$build/bin/sphere
 export OPENSPHERE_HOME=$build/demo-home
 step() { printf '\n== %s\n' "$*"; }
 
 step "Validating the documented example manifest against the MT3620 RDB"
-"$sphere" app-manifest validate --target-definition-filename mt3620_rdb.json examples/manifests/documented_example.json
+"$sphere" app-manifest validate --target-definition-filename mt3620_rdb.json examples/manifests/documented_example.json | head -6
 
-step "Building and packing examples/hello"
-app=$build/demo-approot
-rm -rf "$app" && mkdir -p "$app/bin"
-cc -O2 -o "$app/bin/app" examples/hello/src/main.c
-cp examples/hello/app_manifest.json "$app/"
-"$sphere" image-package pack-application --package-directory "$app" --destination "$build/hello.imagepackage" \
-  --target-definition-filename mt3620_rdb.json
+step "Building examples/blinky with CMake presets against the SDK in $build/sdk"
+out=$build/demo-blinky
+rm -rf "$out"
+AzureSphereDefaultSDKDir=$build/sdk cmake -S examples/blinky --preset ARM-Debug -B "$out" >/dev/null
+cmake --build "$out" | tail -1
+package=$out/Blinky.imagepackage
 
 step "Starting the simulated device 'demo'"
-[ -d "$OPENSPHERE_HOME/devices/demo" ] || "$sphere" sim create demo
+[ -d "$OPENSPHERE_HOME/devices/demo" ] || "$sphere" sim create demo >/dev/null
 "$sphere" sim stop demo >/dev/null
 "$sphere" sim start demo
 "$sphere" device show-attached
 
 step "Sideloading: refused until development is enabled, as on a real device"
 "$sphere" device sideload delete >/dev/null 2>&1 || true
-if "$sphere" device capability show-attached | grep -q EnableAppDevelopment; then
-  echo "(development was enabled by an earlier run)"
-else
-  "$sphere" device sideload deploy -p "$build/hello.imagepackage" || true
+if ! "$sphere" device capability show-attached | grep -q EnableAppDevelopment; then
+  "$sphere" device sideload deploy -p "$package" || true
   "$sphere" device enable-development
 fi
-"$sphere" device sideload deploy -p "$build/hello.imagepackage"
-"$sphere" device image list-installed
-"$sphere" device app show-status
+"$sphere" device sideload deploy -p "$package"
 
-step "Done. The device keeps running; stop it with:"
-echo "OPENSPHERE_HOME=$OPENSPHERE_HOME $sphere sim stop demo"
+step "Blinky is running. LED 1 (red, GPIO 8) and the device log, live. Press button A with:"
+echo "   OPENSPHERE_HOME=$OPENSPHERE_HOME $sphere sim press -n 12"
+echo "   (Ctrl-C stops the demo and the device.)"
+"$sphere" device app log -f &
+log_pid=$!
+stop() {
+  kill "$log_pid" 2>/dev/null || true
+  echo
+  "$sphere" sim stop demo
+  exit 0
+}
+trap stop INT TERM
+last=""
+end=$((SECONDS + ${DEMO_SECONDS:-1000000}))
+while [ $SECONDS -lt $end ]; do
+  level=$("$sphere" sim gpio -n 8 -o json 2>/dev/null | sed -n 's/.*"value":\([01]\).*/\1/p')
+  if [ "$level" != "$last" ]; then
+    [ "$level" = 0 ] && printf '   LED 1: ON \n' || printf '   LED 1: off\n'   # active-low
+    last=$level
+  fi
+  sleep 0.1
+done
+stop
