@@ -1,8 +1,10 @@
 /* board.c — simulated GPIO lines served from the board's own thread (see board.h). */
 #include "board.h"
+#include "board_periph.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,10 @@ struct board {
     int wake_fd; /* eventfd: the set of open lines changed, or stop */
     bool stop;
     struct line lines[BOARD_GPIO_COUNT];
+    struct board_periph *periph; /* UART, I2C, SPI, ADC, PWM and the event ring */
 };
+
+struct board_periph *board_periph_of(struct board *b) { return b->periph; }
 
 static bool valid(int n) { return n >= 0 && n < BOARD_GPIO_COUNT; }
 
@@ -37,11 +42,15 @@ static void wake(struct board *b)
     (void)r;
 }
 
-static void set_level(struct line *l, int level)
+static void set_level(struct board *b, struct line *l, int level)
 {
     level = level ? 1 : 0;
-    if (l->level != level)
+    if (l->level != level) {
         l->changes++;
+        char pin[16];
+        snprintf(pin, sizeof pin, "GPIO%d", (int)(l - b->lines));
+        board_event(b->periph, "gpio", pin, "%d", level);
+    }
     l->level = level;
 }
 
@@ -55,7 +64,7 @@ static void close_line(struct line *l)
 }
 
 /* Serves one request from an app; closes the line when the app's end is gone. */
-static void serve(struct line *l)
+static void serve(struct board *b, struct line *l)
 {
     uint8_t msg[2];
     ssize_t n = recv(l->board_fd, msg, sizeof msg, MSG_DONTWAIT);
@@ -66,7 +75,7 @@ static void serve(struct line *l)
     if (n != 2)
         return;
     if (msg[0] == 'S' && l->dir == BOARD_OUTPUT) {
-        set_level(l, msg[1]);
+        set_level(b, l, msg[1]);
     } else if (msg[0] == 'G') {
         uint8_t level = (uint8_t)l->level;
         send(l->board_fd, &level, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -99,7 +108,7 @@ static void *board_thread(void *arg)
             if (l->release_at.tv_sec) {
                 long left = ms_until(&l->release_at);
                 if (left <= 0) {
-                    set_level(l, 1);
+                    set_level(b, l, 1);
                     l->release_at = (struct timespec){0};
                 } else if (timeout < 0 || left < timeout) {
                     timeout = left;
@@ -121,7 +130,7 @@ static void *board_thread(void *arg)
         pthread_mutex_lock(&b->lock);
         for (nfds_t i = 1; i < n; i++)
             if (fds[i].revents && b->lines[which[i]].board_fd == fds[i].fd)
-                serve(&b->lines[which[i]]);
+                serve(b, &b->lines[which[i]]);
         pthread_mutex_unlock(&b->lock);
     }
 }
@@ -135,9 +144,11 @@ int board_create(struct board **out)
     for (int i = 0; i < BOARD_GPIO_COUNT; i++)
         b->lines[i] = (struct line){.level = 1, .board_fd = -1};
     b->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (b->wake_fd < 0 || pthread_create(&b->thread, NULL, board_thread, b) != 0) {
+    if (b->wake_fd < 0 || board_periph_create(&b->periph) != 0 ||
+        pthread_create(&b->thread, NULL, board_thread, b) != 0) {
         if (b->wake_fd >= 0)
             close(b->wake_fd);
+        board_periph_destroy(b->periph);
         pthread_mutex_destroy(&b->lock);
         free(b);
         return -EIO;
@@ -158,6 +169,7 @@ void board_destroy(struct board *b)
     for (int i = 0; i < BOARD_GPIO_COUNT; i++)
         close_line(&b->lines[i]);
     close(b->wake_fd);
+    board_periph_destroy(b->periph);
     pthread_mutex_destroy(&b->lock);
     free(b);
 }
@@ -179,7 +191,7 @@ int board_gpio_open(struct board *b, int n, enum board_direction dir, int initia
         l->dir = dir;
         l->owner = *owner;
         if (dir == BOARD_OUTPUT)
-            set_level(l, initial);
+            set_level(b, l, initial);
     }
     pthread_mutex_unlock(&b->lock);
     if (rc < 0) {
@@ -209,7 +221,7 @@ int board_gpio_set_input(struct board *b, int n, int level)
     pthread_mutex_lock(&b->lock);
     int rc = b->lines[n].dir == BOARD_OUTPUT ? -EPERM : 0;
     if (!rc) {
-        set_level(&b->lines[n], level);
+        set_level(b, &b->lines[n], level);
         b->lines[n].release_at = (struct timespec){0};
     }
     pthread_mutex_unlock(&b->lock);
@@ -224,7 +236,7 @@ int board_gpio_press(struct board *b, int n, unsigned ms)
     int rc = b->lines[n].dir == BOARD_OUTPUT ? -EPERM : 0;
     if (!rc) {
         struct line *l = &b->lines[n];
-        set_level(l, 0);
+        set_level(b, l, 0);
         clock_gettime(CLOCK_MONOTONIC, &l->release_at);
         l->release_at.tv_sec += ms / 1000;
         l->release_at.tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -245,6 +257,7 @@ void board_release_owner(struct board *b, const struct guid *owner)
             close_line(&b->lines[i]);
     pthread_mutex_unlock(&b->lock);
     wake(b);
+    board_periph_release_owner(b->periph, owner);
 }
 
 uint64_t board_gpio_changes(struct board *b, int n)

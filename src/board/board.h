@@ -17,7 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "guid.h"
+#include "json.h"
 
 #define BOARD_GPIO_COUNT 128
 
@@ -41,5 +44,40 @@ int board_gpio_press(struct board *b, int n, unsigned ms);
 void board_release_owner(struct board *b, const struct guid *owner);
 /* Number of changes of line n since the board started (for tests and `sim watch`). */
 uint64_t board_gpio_changes(struct board *b, int n);
+
+/* ---- the board's buses and converters (board_periph.c; docs/board.md) ----------------------
+ * The board starts as the default mt3620_rdb board (flash in RAM); board_load configures it
+ * from a board file. Peripherals are named by their raw manifest values ("ISU0",
+ * "ADC-CONTROLLER-0", "PWM-CONTROLLER-2"); each is held by one app at a time (an ISU by one
+ * function: UART, I2C or SPI). Opens return the app's end of its handle (>= 0) or -ENODEV (the
+ * board has no such peripheral), -EBUSY (held), -EINVAL (a bad setting), -EIO (no descriptors). */
+
+struct board_uart_config {
+    uint32_t baud;
+    uint8_t data_bits, parity, stop_bits, flow_control; /* the UART_Config values */
+};
+
+/* Configures the board from <state_dir>/board.json, or the default board when that file does not
+ * exist, with file-backed flash images inside state_dir. Call before apps run. Returns 0, or
+ * -EINVAL with `why` naming the field at fault, or the errno of a failing file operation. */
+int board_load(struct board *b, const char *state_dir, char *why, size_t why_size);
+/* Checks a board file's text without applying it (for `sphere sim create --board`). */
+int board_check_file(const char *text, size_t len, char *why, size_t why_size);
+
+/* A UART: the app's end of a raw pseudo-terminal, set to `cfg`. */
+int board_uart_open(struct board *b, const char *isu, const struct board_uart_config *cfg, const struct guid *owner);
+/* An I2C master, SPI master (cs: -1 = A, -2 = B; polarity: 1 active low, 2 active high), ADC or
+ * PWM controller: a socket speaking board_wire.h. */
+int board_i2c_open(struct board *b, const char *isu, const struct guid *owner);
+int board_spi_open(struct board *b, const char *isu, int cs, int polarity, const struct guid *owner);
+int board_adc_open(struct board *b, const char *controller, const struct guid *owner);
+int board_pwm_open(struct board *b, const char *controller, const struct guid *owner);
+
+/* The simulator's endpoints below /sim/ (docs/board.md): uart, adc, accel, pwm, devices, board,
+ * events. `path` is the part after "/sim/", `since` the query's since= (or NULL), `body` the
+ * request body. Returns 0 and a JSON answer in *out (the caller frees it), or -ENOENT (no such
+ * endpoint or peripheral), -EINVAL (a bad body or value: `why` says which), -EPERM. */
+int board_sim_request(struct board *b, const char *method, const char *path, const char *since, const char *body,
+                      size_t body_len, struct json_value **out, char *why, size_t why_size);
 
 #endif

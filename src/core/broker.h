@@ -23,6 +23,13 @@ enum broker_op {
     BROKER_CAPABILITY = 5,       /* text = a boolean capability name, or "PowerControls:ForceReboot" */
     BROKER_OS_VERSION = 6,       /* reply text = "25.02" */
     BROKER_POWER = 7,            /* a = 1 reboot, 2 power down (b = seconds), 3 set profile (b) */
+    /* The board's buses and converters (docs/board.md); each answers one descriptor. */
+    BROKER_UART_OPEN = 32, /* a = UART_Id (4-8 = ISU0-4), b = baud, c = data bits | parity << 8 |
+                              stop bits << 16 | flow control << 24 */
+    BROKER_I2C_OPEN = 33,  /* a = I2C_InterfaceId (0-4 = ISU0-4) */
+    BROKER_SPI_OPEN = 34,  /* a = SPI_InterfaceId, b = chip select (-1 A, -2 B), c = CS polarity */
+    BROKER_ADC_OPEN = 35,  /* a = ADC_ControllerId */
+    BROKER_PWM_OPEN = 36,  /* a = PWM_ControllerId */
 };
 
 struct broker_request {

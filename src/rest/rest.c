@@ -320,6 +320,29 @@ static enum MHD_Result sim_gpio(struct rest_server *s, struct MHD_Connection *c,
     return ret;
 }
 
+/* /sim/uart, /sim/adc, /sim/accel, /sim/pwm, /sim/devices, /sim/board, /sim/events: the board's
+ * buses and converters (board_sim_request; docs/board.md). */
+static enum MHD_Result sim_board(struct rest_server *s, struct MHD_Connection *c, const char *path,
+                                 const char *method, struct request *req)
+{
+    char why[256] = "";
+    struct json_value *o = NULL;
+    const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+    int err = board_sim_request(s->board, method, path, since, req->body.data, req->body.len, &o, why, sizeof why);
+    enum MHD_Result ret;
+    if (!err)
+        ret = send_json(c, MHD_HTTP_OK, o);
+    else if (err == -EINVAL)
+        ret = send_error(c, DERR_BAD_REQUEST, why);
+    else if (err == -ENOENT || err == -EPERM)
+        ret = send_error(c, DERR_NOT_FOUND, err == -EPERM ? "method not allowed on this resource"
+                                                          : "no such simulator endpoint or peripheral on this board");
+    else
+        ret = send_error(c, DERR_INTERNAL, "out of memory");
+    json_free(o);
+    return ret;
+}
+
 static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection *c, const char *url, const char *method,
                                    struct request *req)
 {
@@ -334,7 +357,7 @@ static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection 
         json_free(o);
         return ret;
     }
-    return send_error(c, DERR_NOT_FOUND, "no such simulator endpoint");
+    return sim_board(s, c, url + 5, method, req);
 }
 
 void rest_attach_simulator(struct rest_server *s, struct board *board, struct applog *log)

@@ -81,6 +81,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "sphered: cannot create the board model\n");
         err = -ENOMEM;
     }
+    if (!err && (err = board_load(board, state, why, sizeof why)) != 0) /* <state>/board.json or the default */
+        fprintf(stderr, "sphered: the board file: %s\n", why);
     if (!err && https && (!key || !cert)) {
         fprintf(stderr, "sphered: %s has no tls.key.pem / tls.cert.pem\n", state);
         err = -ENOENT;
