@@ -98,6 +98,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(p, "exit3")) {
             printf("PROBE exit3 exiting\n");
             return 3;
+        } else if (!strcmp(p, "exitnow")) {
+            return 0;
         } else if (!strcmp(p, "ignoreterm")) {
             signal(SIGTERM, SIG_IGN);
             printf("PROBE ignoreterm armed\n");
