@@ -470,7 +470,7 @@ static int i2c_request(struct board_periph *p, struct board_handle *h, const str
         h->default_address = (int)q->addr;
         return 0;
     }
-    return -EINVAL;
+    return -EBADF; /* an operation of another kind of handle */
 }
 
 /* A plain write() on an I2C or SPI handle. After an I2C write, queues a read-ahead. */

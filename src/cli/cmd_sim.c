@@ -90,6 +90,8 @@ static int run_create(const struct cli_invocation *inv)
         else if (err)
             rc = cli_error("cannot create '%s': %s", name, why);
     }
+    if (!rc && cli_value(inv, "board") && (rc = cli_sim_store_board(cli_value(inv, "board"), dir)) != 0)
+        hostio_remove_tree(dir); /* cmd_sim_board.c: checked, copied to <state>/board.json */
     if (!rc) {
         struct device *d = NULL;
         char *sdk = hostio_sdk_dir();
@@ -310,6 +312,7 @@ static const struct cli_option create_options[] = {
     {"https-port", 0, "PORT", false, false, "Loopback port of its HTTPS API (default: a free one)."},
     {"cloud", 0, "URL", false, false, "Take app updates from this cloud service (needs 'sphere login')."},
     {"cloud-ca", 0, "FILE", false, false, "The cloud's TLS certificate (default: the one 'sphere login' saved)."},
+    {"board", 0, "FILE", false, false, "A board file: what is attached to its buses (docs/board.md; default mt3620_rdb)."},
     {NULL, 0, NULL, false, false, NULL},
 };
 static const struct cli_option no_options[] = {{NULL, 0, NULL, false, false, NULL}};
@@ -326,7 +329,9 @@ static const struct cli_command delete_cmd = {.name = "delete", .summary = "Stop
 static const struct cli_command list = {.name = "list", .summary = "List simulated devices.", .options = no_options,
                                         .prints_data = true, .run = run_list};
 
-static const struct cli_command *const sim_commands[] = {&create, &start, &stop, &delete_cmd, &list, &cmd_sim_gpio, &cmd_sim_press, NULL};
+static const struct cli_command *const sim_commands[] = {&create, &start, &stop, &delete_cmd, &list, &cmd_sim_gpio, &cmd_sim_press,
+                                                      &cmd_sim_uart, &cmd_sim_adc, &cmd_sim_accel, &cmd_sim_pwm,
+                                                      &cmd_sim_device, &cmd_sim_watch, NULL};
 
 const struct cli_command cmd_sim = {
     .name = "sim",

@@ -14,6 +14,14 @@ extern const struct cli_command cmd_sim;
 extern const struct cli_command cmd_device;
 extern const struct cli_command cmd_sim_gpio;
 extern const struct cli_command cmd_sim_press;
+extern const struct cli_command cmd_sim_uart;   /* cmd_sim_board.c: uart, adc, accel, pwm, device, watch */
+extern const struct cli_command cmd_sim_adc;
+extern const struct cli_command cmd_sim_accel;
+extern const struct cli_command cmd_sim_pwm;
+extern const struct cli_command cmd_sim_device;
+extern const struct cli_command cmd_sim_watch;
+/* Checks board file FILE and copies it to <state_dir>/board.json. Prints and returns non-zero on failure. */
+int cli_sim_store_board(const char *file, const char *state_dir);
 extern const struct cli_command cmd_flashfs;
 extern const struct cli_command cmd_rtcore;
 extern const struct cli_command cmd_cloud;             /* cmd_cloud.c */

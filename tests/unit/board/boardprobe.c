@@ -1,4 +1,4 @@
-/* boardprobe.c — a test app for the board (tests/cli/test_board.sh): each argument names a
+/* boardprobe.c — a test app for the board, run by tests/cli/test_board.sh: each argument names a
  * probe of the UART, I2C, SPI, ADC or PWM Applibs; the app runs them in order, printing
  * "PROBE <name> ok [detail]" or "PROBE <name> <errno name>", then serves "uartecho" (echoes the
  * UART in upper case) or waits for SIGTERM. Handles stay open until the app exits. */
