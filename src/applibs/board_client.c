@@ -47,7 +47,7 @@ int board_client_call(int fd, uint32_t op, uint32_t addr, uint32_t arg, const st
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 continue;
-            return -errno;
+            return errno == ECONNRESET ? -EBADF : -errno; /* the board released the handle */
         }
         /* skip what is not our reply: a read-ahead for plain read(), an abandoned reply */
         if ((size_t)n >= sizeof r && r.magic == BOARD_WIRE_MAGIC && r.seq == q.seq)
