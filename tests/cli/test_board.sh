@@ -153,6 +153,45 @@ expect_probes "uart_loop ok ping"
 remove 55555556-0000-0000-0000-000000000000
 "$sphere" sim uart -d bd ISU3 2>"$work/err" && bad "sim uart showed a UART the board does not have" || ok
 
+# ---- the examples, built with the SDK and run on the board ----------------------------------------
+# example DIR PROJECT — builds examples/DIR with the ARM-Debug preset and deploys it.
+example() {
+  cp -r "$src/examples/$1" "$work/$1" && rm -rf "$work/$1/out"
+  (cd "$work/$1" && AzureSphereDefaultSDKDir=$sdk OPENSPHERE_SPHERE_TOOL=$sphere cmake --preset ARM-Debug >/dev/null \
+    && cmake --build out/ARM-Debug >/dev/null) && ok || bad "the $1 example does not build with the SDK"
+  "$sphere" device sideload deploy -d bd -p "$work/$1/out/ARM-Debug/$2.imagepackage" >/dev/null || bad "deploying $1 failed"
+}
+"$sphere" sim uart -d bd ISU0 --no-loopback >/dev/null
+"$sphere" sim accel -d bd --x 0 --y 0.5 --z 0.866 >/dev/null
+example i2c_accelerometer I2cAccelerometer
+expect_log "WHO_AM_I = 0x69 (LSM6DS3)"
+expect_log "Acceleration: x 0.000 g, y 0.500 g, z 0.866 g"
+"$sphere" sim accel -d bd --x=-1 --y 0 --z 0 >/dev/null
+expect_log "Acceleration: x -1.000 g, y 0.000 g, z 0.000 g"
+"$sphere" device sideload delete -d bd >/dev/null
+example adc_voltmeter AdcVoltmeter
+expect_log "ADC ready: 12 bits, reference 2.50 V"
+expect_log "Voltage: 1.250 V (sample 2048)"
+"$sphere" sim adc -d bd --channel 1 --volts 3.3 >/dev/null
+expect_log "Voltage: 2.500 V (sample 4095)"
+"$sphere" device sideload delete -d bd >/dev/null
+example pwm_dimmer PwmDimmer
+expect_log "LED brightness 50 %"
+"$sphere" sim pwm -d bd -o json > "$work/out"
+grep -q '"controller":"PWM-CONTROLLER-2","open":true,"channels":\[{[^]]*},{"channel":1,"periodNs":1000000,"dutyCycleNs":[0-9]*,"polarity":"inversed","enabled":true}' "$work/out" \
+  && ok || bad "sim pwm does not show the dimmer's channel: $(cat "$work/out")"
+"$sphere" device sideload delete -d bd >/dev/null
+example spi_flash_id SpiFlashId
+expect_log "JEDEC ID: EF 40 18 (Winbond, 16 MiB); status register 1: 00"
+"$sphere" device sideload delete -d bd >/dev/null
+example uart_echo UartEcho
+expect_log "UART echo ready on ISU0"
+pty=$("$sphere" sim uart -d bd ISU0 | head -1)
+exec 7<>"$pty"; printf 'sphere' >&7; read -r -t 3 -N 6 reply <&7; exec 7<&-
+[ "$reply" = "SPHERE" ] && ok || bad "the UART echo example answered '$reply'"
+expect_log "Echoed 6 bytes (6 in all)"
+"$sphere" device sideload delete -d bd >/dev/null
+
 # ---- board files ----------------------------------------------------------------------------------
 cat > "$work/board.json" <<'JSON'
 {"Name": "two-sensors", "HardwareDefinition": "mt3620_rdb/mt3620_rdb.json",
