@@ -44,7 +44,7 @@ endif()
 set(AZURE_SPHERE_TARGET_API_SET "${AZURE_SPHERE_TARGET_API_SET}" CACHE STRING "The API set the app targets" FORCE)
 set(AZURE_SPHERE_API_SET_DIR "${_azsphere_sdk}/Sysroots/${AZURE_SPHERE_TARGET_API_SET}")
 
-set(CMAKE_C_FLAGS_INIT "-isystem \"${AZURE_SPHERE_API_SET_DIR}/usr/include\" -I\"${_azsphere_sdk}/HardwareDefinitions/inc\"")
+set(CMAKE_C_FLAGS_INIT "-isystem \"${AZURE_SPHERE_API_SET_DIR}/usr/include\" -I\"${_azsphere_sdk}/HardwareDefinitions/inc\" -I\"${_azsphere_sdk}/HardwareDefinitions/inc/hw\"")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-L\"${AZURE_SPHERE_API_SET_DIR}/usr/lib\"")
 
 include("${CMAKE_CURRENT_LIST_DIR}/AzureSphere.cmake")

@@ -60,6 +60,49 @@ cp -r "$src/examples/blinky" "$work/blinky99" && rm -rf "$work/blinky99/out"
 (cd "$work/blinky99" && AzureSphereDefaultSDKDir=$sdk cmake --preset ARM-Debug -DAZURE_SPHERE_TARGET_API_SET=99 >/dev/null 2>"$work/err")
 grep -q "Target API set '99' is not supported by this SDK" "$work/err" && ok || bad "an unknown API set was not refused by the toolchain"
 
+# A project laid out like the public samples: its own HardwareDefinitions/mt3620_rdb with the
+# sample_appliance.json abstraction (importing the SDK's mt3620_rdb.json by name), find_path with
+# NO_CMAKE_FIND_ROOT_PATH, "$SAMPLE_LED" in the manifest, #include <hw/sample_appliance.h>.
+proj=$work/SampleLayout
+mkdir -p "$proj/HardwareDefinitions/mt3620_rdb"
+cp "$src/tests/data/hardware-definitions/samples/mt3620_rdb/sample_appliance.json" "$proj/HardwareDefinitions/mt3620_rdb/"
+"$sphere" hardware-definition generate-header --hardware-definition-file "$proj/HardwareDefinitions/mt3620_rdb/sample_appliance.json" >/dev/null 2>&1
+cp "$src/examples/blinky/CMakePresets.json" "$proj/"
+cat > "$proj/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(SampleLayout C)
+azsphere_configure_tools(TOOLS_REVISION "23.05")
+add_executable(${PROJECT_NAME} main.c)
+target_link_libraries(${PROJECT_NAME} applibs gcc_s c)
+set(TARGET_HARDWARE "mt3620_rdb")
+set(TARGET_DEFINITION "sample_appliance.json")
+find_path(TARGET_DIRECTORY NAMES ${TARGET_DEFINITION} PATHS "HardwareDefinitions/${TARGET_HARDWARE}" NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
+azsphere_target_hardware_definition(${PROJECT_NAME} TARGET_DIRECTORY "${TARGET_DIRECTORY}" TARGET_DEFINITION "${TARGET_DEFINITION}")
+azsphere_target_add_image_package(${PROJECT_NAME} RESOURCE_FILES "certs/note.txt")
+CMAKE
+mkdir -p "$proj/certs" && echo "a resource" > "$proj/certs/note.txt"
+cat > "$proj/main.c" <<'C'
+#include <applibs/gpio.h>
+#include <applibs/log.h>
+#include <applibs/storage.h>
+#include <hw/sample_appliance.h>
+#include <unistd.h>
+int main(void)
+{
+    int led = GPIO_OpenAsOutput(SAMPLE_LED, GPIO_OutputMode_PushPull, GPIO_Value_Low);
+    int res = Storage_OpenFileInImagePackage("certs/note.txt");
+    Log_Debug("SampleLayout: LED fd %s, resource %s\n", led >= 0 ? "ok" : "failed", res >= 0 ? "ok" : "failed");
+    for (;;)
+        pause();
+}
+C
+printf '{"SchemaVersion":1,"Name":"SampleLayout","ComponentId":"66666666-0000-0000-0000-000000000001","EntryPoint":"/bin/app","CmdArgs":[],"Capabilities":{"Gpio":["$SAMPLE_LED"]},"ApplicationType":"Default"}' > "$proj/app_manifest.json"
+if (cd "$proj" && AzureSphereDefaultSDKDir=$sdk OPENSPHERE_SPHERE_TOOL=$sphere cmake --preset ARM-Debug >"$work/cmake.log" 2>&1 \
+    && cmake --build out/ARM-Debug >>"$work/cmake.log" 2>&1); then ok; else bad "a sample-layout project does not build with the SDK"; tail -15 "$work/cmake.log"; fi
+"$sphere" device sideload deploy -p "$proj/out/ARM-Debug/SampleLayout.imagepackage" >/dev/null 2>"$work/err" || { bad "deploying SampleLayout failed"; cat "$work/err"; }
+expect_log "SampleLayout: LED fd ok, resource ok"
+"$sphere" device sideload delete >/dev/null
+
 # ---- blinky runs: LED toggles, button press counted in mutable storage, kept across restarts --
 "$sphere" device sideload deploy -p "$pkg" >/dev/null || bad "deploying Blinky failed"
 expect_log "Button A has been pressed 0 times before."
