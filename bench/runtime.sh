@@ -42,7 +42,7 @@ for _ in $(seq "$runs"); do
   since=$(curl -s --unix-socket "$sock" "http://localhost/sim/log?since=0" | sed -n 's/^{"next":\([0-9]*\).*/\1/p')
   s=$(date +%s%N)
   curl -s -o /dev/null --unix-socket "$sock" -X PATCH -H 'Content-Type: application/json' -d '{"trigger":"start"}' "http://localhost/app/status/$cid"
-  until curl -s --unix-socket "$sock" "http://localhost/sim/log?since=$since" | grep -q 'Log_Debug says hello'; do :; done
+  until curl -s --unix-socket "$sock" "http://localhost/sim/log?since=$since" > "$work/poll" && grep -q 'Log_Debug says hello' "$work/poll"; do :; done
   e=$(date +%s%N); echo $(( (e - s) / 1000 ))
   curl -s -o /dev/null --unix-socket "$sock" -X PATCH -H 'Content-Type: application/json' -d '{"trigger":"stop"}' "http://localhost/app/status/$cid"
 done | sort -n > "$work/ours"
