@@ -332,7 +332,7 @@ static struct board_device *i2c_target(struct board_periph *p, int isu, int addr
 static int i2c_transfer(struct board_periph *p, struct board_handle *h, int address, const uint8_t *tx,
                         size_t tx_len, uint8_t *rx, size_t rx_len)
 {
-    char source[8];
+    char source[16];
     snprintf(source, sizeof source, "ISU%d", h->index);
     struct board_device *d = i2c_target(p, h->index, address);
     int rc = !d || d->state == BOARD_DEVICE_UNPLUGGED ? -ENXIO : d->state == BOARD_DEVICE_STUCK ? -ETIMEDOUT : 0;
@@ -356,7 +356,7 @@ static void spi_frame(struct board_periph *p, struct board_handle *h, const uint
     int di = p->isus[h->index].spi[h->cs];
     struct board_device *d = di >= 0 ? &p->devices[di] : NULL;
     memset(rx, 0xFF, rx_len);
-    char source[8];
+    char source[16];
     snprintf(source, sizeof source, "ISU%d", h->index);
     board_event(p, "spi", source, "CS %c write %zu read %zu%s", 'A' + h->cs, tx_len, rx_len,
                 d && d->state == BOARD_DEVICE_OK ? "" : " (no device)");
@@ -559,7 +559,7 @@ static void pump(struct board_periph *p, int i, int from, int to, uint64_t *coun
         (void)w;
     }
     *count += (uint64_t)n;
-    char source[8];
+    char source[16];
     snprintf(source, sizeof source, "ISU%d", i);
     board_event(p, "uart", source, "%s %zd bytes (total %llu)", direction, n, (unsigned long long)*count);
 }

@@ -64,7 +64,7 @@ static struct json_value *device_json(const struct board_device *d)
 
 static struct json_value *uart_json(const struct board_isu *u, int i)
 {
-    char name[8];
+    char name[16];
     snprintf(name, sizeof name, "ISU%d", i);
     struct json_value *o = json_new_object();
     json_object_append(o, "interface", json_new_string(name));
@@ -73,7 +73,7 @@ static struct json_value *uart_json(const struct board_isu *u, int i)
     json_object_append(o, "open", json_new_bool(u->function == BOARD_FN_UART));
     json_object_append(o, "function", json_new_string(function_names[u->function]));
     json_object_append(o, "baudRate", json_new_int(u->uart.baud));
-    char frame[8];
+    char frame[16];
     snprintf(frame, sizeof frame, "%u%c%u", u->uart.data_bits ? u->uart.data_bits : 8,
              "NEO"[u->uart.parity < 3 ? u->uart.parity : 0], u->uart.stop_bits ? u->uart.stop_bits : 1);
     json_object_append(o, "frame", json_new_string(frame));

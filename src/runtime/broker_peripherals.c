@@ -29,7 +29,7 @@ static int uart_open(const struct broker_context *ctx, const struct broker_reque
 {
     if (q->a < 4 || q->a > 8)
         return -ENODEV;
-    char isu[8];
+    char isu[16];
     snprintf(isu, sizeof isu, "ISU%d", q->a - 4);
     if (!lists(ctx, "Uart", isu))
         return -EACCES;
@@ -50,7 +50,7 @@ static int isu_name(const struct broker_request *q, char *isu, size_t size)
 
 static int i2c_open(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
 {
-    char isu[8];
+    char isu[16];
     if (isu_name(q, isu, sizeof isu) || !lists(ctx, "I2cMaster", isu))
         return -EACCES;
     return handle(board_i2c_open(ctx->board, isu, ctx->component_id), fd);
@@ -58,7 +58,7 @@ static int i2c_open(const struct broker_context *ctx, const struct broker_reques
 
 static int spi_open(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
 {
-    char isu[8];
+    char isu[16];
     if (isu_name(q, isu, sizeof isu) || !lists(ctx, "SpiMaster", isu))
         return -EACCES;
     return handle(board_spi_open(ctx->board, isu, q->b, q->c, ctx->component_id), fd);
