@@ -353,6 +353,29 @@ static int run_app_stop(const struct cli_invocation *inv) { return app_each(inv,
 static int run_app_status(const struct cli_invocation *inv) { return app_each(inv, "GET", "/app/status", NULL); }
 static int run_app_quota(const struct cli_invocation *inv) { return app_each(inv, "GET", "/app/quota", NULL); }
 
+static int run_memory_stats(const struct cli_invocation *inv)
+{
+    struct devclient c;
+    struct json_value *j = NULL;
+    int rc = open_device(inv, &c);
+    if (!rc)
+        rc = get(&c, "/stats/memory/groups/applications", &j);
+    if (!rc && inv->output == CLI_OUTPUT_JSON) {
+        rc = print_json(j);
+    } else if (!rc) {
+        const struct json_value *m = json_object_get(j, "memoryStats"), *apps = json_object_get(j, "apps");
+        const struct json_value *cur = json_object_get(m, "currentMemoryUsageInBytes");
+        const struct json_value *peak = json_object_get(m, "peakUserModeMemoryUsageInBytes");
+        printf("Current memory usage:   %lld KB\nPeak user-mode usage:   %lld KB\n",
+               cur ? (long long)cur->u.number.integer / 1024 : 0, peak ? (long long)peak->u.number.integer / 1024 : 0);
+        for (size_t i = 0; apps && i < apps->u.array.count; i++)
+            printf("  %s\n", str(apps->u.array.items[i], "componentId"));
+    }
+    json_free(j);
+    devclient_close(&c);
+    return rc;
+}
+
 static volatile sig_atomic_t interrupted;
 static void on_interrupt(int sig) { interrupted = 1; }
 
@@ -722,6 +745,8 @@ LEAF(app_start, "start", "Start applications.", start_options, true, run_app_sta
 LEAF(app_stop, "stop", "Stop applications.", app_options, true, run_app_stop);
 LEAF(app_status, "show-status", "Show applications' state.", app_options, true, run_app_status);
 LEAF(app_quota, "show-quota", "Show applications' mutable storage use.", app_options, true, run_app_quota);
+LEAF(app_memory, "show-memory-stats", "Show the memory the running applications use (appDevelopment).", only_device,
+     true, run_memory_stats);
 LEAF(app_log, "log", "Print the device log: apps' output and the runtime's events, with times.", log_options, true,
      run_app_log);
 LEAF(list_installed, "list-installed", "List the images installed on the device.", list_options, true, run_list_installed);
@@ -739,7 +764,7 @@ LEAF(cap_show, "show-attached", "Show the device's capabilities.", only_device, 
     static const struct cli_command var = {.name = group_name, .summary = text, .subcommands = var##_children}
 
 GROUP(sideload, "sideload", "Deploy and delete images.", &deploy, &sideload_delete);
-GROUP(app, "app", "Start, stop and inspect applications.", &app_start, &app_stop, &app_status, &app_quota, &app_log);
+GROUP(app, "app", "Start, stop and inspect applications.", &app_start, &app_stop, &app_status, &app_quota, &app_log, &app_memory);
 GROUP(image, "image", "Inspect installed images.", &list_installed);
 GROUP(manufacturing, "manufacturing-state", "Show or advance the manufacturing state.", &ms_show, &ms_update);
 GROUP(capability, "capability", "Device capabilities.", &cap_download, &cap_update, &cap_select, &cap_show);

@@ -1093,3 +1093,28 @@ void device_app_views_free(struct device_app_view *views, size_t n)
     }
     free(views);
 }
+
+void device_memory_stats(struct device *d, const struct auth *a, struct device_result *r)
+{
+    if (!a->app_development) {
+        set_error(r, DERR_EACCES, "memory statistics need the appDevelopment capability");
+        return;
+    }
+    struct json_value *o = json_new_object(), *stats = json_new_object(), *apps = json_new_array();
+    long long bytes = 0, peak = 0;
+    if (o && stats && apps && d->hooks.memory)
+        d->hooks.memory(d->hooks.ctx, apps, &bytes, &peak);
+    int err = o && stats && apps ? 0 : -ENOMEM;
+    err = err ? err : json_object_append(stats, "currentMemoryUsageInBytes", json_new_int(bytes));
+    err = err ? err : json_object_append(stats, "userModeMemoryUsageInBytes", json_new_int(bytes));
+    err = err ? err : json_object_append(stats, "peakUserModeMemoryUsageInBytes", json_new_int(peak));
+    err = err ? err : (json_object_append(o, "memoryStats", stats), stats = NULL, 0);
+    err = err ? err : (json_object_append(o, "apps", apps), apps = NULL, 0);
+    json_free(stats);
+    json_free(apps);
+    if (err) {
+        json_free(o);
+        o = NULL;
+    }
+    reply(r, o);
+}

@@ -80,6 +80,8 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
                         struct device_result *r);
 void device_app_quota(struct device *d, const struct auth *a, const char *component_id, struct device_result *r);
 void device_images(struct device *d, const struct auth *a, struct device_result *r);
+/* GET /stats/memory/groups/applications (appDevelopment only). */
+void device_memory_stats(struct device *d, const struct auth *a, struct device_result *r);
 
 /* What the application runtime needs to know about one installed application. */
 struct device_app_view {
@@ -101,6 +103,9 @@ const char *device_os_name(const struct device *d);
 struct device_hooks {
     void (*changed)(void *ctx);
     void (*status)(void *ctx, const struct guid *component_id, struct json_value *status);
+    /* Appends one {"componentId","processes":[{"pid",…}]} per running app to `apps` and adds
+     * their memory use to *bytes and *peak_bytes. */
+    void (*memory)(void *ctx, struct json_value *apps, long long *bytes, long long *peak_bytes);
     void *ctx;
 };
 void device_set_hooks(struct device *d, const struct device_hooks *hooks);

@@ -133,6 +133,12 @@ static void h_images(struct device *d, const struct auth *a, const char *p, cons
     device_images(d, a, r);
 }
 
+static void h_memory(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
+                     const struct request *q, struct device_result *r)
+{
+    device_memory_stats(d, a, r);
+}
+
 static const struct route routes[] = {
     {"GET", "/abi_versions", AUTH_NONE, BODY_NONE, h_device_abi_versions},
     {"GET", "/device/capabilities", AUTH_NONE, BODY_NONE, h_device_capabilities},
@@ -149,6 +155,7 @@ static const struct route routes[] = {
     {"PATCH", "/app/status/*", AUTH_REST_ALLOWED, BODY_JSON, h_app_patch},
     {"GET", "/app/quota/*", AUTH_REST_ALLOWED, BODY_NONE, h_app_quota},
     {"GET", "/images", AUTH_REST_ALLOWED, BODY_NONE, h_images},
+    {"GET", "/stats/memory/groups/applications", AUTH_REST_ALLOWED, BODY_NONE, h_memory},
 };
 
 /* ---- plumbing ----------------------------------------------------------------------------- */

@@ -400,10 +400,10 @@ static void read_output(struct runtime *rt, struct app *a, int *fd, char *buf, s
 
 /* ---- memory watchdog ---------------------------------------------------------------------- */
 
-/* The app's anonymous memory in KiB (heap, stack, anonymous mappings), from its smaps_rollup. */
-static long app_anonymous_kb(pid_t init_pid)
+/* The app's host PID (the only child of its container's init), or 0. */
+static int app_pid(pid_t init_pid)
 {
-    char path[64], text[256];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init_pid, (int)init_pid);
     FILE *f = fopen(path, "r");
     int child = 0;
@@ -412,17 +412,32 @@ static long app_anonymous_kb(pid_t init_pid)
             child = 0;
         fclose(f);
     }
-    if (child <= 0)
-        return -1;
-    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", child);
-    f = fopen(path, "r");
+    return child > 0 ? child : 0;
+}
+
+/* A "Name:  N kB" field of /proc/<pid>/status or smaps_rollup, in KiB; -1 if absent. */
+static long proc_kb(int pid, const char *file, const char *field)
+{
+    char path[64], text[256];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    size_t n = strlen(field);
+    FILE *f = fopen(path, "r");
     long kb = -1;
     while (f && fgets(text, sizeof text, f))
-        if (sscanf(text, "Anonymous: %ld kB", &kb) == 1)
+        if (!strncmp(text, field, n) && text[n] == ':') {
+            kb = strtol(text + n + 1, NULL, 10);
             break;
+        }
     if (f)
         fclose(f);
     return kb;
+}
+
+/* The app's anonymous memory in KiB (heap, stack, anonymous mappings), from its smaps_rollup. */
+static long app_anonymous_kb(pid_t init_pid)
+{
+    int pid = app_pid(init_pid);
+    return pid ? proc_kb(pid, "smaps_rollup", "Anonymous") : -1;
 }
 
 static void watchdog(struct runtime *rt)
@@ -632,6 +647,33 @@ static void on_status(void *ctx, const struct guid *cid, struct json_value *stat
     pthread_mutex_unlock(&rt->lock);
 }
 
+static void on_memory(void *ctx, struct json_value *apps, long long *bytes, long long *peak_bytes)
+{
+    struct runtime *rt = ctx;
+    pthread_mutex_lock(&rt->lock);
+    for (size_t i = 0; i < rt->app_count; i++) {
+        const struct app *a = rt->apps[i];
+        int pid = a->init_pid > 0 ? app_pid(a->init_pid) : 0;
+        if (!pid)
+            continue;
+        long rss = proc_kb(pid, "status", "VmRSS"), hwm = proc_kb(pid, "status", "VmHWM");
+        *bytes += rss > 0 ? rss * 1024LL : 0;
+        *peak_bytes += hwm > 0 ? hwm * 1024LL : 0;
+        struct json_value *entry = json_new_object(), *procs = json_new_array(), *proc = json_new_object();
+        if (!entry || !procs || !proc) {
+            json_free(entry), json_free(procs), json_free(proc);
+            continue;
+        }
+        json_object_append(proc, "pid", json_new_int(pid));
+        json_object_append(proc, "heapUsageByCaller", json_new_array());
+        json_array_append(procs, proc);
+        json_object_append(entry, "componentId", json_new_string(a->cid_text));
+        json_object_append(entry, "processes", procs);
+        json_array_append(apps, entry);
+    }
+    pthread_mutex_unlock(&rt->lock);
+}
+
 int runtime_start(struct device *d, struct board *b, struct applog *log, const struct runtime_config *cfg,
                   struct runtime **out, char *why, size_t why_size)
 {
@@ -658,7 +700,7 @@ int runtime_start(struct device *d, struct board *b, struct applog *log, const s
     watch(rt, rt->watchdog_fd, TAG_WATCHDOG);
     struct itimerspec its = {.it_interval = {0, WATCHDOG_MS * 1000000L}, .it_value = {0, WATCHDOG_MS * 1000000L}};
     timerfd_settime(rt->watchdog_fd, 0, &its, NULL);
-    struct device_hooks hooks = {.changed = on_device_changed, .status = on_status, .ctx = rt};
+    struct device_hooks hooks = {.changed = on_device_changed, .status = on_status, .memory = on_memory, .ctx = rt};
     device_lock(d);
     device_set_hooks(d, &hooks);
     device_unlock(d);

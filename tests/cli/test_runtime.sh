@@ -106,6 +106,9 @@ expect_log "SampleLayout: LED fd ok, resource ok"
 # ---- blinky runs: LED toggles, button press counted in mutable storage, kept across restarts --
 "$sphere" device sideload deploy -p "$pkg" >/dev/null || bad "deploying Blinky failed"
 expect_log "Button A has been pressed 0 times before."
+"$sphere" device app show-memory-stats -o json > "$work/mem"
+grep -q '"componentId": "5e8b1f3a-2d4c-4b6e-8f90-1a2b3c4d5e6f"' "$work/mem" && grep -q '"pid": [0-9]' "$work/mem" && ok \
+  || bad "show-memory-stats does not list the running app"
 before=$(gpio_changes 8); sleep 1; after=$(gpio_changes 8)
 [ $((after - before)) -ge 3 ] && ok || bad "LED 1 (GPIO 8) toggled $((after - before)) times in 1 s"
 "$sphere" sim gpio -n 8 > "$work/out" && grep -q "GPIO 8: [01] (output)" "$work/out" && ok || bad "sim gpio did not show GPIO 8 as an output"
