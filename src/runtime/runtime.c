@@ -55,9 +55,16 @@ struct app {
     bool killed_for_memory;
     char out_buf[APPLOG_LINE_MAX], err_buf[APPLOG_LINE_MAX];
     size_t out_len, err_len;
+    bool realtime;        /* runs on an emulated core (sphere-rtcore), not in a container */
+    char ctl_buf[1024];   /* partial control line from the core's helper */
+    size_t ctl_len;
+    int gpio_fds[8];      /* board lines the RTApp drives: the GPIO number at gpio_ids[i] */
+    int gpio_ids[8];
+    size_t gpio_count;
 };
 
 struct runtime {
+    char *rtcore_helper; /* path of sphere-rtcore, next to sphered */
     struct device *device;
     struct board *board;
     struct applog *log;
@@ -198,8 +205,63 @@ static const char **cmd_args(const struct app *a)
     return out;
 }
 
+static void release_rt_gpios(struct app *a)
+{
+    for (size_t i = 0; i < a->gpio_count; i++)
+        close(a->gpio_fds[i]);
+    a->gpio_count = 0;
+}
+
+/* Starts an RTApp: sphere-rtcore loads the package's ELF and waits on its control socket
+ * (fd 3); its own diagnostics go to the log through a pipe (docs/rtcore.md). */
+static void start_rt_app(struct runtime *rt, struct app *a, size_t index)
+{
+    int ctl[2] = {-1, -1}, errp[2] = {-1, -1};
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        logf_app(rt, a, "cannot start %s: %s", a->name, strerror(errno));
+        for (int i = 0; i < 2; i++) {
+            if (ctl[i] >= 0) close(ctl[i]);
+            if (errp[i] >= 0) close(errp[i]);
+        }
+        a->phase = PHASE_BACKOFF;
+        arm_timer(a, BACKOFF_MAX_MS);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(errp[1], 1) < 0 || dup2(errp[1], 2) < 0 || dup2(ctl[1], 3) < 0)
+            _exit(126);
+        syscall(SYS_close_range, 4, ~0U, 0);
+        execl(rt->rtcore_helper, "sphere-rtcore", "--image-package", a->image_path, "--control-fd", "3", (char *)NULL);
+        _exit(127);
+    }
+    close(ctl[1]);
+    close(errp[1]);
+    if (pid < 0) {
+        close(ctl[0]), close(errp[0]);
+        a->phase = PHASE_BACKOFF;
+        arm_timer(a, BACKOFF_MAX_MS);
+        return;
+    }
+    a->init_pid = pid;
+    a->broker_fd = ctl[0];
+    a->err_fd = errp[0];
+    a->ctl_len = 0;
+    watch(rt, a->broker_fd, tag(TAG_BROKER, index));
+    watch(rt, a->err_fd, tag(TAG_STDERR, index));
+    clock_gettime(CLOCK_MONOTONIC, &a->started);
+    a->phase = PHASE_RUNNING;
+    disarm_timer(a);
+    logf_app(rt, a, "started %s on a real-time core (component %s)", a->name, a->cid_text);
+}
+
 static void start_app(struct runtime *rt, struct app *a, size_t index)
 {
+    if (a->realtime) {
+        start_rt_app(rt, a, index);
+        return;
+    }
     char why[256] = "";
     int err = extract_image(rt, a, why, sizeof why);
     int broker[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, status[2] = {-1, -1};
@@ -259,7 +321,12 @@ static void request_stop(struct runtime *rt, struct app *a)
     }
     if (a->phase != PHASE_RUNNING)
         return;
-    kill(a->init_pid, SIGTERM);
+    if (a->realtime) {
+        ssize_t w = a->broker_fd >= 0 ? write(a->broker_fd, "stop\n", 5) : -1;
+        (void)w;
+    } else {
+        kill(a->init_pid, SIGTERM);
+    }
     a->phase = PHASE_STOPPING;
     arm_timer(a, STOP_GRACE_MS);
 }
@@ -275,9 +342,15 @@ static void flush_output(struct runtime *rt, struct app *a, char *buf, size_t *l
 static void app_ended(struct runtime *rt, struct app *a)
 {
     int status = -1;
-    if (a->status_fd >= 0 && read(a->status_fd, &status, sizeof status) != sizeof status)
-        status = -1;
-    waitpid(a->init_pid, NULL, 0);
+    if (a->realtime) {
+        if (waitpid(a->init_pid, &status, 0) != a->init_pid)
+            status = -1;
+        release_rt_gpios(a);
+    } else {
+        if (a->status_fd >= 0 && read(a->status_fd, &status, sizeof status) != sizeof status)
+            status = -1;
+        waitpid(a->init_pid, NULL, 0);
+    }
     /* Drain what the app wrote before it went. */
     char chunk[4096];
     ssize_t n;
@@ -337,6 +410,70 @@ static void reply(int sock, const struct broker_reply *r, int fd)
         memcpy(CMSG_DATA(c), &fd, sizeof fd);
     }
     sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Mirrors an RTApp's GPIO output onto the board (the line is opened for it on first use). */
+static void rt_gpio(struct runtime *rt, struct app *a, int n, int level)
+{
+    size_t i = 0;
+    while (i < a->gpio_count && a->gpio_ids[i] != n)
+        i++;
+    if (i == a->gpio_count) {
+        if (a->gpio_count == sizeof a->gpio_fds / sizeof a->gpio_fds[0])
+            return;
+        int fd = board_gpio_open(rt->board, n, BOARD_OUTPUT, level, &a->cid);
+        if (fd < 0)
+            return;
+        a->gpio_fds[a->gpio_count] = fd;
+        a->gpio_ids[a->gpio_count++] = n;
+        return;
+    }
+    unsigned char msg[2] = {'S', (unsigned char)(level ? 1 : 0)};
+    ssize_t w = send(a->gpio_fds[i], msg, sizeof msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)w;
+}
+
+static void rt_control_line(struct runtime *rt, struct app *a, const char *line)
+{
+    if (!strcmp(line, "state loaded")) {
+        ssize_t w = write(a->broker_fd, "start\n", 6);
+        (void)w;
+    } else if (!strncmp(line, "state crashed", 13) || !strncmp(line, "state exited", 12)) {
+        logf_app(rt, a, "%s: %s", a->name, line + 6);
+    } else if (!strncmp(line, "log ", 4)) {
+        applog_add(rt->log, &a->cid, "app", line + 4, strlen(line + 4));
+    } else if (!strncmp(line, "uart ", 5)) {
+        applog_add(rt->log, &a->cid, "app", line + 5, strlen(line + 5));
+    } else if (!strncmp(line, "gpio ", 5)) {
+        int n = -1, level = 0;
+        if (sscanf(line + 5, "%d %d", &n, &level) == 2 && n >= 0 && n < BOARD_GPIO_COUNT)
+            rt_gpio(rt, a, n, level);
+    }
+}
+
+/* Reads the core's control socket; EOF means the helper is gone. */
+static void rt_control(struct runtime *rt, struct app *a)
+{
+    ssize_t n = read(a->broker_fd, a->ctl_buf + a->ctl_len, sizeof a->ctl_buf - 1 - a->ctl_len);
+    if (n <= 0) {
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        close_fd(rt, &a->broker_fd);
+        app_ended(rt, a);
+        return;
+    }
+    a->ctl_len += (size_t)n;
+    a->ctl_buf[a->ctl_len] = '\0';
+    char *start = a->ctl_buf, *nl;
+    while ((nl = strchr(start, '\n'))) {
+        *nl = '\0';
+        rt_control_line(rt, a, start);
+        start = nl + 1;
+    }
+    a->ctl_len = strlen(start);
+    memmove(a->ctl_buf, start, a->ctl_len);
+    if (a->ctl_len == sizeof a->ctl_buf - 1) /* an over-long line: drop it */
+        a->ctl_len = 0;
 }
 
 static broker_handler find_handler(uint32_t op)
@@ -444,7 +581,7 @@ static void watchdog(struct runtime *rt)
 {
     for (size_t i = 0; i < rt->app_count; i++) {
         struct app *a = rt->apps[i];
-        if (a->phase != PHASE_RUNNING)
+        if (a->phase != PHASE_RUNNING || a->realtime)
             continue;
         long kb = app_anonymous_kb(a->init_pid);
         if (kb < 0)
@@ -510,8 +647,6 @@ static void reconcile(struct runtime *rt)
         rt->apps[i]->present = false;
     for (size_t i = 0; i < n; i++) {
         const struct device_app_view *v = &views[i];
-        if (v->realtime)
-            continue; /* real-time cores run RTApps */
         size_t index;
         struct app *a = find_app(rt, &v->component_id, &index);
         if (!a && !(a = add_app(rt, v, &index)))
@@ -527,6 +662,7 @@ static void reconcile(struct runtime *rt)
             a->image_path = strdup(v->image_path);
             a->image_id = v->image_id;
             snprintf(a->name, sizeof a->name, "%s", v->name);
+            a->realtime = v->realtime;
             a->failures = 0;
         }
         a->wanted = v->running;
@@ -588,7 +724,9 @@ static void *supervisor(void *arg)
                     app_ended(rt, a);
                 break;
             case TAG_BROKER:
-                if (a && a->broker_fd >= 0)
+                if (a && a->broker_fd >= 0 && a->realtime)
+                    rt_control(rt, a);
+                else if (a && a->broker_fd >= 0)
                     handle_request(rt, a);
                 break;
             case TAG_STDOUT:
@@ -683,6 +821,14 @@ int runtime_start(struct device *d, struct board *b, struct applog *log, const s
     rt->device = d, rt->board = b, rt->log = log;
     rt->memory_limit_kb = cfg->memory_limit_kb ? cfg->memory_limit_kb : 256;
     rt->run_dir = strdup(cfg->run_dir);
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *dir = path_dirname(exe);
+        rt->rtcore_helper = dir ? path_join(dir, "sphere-rtcore") : NULL;
+        free(dir);
+    }
     pthread_mutex_init(&rt->lock, NULL);
     rt->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     rt->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -734,6 +880,7 @@ void runtime_stop(struct runtime *rt)
         }
         close_fd(rt, &a->status_fd), close_fd(rt, &a->broker_fd), close_fd(rt, &a->out_fd);
         close_fd(rt, &a->err_fd), close_fd(rt, &a->timer_fd);
+        release_rt_gpios(a);
         json_free(a->manifest);
         free(a->image_path), free(a->image_dir), free(a);
     }
@@ -744,5 +891,6 @@ void runtime_stop(struct runtime *rt)
     container_free_filter(rt->filter);
     pthread_mutex_destroy(&rt->lock);
     free(rt->run_dir);
+    free(rt->rtcore_helper);
     free(rt);
 }

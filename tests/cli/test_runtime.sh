@@ -181,6 +181,32 @@ expect_log "the limit is 256 KiB: killing it" 8
 grep -qF "PROBE memory survived" "$logf" && bad "the memory hog survived" || ok
 "$sphere" device sideload delete >/dev/null
 
+# ---- RTApps on the device's real-time cores --------------------------------------------------
+cp -r "$src/examples/rtapps" "$work/rtapps"
+if AzureSphereDefaultSDKDir=$sdk OPENSPHERE_SPHERE_TOOL=$sphere ArmGnuPath= make -C "$work/rtapps" >"$work/rt.log" 2>&1; then ok
+else bad "the RTApp examples do not build"; tail -5 "$work/rt.log"; fi
+rtb=$work/rtapps/blinky/out/ARM-Release/blinky_rtapp.imagepackage
+rth=$work/rtapps/hello_uart/out/ARM-Release/hello_uart_rtapp.imagepackage
+"$sphere" device sideload deploy -p "$rtb" >/dev/null || bad "deploying the RTApp blinky failed"
+"$sphere" device sideload deploy -p "$rth" >/dev/null || bad "deploying the RTApp hello failed"
+expect_log "Hello from an OpenSphere real-time core!"
+expect_log "LED off, toggle 2"
+[ "$(gpio_changes 8)" -ge 2 ] && ok || bad "the RTApp's GPIO 8 does not show on the board"
+"$sphere" device app show-status > "$work/out"
+grep -q "Core        : Real-time core 0" "$work/out" && grep -q "Core        : Real-time core 1" "$work/out" && ok \
+  || bad "show-status does not show both real-time cores"
+"$sphere" device sideload delete >/dev/null
+expect_log "OpenSphereBlinkyRTApp exited with code 0"
+# The same firmware with a manifest that does not list GPIO 8: the core stops at the first access.
+mkdir -p "$work/rtbad/bin"
+cp "$work/rtapps/blinky/out/ARM-Release/approotblinky_rtapp/bin/app" "$work/rtbad/bin/app"
+printf '{"SchemaVersion":1,"Name":"RtBad","ComponentId":"77777777-0000-0000-0000-000000000001","EntryPoint":"/bin/app","Capabilities":{"Gpio":[12]},"ApplicationType":"RealTimeCapable"}' > "$work/rtbad/app_manifest.json"
+"$sphere" image-package pack-application --package-directory "$work/rtbad" --destination "$work/rtbad.ip" >/dev/null
+"$sphere" device sideload deploy -p "$work/rtbad.ip" >/dev/null || bad "deploying RtBad failed"
+expect_log "peripheral access denied"
+expect_log "restarting RtBad"
+"$sphere" device sideload delete >/dev/null
+
 "$sphere" sim stop rt >/dev/null
 if grep -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/rt/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
 echo "$passed passed, $failed failed"
