@@ -39,6 +39,7 @@ struct broker_op_entry {
 /* Tables end with {0, NULL}. */
 extern const struct broker_op_entry broker_core_ops[];
 extern const struct broker_op_entry broker_peripheral_ops[];
+extern const struct broker_op_entry broker_network_ops[];
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);
