@@ -1,6 +1,6 @@
 # OpenSphere — the two commands a new user needs: `make run` and `make test`.
 # Every target first installs missing Debian packages (scripts/install-deps.sh, idempotent).
-.PHONY: all deps build run test test-unit test-asan fuzz fuzz-short bench test-long clean
+.PHONY: all deps build install run test test-unit test-asan fuzz fuzz-short bench test-long clean
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -16,6 +16,11 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@ninja -C $(BUILD) -j $(JOBS)
+
+# Installs the tools and the SDK under $(PREFIX) (bin/, share/opensphere/sdk).
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The demo: validate the documented example manifest, then build, pack and sideload the hello
 # app onto a simulated device (scripts/demo.sh). Running apps comes with the application runtime.

@@ -8,7 +8,8 @@
 #
 # Packaging runs the OpenSphere CLI: `sphere image-package pack-application`. The tool is
 # ${OPENSPHERE_SPHERE_TOOL} if set, else <SDK>/Tools/sphere, else <SDK>/../bin/sphere (the
-# build tree's layout: build/sdk next to build/bin), else `sphere` on PATH.
+# build tree's layout: build/sdk next to build/bin), else <SDK>/../../../bin/sphere (an installed
+# prefix: share/opensphere/sdk and bin/), else `sphere` on PATH.
 include_guard(GLOBAL)
 
 get_filename_component(AZURE_SPHERE_SDK_PATH "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
@@ -18,7 +19,8 @@ function(_azsphere_find_sphere out)
     set(${out} "${OPENSPHERE_SPHERE_TOOL}" PARENT_SCOPE)
     return()
   endif()
-  foreach(candidate "${AZURE_SPHERE_SDK_PATH}/Tools/sphere" "${AZURE_SPHERE_SDK_PATH}/../bin/sphere")
+  foreach(candidate "${AZURE_SPHERE_SDK_PATH}/Tools/sphere" "${AZURE_SPHERE_SDK_PATH}/../bin/sphere"
+                    "${AZURE_SPHERE_SDK_PATH}/../../../bin/sphere")
     if(EXISTS "${candidate}")
       get_filename_component(candidate "${candidate}" ABSOLUTE)
       set(${out} "${candidate}" PARENT_SCOPE)
