@@ -13,6 +13,8 @@ packages=(
   wrk                               # load generator for the REST benchmark (bench/device.sh adds nginx)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # RTApps and the emulator's test firmware
   libunicorn-dev libseccomp-dev     # sphere-rtcore: emulated Cortex-M4 cores and its sandbox
+  libsqlite3-dev libpq-dev          # the cloud service's stores (SQLite default, PostgreSQL with --db)
+  postgresql                        # the cloud tests start their own PostgreSQL server in a temp dir
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -10,7 +10,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "guid.h"
 #include "hostio.h"
+#include "imgpkg.h"
 #include "path.h"
 
 struct cloudagent {
@@ -21,7 +23,6 @@ struct cloudagent {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stop, now;
-    long checkins;
 };
 
 /* An application the device has installed (from its installed.json). */
@@ -193,8 +194,18 @@ static bool install_target(struct device *d, const struct cloudclient *c, const 
     device_fault_point("cloud:after-download");
     sha256_hex(resp.body.data, resp.body.len, got);
     bool ok = false;
+    struct imgpkg_metadata meta;
+    size_t body = 0;
+    char meta_iid[GUID_TEXT_LEN + 1] = "", meta_cid[GUID_TEXT_LEN + 1] = "";
+    if (imgpkg_parse_metadata((const uint8_t *)resp.body.data, resp.body.len, &meta, &body, NULL) == 0) {
+        guid_format(&meta.image_id, meta_iid);
+        guid_format(&meta.component_id, meta_cid);
+    }
     if (strcmp(got, sha)) {
         strbuf_printf(detail, "%simage %s: the download does not match its SHA-256", detail->len ? "; " : "", iid);
+    } else if (strcasecmp(meta_iid, iid) || strcasecmp(meta_cid, str(t, "componentId"))) {
+        strbuf_printf(detail, "%simage %s: refused, the download is not the targeted image (it is %s)", detail->len ? "; " : "",
+                      iid, meta_iid[0] ? meta_iid : "malformed");
     } else {
         const struct auth cloud_auth = {.before_device_complete = true};
         struct device_result r = {0};
