@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "broker_client.h"
@@ -36,29 +38,82 @@ static bool is_guid(const char *s)
     return true;
 }
 
+/* Inter-core sockets this process holds (fd, inode): send/write of more than
+ * BROKER_INTERCORE_MAX_PAYLOAD bytes on them fail with EMSGSIZE, as on the platform, since the
+ * kernel's own SOCK_SEQPACKET limit is larger (docs/intercore.md). */
+enum { INTERCORE_MAX_FDS = 16 };
+static struct {
+    int fd;
+    ino_t ino;
+} intercore_fds[INTERCORE_MAX_FDS];
+static int intercore_count;
+
+static void intercore_track(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return;
+    for (int i = 0; i < intercore_count; i++)
+        if (intercore_fds[i].fd == fd) {
+            intercore_fds[i].ino = st.st_ino;
+            return;
+        }
+    if (intercore_count < INTERCORE_MAX_FDS) {
+        intercore_fds[intercore_count].fd = fd;
+        intercore_fds[intercore_count++].ino = st.st_ino;
+    }
+}
+
+static bool intercore_too_big(int fd, size_t len)
+{
+    if (len <= BROKER_INTERCORE_MAX_PAYLOAD)
+        return false;
+    struct stat st;
+    for (int i = 0; i < intercore_count; i++)
+        if (intercore_fds[i].fd == fd)
+            return fstat(fd, &st) == 0 && st.st_ino == intercore_fds[i].ino;
+    return false;
+}
+
+/* The app's send/write resolve here (libapplibs is linked before libc). */
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+    if (intercore_too_big(fd, len)) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return syscall(SYS_sendto, fd, buf, len, flags, NULL, 0);
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+    if (intercore_too_big(fd, len)) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return syscall(SYS_write, fd, buf, len);
+}
+
 int Application_Connect(const char *componentId)
 {
     if (!is_guid(componentId)) {
         errno = EINVAL;
         return -1;
     }
-    /* Manifests hold IDs in any case; ask for both spellings. */
-    char name[96], lower[37], upper[37];
-    for (int i = 0; i < 37; i++) {
-        lower[i] = (char)tolower((unsigned char)componentId[i]);
-        upper[i] = (char)toupper((unsigned char)componentId[i]);
+    struct broker_request q = {.op = BROKER_APP_CONNECT};
+    struct broker_reply r;
+    int fd = -1;
+    snprintf(q.text, sizeof q.text, "%s", componentId);
+    int err = applibs_broker_call(&q, &r, &fd);
+    if (!err && fd < 0)
+        err = -EPROTO;
+    if (err) {
+        if (fd >= 0)
+            close(fd);
+        return applibs_result(err, 0);
     }
-    snprintf(name, sizeof name, "AllowedApplicationConnections:%s", componentId);
-    int r = capability(name);
-    if (r) {
-        snprintf(name, sizeof name, "AllowedApplicationConnections:%s", lower);
-        r = capability(name);
-    }
-    if (r) {
-        snprintf(name, sizeof name, "AllowedApplicationConnections:%s", upper);
-        r = capability(name);
-    }
-    return applibs_result(r ? r : -ECONNREFUSED, 0);
+    intercore_track(fd);
+    return fd;
 }
 
 int Application_IsDeviceAuthReady(bool *outIsDeviceAuthReady)

@@ -333,6 +333,10 @@ static int app_each(const struct cli_invocation *inv, const char *method, const 
             printf("  Last exit   : signal %lld\n", (long long)sig->u.number.integer);
         if (restarts && restarts->u.number.integer)
             printf("  Restarts    : %lld\n", (long long)restarts->u.number.integer);
+        const struct json_value *conns = json_object_get(j, "connections"); /* inter-core partners */
+        for (size_t k = 0; conns && conns->type == JSON_ARRAY && k < conns->u.array.count; k++)
+            if (conns->u.array.items[k]->type == JSON_STRING)
+                printf("  Connected to: %s\n", conns->u.array.items[k]->u.string.chars);
         json_free(j);
     }
     if (!rc && inv->output == CLI_OUTPUT_JSON)

@@ -30,7 +30,13 @@ enum broker_op {
     BROKER_SPI_OPEN = 34,  /* a = SPI_InterfaceId, b = chip select (-1 A, -2 B), c = CS polarity */
     BROKER_ADC_OPEN = 35,  /* a = ADC_ControllerId */
     BROKER_PWM_OPEN = 36,  /* a = PWM_ControllerId */
+    /* Inter-core communication (docs/intercore.md). */
+    BROKER_APP_CONNECT = 64, /* text = the partner RTApp's component ID (any case); answers a
+                                connected SOCK_SEQPACKET socket, one message per send/recv */
 };
+
+/* The largest inter-core message payload (RTCORE-FACTS: 1040 bytes). */
+#define BROKER_INTERCORE_MAX_PAYLOAD 1040
 
 struct broker_request {
     uint32_t version;

@@ -55,6 +55,8 @@ struct helper {
     char ctl[RTCORE_CTL_MAX_LINE];
     size_t ctl_len;
     bool started, stop_requested, control_closed;
+    struct rtcore_ctl_cmd in; /* a msg-in not yet in the inbound ring */
+    bool in_pending, out_waiting, mbox_reported;
 };
 
 /* ---- output -------------------------------------------------------------------------------- */
@@ -120,6 +122,67 @@ static void on_gpio(void *ctx, int gpio, bool level, uint64_t cycles)
         emit(h, "gpio %d %d %llu\n", gpio, level, (unsigned long long)cycles);
     else if (h->opt.trace_gpio)
         emit(h, "[gpio] %d %s at %.3f ms\n", gpio, level ? "high" : "low", (double)cycles * 1000.0 / RTCORE_HZ);
+}
+
+/* ---- the mailbox: supervisor <-> the core's rings ------------------------------------------ */
+
+static void mbox_failed(struct helper *h, int err)
+{
+    if (h->mbox_reported)
+        return;
+    h->mbox_reported = true;
+    const char *why = err == -EPROTO ? rtcore_cpu_mbox_error(h->cpu) : "no shared buffers";
+    if (h->opt.control_fd >= 0)
+        emit(h, "mbox-error %s\n", why);
+    else
+        emit(h, "[mailbox] %s\n", why);
+}
+
+/* Moves the pending msg-in into the inbound ring if there is room. */
+static void mbox_push(struct helper *h)
+{
+    if (!h->in_pending)
+        return;
+    int err = rtcore_cpu_mbox_push(h->cpu, h->in.cid, h->in.data, h->in.len);
+    if (err == -EAGAIN)
+        return; /* back-pressure: the supervisor sends nothing more until msg-ack */
+    h->in_pending = false;
+    if (err)
+        mbox_failed(h, err);
+    emit(h, "msg-ack\n");
+}
+
+/* Passes the next block the core sent to the supervisor (one at a time, until msg-out-ack). */
+static void mbox_pop(struct helper *h)
+{
+    while (!h->out_waiting && !h->control_closed) {
+        uint8_t cid[16], payload[RTCORE_MBOX_MAX_PAYLOAD];
+        size_t len = 0;
+        int err = rtcore_cpu_mbox_pop(h->cpu, cid, payload, &len);
+        if (err) {
+            if (err != -EAGAIN)
+                mbox_failed(h, err);
+            return;
+        }
+        char cid_text[37], hex[RTCORE_MBOX_MAX_PAYLOAD * 2 + 1];
+        rtcore_ctl_cid_format(cid, cid_text);
+        rtcore_ctl_hex(payload, len, hex);
+        if (h->opt.control_fd >= 0) {
+            emit(h, "msg-out %s %s\n", cid_text, hex);
+            h->out_waiting = true;
+        } else {
+            emit(h, "[mailbox] to %s: %s\n", cid_text, hex);
+        }
+    }
+}
+
+static void on_mailbox(void *ctx, enum rtcore_mbox_event event)
+{
+    struct helper *h = ctx;
+    if (event == RTCORE_MBOX_CONSUMED)
+        mbox_push(h);
+    else
+        mbox_pop(h);
 }
 
 static void flush_all(struct helper *h)
@@ -294,7 +357,7 @@ static int make_core(struct helper *h, const struct input *in)
     }
     struct rtcore_config cfg = {h->opt.instruction_clock ? RTCORE_CLOCK_INSTRUCTIONS : RTCORE_CLOCK_HOST,
                                 h->opt.exit_on_bkpt};
-    struct rtcore_cpu_ops ops = {h, on_uart, on_gpio};
+    struct rtcore_cpu_ops ops = {h, on_uart, on_gpio, on_mailbox};
     if ((err = rtcore_cpu_new(&img, in->elf, granted, &cfg, &ops, &h->cpu))) {
         fprintf(stderr, "sphere-rtcore: cannot create the emulated core: %s\n", os_strerror(err));
         return EXIT_REFUSED;
@@ -311,7 +374,7 @@ static const char *state_name(const struct helper *h)
 
 static void run_command(struct helper *h, const char *line, size_t len)
 {
-    struct rtcore_ctl_cmd cmd;
+    static struct rtcore_ctl_cmd cmd; /* 1 KiB of payload: not on the stack */
     if (rtcore_ctl_parse(line, len, &cmd)) {
         char esc[RTCORE_CTL_MAX_LINE * 4 + 1];
         rtcore_ctl_escape(line, len, esc, sizeof esc);
@@ -331,6 +394,19 @@ static void run_command(struct helper *h, const char *line, size_t len)
              (unsigned long long)rtcore_cpu_exceptions_taken(h->cpu));
         break;
     case RTCORE_CTL_GPIO_IN: rtcore_cpu_gpio_input(h->cpu, cmd.gpio, cmd.level); break;
+    case RTCORE_CTL_MSG_IN:
+        if (h->in_pending) {
+            emit(h, "error msg-in before msg-ack: dropped\n");
+            return;
+        }
+        h->in = cmd;
+        h->in_pending = true;
+        mbox_push(h);
+        break;
+    case RTCORE_CTL_MSG_OUT_ACK:
+        h->out_waiting = false;
+        mbox_pop(h);
+        break;
     }
 }
 
@@ -409,6 +485,8 @@ static int run(struct helper *h)
         if (o->control_fd >= 0 && (!slice_i || slice_i > 2000000))
             slice_i = 2000000; /* bounded slices keep the control socket responsive */
         enum rtcore_stop stop = rtcore_cpu_run(h->cpu, slice_i, slice_c);
+        mbox_push(h);
+        mbox_pop(h);
         if (stop == RTCORE_STOP_CRASHED || stop == RTCORE_STOP_EXITED)
             return finish(h, stop);
         if (stop == RTCORE_STOP_ASLEEP && o->control_fd < 0)

@@ -37,6 +37,7 @@ struct rtcore_cpu {
     struct rtcore_config cfg;
     struct rtcore_cpu_ops ops;
     uint8_t *mem[RTCORE_REGION_COUNT];
+    uint8_t *shared; /* the mailbox's ring buffers (RTCORE_MBOX_SHARED_BASE) */
     struct mmio_ctx mmio[RTCORE_BLOCK_COUNT];
     uint64_t icount, skipped, host_start_ns, exceptions;
     uint64_t next_deadline, stop_icount, stop_cycles, slice_end_ns;
@@ -391,7 +392,30 @@ static void soc_reset(void *ctx)
     uc_emu_stop(c->uc);
 }
 
+static void soc_mailbox(void *ctx, enum rtcore_mbox_event event)
+{
+    struct rtcore_cpu *c = ctx;
+    if (c->ops.mailbox)
+        c->ops.mailbox(c->ops.ctx, event);
+}
+
 void rtcore_cpu_gpio_input(struct rtcore_cpu *c, int gpio, bool level) { rtcore_soc_gpio_input(&c->soc, gpio, level); }
+
+int rtcore_cpu_mbox_push(struct rtcore_cpu *c, const uint8_t sender[16], const void *payload, size_t len)
+{
+    int err = rtcore_mbox_push(&c->soc.mbox, sender, payload, len);
+    rtcore_soc_update_irqs(&c->soc);
+    return err;
+}
+
+int rtcore_cpu_mbox_pop(struct rtcore_cpu *c, uint8_t dest[16], uint8_t *payload, size_t *len)
+{
+    int err = rtcore_mbox_pop(&c->soc.mbox, dest, payload, len);
+    rtcore_soc_update_irqs(&c->soc);
+    return err;
+}
+
+const char *rtcore_cpu_mbox_error(const struct rtcore_cpu *c) { return c->soc.mbox.why; }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
@@ -406,6 +430,13 @@ static int map_memory(struct rtcore_cpu *c)
         if (uc_mem_map_ptr(c->uc, r->base, r->size, perms, c->mem[i]) != UC_ERR_OK)
             return -EIO;
     }
+    c->shared = calloc(1, RTCORE_MBOX_SHARED_SIZE);
+    if (!c->shared)
+        return -ENOMEM;
+    if (uc_mem_map_ptr(c->uc, RTCORE_MBOX_SHARED_BASE, RTCORE_MBOX_SHARED_SIZE, UC_PROT_READ | UC_PROT_WRITE,
+                       c->shared) != UC_ERR_OK)
+        return -EIO;
+    rtcore_mbox_reset(&c->soc.mbox, c->shared);
     for (int b = 0; b < RTCORE_BLOCK_COUNT; b++) {
         c->mmio[b] = (struct mmio_ctx){c, b};
         if (c->soc.granted[b] && uc_mmio_map(c->uc, rtcore_blocks[b].base, rtcore_blocks[b].size, mmio_read,
@@ -435,7 +466,7 @@ int rtcore_cpu_new(const struct rtcore_image *img, const uint8_t *elf, const boo
     c->cfg = *cfg;
     if (ops)
         c->ops = *ops;
-    struct rtcore_soc_ops sops = {c, soc_debug_tx, soc_isu_tx, soc_gpio, soc_reset};
+    struct rtcore_soc_ops sops = {c, soc_debug_tx, soc_isu_tx, soc_gpio, soc_reset, soc_mailbox};
     rtcore_soc_init(&c->soc, &sops, img->vector_table);
     for (int b = 0; b < RTCORE_BLOCK_COUNT; b++)
         c->soc.granted[b] |= granted[b];
@@ -467,6 +498,7 @@ void rtcore_cpu_free(struct rtcore_cpu *c)
         uc_close(c->uc);
     for (int i = 0; i < RTCORE_REGION_COUNT; i++)
         free(c->mem[i]);
+    free(c->shared);
     free(c);
 }
 

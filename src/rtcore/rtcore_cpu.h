@@ -35,6 +35,8 @@ struct rtcore_cpu_ops {
     void *ctx;
     void (*uart_tx)(void *ctx, int isu, uint8_t byte); /* isu -1: the debug UART */
     void (*gpio_out)(void *ctx, int gpio, bool level, uint64_t cycles);
+    /* The core notified the mailbox's "sent" or "consumed" port (rtcore_mbox.h). May be NULL. */
+    void (*mailbox)(void *ctx, enum rtcore_mbox_event event);
 };
 
 struct rtcore_config {
@@ -67,5 +69,12 @@ uint64_t rtcore_cpu_instructions(const struct rtcore_cpu *cpu);
 uint64_t rtcore_cpu_cycles(struct rtcore_cpu *cpu);
 uint64_t rtcore_cpu_exceptions_taken(const struct rtcore_cpu *cpu);
 void rtcore_cpu_gpio_input(struct rtcore_cpu *cpu, int gpio, bool level);
+
+/* The mailbox's shared rings (rtcore_mbox.h): push a block from the core's high-level partner
+ * into the inbound ring (raising IRQ 11 if the core enabled it), pop the next block the core
+ * sent. Errors as rtcore_mbox_push / rtcore_mbox_pop; after -EPROTO rtcore_cpu_mbox_error says why. */
+int rtcore_cpu_mbox_push(struct rtcore_cpu *cpu, const uint8_t sender[16], const void *payload, size_t len);
+int rtcore_cpu_mbox_pop(struct rtcore_cpu *cpu, uint8_t dest[16], uint8_t *payload, size_t *len);
+const char *rtcore_cpu_mbox_error(const struct rtcore_cpu *cpu);
 
 #endif

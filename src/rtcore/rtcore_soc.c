@@ -84,6 +84,9 @@ void rtcore_soc_update_irqs(struct rtcore_soc *soc)
     unsigned e = RTCORE_EXC_IRQ0 + RTCORE_GPT_IRQ;
     if (level_gpt(soc) && !soc->nvic.active[e])
         rtcore_nvic_set_pending(&soc->nvic, e, true);
+    e = RTCORE_EXC_IRQ0 + RTCORE_MBOX_IRQ;
+    if (rtcore_mbox_irq(&soc->mbox) && !soc->nvic.active[e])
+        rtcore_nvic_set_pending(&soc->nvic, e, true);
 }
 
 /* Fires GPT timer i (all expiries up to soc->now at once: missed periods coalesce). */
@@ -449,8 +452,8 @@ static uint32_t read_word(struct rtcore_soc *soc, int block, uint32_t off)
         return UART_LSR_IDLE;
     if (uart_window(b) && off == 0)
         return 0; /* RBR: nothing received */
-    if (b->kind == RTCORE_BLK_MAILBOX && off >= 0x50 && off <= 0x58)
-        return 0; /* FIFOs empty */
+    if (b->kind == RTCORE_BLK_MAILBOX && rtcore_mbox_owns(off))
+        return rtcore_mbox_read(&soc->mbox, off);
     return off < RTCORE_STORE_WORDS * 4 ? soc->store[block][off / 4] : 0;
 }
 
@@ -469,6 +472,13 @@ static void write_word(struct rtcore_soc *soc, int block, uint32_t off, uint32_t
             soc->ops.debug_uart_tx(soc->ops.ctx, (uint8_t)v);
         else if (b->kind == RTCORE_BLK_ISU && soc->ops.isu_uart_tx)
             soc->ops.isu_uart_tx(soc->ops.ctx, b->index, (uint8_t)v);
+        return;
+    }
+    if (b->kind == RTCORE_BLK_MAILBOX && rtcore_mbox_owns(off)) {
+        enum rtcore_mbox_event ev = rtcore_mbox_write(&soc->mbox, off, v & mask);
+        if (ev != RTCORE_MBOX_NONE && soc->ops.mailbox)
+            soc->ops.mailbox(soc->ops.ctx, ev);
+        rtcore_soc_update_irqs(soc);
         return;
     }
     if (off < RTCORE_STORE_WORDS * 4)
@@ -518,4 +528,5 @@ void rtcore_soc_init(struct rtcore_soc *soc, const struct rtcore_soc_ops *ops, u
     soc->gpt[0].deadline = soc->gpt[1].deadline = UINT64_MAX;
     for (int i = 0; i < RTCORE_BLOCK_COUNT; i++)
         soc->granted[i] = rtcore_blocks[i].grant == NULL;
+    rtcore_mbox_reset(&soc->mbox, NULL);
 }

@@ -10,7 +10,8 @@
  *   GPT 0x21030000     GPT0/GPT1 down-counting interrupt timers (1 kHz or 32.768 kHz, one-shot
  *                      or repeat) raising IRQ 1; GPT3 free-running 1 MHz counter.
  *   UART 0x21040000    the debug UART (16550-style): THR bytes are the RTApp's log.
- *   MBOX 0x21050000    the inter-core mailbox registers (no high-level app attached: FIFOs empty).
+ *   MBOX 0x21050000    the inter-core mailbox (rtcore_mbox.h): setup FIFO, interrupt enable/status
+ *                      raising IRQ 11, the "sent"/"consumed" port (reported through ops.mailbox).
  *   GRP0-5 0x38010000+0x10000k   GPIO 4k..4k+3 (+ PWM registers), ISU0-4 0x38070000+0x10000k
  *                      (UART registers; GPIO window at +0x8000), ADC 0x38000000, I2S0-1 0x380D0000+.
  * Each block is either granted (the manifest lists it; the core-private blocks always are) or
@@ -25,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rtcore_mbox.h"
 #include "rtcore_nvic.h"
 
 #define RTCORE_HZ 197600000u
@@ -56,6 +58,8 @@ struct rtcore_soc_ops {
     void (*gpio_out)(void *ctx, int gpio, bool level);
     /* AIRCR.SYSRESETREQ was written. */
     void (*reset_request)(void *ctx);
+    /* The core wrote SW_TX_INT_PORT: RTCORE_MBOX_SENT or RTCORE_MBOX_CONSUMED. May be NULL. */
+    void (*mailbox)(void *ctx, enum rtcore_mbox_event event);
 };
 
 struct rtcore_timer {
@@ -86,6 +90,7 @@ struct rtcore_soc {
     uint64_t gpt3_start;
     /* GPIO: one bit per pin, indexed by GPIO number (0..95) */
     uint64_t dout[2], oe[2], din[2];
+    struct rtcore_mbox mbox;
     /* generic stores per block */
     uint32_t store[RTCORE_BLOCK_COUNT][RTCORE_STORE_WORDS];
 };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -56,11 +57,21 @@ struct app {
     char out_buf[APPLOG_LINE_MAX], err_buf[APPLOG_LINE_MAX];
     size_t out_len, err_len;
     bool realtime;        /* runs on an emulated core (sphere-rtcore), not in a container */
-    char ctl_buf[1024];   /* partial control line from the core's helper */
+    char ctl_buf[4096];   /* partial control line from the core's helper (msg lines are long) */
     size_t ctl_len;
     int gpio_fds[8];      /* board lines the RTApp drives: the GPIO number at gpio_ids[i] */
     int gpio_ids[8];
     size_t gpio_count;
+    /* Inter-core (RTApps only, docs/intercore.md): the one connected high-level app. */
+    int peer_fd;          /* the device's end of that app's SOCK_SEQPACKET socket, or -1 */
+    bool peer_watched;    /* peer_fd is in the epoll set */
+    struct guid peer_cid;
+    char peer_text[GUID_TEXT_LEN + 1];
+    bool in_flight;       /* a msg-in went to the helper; the next waits for msg-ack */
+    bool out_held;        /* out_msg (a msg-out) waits for room in the app's socket */
+    unsigned char out_msg[BROKER_INTERCORE_MAX_PAYLOAD];
+    size_t out_msg_len;
+    unsigned long long to_rt, from_rt, dropped;
 };
 
 struct runtime {
@@ -80,7 +91,7 @@ struct runtime {
 };
 
 /* epoll tags: which descriptor of which app fired. */
-enum tag_kind { TAG_WAKE = 1, TAG_WATCHDOG, TAG_STATUS, TAG_BROKER, TAG_STDOUT, TAG_STDERR, TAG_TIMER };
+enum tag_kind { TAG_WAKE = 1, TAG_WATCHDOG, TAG_STATUS, TAG_BROKER, TAG_STDOUT, TAG_STDERR, TAG_TIMER, TAG_PEER };
 
 static uint64_t tag(enum tag_kind kind, size_t index) { return (uint64_t)index << 8 | kind; }
 
@@ -338,6 +349,190 @@ static void flush_output(struct runtime *rt, struct app *a, char *buf, size_t *l
     *len = 0;
 }
 
+/* ---- inter-core: HL app socket <-> the RTApp helper's rings (docs/intercore.md) ------------ */
+
+/* Watches the RTApp's peer socket for what it can take now: the app's next message only when
+ * none is in flight (back-pressure), room only while a message from the core is held. */
+static void peer_events(struct runtime *rt, struct app *a, size_t index)
+{
+    if (a->peer_fd < 0)
+        return;
+    uint32_t want = (a->in_flight ? 0 : EPOLLIN) | (a->out_held ? EPOLLOUT : 0);
+    if (!want) {
+        if (a->peer_watched)
+            epoll_ctl(rt->epoll_fd, EPOLL_CTL_DEL, a->peer_fd, NULL);
+        a->peer_watched = false;
+        return;
+    }
+    struct epoll_event ev = {.events = want, .data.u64 = tag(TAG_PEER, index)};
+    epoll_ctl(rt->epoll_fd, a->peer_watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, a->peer_fd, &ev);
+    a->peer_watched = true;
+}
+
+static void peer_close(struct runtime *rt, struct app *a)
+{
+    if (a->peer_fd >= 0) {
+        if (a->peer_watched)
+            epoll_ctl(rt->epoll_fd, EPOLL_CTL_DEL, a->peer_fd, NULL);
+        close(a->peer_fd);
+    }
+    pthread_mutex_lock(&rt->lock);
+    a->peer_fd = -1;
+    pthread_mutex_unlock(&rt->lock);
+    a->peer_watched = a->in_flight = a->out_held = false;
+}
+
+static void ctl_send(struct app *a, const char *text, size_t len)
+{
+    for (size_t done = 0; a->broker_fd >= 0 && done < len;) {
+        ssize_t w = send(a->broker_fd, text + done, len - done, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* the helper is gone; its EOF ends the app */
+        done += (size_t)w;
+    }
+}
+
+/* The high-level app sent a message (or hung up): pass it to the core's helper. */
+static void peer_readable(struct runtime *rt, struct app *a, size_t index)
+{
+    unsigned char msg[BROKER_INTERCORE_MAX_PAYLOAD + 1];
+    ssize_t n = recv(a->peer_fd, msg, sizeof msg, MSG_DONTWAIT | MSG_TRUNC);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        logf_app(rt, a, "the high-level app %s closed its connection to %s", a->peer_text, a->name);
+        peer_close(rt, a);
+        return;
+    }
+    if (n > BROKER_INTERCORE_MAX_PAYLOAD) {
+        a->dropped++;
+        logf_app(rt, a, "dropped a %zd-byte message from %s: more than %d bytes", n, a->peer_text,
+                 BROKER_INTERCORE_MAX_PAYLOAD);
+        return;
+    }
+    static const char digits[] = "0123456789abcdef";
+    char line[16 + GUID_TEXT_LEN + 2 * BROKER_INTERCORE_MAX_PAYLOAD];
+    int len = snprintf(line, sizeof line, "msg-in %s ", a->peer_text);
+    for (ssize_t i = 0; i < n; i++) {
+        line[len++] = digits[msg[i] >> 4];
+        line[len++] = digits[msg[i] & 15];
+    }
+    line[len++] = '\n';
+    a->in_flight = true;
+    peer_events(rt, a, index);
+    ctl_send(a, line, (size_t)len);
+}
+
+/* Delivers the held message from the core; true when done (sent, or the app is gone). */
+static bool peer_deliver(struct runtime *rt, struct app *a)
+{
+    ssize_t w = send(a->peer_fd, a->out_msg, a->out_msg_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && (errno == EAGAIN || errno == ENOBUFS || errno == EINTR))
+        return false;
+    if (w < 0) {
+        a->dropped++;
+        peer_close(rt, a);
+    } else {
+        a->from_rt++;
+    }
+    return true;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* "msg-out <cid> <hex>" from the helper: the core sent a block addressed to <cid>. */
+static void rt_msg_out(struct runtime *rt, struct app *a, size_t index, const char *args)
+{
+    const char *hex = strchr(args, ' ');
+    size_t digits = hex ? strlen(hex + 1) : 0;
+    bool ok = hex && hex - args == GUID_TEXT_LEN && digits % 2 == 0 && digits / 2 <= sizeof a->out_msg;
+    for (size_t i = 0; ok && i < digits; i += 2) {
+        int hi = hexval(hex[1 + i]), lo = hexval(hex[2 + i]);
+        ok = hi >= 0 && lo >= 0;
+        a->out_msg[i / 2] = (unsigned char)(hi << 4 | lo);
+    }
+    a->out_msg_len = digits / 2;
+    if (!ok || a->peer_fd < 0 || strncasecmp(args, a->peer_text, GUID_TEXT_LEN) != 0) {
+        a->dropped++;
+        logf_app(rt, a, "dropped a message from %s to %.36s: %s", a->name, args,
+                 !ok ? "malformed" : a->peer_fd < 0 ? "no high-level app is connected" : "not the connected high-level app");
+        ctl_send(a, "msg-out-ack\n", 12);
+        return;
+    }
+    if (peer_deliver(rt, a)) {
+        ctl_send(a, "msg-out-ack\n", 12);
+        return;
+    }
+    a->out_held = true; /* back-pressure: the core's ring fills up while the app does not read */
+    peer_events(rt, a, index);
+}
+
+static void on_peer(struct runtime *rt, struct app *a, size_t index, uint32_t events)
+{
+    if ((events & EPOLLOUT) && a->out_held && peer_deliver(rt, a)) {
+        a->out_held = false;
+        ctl_send(a, "msg-out-ack\n", 12);
+    }
+    if (a->peer_fd >= 0 && !a->in_flight && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        peer_readable(rt, a, index);
+    peer_events(rt, a, index);
+}
+
+static bool lists_connection(const struct json_value *manifest, const char *cid_text)
+{
+    const struct json_value *list = json_object_get(json_object_get(manifest, "Capabilities"), "AllowedApplicationConnections");
+    for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.array.count; i++) {
+        const struct json_value *v = list->u.array.items[i];
+        if (v->type == JSON_STRING && !strcasecmp(v->u.string.chars, cid_text))
+            return true;
+    }
+    return false;
+}
+
+static struct app *find_app(struct runtime *rt, const struct guid *cid, size_t *index);
+
+/* BROKER_APP_CONNECT: a high-level app asks for a channel to an RTApp. */
+static int app_connect(struct runtime *rt, struct app *a, const char *text, int *fd)
+{
+    struct guid target;
+    char target_text[GUID_TEXT_LEN + 1];
+    if (guid_parse(text, &target))
+        return -EINVAL;
+    guid_format(&target, target_text);
+    if (!lists_connection(a->manifest, target_text))
+        return -EACCES; /* the caller's manifest does not list the partner */
+    size_t ti;
+    struct app *t = find_app(rt, &target, &ti);
+    if (!t || !t->present || !t->manifest)
+        return -ECONNREFUSED; /* not installed */
+    if (!t->realtime || t == a)
+        return -EACCES; /* only high-level <-> real-time */
+    if (!lists_connection(t->manifest, a->cid_text))
+        return -EACCES; /* the RTApp's manifest does not list the caller */
+    if (t->phase != PHASE_RUNNING || t->broker_fd < 0)
+        return -ECONNREFUSED; /* installed but not running */
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    if (t->peer_fd >= 0)
+        logf_app(rt, t, "%s reconnected to %s: the previous connection is closed", a->name, t->name);
+    peer_close(rt, t);
+    pthread_mutex_lock(&rt->lock);
+    t->peer_fd = sv[0];
+    t->peer_cid = a->cid;
+    memcpy(t->peer_text, a->cid_text, sizeof t->peer_text);
+    pthread_mutex_unlock(&rt->lock);
+    peer_events(rt, t, ti);
+    logf_app(rt, t, "%s connected to %s", a->name, t->name);
+    *fd = sv[1];
+    return 0;
+}
+
 /* The app's init reported (or died): collect everything, decide on a restart. */
 static void app_ended(struct runtime *rt, struct app *a)
 {
@@ -346,6 +541,7 @@ static void app_ended(struct runtime *rt, struct app *a)
         if (waitpid(a->init_pid, &status, 0) != a->init_pid)
             status = -1;
         release_rt_gpios(a);
+        peer_close(rt, a);
     } else {
         if (a->status_fd >= 0 && read(a->status_fd, &status, sizeof status) != sizeof status)
             status = -1;
@@ -433,9 +629,18 @@ static void rt_gpio(struct runtime *rt, struct app *a, int n, int level)
     (void)w;
 }
 
-static void rt_control_line(struct runtime *rt, struct app *a, const char *line)
+static void rt_control_line(struct runtime *rt, struct app *a, size_t index, const char *line)
 {
-    if (!strcmp(line, "state loaded")) {
+    if (!strcmp(line, "msg-ack")) {
+        a->in_flight = false;
+        a->to_rt++;
+        peer_events(rt, a, index);
+    } else if (!strncmp(line, "msg-out ", 8)) {
+        rt_msg_out(rt, a, index, line + 8);
+    } else if (!strncmp(line, "mbox-error ", 11)) {
+        logf_app(rt, a, "%s: inter-core channel closed: %s", a->name, line + 11);
+        peer_close(rt, a);
+    } else if (!strcmp(line, "state loaded")) {
         ssize_t w = write(a->broker_fd, "start\n", 6);
         (void)w;
     } else if (!strncmp(line, "state crashed", 13) || !strncmp(line, "state exited", 12)) {
@@ -452,7 +657,7 @@ static void rt_control_line(struct runtime *rt, struct app *a, const char *line)
 }
 
 /* Reads the core's control socket; EOF means the helper is gone. */
-static void rt_control(struct runtime *rt, struct app *a)
+static void rt_control(struct runtime *rt, struct app *a, size_t index)
 {
     ssize_t n = read(a->broker_fd, a->ctl_buf + a->ctl_len, sizeof a->ctl_buf - 1 - a->ctl_len);
     if (n <= 0) {
@@ -467,7 +672,7 @@ static void rt_control(struct runtime *rt, struct app *a)
     char *start = a->ctl_buf, *nl;
     while ((nl = strchr(start, '\n'))) {
         *nl = '\0';
-        rt_control_line(rt, a, start);
+        rt_control_line(rt, a, index, start);
         start = nl + 1;
     }
     a->ctl_len = strlen(start);
@@ -496,6 +701,16 @@ static void handle_request(struct runtime *rt, struct app *a)
     }
     if (n < 0)
         return;
+    if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_APP_CONNECT) {
+        struct broker_reply r = {0};
+        int fd = -1;
+        q.text[sizeof q.text - 1] = '\0';
+        r.result = app_connect(rt, a, q.text, &fd);
+        reply(a->broker_fd, &r, fd);
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
     struct broker_reply r = {0};
     int fd = -1;
     broker_handler handler = n == sizeof q && q.version == BROKER_VERSION ? find_handler(q.op) : NULL;
@@ -624,7 +839,7 @@ static struct app *add_app(struct runtime *rt, const struct device_app_view *v, 
     rt->apps = grown;
     a->cid = v->component_id;
     guid_format(&a->cid, a->cid_text);
-    a->status_fd = a->broker_fd = a->out_fd = a->err_fd = -1;
+    a->status_fd = a->broker_fd = a->out_fd = a->err_fd = a->peer_fd = -1;
     a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     *index = rt->app_count;
     pthread_mutex_lock(&rt->lock);
@@ -725,7 +940,7 @@ static void *supervisor(void *arg)
                 break;
             case TAG_BROKER:
                 if (a && a->broker_fd >= 0 && a->realtime)
-                    rt_control(rt, a);
+                    rt_control(rt, a, index);
                 else if (a && a->broker_fd >= 0)
                     handle_request(rt, a);
                 break;
@@ -740,6 +955,10 @@ static void *supervisor(void *arg)
             case TAG_TIMER:
                 if (a)
                     on_timer(rt, a, index);
+                break;
+            case TAG_PEER:
+                if (a && a->peer_fd >= 0)
+                    on_peer(rt, a, index, events[i].events);
                 break;
             }
         }
@@ -775,6 +994,19 @@ static void on_status(void *ctx, const struct guid *cid, struct json_value *stat
         if (!guid_equal(&a->cid, cid))
             continue;
         json_object_append(status, "restarts", json_new_int(a->restarts));
+        /* Inter-core connections: an RTApp's high-level app, or a high-level app's RTApps. */
+        struct json_value *conns = json_new_array();
+        for (size_t k = 0; conns && k < rt->app_count; k++) {
+            const struct app *o = rt->apps[k];
+            if (o == a && a->peer_fd >= 0)
+                json_array_append(conns, json_new_string(a->peer_text));
+            else if (o != a && o->peer_fd >= 0 && guid_equal(&o->peer_cid, &a->cid))
+                json_array_append(conns, json_new_string(o->cid_text));
+        }
+        if (conns && conns->u.array.count)
+            json_object_append(status, "connections", conns);
+        else
+            json_free(conns);
         if (a->has_exit) {
             if (a->last_signal)
                 json_object_append(status, "lastExitSignal", json_new_int(a->last_signal));
@@ -881,6 +1113,8 @@ void runtime_stop(struct runtime *rt)
         close_fd(rt, &a->status_fd), close_fd(rt, &a->broker_fd), close_fd(rt, &a->out_fd);
         close_fd(rt, &a->err_fd), close_fd(rt, &a->timer_fd);
         release_rt_gpios(a);
+        if (a->peer_fd >= 0)
+            close(a->peer_fd);
         json_free(a->manifest);
         free(a->image_path), free(a->image_dir), free(a);
     }
