@@ -299,7 +299,7 @@ static int ensure_tenant(struct cloud *s, struct clouddb_conn *c, const char *na
     clouddb_rows_free(&r);
     if (err || exists)
         return err;
-    char tid[GUID_TEXT_LEN + 1], uid[GUID_TEXT_LEN + 1], now[24], token[71], hash[65];
+    char tid[GUID_TEXT_LEN + 1], uid[GUID_TEXT_LEN + 1], now[24], token[72], hash[65]; /* token + "\n" */
     new_id(tid), new_id(uid), now_text(now), new_token('u', token, hash);
     err = clouddb_begin(c);
     err = err ? err : q(&x, "INSERT INTO tenants (id, name, created) VALUES ($1, $2, $3)", PARAMS(tid, name, now), NULL);

@@ -246,5 +246,11 @@ for i in $(seq 200); do [ -f "$work/data/cloud.url" ] && break; sleep 0.05; done
 run 0 device list && has "$out" "${FT1,,}"
 run 0 image show --image "$A" && has "$out" "appA"
 
+kill "$cloud_pid"; wait "$cloud_pid" 2>/dev/null; cloud_pid=""
+for d in "$OPENSPHERE_HOME"/devices/*; do [ -f "$d/sphered.pid" ] && kill "$(cat "$d/sphered.pid")" 2>/dev/null; done; sleep 0.5
+# Under ASan/UBSan: no report in the service's or any device's log (leaks included).
+if grep -l "ERROR: .*Sanitizer\|runtime error\|LeakSanitizer" "$work/cloud.log" "$work/fault.log" "$OPENSPHERE_HOME"/devices/*/sphered.log 2>/dev/null; then
+  bad "sanitizer reports (above)"; grep -h -A12 "ERROR: .*Sanitizer\|runtime error" "$work/cloud.log" "$OPENSPHERE_HOME"/devices/*/sphered.log | head -40
+else ok; fi
 echo "$passed passed, $failed failed ($backend)"
 [ "$failed" -eq 0 ]
