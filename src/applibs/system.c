@@ -252,24 +252,3 @@ int SysEvent_Info_GetUpdateData(const SysEvent_Info *info, SysEvent_Info_UpdateD
     errno = info && update_info ? EINVAL : EFAULT;
     return -1;
 }
-
-int Networking_IsNetworkingReady(bool *outIsNetworkingReady)
-{
-    if (!outIsNetworkingReady) {
-        errno = EFAULT;
-        return -1;
-    }
-    *outIsNetworkingReady = false;
-    return 0;
-}
-
-int Networking_GetInterfaceConnectionStatus(const char *networkInterfaceName,
-                                            Networking_InterfaceConnectionStatus *outStatus)
-{
-    if (!networkInterfaceName || !outStatus) {
-        errno = EFAULT;
-        return -1;
-    }
-    errno = ENODEV;
-    return -1;
-}

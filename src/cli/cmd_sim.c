@@ -329,7 +329,7 @@ static const struct cli_command delete_cmd = {.name = "delete", .summary = "Stop
 static const struct cli_command list = {.name = "list", .summary = "List simulated devices.", .options = no_options,
                                         .prints_data = true, .run = run_list};
 
-static const struct cli_command *const sim_commands[] = {&create, &start, &stop, &delete_cmd, &list, &cmd_sim_gpio, &cmd_sim_press,
+static const struct cli_command *const sim_commands[] = {&create, &start, &stop, &delete_cmd, &list, &cmd_sim_gpio, &cmd_sim_press, &cmd_sim_hosts,
                                                       &cmd_sim_uart, &cmd_sim_adc, &cmd_sim_accel, &cmd_sim_pwm,
                                                       &cmd_sim_device, &cmd_sim_watch, NULL};
 

@@ -33,6 +33,13 @@ enum broker_op {
     /* Inter-core communication (docs/intercore.md). */
     BROKER_APP_CONNECT = 64, /* text = the partner RTApp's component ID (any case); answers a
                                 connected SOCK_SEQPACKET socket, one message per send/recv */
+    /* Networking (docs/network.md): the device makes every socket an app holds. */
+    BROKER_NET_STATUS = 96,  /* reply value = Networking_InterfaceConnectionStatus bits of the device */
+    BROKER_NET_RESOLVE = 97, /* text = host name; reply value = count, text = uint32 TTL (s), then
+                                count IPv4 addresses (network byte order, 4 bytes each) */
+    BROKER_NET_CONNECT = 98, /* a = IPv4 address (network byte order), b = port, c = SOCK_STREAM or
+                                SOCK_DGRAM; answers the connected descriptor */
+    BROKER_NET_LISTEN = 99,  /* a = port, c = SOCK_STREAM; answers a listening socket */
 };
 
 /* The largest inter-core message payload (RTCORE-FACTS: 1040 bytes). */

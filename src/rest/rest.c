@@ -1,5 +1,6 @@
 /* rest.c — HTTP glue for the device REST API (see rest.h). */
 #include "rest.h"
+#include "net.h"
 
 #include "applog.h"
 #include "board.h"
@@ -360,6 +361,38 @@ static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection 
     if (!strcmp(url, "/sim/log") && !strcmp(method, "GET")) {
         const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
         struct json_value *o = applog_read(s->log, since ? strtoull(since, NULL, 10) : 0, 1000);
+        enum MHD_Result ret = o ? send_json(c, MHD_HTTP_OK, o) : send_error(c, DERR_INTERNAL, "out of memory");
+        json_free(o);
+        return ret;
+    }
+    /* /sim/hosts (GET, POST {"name","address","ttl"}), /sim/hosts/NAME (DELETE): the device
+     * resolver's static entries; /sim/firewall-rules: each app's effective rules (docs/network.md). */
+    if (!strcmp(url, "/sim/hosts") || !strncmp(url, "/sim/hosts/", 11) || !strcmp(url, "/sim/firewall-rules")) {
+        int err = 0;
+        if (!strcmp(url, "/sim/hosts") && !strcmp(method, "POST")) {
+            struct diag_list diags = {0};
+            struct json_value *j = NULL;
+            int perr = json_parse(req->body.data ? req->body.data : "", req->body.len, NULL, "request", &diags, &j);
+            diag_list_free(&diags);
+            const struct json_value *n = perr ? NULL : json_object_get(j, "name"),
+                                    *a = perr ? NULL : json_object_get(j, "address"),
+                                    *t = perr ? NULL : json_object_get(j, "ttl");
+            err = n && a && n->type == JSON_STRING && a->type == JSON_STRING && (!t || t->type == JSON_NUMBER)
+                      ? net_hosts_add(n->u.string.chars, a->u.string.chars, t ? (unsigned)t->u.number.integer : 300)
+                      : -EINVAL;
+            json_free(j);
+        } else if (!strncmp(url, "/sim/hosts/", 11) && !strcmp(method, "DELETE")) {
+            err = net_hosts_remove(url + 11);
+        } else if (strcmp(method, "GET") || !strncmp(url, "/sim/hosts/", 11)) {
+            return send_error(c, DERR_NOT_FOUND, "method not allowed on this resource");
+        }
+        if (err == -EINVAL)
+            return send_error(c, DERR_BAD_REQUEST, "the body must be {\"name\": host name, \"address\": IPv4, \"ttl\": 1-86400}");
+        if (err == -ENOENT)
+            return send_error(c, DERR_NOT_FOUND, "no such static host");
+        if (err)
+            return send_error(c, DERR_INTERNAL, "the static host table is full");
+        struct json_value *o = url[5] == 'h' ? net_hosts_json() : net_firewall_rules(s->device);
         enum MHD_Result ret = o ? send_json(c, MHD_HTTP_OK, o) : send_error(c, DERR_INTERNAL, "out of memory");
         json_free(o);
         return ret;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
@@ -150,10 +151,25 @@ int container_build_filter(void **filter)
                                SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    /* Local socket pairs (between an app's own threads) are fine; other sockets come with the
-     * network issue's mediation. */
+    /* Local socket pairs (between an app's own threads) are fine. No socket(), connect() or bind():
+     * every network socket an app holds was made and connected (or bound) by the device
+     * (docs/network.md); on those it may accept, ask names and set TCP and socket-level options.
+     * Its own network namespace stays empty underneath. */
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+    static const int on_sockets[] = {SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(getsockname),
+                                     SCMP_SYS(getpeername), SCMP_SYS(getsockopt)};
+    for (size_t i = 0; !err && i < sizeof on_sockets / sizeof on_sockets[0]; i++)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, on_sockets[i], 0);
+    /* connect() never runs. It answers EINPROGRESS rather than EPERM because every socket the app
+     * can hold is connected already, and libcurl (7.88 ignores CURL_SOCKOPT_ALREADY_CONNECTED) then
+     * waits for it to be writable, reads SO_ERROR = 0 and carries on. */
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINPROGRESS), SCMP_SYS(connect), 0);
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET));
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1, SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP));
     int fd = err ? -1 : memfd_create("seccomp", MFD_CLOEXEC);
     if (!err && fd < 0)
         err = -errno;

@@ -1,8 +1,32 @@
-/* applibs/networking.h — OpenSphere Applibs: network status (configuration arrives with the
- * network issue). Until then a simulated device has no network interface up: every app is
- * told the network is not ready. */
+/* applibs/networking.h — OpenSphere Applibs: network status, and the OpenSphere extensions that
+ * give an app its sockets (docs/network.md).
+ *
+ * An app's container has no network of its own and may not call socket(), connect() or bind():
+ * every socket it uses is made by the device after checking the app's manifest, and handed in.
+ *
+ *   Networking_IsNetworkingReady     true when the device has an interface (other than loopback)
+ *                                    up with an IPv4 address.
+ *   Networking_GetInterfaceConnectionStatus("eth0", …)  the device's interface bits (the
+ *                                    simulated device has one interface, "eth0"; others ENODEV).
+ *
+ * OpenSphere extensions (not in Azure Sphere's Applibs; return -1 and set errno on failure):
+ *   OpenSphere_Networking_Resolve    resolves a host name listed in AllowedConnections through the
+ *                                    device's resolver; only these answers (until their TTL ends)
+ *                                    and listed IPv4 literals may be connected to.
+ *                                    EACCES not listed, ENOENT no such host, EINVAL bad name.
+ *   OpenSphere_Networking_Connect    a connected socket to addr:port. SOCK_STREAM gives a TCP
+ *                                    socket; SOCK_DGRAM a SOCK_SEQPACKET socket whose datagrams
+ *                                    the device relays to and from addr:port over UDP (send/recv).
+ *                                    EACCES not allowed, ECONNREFUSED, ETIMEDOUT, EINVAL.
+ *   OpenSphere_Networking_Listen     a listening TCP socket on a port AllowedTcpServerPorts lists
+ *                                    (accept() works on it). EACCES not listed, EADDRINUSE held by
+ *                                    another app or process, EOPNOTSUPP for SOCK_DGRAM.
+ * Addresses are in network byte order (struct in_addr).
+ */
 #pragma once
+#include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #ifndef NETWORKING_STRUCTS_VERSION
 #define NETWORKING_STRUCTS_VERSION 1
@@ -23,6 +47,14 @@ enum {
 int Networking_IsNetworkingReady(bool *outIsNetworkingReady);
 int Networking_GetInterfaceConnectionStatus(const char *networkInterfaceName,
                                             Networking_InterfaceConnectionStatus *outStatus);
+
+/* Returns the number of addresses written (1..max), *ttl_seconds (may be NULL) how long they stay
+ * connectable. */
+int OpenSphere_Networking_Resolve(const char *host, struct in_addr *addrs, size_t max, unsigned *ttl_seconds);
+/* Returns a descriptor. type: SOCK_STREAM or SOCK_DGRAM. port in host byte order. */
+int OpenSphere_Networking_Connect(struct in_addr addr, uint16_t port, int type);
+/* Returns a listening descriptor. type: SOCK_STREAM. */
+int OpenSphere_Networking_Listen(uint16_t port, int type);
 #ifdef __cplusplus
 }
 #endif

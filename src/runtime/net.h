@@ -1,0 +1,73 @@
+/*
+ * net.h — the device's side of network confinement (docs/network.md).
+ *
+ * An app has no network of its own: its container's network namespace is empty and its seccomp
+ * filter refuses socket(), connect() and bind(). Every socket it holds was made by the device,
+ * in the device's network namespace, after the checks below, and handed in over the broker:
+ *
+ *   - resolve: a host name the manifest's AllowedConnections lists (case-insensitive), looked up
+ *     first in the device's static hosts (`sphere sim hosts`), else upstream through the host's
+ *     resolver (getaddrinfo, IPv4). Each answer is remembered for that app until its TTL ends
+ *     (static entries carry their own TTL; upstream answers NET_UPSTREAM_TTL seconds, because
+ *     getaddrinfo does not report one).
+ *   - connect: to an IPv4 address that is an AllowedConnections literal, or that a resolve for
+ *     this app returned and whose TTL has not run out. The device makes the socket and connects
+ *     it itself from the values in the request (the app cannot change them after the check).
+ *     TCP: the connected socket is handed in. UDP: the app gets one end of an AF_UNIX
+ *     SOCK_SEQPACKET pair; a device thread relays datagrams to and from the connected UDP socket
+ *     (a real UDP socket would let sendto() name any destination).
+ *   - listen: a TCP port the manifest's AllowedTcpServerPorts lists; the device binds it on all
+ *     addresses and hands in the listening socket. The kernel refuses a second bind of a port, so
+ *     two apps never share one at run time (EADDRINUSE).
+ *
+ * Refusals are -EACCES (not allowed by the manifest), -EAFNOSUPPORT (not IPv4), -ENOENT (a
+ * listed name that does not resolve), -EINVAL (bad arguments). Thread-safe (one mutex): the
+ * broker (runtime thread) and the REST server (its threads) both use it.
+ */
+#ifndef OPENSPHERE_RUNTIME_NET_H
+#define OPENSPHERE_RUNTIME_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "json.h"
+
+#define NET_UPSTREAM_TTL 60 /* seconds an upstream answer stays usable */
+#define NET_MAX_ADDRS 16    /* addresses one resolve returns at most */
+#define NET_CONNECT_TIMEOUT_MS 3000
+
+/* Static host entries (the simulator's `sphere sim hosts`). name: a host name (1-63 chars of
+ * [A-Za-z0-9.-]); address: IPv4 dotted quad; ttl: seconds (1-86400). Several addresses per name
+ * are allowed. 0, -EINVAL, -ENOSPC. */
+int net_hosts_add(const char *name, const char *address, unsigned ttl);
+/* Removes every entry for name; 0 or -ENOENT. */
+int net_hosts_remove(const char *name);
+/* [{"name","address","ttl"}…], or NULL when out of memory. */
+struct json_value *net_hosts_json(void);
+void net_hosts_clear(void);
+
+/* Resolves name for the app (cid = its component ID text) with that manifest. Writes up to max
+ * addresses (network byte order) to addrs, *count and *ttl; 0 or -EACCES/-ENOENT/-EINVAL. */
+int net_resolve(const char *cid, const struct json_value *manifest, const char *name, uint32_t *addrs, size_t max,
+                size_t *count, unsigned *ttl);
+/* Whether the app may connect to addr (network byte order) now. */
+bool net_connect_allowed(const char *cid, const struct json_value *manifest, uint32_t addr);
+/* Checks, then connects; *fd receives the descriptor to hand in (see above). type: SOCK_STREAM
+ * or SOCK_DGRAM. 0 or -EACCES, -EINVAL, or the connect's own error (-ECONNREFUSED, -ETIMEDOUT…). */
+int net_connect(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *fd);
+/* Checks, then binds and listens on a TCP port; 0 or -EACCES, -EINVAL, -EOPNOTSUPP (UDP), -EADDRINUSE. */
+int net_listen(const struct json_value *manifest, int port, int type, int *fd);
+/* Forgets the app's resolver answers (when it is deleted). */
+void net_forget(const char *cid);
+/* Whether the device has a network: an interface other than loopback that is up and has an
+ * IPv4 address (in the device's network namespace). */
+bool net_ready(void);
+
+/* The effective rules of every installed app: [{"componentId","name","allowedConnections":
+ * [{"host","addresses":[…unexpired…]}],"tcpServerPorts":[…],"udpServerPorts":[…]}]. Takes the
+ * device lock. NULL when out of memory. */
+struct json_value *net_firewall_rules(struct device *d);
+
+#endif

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# test_network.sh SPHERE SOURCE_DIR — network confinement end to end (docs/network.md). The whole
+# test, the simulated device included, runs in a network namespace it creates (unshare -n): test
+# hosts are addresses 10.77.0.1-5 on a veth interface there, served by a small Python server
+# (HTTP :8080, HTTPS :8443, UDP echo :9000, a held TCP port :8099). Nothing outside the namespace is
+# ever contacted. A hostile probe app (tests/unit/net/netprobe.c) tries the allowed and the
+# forbidden: literals, names with several addresses, TTL expiry, IPv6, raw, netlink and AF_UNIX
+# sockets, sendto on a UDP flow, an address rewritten during the connect, libcurl with and
+# without the helper, server ports and port claims.
+set -u
+if [ "${OPENSPHERE_NETNS_TEST:-}" != 1 ]; then
+  if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null || ! command -v ip >/dev/null || ! command -v python3 >/dev/null; then
+    echo "SKIP: needs root, unshare -n, iproute2 and python3 for a private network namespace"; exit 0
+  fi
+  OPENSPHERE_NETNS_TEST=1 exec unshare -n bash "$0" "$@"
+fi
+sphere=$1 src=$2
+bin=$(dirname "$sphere")
+sdk=$(cd "$bin/../sdk" && pwd)
+export OPENSPHERE_HOME=$(mktemp -d)
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  "$sphere" sim stop net >/dev/null 2>&1
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "${KEEP:-}" ] && cp "$logf" /tmp/net-last.log; rm -rf "$work" "$OPENSPHERE_HOME"
+}
+trap cleanup EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+logf=$work/log
+until_ok() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  while [ $SECONDS -le $end ]; do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+log_has() { "$sphere" device app log > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
+expect_log() { if until_ok "${2:-10}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; grep "NET " "$logf" | tail -40 | sed 's/^/  | /'; fi; }
+want() { grep -qF -- "NET $1" "$logf" && ok || { bad "expected 'NET $1'"; grep -F "NET ${1%% *}" "$logf" | sed 's/^/  | /'; }; }
+
+# ---- the namespace's test hosts ------------------------------------------------------------------
+ip link set lo up && ip link add dum0 type veth peer name dum1 && ip link set dum1 up && ip link set dum0 up || { echo "cannot set up the namespace"; exit 1; }
+for i in 1 2 3 4 5; do ip addr add 10.77.0.$i/24 dev dum0; done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=secure.test \
+  -addext "subjectAltName=DNS:secure.test,DNS:evil.test,IP:10.77.0.4" -keyout "$work/key.pem" -out "$work/ca.pem" 2>/dev/null
+cat > "$work/server.py" <<'PY'
+import http.server, socket, socketserver, ssl, sys, threading, os
+logdir = sys.argv[1]
+def note(name, line):
+    with open(os.path.join(logdir, name), "a") as f: f.write(line + "\n")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello from %s\n" % self.server.server_address[0]).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True; allow_reuse_address = True
+    def verify_request(self, request, client):
+        note("conn-" + self.server_address[0], "tcp")
+        return True
+def serve(s): threading.Thread(target=s.serve_forever, daemon=True).start()
+for i in range(1, 6):
+    a = "10.77.0.%d" % i
+    serve(S((a, 8080), H))
+    t = S((a, 8443), H)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(os.path.join(logdir, "ca.pem"), os.path.join(logdir, "key.pem"))
+    t.socket = ctx.wrap_socket(t.socket, server_side=True); serve(t)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((a, 9000))
+    def echo(u=u, a=a):
+        while True:
+            data, peer = u.recvfrom(2048); note("udp-" + a, data.decode(errors="replace")); u.sendto(data.replace(b"ping", b"pong"), peer)
+    threading.Thread(target=echo, daemon=True).start()
+held = socket.socket(); held.bind(("0.0.0.0", 8099)); held.listen()
+open(os.path.join(logdir, "ready"), "w").close()
+threading.Event().wait()
+PY
+python3 "$work/server.py" "$work" & server_pid=$!
+until_ok 5 test -e "$work/ready" || { echo "the test server did not start"; exit 1; }
+
+"$sphere" sim create net >/dev/null && "$sphere" sim start net >/dev/null && "$sphere" device enable-development >/dev/null \
+  || { echo "cannot start a simulated device"; exit 1; }
+
+# ---- sim hosts ----------------------------------------------------------------------------------
+"$sphere" sim hosts add multi.test -a 10.77.0.2 >/dev/null && "$sphere" sim hosts add multi.test -a 10.77.0.3 >/dev/null \
+  && "$sphere" sim hosts add secure.test -a 10.77.0.1 >/dev/null && "$sphere" sim hosts add evil.test -a 10.77.0.4 >/dev/null \
+  && "$sphere" sim hosts add short.test -a 10.77.0.5 --ttl 2 >/dev/null && ok || bad "sim hosts add failed"
+"$sphere" sim hosts add bad_name -a 10.77.0.1 >/dev/null 2>&1 && bad "a bad host name was accepted" || ok
+"$sphere" sim hosts add x.test -a 10.77.0 >/dev/null 2>&1 && bad "a bad address was accepted" || ok
+"$sphere" sim hosts add gone.test -a 10.77.0.3 >/dev/null && "$sphere" sim hosts remove gone.test >/dev/null && ok || bad "sim hosts remove failed"
+"$sphere" sim hosts list > "$work/hosts"
+grep -q "multi.test *10.77.0.3 *300" "$work/hosts" && grep -q "short.test *10.77.0.5 *2" "$work/hosts" && ! grep -q gone.test "$work/hosts" \
+  && ok || { bad "sim hosts list is wrong"; cat "$work/hosts"; }
+
+# ---- the probe app ------------------------------------------------------------------------------
+app() {
+  local name=$1 cid=$2 caps=$3; shift 3
+  local dir=$work/$name args=""
+  mkdir -p "$dir/bin" && cp "$work/ca.pem" "$dir/ca.pem" && chmod 644 "$dir/ca.pem"
+  cc -O1 -o "$dir/bin/app" "$src/tests/unit/net/netprobe.c" -isystem "$sdk/Sysroots/17/usr/include" -L"$sdk/Sysroots/17/usr/lib" \
+    -lapplibs -lcurl -lpthread || { bad "cannot build the probe app"; return 1; }
+  for a in "$@"; do args="$args${args:+,}\"$a\""; done
+  printf '{"SchemaVersion":1,"Name":"%s","ComponentId":"%s","EntryPoint":"/bin/app","CmdArgs":[%s],"Capabilities":%s}' \
+    "$name" "$cid" "$args" "$caps" > "$dir/app_manifest.json"
+  "$sphere" image-package pack-application --package-directory "$dir" --destination "$work/$name.ip" >/dev/null \
+    && "$sphere" device sideload deploy -p "$work/$name.ip" >/dev/null || bad "deploying $name failed"
+}
+caps='{"AllowedConnections":["10.77.0.1","multi.test","secure.test","short.test","missing.invalid"],"AllowedTcpServerPorts":[8097,8099],"AllowedUdpServerPorts":[9001]}'
+app netapp 55555555-0000-0000-0000-000000000001 "$caps" \
+  ready status socket socket6 raw netlink unix \
+  tcp:10.77.0.1:8080 tcp:10.77.0.4:8080 tcp:10.77.0.2:8080 tcp:127.0.0.1:8080 \
+  resolve:multi.test tcp:10.77.0.2:8080 tcp:10.77.0.3:8080 resolve:evil.test resolve:missing.invalid resolve:bad_name! \
+  udp:10.77.0.1:9000 udp:10.77.0.4:9000 sendto:10.77.0.1:9000:10.77.0.4 \
+  race:10.77.0.1:10.77.0.4:8080 ttl:short.test:8080:3 \
+  curl:http://secure.test:8080/:secure.test:8080 curl:https://evil.test:8443/:evil.test:8443 \
+  curl:https://10.77.0.4:8443/:10.77.0.4:8443 plaincurl:https://10.77.0.1:8443/ \
+  connect:10.77.0.1:8080 listen:8098 listen:8099 listen:9001 ulisten:9001 listen:8097
+expect_log "NET listen:8097 ok (again: EADDRINUSE)" 30
+greeting=$(python3 -c 'import socket; s=socket.create_connection(("10.77.0.1", 8097), 3); print(s.recv(100).decode().strip())' 2>&1)
+[ "$greeting" = "hello from the app" ] && ok || bad "the app's server port did not answer: $greeting"
+expect_log "NET done ok"
+want "ready ok yes"
+want "status ok 7 (wlan9: ENODEV)"
+for p in socket socket6 raw netlink unix; do want "$p EPERM"; done
+want "tcp:10.77.0.1:8080 ok 200"
+want "tcp:10.77.0.4:8080 EACCES"
+want "tcp:127.0.0.1:8080 EACCES"
+grep -n "NET tcp:10.77.0.2:8080" "$logf" | head -1 | grep -q EACCES && ok || bad "10.77.0.2 was reachable before its name was resolved"
+want "resolve:multi.test ok 10.77.0.2,10.77.0.3 ttl 300"
+grep -F "NET tcp:10.77.0.2:8080" "$logf" | tail -1 | grep -q "ok 200" && ok || bad "a resolved address was not reachable"
+want "tcp:10.77.0.3:8080 ok 200"
+want "resolve:evil.test EACCES"
+want "resolve:missing.invalid ENOENT"
+want "resolve:bad_name! EINVAL"
+want "udp:10.77.0.1:9000 ok pong"
+want "udp:10.77.0.4:9000 EACCES"
+grep -q "NET sendto:10.77.0.1:9000:10.77.0.4 sendto \(sent\|EISCONN\)" "$logf" && ok || bad "sendto on a UDP flow: $(grep -F 'NET sendto' "$logf")"
+grep -q "" "$work/udp-10.77.0.4" 2>/dev/null && bad "a datagram reached 10.77.0.4: $(cat "$work/udp-10.77.0.4")" || ok
+until_ok 2 grep -q sneaky "$work/udp-10.77.0.1" && ok || bad "the sendto datagram did not go to the flow's own peer"
+grep -E "NET race:10.77.0.1:10.77.0.4:8080 ok [1-9][0-9]* good 0 bad-allowed [1-9][0-9]* refused" "$logf" >/dev/null && ok \
+  || bad "the address race: $(grep -F 'NET race' "$logf")"
+[ -e "$work/conn-10.77.0.4" ] && bad "10.77.0.4 was connected to $(wc -l < "$work/conn-10.77.0.4") times" || ok
+want "ttl:short.test:8080:3 first ok then EACCES"
+want "curl:http://secure.test:8080/:secure.test:8080 ok 200 hello from 10.77.0.1"
+want "curl:https://evil.test:8443/:evil.test:8443 curl-error 6"
+want "curl:https://10.77.0.4:8443/:10.77.0.4:8443 curl-error 7"
+want "plaincurl:https://10.77.0.1:8443/ curl-error 7"
+want "listen:8098 EACCES"
+want "listen:8099 EADDRINUSE"
+want "listen:9001 EACCES"
+want "ulisten:9001 EOPNOTSUPP"
+want "connect:10.77.0.1:8080 unspec EINPROGRESS other EINPROGRESS"
+want "listen:8097 accepted"
+
+# ---- the effective rules ----------------------------------------------------------------------
+"$sphere" device network list-firewall-rules > "$work/rules"
+grep -q "netapp (55555555-0000-0000-0000-000000000001)" "$work/rules" && grep -q "allow 10.77.0.1 .*-> 10.77.0.1" "$work/rules" \
+  && grep -q "allow short.test .*(not resolved yet)" "$work/rules" && grep -q "Inbound TCP ports: 8097, 8099" "$work/rules" \
+  && ok || { bad "list-firewall-rules is wrong"; cat "$work/rules"; }
+"$sphere" device network list-firewall-rules -o json | grep -q '"10.77.0.3"' && ok || bad "the rules do not show multi.test's answers"
+"$sphere" device sideload delete >/dev/null
+
+# ---- readiness is truthful: with the interface down, the network is not ready ------------------
+ip link set dum0 down
+app readyapp 66666666-0000-0000-0000-000000000002 '{"AllowedConnections":["10.77.0.1"]}' ready
+expect_log "66666666 NET done ok"
+grep -q "66666666 NET ready ok no" "$logf" && ok || bad "Networking_IsNetworkingReady said ready with the interface down"
+"$sphere" device sideload delete >/dev/null
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

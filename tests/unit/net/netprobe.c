@@ -1,0 +1,327 @@
+/* netprobe.c — a hostile-and-polite test app for network confinement (tests/cli/test_network.sh).
+ * Each argument is one probe, run in order; each prints one line "NET <probe> <result>" where the
+ * result is "ok …" or an errno name (or a curl error), then the app waits for SIGTERM.
+ *   ready | status | socket | socket6 | raw | netlink | unix      the status calls; socket() attempts
+ *   resolve:NAME                     the device's answers, "ok A,B ttl T"
+ *   tcp:ADDR:PORT                    brokered connect, HTTP/1.0 GET, "ok <status line code>"
+ *   udp:ADDR:PORT                    brokered UDP, "ping" → "ok <echo>"
+ *   sendto:ADDR:PORT:OTHER           on a UDP flow to ADDR, sendto() naming OTHER; then recv
+ *   ttl:NAME:PORT:SECONDS            resolve+connect, sleep SECONDS, connect to the same address again
+ *   race:GOOD:BAD:PORT               a thread flips the address between GOOD and BAD while the main
+ *                                    thread connects 200 times; "ok G good B bad-allowed"
+ *   listen:PORT                      listen; accept one connection within 10 s and greet it
+ *   ulisten:PORT                     a UDP server port
+ *   connect:ADDR:PORT                a brokered TCP socket, then connect() it to AF_UNSPEC and to
+ *                                    10.77.0.4 (disconnect-and-reconnect)
+ *   curl:URL:HOST:PORT               libcurl + networking_curl.h (CA: <image>/ca.pem)
+ *   plaincurl:URL                    libcurl without the helper
+ */
+#define _GNU_SOURCE
+#include <applibs/networking.h>
+#include <applibs/networking_curl.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static char image_dir[256];
+
+static void say(const char *probe, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const char *probe, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    printf("NET %s %s\n", probe, text);
+    fflush(stdout);
+}
+
+static const char *err_name(void) { return strerrorname_np(errno) ? strerrorname_np(errno) : "E?"; }
+
+static struct in_addr addr_of(const char *text)
+{
+    struct in_addr a = {0};
+    inet_pton(AF_INET, text, &a);
+    return a;
+}
+
+static void try_socket(const char *p, int family, int type)
+{
+    int s = socket(family, type, 0);
+    if (s >= 0)
+        say(p, "ok");
+    else
+        say(p, "%s", err_name());
+}
+
+static void tcp(const char *p, const char *addr, int port)
+{
+    int s = OpenSphere_Networking_Connect(addr_of(addr), (uint16_t)port, SOCK_STREAM);
+    if (s < 0)
+        return say(p, "%s", err_name());
+    const char req[] = "GET / HTTP/1.0\r\n\r\n";
+    char buf[256] = "";
+    ssize_t n = write(s, req, sizeof req - 1) == (ssize_t)sizeof req - 1 ? read(s, buf, sizeof buf - 1) : -1;
+    close(s);
+    if (n < 12)
+        return say(p, "short %s", err_name());
+    buf[12] = '\0';
+    say(p, "ok %s", buf + 9);
+}
+
+static int udp_echo(int s, const char *out, char *in, size_t in_size)
+{
+    if (send(s, out, strlen(out), 0) < 0)
+        return -1;
+    struct pollfd pf = {.fd = s, .events = POLLIN};
+    if (poll(&pf, 1, 2000) != 1) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    ssize_t n = recv(s, in, in_size - 1, 0);
+    if (n < 0)
+        return -1;
+    in[n] = '\0';
+    return 0;
+}
+
+struct race {
+    volatile struct in_addr target;
+    struct in_addr good, bad;
+    volatile int stop;
+};
+
+static void *flipper(void *arg)
+{
+    struct race *r = arg;
+    while (!r->stop) {
+        r->target = r->bad;
+        r->target = r->good;
+    }
+    return NULL;
+}
+
+static void race(const char *p, const char *good, const char *bad, int port)
+{
+    struct race r = {.good = addr_of(good), .bad = addr_of(bad)};
+    r.target = r.good;
+    pthread_t t;
+    pthread_create(&t, NULL, flipper, &r);
+    int good_n = 0, bad_n = 0, refused = 0;
+    for (int i = 0; i < 200; i++) {
+        struct in_addr a = r.target;
+        int s = OpenSphere_Networking_Connect(a, (uint16_t)port, SOCK_STREAM);
+        if (s < 0) {
+            refused++;
+            continue;
+        }
+        struct sockaddr_in peer;
+        socklen_t len = sizeof peer;
+        if (getpeername(s, (struct sockaddr *)&peer, &len) == 0 && peer.sin_addr.s_addr == r.good.s_addr)
+            good_n++;
+        else
+            bad_n++;
+        close(s);
+    }
+    r.stop = 1;
+    pthread_join(t, NULL);
+    say(p, "ok %d good %d bad-allowed %d refused", good_n, bad_n, refused);
+}
+
+static void listen_probe(const char *p, int port)
+{
+    int l = OpenSphere_Networking_Listen((uint16_t)port, SOCK_STREAM);
+    if (l < 0)
+        return say(p, "%s", err_name());
+    int again = OpenSphere_Networking_Listen((uint16_t)port, SOCK_STREAM);
+    say(p, "ok (again: %s)", again < 0 ? err_name() : "ok");
+    struct pollfd pf = {.fd = l, .events = POLLIN};
+    if (poll(&pf, 1, 10000) == 1) {
+        int c = accept(l, NULL, NULL);
+        const char hello[] = "hello from the app\n";
+        if (c >= 0 && write(c, hello, sizeof hello - 1) > 0)
+            say(p, "accepted");
+        if (c >= 0)
+            close(c);
+    }
+    close(l);
+}
+
+static size_t keep(char *data, size_t size, size_t n, void *user)
+{
+    char *body = user;
+    size_t have = strlen(body), add = size * n;
+    if (have + add < 200) {
+        memcpy(body + have, data, add);
+        body[have + add] = '\0';
+    }
+    return add;
+}
+
+static void curl_probe(const char *p, const char *url, const char *host, int port, bool confine)
+{
+    CURL *c = curl_easy_init();
+    struct OpenSphere_CurlConfinement conf = {0};
+    char body[200] = "", ca[300];
+    snprintf(ca, sizeof ca, "%s/ca.pem", image_dir);
+    CURLcode rc = confine ? OpenSphere_Curl_Confine(c, &conf, host, (unsigned)port) : CURLE_OK;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    if (!rc)
+        rc = curl_easy_perform(c);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (rc)
+        say(p, "curl-error %d %s", (int)rc, curl_easy_strerror(rc));
+    else
+        say(p, "ok %ld %s", code, strtok(body, "\n") ? body : "");
+    OpenSphere_Curl_Release(&conf);
+    curl_easy_cleanup(c);
+}
+
+static volatile sig_atomic_t terminated;
+static void on_term(int s) { (void)s, terminated = 1; }
+
+int main(int argc, char **argv)
+{
+    struct sigaction act = {.sa_handler = on_term};
+    sigaction(SIGTERM, &act, NULL);
+    snprintf(image_dir, sizeof image_dir, "%s", argv[0]); /* <image>/bin/app */
+    for (int k = 0; k < 2 && strrchr(image_dir, '/'); k++)
+        *strrchr(image_dir, '/') = '\0';
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    for (int i = 1; i < argc; i++) {
+        char *p = argv[i], buf[256], *f[5] = {0};
+        snprintf(buf, sizeof buf, "%s", p);
+        char *save = NULL;
+        /* split at ':' except inside a URL's "://" (curl probes put the URL first) */
+        int nf = 0;
+        if (!strncmp(buf, "curl:", 5) || !strncmp(buf, "plaincurl:", 10)) {
+            f[nf++] = strtok_r(buf, ":", &save);
+            char *rest = save;
+            char *last = strrchr(rest, ':');
+            char *mid = last ? (*last = '\0', strrchr(rest, ':')) : NULL;
+            if (mid && !strcmp(f[0], "curl")) {
+                *mid = '\0';
+                f[nf++] = rest, f[nf++] = mid + 1, f[nf++] = last + 1;
+            } else {
+                if (last)
+                    *last = ':';
+                f[nf++] = rest;
+            }
+        } else {
+            for (char *t = strtok_r(buf, ":", &save); t && nf < 5; t = strtok_r(NULL, ":", &save))
+                f[nf++] = t;
+        }
+        const char *what = f[0] ? f[0] : "";
+        if (!strcmp(what, "ready")) {
+            bool ready = false;
+            int rc = Networking_IsNetworkingReady(&ready);
+            rc < 0 ? say(p, "%s", err_name()) : say(p, "ok %s", ready ? "yes" : "no");
+        } else if (!strcmp(what, "status")) {
+            Networking_InterfaceConnectionStatus st = 0;
+            int rc = Networking_GetInterfaceConnectionStatus("eth0", &st);
+            int bad = Networking_GetInterfaceConnectionStatus("wlan9", &st);
+            rc < 0 ? say(p, "%s", err_name()) : say(p, "ok %u (wlan9: %s)", st, bad < 0 ? err_name() : "ok");
+        } else if (!strcmp(what, "socket")) {
+            try_socket(p, AF_INET, SOCK_STREAM);
+        } else if (!strcmp(what, "socket6")) {
+            try_socket(p, AF_INET6, SOCK_STREAM);
+        } else if (!strcmp(what, "raw")) {
+            try_socket(p, AF_INET, SOCK_RAW);
+        } else if (!strcmp(what, "netlink")) {
+            try_socket(p, AF_NETLINK, SOCK_RAW);
+        } else if (!strcmp(what, "unix")) {
+            try_socket(p, AF_UNIX, SOCK_STREAM);
+        } else if (!strcmp(what, "resolve") && nf == 2) {
+            struct in_addr a[8];
+            unsigned ttl = 0;
+            int n = OpenSphere_Networking_Resolve(f[1], a, 8, &ttl);
+            if (n < 0) {
+                say(p, "%s", err_name());
+                continue;
+            }
+            char list[200] = "";
+            for (int k = 0; k < n; k++) {
+                char t[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, &a[k], t, sizeof t);
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? "," : "", t);
+            }
+            say(p, "ok %s ttl %u", list, ttl);
+        } else if (!strcmp(what, "tcp") && nf == 3) {
+            tcp(p, f[1], atoi(f[2]));
+        } else if (!strcmp(what, "udp") && nf == 3) {
+            int s = OpenSphere_Networking_Connect(addr_of(f[1]), (uint16_t)atoi(f[2]), SOCK_DGRAM);
+            char in[128];
+            if (s < 0 || udp_echo(s, "ping", in, sizeof in) < 0)
+                say(p, "%s", err_name());
+            else
+                say(p, "ok %s", in);
+            if (s >= 0)
+                close(s);
+        } else if (!strcmp(what, "sendto") && nf == 4) {
+            int s = OpenSphere_Networking_Connect(addr_of(f[1]), (uint16_t)atoi(f[2]), SOCK_DGRAM);
+            if (s < 0) {
+                say(p, "%s", err_name());
+                continue;
+            }
+            struct sockaddr_in other = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(f[2])), .sin_addr = addr_of(f[3])};
+            ssize_t n = sendto(s, "sneaky", 6, 0, (struct sockaddr *)&other, sizeof other);
+            say(p, "sendto %s", n < 0 ? err_name() : "sent");
+            close(s);
+        } else if (!strcmp(what, "ttl") && nf == 4) {
+            struct in_addr a[8];
+            int n = OpenSphere_Networking_Resolve(f[1], a, 8, NULL);
+            int s1 = n > 0 ? OpenSphere_Networking_Connect(a[0], (uint16_t)atoi(f[2]), SOCK_STREAM) : -1;
+            const char *first = s1 >= 0 ? "ok" : err_name();
+            if (s1 >= 0)
+                close(s1);
+            sleep((unsigned)atoi(f[3]));
+            int s2 = n > 0 ? OpenSphere_Networking_Connect(a[0], (uint16_t)atoi(f[2]), SOCK_STREAM) : -1;
+            say(p, "first %s then %s", first, s2 >= 0 ? "ok" : err_name());
+            if (s2 >= 0)
+                close(s2);
+        } else if (!strcmp(what, "race") && nf == 4) {
+            race(p, f[1], f[2], atoi(f[3]));
+        } else if (!strcmp(what, "listen") && nf == 2) {
+            listen_probe(p, atoi(f[1]));
+        } else if (!strcmp(what, "ulisten") && nf == 2) {
+            int l = OpenSphere_Networking_Listen((uint16_t)atoi(f[1]), SOCK_DGRAM);
+            l < 0 ? say(p, "%s", err_name()) : say(p, "ok");
+        } else if (!strcmp(what, "connect") && nf == 3) { /* plain connect() on a device-made socket */
+            int s = OpenSphere_Networking_Connect(addr_of(f[1]), (uint16_t)atoi(f[2]), SOCK_STREAM);
+            struct sockaddr_in other = {.sin_family = AF_INET, .sin_port = htons(8080), .sin_addr = addr_of("10.77.0.4")};
+            struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+            int u = connect(s, &unspec, sizeof unspec);
+            int u_errno = errno;
+            int c = connect(s, (struct sockaddr *)&other, sizeof other);
+            say(p, "unspec %s other %s", u < 0 ? strerrorname_np(u_errno) : "ok", c < 0 ? err_name() : "ok");
+            if (s >= 0)
+                close(s);
+        } else if (!strcmp(what, "curl") && nf == 4) {
+            curl_probe(p, f[1], f[2], atoi(f[3]), true);
+        } else if (!strcmp(what, "plaincurl") && nf == 2) {
+            curl_probe(p, f[1], NULL, 0, false);
+        } else {
+            say(p, "unknown probe");
+        }
+    }
+    say("done", "ok");
+    curl_global_cleanup();
+    while (!terminated)
+        pause();
+    return 0;
+}
