@@ -51,7 +51,7 @@ int main(int argc, char **argv)
     const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL;
     const char *tenants[16];
     size_t ntenants = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             return usage();
@@ -71,7 +71,6 @@ int main(int argc, char **argv)
             tenants[ntenants++] = v;
         else
             return usage();
-        i++;
     }
     if (!data || !keys)
         return usage();
@@ -112,13 +111,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "sphere-cloud: %s\n", why);
     if (!err) {
         char url[128], *url_path = path_join(data, "cloud.url"), pid[32], *pid_path = path_join(data, "cloud.pid");
-        snprintf(url, sizeof url, "https://%s:%u\n", ip, bound);
+        snprintf(url, sizeof url, "https://%s:%u", ip, bound);
         snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
         if (pid_path)
             hostio_write_file_atomic(pid_path, pid, strlen(pid), 0644);
+        fprintf(stderr, "sphere-cloud: serving %s with %s in %s\n", url, cloud_backend(s), data);
+        strcat(url, "\n");
         if (url_path)
             hostio_write_file_atomic(url_path, url, strlen(url), 0644);
-        fprintf(stderr, "sphere-cloud: serving %s with %s in %s", url, cloud_backend(s), data);
         int sig = 0;
         sigwait(&set, &sig);
         fprintf(stderr, "sphere-cloud: stopping (signal %d)\n", sig);
