@@ -571,6 +571,15 @@ static void app_ended(struct runtime *rt, struct app *a)
     else
         logf_app(rt, a, "%s exited with code %d", a->name, a->last_exit_code);
     a->init_pid = 0;
+    if (stopping && a->wanted && a->present && !rt->stopping) {
+        /* Stopped for a replacement, or deleted and deployed again while it stopped: run the
+         * installed image now. */
+        a->phase = PHASE_IDLE;
+        for (size_t i = 0; i < rt->app_count; i++)
+            if (rt->apps[i] == a)
+                start_app(rt, a, i);
+        return;
+    }
     if (stopping || !a->wanted || !a->present || rt->stopping) {
         a->phase = PHASE_IDLE;
         disarm_timer(a);
