@@ -141,7 +141,8 @@ int container_build_filter(void **filter)
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
     if (!ctx)
         return -ENOMEM;
-    int err = 0;
+    /* A binary tree rather than a list: every system call an app makes walks this filter. */
+    int err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     for (size_t i = 0; !err && i < sizeof allowed / sizeof allowed[0]; i++)
         if (allowed[i] >= 0)
             err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# bench/network.sh [BUILD_DIR] — network confinement overhead (docs/network.md): connect latency
+# and HTTP request throughput (libcurl, keep-alive, HTTP/1.1) from a confined app on a simulated
+# device vs the same client run unconfined on the host, in the same run, against the same local
+# server. Runs in a private network namespace (unshare -n); only 127.0.0.1 there is contacted.
+# Prints both, and the throughput ratio (target >= 0.9).
+set -u
+if [ "${OPENSPHERE_NETNS_BENCH:-}" != 1 ]; then
+  [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null || { echo "needs root and unshare -n"; exit 1; }
+  OPENSPHERE_NETNS_BENCH=1 exec unshare -n bash "$0" "$@"
+fi
+build=$(cd "${1:-build}" && pwd)
+sphere=$build/bin/sphere sdk=$build/sdk
+export OPENSPHERE_HOME=$(mktemp -d)
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  "$sphere" sim stop bench >/dev/null 2>&1
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work" "$OPENSPHERE_HOME"
+}
+trap cleanup EXIT
+ip link set lo up
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-3} CONNECTS=${CONNECTS:-300}
+
+cat > "$work/server.py" <<'PY'
+import http.server, socketserver, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"; disable_nagle_algorithm = True
+    def do_GET(self):
+        self.send_response(200); self.send_header("Content-Length", "6"); self.end_headers(); self.wfile.write(b"hello\n")
+    def log_message(self, *a): pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True; allow_reuse_address = True; request_queue_size = 512
+S(("127.0.0.1", 18080), H).serve_forever()
+PY
+cat > "$work/client.c" <<'C'
+#include <applibs/networking_curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+static size_t sink(char *d, size_t s, size_t n, void *u) { (void)d, (void)u; return s * n; }
+int main(int argc, char **argv)
+{
+    int connects = atoi(argv[1]);
+    double seconds = atof(argv[2]);
+    struct in_addr lo = {htonl(INADDR_LOOPBACK)};
+    double t0 = now();
+    for (int i = 0; i < connects; i++) {
+#ifdef HOST
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(18080), .sin_addr = lo};
+        if (connect(s, (struct sockaddr *)&to, sizeof to) < 0) return 1;
+#else
+        int s = OpenSphere_Networking_Connect(lo, 18080, SOCK_STREAM);
+        if (s < 0) { perror("connect"); return 1; }
+#endif
+        close(s);
+    }
+    double connect_us = (now() - t0) / connects * 1e6;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURL *c = curl_easy_init();
+#ifndef HOST
+    struct OpenSphere_CurlConfinement conf;
+    OpenSphere_Curl_Confine(c, &conf, "127.0.0.1", 18080);
+#endif
+    curl_easy_setopt(c, CURLOPT_URL, "http://127.0.0.1:18080/");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    long n = 0;
+    t0 = now();
+    CURLcode rc = CURLE_OK;
+    while (now() - t0 < seconds && (rc = curl_easy_perform(c)) == CURLE_OK)
+        n++;
+    if (rc)
+        fprintf(stderr, "curl: %s\n", curl_easy_strerror(rc));
+    double rps = n / (now() - t0);
+    printf("BENCH connect_us %.1f requests_per_s %.0f\n", connect_us, rps);
+    fflush(stdout);
+    curl_easy_cleanup(c);
+    pause();
+    return 0;
+}
+C
+cc -O2 -DHOST -o "$work/host-client" "$work/client.c" -isystem "$sdk/Sysroots/17/usr/include" -lcurl || exit 1
+mkdir -p "$work/app/bin"
+cc -O2 -o "$work/app/bin/app" "$work/client.c" -isystem "$sdk/Sysroots/17/usr/include" -L"$sdk/Sysroots/17/usr/lib" -lapplibs -lcurl || exit 1
+printf '{"SchemaVersion":1,"Name":"netbench","ComponentId":"77777777-0000-0000-0000-000000000001","EntryPoint":"/bin/app","CmdArgs":["%s","%s"],"Capabilities":{"AllowedConnections":["127.0.0.1"]}}' \
+  "$CONNECTS" "$SECONDS_PER_RUN" > "$work/app/app_manifest.json"
+"$sphere" image-package pack-application --package-directory "$work/app" --destination "$work/app.ip" >/dev/null || exit 1
+
+python3 "$work/server.py" & server_pid=$!
+sleep 0.5
+"$sphere" sim create bench >/dev/null && "$sphere" sim start bench >/dev/null && "$sphere" device enable-development >/dev/null || exit 1
+
+timeout $((SECONDS_PER_RUN + 20)) "$work/host-client" "$CONNECTS" "$SECONDS_PER_RUN" > "$work/host.out" &
+sleep $((SECONDS_PER_RUN + 2)); kill %2 2>/dev/null
+host=$(grep BENCH "$work/host.out")
+"$sphere" device sideload deploy -p "$work/app.ip" >/dev/null || exit 1
+for _ in $(seq 1 $((SECONDS_PER_RUN * 10 + 100))); do
+  app=$("$sphere" device app log 2>/dev/null | grep -o 'BENCH .*' | tail -1); [ -n "$app" ] && break; sleep 0.1
+done
+"$sphere" device app log | grep -q "over its memory limit" && echo "note: the confined client hit the memory limit"
+echo "host:     ${host#BENCH }"
+echo "confined: ${app#BENCH }"
+h=$(echo "$host" | awk '{print $5}') a=$(echo "$app" | awk '{print $5}')
+hc=$(echo "$host" | awk '{print $3}') ac=$(echo "$app" | awk '{print $3}')
+[ -n "$h" ] && [ -n "$a" ] || { echo "a run produced no result"; exit 1; }
+awk -v h="$h" -v a="$a" -v hc="$hc" -v ac="$ac" 'BEGIN { printf "throughput ratio (confined/host): %.2f (target >= 0.9)\nconnect latency: host %.1f us, confined %.1f us (%.1fx)\n", a / h, hc, ac, ac / hc }'
