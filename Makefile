@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc)
 all: build
 
 deps:
-	@scripts/install-deps.sh
+	@bash scripts/install-deps.sh
 
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -25,7 +25,7 @@ install: build
 # The demo: validate the documented example manifest, then build, pack and sideload the hello
 # app onto a simulated device (scripts/demo.sh). Running apps comes with the application runtime.
 run: build
-	@scripts/demo.sh $(BUILD)
+	@bash scripts/demo.sh $(BUILD)
 
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
@@ -43,10 +43,10 @@ fuzz-build: deps
 
 # A short, fixed-time run of every fuzz target (part of `make test`); `make fuzz` runs longer.
 fuzz-short: fuzz-build
-	@tests/fuzz/run-all.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@bash tests/fuzz/run-all.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 fuzz: fuzz-build
-	@tests/fuzz/run-all.sh $(FUZZ_BUILD) 300
+	@bash tests/fuzz/run-all.sh $(FUZZ_BUILD) 300
 
 test: test-unit test-asan fuzz-short
 
