@@ -168,5 +168,7 @@ expect_log "66666666 NET done ok"
 grep -q "66666666 NET ready ok no" "$logf" && ok || bad "Networking_IsNetworkingReady said ready with the interface down"
 "$sphere" device sideload delete >/dev/null
 
+"$sphere" sim stop net >/dev/null
+if grep -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/net/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
