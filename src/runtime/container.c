@@ -25,6 +25,10 @@
 
 #include "broker.h"
 
+/* A seccomp argument comparison "argument n == v" (spelled out: libseccomp's SCMP_An macros
+ * leave datum_b to the compiler, which clang's -Wmissing-field-initializers refuses). */
+#define ARG_EQ(n, v) ((struct scmp_arg_cmp){.arg = (n), .op = SCMP_CMP_EQ, .datum_a = (v), .datum_b = 0})
+
 #define APP_UID 1000 /* the app's user inside its namespace */
 #define STACK_SIZE (256 * 1024)
 
@@ -157,7 +161,7 @@ int container_build_filter(void **filter)
      * (docs/network.md); on those it may accept, ask names and set TCP and socket-level options.
      * Its own network namespace stays empty underneath. */
     if (!err)
-        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1, ARG_EQ(0, AF_UNIX));
     static const int on_sockets[] = {SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(getsockname),
                                      SCMP_SYS(getpeername), SCMP_SYS(getsockopt)};
     for (size_t i = 0; !err && i < sizeof on_sockets / sizeof on_sockets[0]; i++)
@@ -168,9 +172,9 @@ int container_build_filter(void **filter)
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINPROGRESS), SCMP_SYS(connect), 0);
     if (!err)
-        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1, SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET));
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1, ARG_EQ(1, SOL_SOCKET));
     if (!err)
-        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1, SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP));
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1, ARG_EQ(1, IPPROTO_TCP));
     int fd = err ? -1 : memfd_create("seccomp", MFD_CLOEXEC);
     if (!err && fd < 0)
         err = -errno;

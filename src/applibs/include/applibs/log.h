@@ -6,7 +6,7 @@
 extern "C" {
 #endif
 int Log_Debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int Log_DebugVarArgs(const char *fmt, va_list args);
+int Log_DebugVarArgs(const char *fmt, va_list args) __attribute__((format(printf, 1, 0)));
 #ifdef __cplusplus
 }
 #endif
