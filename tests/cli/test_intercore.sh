@@ -25,7 +25,7 @@ until_ok() {
   return 1
 }
 log_has() { "$sphere" device app log > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
-expect_log() { if until_ok "${2:-5}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -5 "$logf" | sed 's/^/  | /'; fi; }
+expect_log() { if until_ok "${2:-10}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -5 "$logf" | sed 's/^/  | /'; fi; }
 
 HL=7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d    # examples/intercore/hl_echo
 RT=0e5c9a7b-3d2f-4b1a-9c8e-7f6d5e4c3b2a    # examples/intercore/rt_echo (lists HL in upper case)
@@ -136,7 +136,7 @@ check() { # NAME CONNS TARGET WANT — a fresh HL app (component $HL) calls Appl
   local before; before=$(connect_results)
   hl "$1" $HL "$2" "$3" connect
   deploy "$work/$1.ip"
-  if until_ok 5 sh -c "[ \$(\"$sphere\" device app log | grep -c 'ICP connect') -gt $before ]"; then
+  if until_ok 10 sh -c "[ \$(\"$sphere\" device app log | grep -c 'ICP connect') -gt $before ]"; then
     got=$("$sphere" device app log | grep -o "ICP connect [A-Za-z]*" | tail -1 | cut -d' ' -f3)
     [ "$got" = "$4" ] && ok || bad "$1: Application_Connect($3) gave $got, want $4 (rerun: bash $0 $sphere $src)"
   else bad "$1: no result"; fi

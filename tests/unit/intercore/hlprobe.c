@@ -143,6 +143,11 @@ int main(int argc, char *argv[])
         return 2;
     const char *partner = argv[1], *cmd = argv[2];
     int fd = Application_Connect(partner);
+    /* Except for "connect", wait up to 10 s for a partner that is still (re)starting. */
+    for (int i = 0; fd < 0 && errno == ECONNREFUSED && strcmp(cmd, "connect") && i < 200; i++) {
+        usleep(50000);
+        fd = Application_Connect(partner);
+    }
     if (!strcmp(cmd, "connect")) {
         Log_Debug("ICP connect %s\n", fd >= 0 ? "ok" : errname(errno));
     } else if (fd < 0) {
