@@ -573,11 +573,10 @@ static void app_ended(struct runtime *rt, struct app *a)
     a->init_pid = 0;
     if (stopping && a->wanted && a->present && !rt->stopping) {
         /* Stopped for a replacement, or deleted and deployed again while it stopped: run the
-         * installed image now. */
-        a->phase = PHASE_IDLE;
-        for (size_t i = 0; i < rt->app_count; i++)
-            if (rt->apps[i] == a)
-                start_app(rt, a, i);
+         * installed image at once — from the timer, never from here, since events for the old
+         * descriptors may still be pending in this epoll batch. */
+        a->phase = PHASE_BACKOFF;
+        arm_timer(a, 0);
         return;
     }
     if (stopping || !a->wanted || !a->present || rt->stopping) {
