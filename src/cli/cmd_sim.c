@@ -72,6 +72,10 @@ static int run_create(const struct cli_invocation *inv)
     long quota_kb = quota ? strtol(quota, &end, 10) : 1024;
     if (quota && (*end || quota_kb < 64 || quota_kb > 65536))
         return cli_error("--quota-kb must be from 64 to 65536, not '%s'", quota);
+    const char *limit_text = cli_value(inv, "memory-limit-kb");
+    long limit_kb = limit_text ? strtol(limit_text, &end, 10) : 256;
+    if (limit_text && (*end || limit_kb < 16 || limit_kb > 1048576))
+        return cli_error("--memory-limit-kb must be from 16 to 1048576, not '%s'", limit_text);
     long port = port_text ? strtol(port_text, &end, 10) : 0;
     if (port_text && (*end || port < 1024 || port > 65535))
         return cli_error("--https-port must be from 1024 to 65535, not '%s'", port_text);
@@ -83,7 +87,8 @@ static int run_create(const struct cli_invocation *inv)
     char why[512] = "";
     if (!rc) {
         struct device_config cfg = {.os_version = os, .quota_bytes = (size_t)quota_kb * 1024,
-                                    .https_port = port ? (uint16_t)port : free_port(), .trust_dir = home};
+                                    .https_port = port ? (uint16_t)port : free_port(), .trust_dir = home,
+                                    .memory_limit_kb = (unsigned)limit_kb};
         int err = device_create(dir, &cfg, why, sizeof why);
         if (err == -EEXIST)
             rc = cli_error("a simulated device '%s' already exists", name);
@@ -310,6 +315,7 @@ static const struct cli_option create_options[] = {
     {"os-version", 0, "VERSION", false, false, "The OS release it runs (e.g. 22.02; default the newest)."},
     {"quota-kb", 0, "KB", false, false, "Flash space for app packages (default 1024)."},
     {"https-port", 0, "PORT", false, false, "Loopback port of its HTTPS API (default: a free one)."},
+    {"memory-limit-kb", 0, "KB", false, false, "A high-level app's memory limit (default 256, the platform's)."},
     {"cloud", 0, "URL", false, false, "Take app updates from this cloud service (needs 'sphere login')."},
     {"cloud-ca", 0, "FILE", false, false, "The cloud's TLS certificate (default: the one 'sphere login' saved)."},
     {"board", 0, "FILE", false, false, "A board file: what is attached to its buses (docs/board.md; default mt3620_rdb)."},

@@ -56,6 +56,7 @@ struct device {
     int manufacturing; /* index into manufacturing_states */
     size_t quota;
     uint16_t port;
+    unsigned memory_limit_kb;
     struct capfile caps;
     bool has_caps;
     struct keystore *app_keys;     /* SDK + production certificates */
@@ -164,6 +165,7 @@ static int save_device(const struct device *d)
     err = err ? err : json_object_append(o, "manufacturingState", json_new_string(manufacturing_states[d->manufacturing]));
     err = err ? err : json_object_append(o, "quotaBytes", json_new_int((int64_t)d->quota));
     err = err ? err : json_object_append(o, "httpsPort", json_new_int(d->port));
+    err = err ? err : json_object_append(o, "memoryLimitKB", json_new_int(d->memory_limit_kb));
     err = err ? err : write_json(d->dir, "device.json", o);
     json_free(o);
     return err;
@@ -315,7 +317,7 @@ int device_create(const char *state_dir, const struct device_config *cfg, char *
         return -EEXIST;
     }
     struct device d = {.dir = (char *)state_dir, .quota = cfg->quota_bytes ? cfg->quota_bytes : DEVICE_DEFAULT_QUOTA_BYTES,
-                       .port = cfg->https_port};
+                       .port = cfg->https_port, .memory_limit_kb = cfg->memory_limit_kb ? cfg->memory_limit_kb : 256};
     d.os = cfg->os_version ? apiset_find_release(cfg->os_version) : apiset_newest_release();
     if (!d.os) {
         snprintf(why, why_size, "unknown OS version '%s'", cfg->os_version);
@@ -383,6 +385,8 @@ static int read_device_json(struct device *d, char *why, size_t why_size)
     d->os = os ? apiset_find_release(os) : NULL;
     d->quota = (size_t)int_field(o, "quotaBytes", DEVICE_DEFAULT_QUOTA_BYTES);
     d->port = (uint16_t)int_field(o, "httpsPort", 0);
+    long long limit = int_field(o, "memoryLimitKB", 256);
+    d->memory_limit_kb = limit >= 16 && limit <= 1024 * 1024 ? (unsigned)limit : 256;
     if (!id || device_id_parse(id, d->id) || !d->os || d->manufacturing < 0) {
         snprintf(why, why_size, "%s/device.json is damaged (deviceId, osVersion or manufacturingState)", d->dir);
         err = -EINVAL;
@@ -478,6 +482,7 @@ void device_close(struct device *d)
 }
 
 uint16_t device_https_port(const struct device *d) { return d->port; }
+unsigned device_memory_limit_kb(const struct device *d) { return d->memory_limit_kb; }
 const char *device_state_dir(const struct device *d) { return d->dir; }
 const char *device_id_text(const struct device *d) { return d->id_text; }
 

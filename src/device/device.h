@@ -35,6 +35,7 @@ struct device_config {
     size_t quota_bytes;       /* 0 = 1 MiB */
     uint16_t https_port;      /* the loopback port its HTTPS API listens on */
     const char *trust_dir;    /* folder with sdk, production and security-service certificates */
+    unsigned memory_limit_kb; /* a high-level app's memory limit; 0 = 256 KiB */
 };
 
 struct device_result {
@@ -54,6 +55,7 @@ void device_lock(struct device *d);
 void device_unlock(struct device *d);
 
 uint16_t device_https_port(const struct device *d);
+unsigned device_memory_limit_kb(const struct device *d);
 const char *device_state_dir(const struct device *d);
 const char *device_id_text(const struct device *d);
 

@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     if (!err) {
         rest_attach_simulator(server, board, log);
         char *run = path_join(state, "run");
-        struct runtime_config cfg = {.run_dir = run};
+        struct runtime_config cfg = {.run_dir = run, .memory_limit_kb = device_memory_limit_kb(d)};
         err = run ? runtime_start(d, board, log, &cfg, &runtime, why, sizeof why) : -ENOMEM;
         if (err)
             fprintf(stderr, "sphered: cannot start the application runtime: %s\n", why);

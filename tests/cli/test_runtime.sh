@@ -10,7 +10,7 @@ sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 cleanup() {
-  "$sphere" sim stop rt >/dev/null 2>&1
+  "$sphere" sim stop rt >/dev/null 2>&1; "$sphere" sim stop roomy >/dev/null 2>&1
   rm -rf "$work" "$OPENSPHERE_HOME"
 }
 trap cleanup EXIT
@@ -180,6 +180,14 @@ deploy hog
 expect_log "the limit is 256 KiB: killing it" 8
 grep -qF "PROBE memory survived" "$logf" && bad "the memory hog survived" || ok
 "$sphere" device sideload delete >/dev/null
+# A device made with a larger limit lets the same app live.
+"$sphere" sim create roomy --memory-limit-kb 8192 >/dev/null && "$sphere" sim start roomy >/dev/null \
+  && "$sphere" device enable-development -d roomy >/dev/null || bad "cannot start a device with --memory-limit-kb"
+"$sphere" device sideload deploy -d roomy -p "$work/hog.ip" >/dev/null || bad "deploying the hog to roomy failed"
+if until_ok 8 sh -c "\"$sphere\" device app log -d roomy | grep -qF 'PROBE memory survived 4194304'"; then ok
+else bad "the hog did not survive an 8 MiB limit"; fi
+"$sphere" sim stop roomy >/dev/null
+"$sphere" sim create tiny --memory-limit-kb 5 >/dev/null 2>"$work/err" && bad "a 5 KiB limit was accepted" || ok
 
 # ---- RTApps on the device's real-time cores --------------------------------------------------
 cp -r "$src/examples/rtapps" "$work/rtapps"
