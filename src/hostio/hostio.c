@@ -74,6 +74,27 @@ int hostio_canonical_path(const char *path, char **out)
     return 0;
 }
 
+/* Writes all of data, fsyncs and closes fd (closed also on failure). */
+static int write_fsync_close(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    int err = 0;
+    while (len && !err) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            err = -errno;
+        else
+            p += n, len -= (size_t)n;
+    }
+    if (!err && fsync(fd) < 0)
+        err = -errno;
+    if (close(fd) < 0 && !err)
+        err = -errno;
+    return err;
+}
+
 static int fsync_dir_of(const char *path)
 {
     char *dir = path_dirname(path);
@@ -96,22 +117,7 @@ int hostio_write_file_atomic(const char *path, const void *data, size_t len, uns
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return -errno;
-    const char *p = data;
-    size_t left = len;
-    int err = 0;
-    while (left && !err) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            err = -errno;
-        else
-            p += n, left -= (size_t)n;
-    }
-    if (!err && fsync(fd) < 0)
-        err = -errno;
-    if (close(fd) < 0 && !err)
-        err = -errno;
+    int err = write_fsync_close(fd, data, len);
     if (!err && rename(tmp, path) < 0)
         err = -errno;
     if (err) {
@@ -271,21 +277,7 @@ int hostio_write_new_file(const char *path, const void *data, size_t len, unsign
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
         return -errno;
-    const char *p = data;
-    int err = 0;
-    while (len && !err) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            err = -errno;
-        else
-            p += n, len -= (size_t)n;
-    }
-    if (!err && fsync(fd) < 0)
-        err = -errno;
-    if (close(fd) < 0 && !err)
-        err = -errno;
+    int err = write_fsync_close(fd, data, len);
     if (err)
         unlink(path);
     return err;
