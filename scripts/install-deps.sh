@@ -13,6 +13,7 @@ packages=(
   wrk                               # load generator for the REST benchmark (bench/device.sh adds nginx)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # RTApps and the emulator's test firmware
   libunicorn-dev libseccomp-dev     # sphere-rtcore: emulated Cortex-M4 cores and its sandbox
+  gdb-multiarch                     # the RTApp GDB stub checked with a real debugger (test_debug_mode.sh)
   libsqlite3-dev libpq-dev          # the cloud service's stores (SQLite default, PostgreSQL with --db)
   postgresql                        # the cloud tests start their own PostgreSQL server in a temp dir
 )

@@ -333,6 +333,10 @@ static int app_each(const struct cli_invocation *inv, const char *method, const 
             printf("  Last exit   : signal %lld\n", (long long)sig->u.number.integer);
         if (restarts && restarts->u.number.integer)
             printf("  Restarts    : %lld\n", (long long)restarts->u.number.integer);
+        const struct json_value *gdb = json_object_get(j, "gdbPort"); /* an RTApp started with --debug-mode */
+        if (gdb && gdb->type == JSON_NUMBER)
+            printf("  GDB port    : %lld (gdb-multiarch: target remote 127.0.0.1:%lld)\n", (long long)gdb->u.number.integer,
+                   (long long)gdb->u.number.integer);
         const struct json_value *conns = json_object_get(j, "connections"); /* inter-core partners */
         for (size_t k = 0; conns && conns->type == JSON_ARRAY && k < conns->u.array.count; k++)
             if (conns->u.array.items[k]->type == JSON_STRING)

@@ -945,12 +945,14 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
         set_error(r, DERR_APP_NOT_PRESENT, "no application with component ID %s is installed", component_id);
         return;
     }
-    if (debug) {
-        set_error(r, DERR_NO_DEBUG_SERVER, "debugging arrives with the application runtime");
+    if (debug && !app->realtime) {
+        set_error(r, DERR_NO_DEBUG_SERVER, "no gdbserver for high-level apps yet (RTApps: a GDB stub, docs/rtcore.md)");
         return;
     }
     enum app_state old = app->state;
-    app->state = start ? APP_RUNNING : APP_STOPPED;
+    /* An RTApp started for debugging: the runtime gives its core a GDB stub and adds the
+     * port ("gdbPort") to the status through the status hook. */
+    app->state = debug ? APP_DEBUGGING : start ? APP_RUNNING : APP_STOPPED;
     if (old != app->state && save_installed(d)) {
         app->state = old;
         set_error(r, DERR_INTERNAL, "cannot save the application state");

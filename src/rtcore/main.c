@@ -5,23 +5,31 @@
  *
  *   sphere-rtcore (--image-package PKG | --elf FILE [--manifest JSON]) [--instruction-clock]
  *                 [--max-instructions N] [--max-time-ms MS] [--exit-on-bkpt] [--trace-gpio]
- *                 [--control-fd FD] [--no-sandbox]
+ *                 [--control-fd FD] [--no-sandbox] [--gdb-port PORT | --gdb-listen-fd FD]
  *   sphere-rtcore --sandbox-selftest
  *
  * Standalone (no --control-fd): the core starts at once; debug-UART lines go to stdout, ISU
  * UART lines as "[ISUk] text", GPIO changes (--trace-gpio) as "[gpio] N high|low at T ms".
  * With --control-fd the helper reports "state loaded" and waits for "start" (rtcore_ctl.h).
+ * With --gdb-port (127.0.0.1:PORT, 0: any free port) or --gdb-listen-fd (an inherited listening
+ * socket) the core runs under the GDB stub (rtcore_gdb.h): it stays halted until a debugger
+ * connects and tells it to continue; the port is reported on stderr and as "gdb-port N".
  *
  * Exit status: 0 stopped (limit, "stop", or asleep for good), 1 the firmware or package was
  * refused, 2 usage, 3 the core crashed (reason on stderr / as "state crashed"), and with
  * --exit-on-bkpt the BKPT immediate.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -31,6 +39,7 @@
 #include "rtcore_cpu.h"
 #include "rtcore_ctl.h"
 #include "rtcore_elf.h"
+#include "rtcore_gdb.h"
 #include "rtcore_grant.h"
 #include "rtcore_sandbox.h"
 
@@ -41,6 +50,9 @@ struct options {
     bool instruction_clock, exit_on_bkpt, trace_gpio, no_sandbox, selftest;
     uint64_t max_instructions, max_ms;
     int control_fd;
+    int gdb_port;      /* -1: no --gdb-port */
+    int gdb_listen_fd; /* the stub's listening socket, or -1 */
+    int gdb_bound_port; /* its port, learnt before the sandbox forbids getsockname */
 };
 
 struct line {
@@ -57,6 +69,10 @@ struct helper {
     bool started, stop_requested, control_closed;
     struct rtcore_ctl_cmd in; /* a msg-in not yet in the inbound ring */
     bool in_pending, out_waiting, mbox_reported;
+    /* the GDB stub */
+    struct rtcore_gdb gdb;
+    int gdb_conn;        /* the connected debugger, or -1 */
+    bool halted, killed;
 };
 
 /* ---- output -------------------------------------------------------------------------------- */
@@ -198,7 +214,7 @@ static int usage(const char *why)
 {
     fprintf(stderr, "sphere-rtcore: %s\nusage: sphere-rtcore (--image-package PKG | --elf FILE [--manifest JSON])\n"
                     "         [--instruction-clock] [--max-instructions N] [--max-time-ms MS] [--exit-on-bkpt]\n"
-                    "         [--trace-gpio] [--control-fd FD] [--no-sandbox]\n"
+                    "         [--trace-gpio] [--control-fd FD] [--no-sandbox] [--gdb-port PORT | --gdb-listen-fd FD]\n"
                     "       sphere-rtcore --sandbox-selftest\n", why);
     return EXIT_USAGE;
 }
@@ -216,7 +232,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){.control_fd = -1};
+    *o = (struct options){.control_fd = -1, .gdb_port = -1, .gdb_listen_fd = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t n = 0;
@@ -227,6 +243,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         else if (!strcmp(a, "--max-instructions") && parse_u64(v, &n)) o->max_instructions = n;
         else if (!strcmp(a, "--max-time-ms") && parse_u64(v, &n)) o->max_ms = n;
         else if (!strcmp(a, "--control-fd") && parse_u64(v, &n) && n < 1024) o->control_fd = (int)n;
+        else if (!strcmp(a, "--gdb-port") && parse_u64(v, &n) && n < 65536) o->gdb_port = (int)n;
+        else if (!strcmp(a, "--gdb-listen-fd") && parse_u64(v, &n) && n < 1024) o->gdb_listen_fd = (int)n;
         else {
             takes = false;
             if (!strcmp(a, "--instruction-clock")) o->instruction_clock = true;
@@ -248,6 +266,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         return usage("give exactly one of --image-package and --elf");
     if (o->package && o->manifest)
         return usage("--manifest goes with --elf; a package carries its own");
+    if (o->gdb_port >= 0 && o->gdb_listen_fd >= 0)
+        return usage("give at most one of --gdb-port and --gdb-listen-fd");
     return 0;
 }
 
@@ -356,7 +376,7 @@ static int make_core(struct helper *h, const struct input *in)
         return EXIT_REFUSED;
     }
     struct rtcore_config cfg = {h->opt.instruction_clock ? RTCORE_CLOCK_INSTRUCTIONS : RTCORE_CLOCK_HOST,
-                                h->opt.exit_on_bkpt};
+                                h->opt.exit_on_bkpt, h->opt.gdb_listen_fd >= 0};
     struct rtcore_cpu_ops ops = {h, on_uart, on_gpio, on_mailbox};
     if ((err = rtcore_cpu_new(&img, in->elf, granted, &cfg, &ops, &h->cpu))) {
         fprintf(stderr, "sphere-rtcore: cannot create the emulated core: %s\n", os_strerror(err));
@@ -410,14 +430,9 @@ static void run_command(struct helper *h, const char *line, size_t len)
     }
 }
 
-/* Reads whatever the supervisor sent (waiting up to timeout_ms) and runs complete lines. */
-static void poll_control(struct helper *h, int timeout_ms)
+/* Reads what the supervisor sent (the socket is readable) and runs complete lines. */
+static void read_control(struct helper *h)
 {
-    if (h->opt.control_fd < 0 || h->control_closed)
-        return;
-    struct pollfd p = {h->opt.control_fd, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0)
-        return;
     ssize_t n = read(h->opt.control_fd, h->ctl + h->ctl_len, sizeof h->ctl - h->ctl_len);
     if (n <= 0) {
         h->control_closed = true; /* the supervisor went away: stop */
@@ -436,6 +451,16 @@ static void poll_control(struct helper *h, int timeout_ms)
         emit(h, "error command line too long\n");
         h->ctl_len = 0;
     }
+}
+
+/* Reads whatever the supervisor sent (waiting up to timeout_ms) and runs complete lines. */
+static void poll_control(struct helper *h, int timeout_ms)
+{
+    if (h->opt.control_fd < 0 || h->control_closed)
+        return;
+    struct pollfd p = {h->opt.control_fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) > 0)
+        read_control(h);
 }
 
 /* ---- running ------------------------------------------------------------------------------- */
@@ -495,9 +520,201 @@ static int run(struct helper *h)
     }
 }
 
+/* ---- the GDB stub (rtcore_gdb.h) ---------------------------------------------------------- */
+
+static void gdb_read_regs(void *ctx, uint32_t regs[RTCORE_GDB_REGS]) { rtcore_cpu_read_regs(((struct helper *)ctx)->cpu, regs); }
+static void gdb_write_reg(void *ctx, int n, uint32_t v) { rtcore_cpu_write_reg(((struct helper *)ctx)->cpu, n, v); }
+static int gdb_read_mem(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
+{
+    return rtcore_cpu_debug_read(((struct helper *)ctx)->cpu, addr, buf, len);
+}
+static int gdb_write_mem(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
+{
+    return rtcore_cpu_debug_write(((struct helper *)ctx)->cpu, addr, buf, len);
+}
+static int gdb_breakpoint(void *ctx, uint32_t addr, bool set) { return rtcore_cpu_breakpoint(((struct helper *)ctx)->cpu, addr, set); }
+
+static void gdb_drop(struct helper *h)
+{
+    if (h->gdb_conn >= 0)
+        close(h->gdb_conn);
+    h->gdb_conn = -1;
+}
+
+static void gdb_send(void *ctx, const char *bytes, size_t len)
+{
+    struct helper *h = ctx;
+    for (size_t done = 0; h->gdb_conn >= 0 && done < len;) {
+        ssize_t w = write(h->gdb_conn, bytes + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            gdb_drop(h); /* the debugger went away: the core runs on */
+            h->halted = false;
+            return;
+        }
+        done += (size_t)w;
+    }
+}
+
+/* --gdb-port: the listening socket on 127.0.0.1, made before the sandbox forbids socket(). */
+static int gdb_listen(struct options *o)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)o->gdb_port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 1)) {
+        fprintf(stderr, "sphere-rtcore: cannot listen on 127.0.0.1:%d for the debugger: %s\n", o->gdb_port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return EXIT_REFUSED;
+    }
+    o->gdb_listen_fd = fd;
+    return 0;
+}
+
+static int gdb_port_of(int fd)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) || sa.sin_family != AF_INET)
+        return -1;
+    return ntohs(sa.sin_port);
+}
+
+/* The core halted (breakpoint, step, fault, interrupt): tell the debugger. */
+static void gdb_halt(struct helper *h, enum rtcore_stop stop, int signal)
+{
+    h->halted = true;
+    if (h->gdb_conn >= 0)
+        rtcore_gdb_stopped(&h->gdb, stop == RTCORE_STOP_CRASHED ? 11 : signal);
+}
+
+/* Bytes from the debugger: runs what they ask for. */
+static void gdb_input(struct helper *h)
+{
+    uint8_t buf[4096];
+    ssize_t n = read(h->gdb_conn, buf, sizeof buf);
+    if (n <= 0) {
+        if (n < 0 && errno == EINTR)
+            return;
+        gdb_drop(h); /* gone without 'D': as a detach */
+        h->halted = false;
+        return;
+    }
+    for (size_t at = 0; at < (size_t)n && h->gdb_conn >= 0;) {
+        size_t used = 0;
+        enum rtcore_gdb_action act = rtcore_gdb_feed(&h->gdb, buf + at, (size_t)n - at, &used);
+        at += used;
+        switch (act) {
+        case RTCORE_GDB_NONE: break;
+        case RTCORE_GDB_CONTINUE: h->halted = false; break;
+        case RTCORE_GDB_STEP: {
+            enum rtcore_stop stop = rtcore_cpu_step(h->cpu);
+            mbox_push(h);
+            mbox_pop(h);
+            if (stop == RTCORE_STOP_EXITED) {
+                rtcore_gdb_ended(&h->gdb, true, rtcore_cpu_exit_status(h->cpu));
+                h->halted = false; /* the run loop finishes */
+            } else {
+                gdb_halt(h, stop, 5);
+            }
+            break;
+        }
+        case RTCORE_GDB_INTERRUPT: gdb_halt(h, RTCORE_STOP_SLICE, 2); break;
+        case RTCORE_GDB_DETACH:
+            gdb_drop(h);
+            h->halted = false;
+            break;
+        case RTCORE_GDB_KILL:
+            gdb_drop(h);
+            h->killed = true;
+            break;
+        }
+    }
+}
+
+/* Waits up to timeout_ms for the supervisor, a debugger connecting, or the debugger. */
+static void poll_debug(struct helper *h, int timeout_ms)
+{
+    struct pollfd p[3];
+    int n = 0, ctl = -1, lis = -1, con = -1;
+    if (h->opt.control_fd >= 0 && !h->control_closed)
+        ctl = n, p[n++] = (struct pollfd){h->opt.control_fd, POLLIN, 0};
+    if (h->gdb_conn < 0)
+        lis = n, p[n++] = (struct pollfd){h->opt.gdb_listen_fd, POLLIN, 0};
+    else
+        con = n, p[n++] = (struct pollfd){h->gdb_conn, POLLIN, 0};
+    if (poll(p, (nfds_t)n, timeout_ms) <= 0)
+        return;
+    if (ctl >= 0 && p[ctl].revents)
+        read_control(h);
+    if (con >= 0 && p[con].revents)
+        gdb_input(h);
+    if (lis >= 0 && p[lis].revents) {
+        int fd = accept4(h->opt.gdb_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            h->gdb_conn = fd;
+            h->halted = true; /* a debugger attaching stops the core */
+            struct rtcore_gdb_target t = {h, gdb_read_regs, gdb_write_reg, gdb_read_mem, gdb_write_mem, gdb_breakpoint, gdb_send};
+            rtcore_gdb_init(&h->gdb, &t);
+        }
+    }
+}
+
+/* The run loop under the stub: halted until the debugger continues; between slices the
+ * supervisor and the debugger (0x03) are polled. */
+static int run_debug(struct helper *h)
+{
+    const struct options *o = &h->opt;
+    uint64_t max_cycles = o->max_ms ? o->max_ms * (RTCORE_HZ / 1000) : 0;
+    int port = o->gdb_bound_port;
+    fprintf(stderr, "sphere-rtcore: GDB stub listening on 127.0.0.1:%d; the core waits for the debugger\n", port);
+    if (o->control_fd >= 0)
+        emit(h, "gdb-port %d\nstate loaded\n", port);
+    h->started = o->control_fd < 0;
+    while (!h->started && !h->stop_requested)
+        poll_control(h, -1);
+    h->halted = true;
+    enum rtcore_stop last = RTCORE_STOP_SLICE;
+    for (;;) {
+        if (h->stop_requested || h->killed)
+            return finish(h, last == RTCORE_STOP_CRASHED ? last : RTCORE_STOP_SLICE);
+        if (h->halted) {
+            poll_debug(h, -1);
+            continue;
+        }
+        uint64_t done_i = rtcore_cpu_instructions(h->cpu), done_c = rtcore_cpu_cycles(h->cpu);
+        if ((o->max_instructions && done_i >= o->max_instructions) || (max_cycles && done_c >= max_cycles))
+            return finish(h, RTCORE_STOP_SLICE);
+        uint64_t slice_i = o->max_instructions ? o->max_instructions - done_i : 0;
+        if (!slice_i || slice_i > 200000)
+            slice_i = 200000; /* short slices: 0x03 and "stop" are seen quickly */
+        enum rtcore_stop stop = rtcore_cpu_run(h->cpu, slice_i, max_cycles ? max_cycles - done_c : 0);
+        mbox_push(h);
+        mbox_pop(h);
+        if (stop == RTCORE_STOP_EXITED) {
+            if (h->gdb_conn >= 0)
+                rtcore_gdb_ended(&h->gdb, true, rtcore_cpu_exit_status(h->cpu));
+            return finish(h, stop);
+        }
+        if (stop == RTCORE_STOP_CRASHED && h->gdb_conn < 0)
+            return finish(h, stop);
+        if (stop == RTCORE_STOP_BREAKPOINT || stop == RTCORE_STOP_CRASHED) {
+            last = stop;
+            fprintf(stderr, "sphere-rtcore: halted for the debugger%s%s\n", stop == RTCORE_STOP_CRASHED ? ": " : "",
+                    stop == RTCORE_STOP_CRASHED ? rtcore_cpu_crash_reason(h->cpu) : "");
+            gdb_halt(h, stop, 5);
+            continue;
+        }
+        poll_debug(h, stop == RTCORE_STOP_ASLEEP ? 100 : 0);
+    }
+}
+
 static int selftest(void)
 {
-    int err = rtcore_sandbox_enter();
+    int err = rtcore_sandbox_enter(-1);
     if (err) {
         fprintf(stderr, "sphere-rtcore: the sandbox could not be installed: %s\n", os_strerror(err));
         return EXIT_REFUSED;
@@ -520,12 +737,21 @@ const char *__lsan_default_suppressions(void) { return "leak:libunicorn.so\n"; }
 
 int main(int argc, char **argv)
 {
-    struct helper h = {0};
+    struct helper h = {.gdb_conn = -1};
     int rc = parse_options(argc, argv, &h.opt);
     if (rc)
         return rc;
     if (h.opt.selftest)
         return selftest();
+    if (h.opt.gdb_port >= 0 && (rc = gdb_listen(&h.opt)))
+        return rc;
+    if (h.opt.gdb_listen_fd >= 0) {
+        signal(SIGPIPE, SIG_IGN); /* a debugger that vanishes must not kill the core */
+        if ((h.opt.gdb_bound_port = gdb_port_of(h.opt.gdb_listen_fd)) < 0)
+            return usage("--gdb-listen-fd is not a listening TCP socket");
+        int one = 1; /* accepted connections inherit it: acks and replies leave at once */
+        setsockopt(h.opt.gdb_listen_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     struct input in = {0};
     rc = load_input(&h.opt, &in);
     if (!rc)
@@ -535,14 +761,15 @@ int main(int argc, char **argv)
     h.opt.no_sandbox = true;
 #endif
     if (!rc && !h.opt.no_sandbox) {
-        int err = rtcore_sandbox_enter();
+        int err = rtcore_sandbox_enter(h.opt.gdb_listen_fd);
         if (err) {
             fprintf(stderr, "sphere-rtcore: the sandbox could not be installed: %s\n", os_strerror(err));
             rc = EXIT_REFUSED;
         }
     }
     if (!rc)
-        rc = run(&h);
+        rc = h.opt.gdb_listen_fd >= 0 ? run_debug(&h) : run(&h);
+    gdb_drop(&h);
     rtcore_cpu_free(h.cpu);
     return rc;
 }

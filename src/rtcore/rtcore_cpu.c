@@ -47,6 +47,11 @@ struct rtcore_cpu {
     uint32_t fault_address;
     int exit_status;
     char reason[256];
+    /* debugger breakpoints: one code hook each; bp_skip lets the run start on one */
+    struct { uint32_t addr; uc_hook hook; bool used; } bp[RTCORE_CPU_MAX_BREAKPOINTS];
+    bool bp_hit, stepping;
+    unsigned step_seen; /* instructions the step hook saw */
+    uint32_t halted_at; /* PC where the core last stopped for the debugger, or UINT32_MAX */
     struct block_count cache[CACHE_SIZE];
 };
 
@@ -301,7 +306,11 @@ static void on_intr(uc_engine *uc, uint32_t intno, void *ud)
             take_exception(c, RTCORE_EXC_SVC, pc);
     } else if (intno == EXCP_BKPT) {
         const uint8_t *insn = mem_ptr(c, pc, 2, false);
-        if (c->cfg.exit_on_bkpt && insn) {
+        if (c->cfg.debugger) {
+            set_reg(c, UC_ARM_REG_PC, pc | 1u); /* halt at the BKPT itself */
+            c->bp_hit = true;
+            uc_emu_stop(uc);
+        } else if (c->cfg.exit_on_bkpt && insn) {
             c->exited = true;
             c->exit_status = insn[0];
             uc_emu_stop(uc);
@@ -486,6 +495,7 @@ int rtcore_cpu_new(const struct rtcore_image *img, const uint8_t *elf, const boo
     set_reg(c, UC_ARM_REG_PC, img->reset_pc);
     c->host_start_ns = host_ns();
     c->next_deadline = UINT64_MAX;
+    c->halted_at = UINT32_MAX;
     *out = c;
     return 0;
 }
@@ -545,13 +555,25 @@ enum rtcore_stop rtcore_cpu_run(struct rtcore_cpu *c, uint64_t max_instructions,
         return RTCORE_STOP_CRASHED;
     if (c->exited)
         return RTCORE_STOP_EXITED;
-    c->stop_icount = max_instructions ? c->icount + max_instructions : UINT64_MAX;
     uint64_t start = now_cycles(c);
+    uint32_t first = reg(c, UC_ARM_REG_PC);
+    for (int i = 0; i < RTCORE_CPU_MAX_BREAKPOINTS; i++)
+        if (c->bp[i].used && c->bp[i].addr == first && c->halted_at == first) {
+            /* resuming from a breakpoint: execute its instruction first */
+            enum rtcore_stop s = rtcore_cpu_step(c);
+            if (s != RTCORE_STOP_BREAKPOINT)
+                return s;
+            c->halted_at = UINT32_MAX;
+            break;
+        }
+    c->stop_icount = max_instructions ? c->icount + max_instructions : UINT64_MAX;
     c->stop_cycles = max_cycles ? start + max_cycles : UINT64_MAX;
     c->slice_end_ns = c->cfg.clock == RTCORE_CLOCK_HOST ? host_ns() + HOST_SLICE_NS : UINT64_MAX;
     c->slice_over = false;
+    c->bp_hit = false;
+    c->halted_at = UINT32_MAX;
     sync_time(c);
-    while (!c->slice_over && !c->crashed && !c->exited) {
+    while (!c->slice_over && !c->crashed && !c->exited && !c->bp_hit) {
         uint32_t pc = reg(c, UC_ARM_REG_PC);
         uc_err e = uc_emu_start(c->uc, pc | 1u, UNTIL_ADDRESS, 0, 0);
         pc = reg(c, UC_ARM_REG_PC);
@@ -559,7 +581,7 @@ enum rtcore_stop rtcore_cpu_run(struct rtcore_cpu *c, uint64_t max_instructions,
             describe_bad_access(c, pc);
             break;
         }
-        if (c->crashed || c->exited || c->slice_over)
+        if (c->crashed || c->exited || c->slice_over || c->bp_hit)
             break;
         if (e == UC_ERR_INSN_INVALID && halfword_at(c, pc, 0xBF20)) { /* WFE: sleep like WFI */
             set_reg(c, UC_ARM_REG_PC, (pc + 2) | 1u);
@@ -575,5 +597,199 @@ enum rtcore_stop rtcore_cpu_run(struct rtcore_cpu *c, uint64_t max_instructions,
         if (now_cycles(c) >= c->stop_cycles || (c->cfg.clock == RTCORE_CLOCK_HOST && host_ns() >= c->slice_end_ns))
             c->slice_over = true;
     }
+    if (c->bp_hit && !c->crashed && !c->exited) {
+        c->halted_at = reg(c, UC_ARM_REG_PC);
+        return RTCORE_STOP_BREAKPOINT;
+    }
     return c->crashed ? RTCORE_STOP_CRASHED : c->exited ? RTCORE_STOP_EXITED : RTCORE_STOP_SLICE;
+}
+
+/* ---- debugging ----------------------------------------------------------------------------- */
+
+static const int gdb_regs[17] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
+                                 UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9,
+                                 UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR,
+                                 UC_ARM_REG_PC, UC_ARM_REG_XPSR};
+
+void rtcore_cpu_read_regs(struct rtcore_cpu *c, uint32_t regs[17])
+{
+    for (int i = 0; i < 17; i++)
+        regs[i] = reg(c, gdb_regs[i]);
+    regs[15] &= ~1u;
+}
+
+void rtcore_cpu_write_reg(struct rtcore_cpu *c, int n, uint32_t v)
+{
+    if (n < 0 || n >= 17)
+        return;
+    if (n == 15)
+        v |= 1u; /* always Thumb */
+    set_reg(c, gdb_regs[n], v);
+    if (n == 16)
+        refresh_mode(c);
+}
+
+/* The host bytes behind [addr, addr+len) in RAM, flash or the mailbox buffers, or NULL. */
+static uint8_t *debug_ptr(struct rtcore_cpu *c, uint32_t addr, uint32_t len)
+{
+    uint8_t *p = mem_ptr(c, addr, len, false);
+    if (p)
+        return p;
+    if (addr >= RTCORE_MBOX_SHARED_BASE && len <= RTCORE_MBOX_SHARED_SIZE &&
+        addr - RTCORE_MBOX_SHARED_BASE <= RTCORE_MBOX_SHARED_SIZE - len)
+        return c->shared + (addr - RTCORE_MBOX_SHARED_BASE);
+    return NULL;
+}
+
+/* The granted peripheral block holding all of [addr, addr+len), or -1. */
+static int debug_block(struct rtcore_cpu *c, uint32_t addr, uint32_t len)
+{
+    int b = rtcore_block_at(addr);
+    if (b < 0 || !c->soc.granted[b] || addr - rtcore_blocks[b].base > rtcore_blocks[b].size - len)
+        return -1;
+    return b;
+}
+
+static int debug_mmio(struct rtcore_cpu *c, uint32_t addr, uint8_t *buf, uint32_t len, bool write)
+{
+    int b = debug_block(c, addr, len);
+    if (b < 0)
+        return -EFAULT;
+    sync_time(c);
+    for (uint32_t done = 0; done < len;) {
+        uint32_t a = addr + done, off = a - rtcore_blocks[b].base;
+        unsigned size = !(a & 3) && len - done >= 4 ? 4 : 1;
+        if (write) {
+            uint32_t v = 0;
+            for (unsigned i = 0; i < size; i++)
+                v |= (uint32_t)buf[done + i] << (8 * i);
+            rtcore_soc_write(&c->soc, b, off, size, v);
+        } else {
+            uint32_t v = rtcore_soc_read(&c->soc, b, off, size);
+            for (unsigned i = 0; i < size; i++)
+                buf[done + i] = (uint8_t)(v >> (8 * i));
+        }
+        done += size;
+    }
+    c->next_deadline = rtcore_soc_next_deadline(&c->soc);
+    return 0;
+}
+
+int rtcore_cpu_debug_read(struct rtcore_cpu *c, uint32_t addr, uint8_t *buf, uint32_t len)
+{
+    if (!len)
+        return 0;
+    const uint8_t *p = debug_ptr(c, addr, len);
+    if (!p)
+        return debug_mmio(c, addr, buf, len, false);
+    memcpy(buf, p, len);
+    return 0;
+}
+
+int rtcore_cpu_debug_write(struct rtcore_cpu *c, uint32_t addr, const uint8_t *buf, uint32_t len)
+{
+    if (!len)
+        return 0;
+    uint8_t *p = debug_ptr(c, addr, len);
+    if (!p)
+        return debug_mmio(c, addr, (uint8_t *)buf, len, true);
+    memcpy(p, buf, len);
+    /* translated code for those bytes is stale now */
+    uc_ctl_remove_cache(c->uc, addr, (uint64_t)addr + len);
+    memset(c->cache, 0, sizeof c->cache);
+    return 0;
+}
+
+static void on_breakpoint(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
+{
+    struct rtcore_cpu *c = ud;
+    if (c->stepping) /* a step always executes its instruction */
+        return;
+    c->bp_hit = true;
+    uc_emu_stop(uc);
+}
+
+/* Single step: a code hook on every address while stepping (Unicorn's own instruction count
+ * does not apply to translated blocks cached before it), stopping before the second one. */
+static void on_step(uc_engine *uc, uint64_t address, uint32_t size, void *ud)
+{
+    struct rtcore_cpu *c = ud;
+    if (c->stepping && c->step_seen++ >= 1) /* (a deleted hook may still be called once) */
+        uc_emu_stop(uc);
+}
+
+int rtcore_cpu_breakpoint(struct rtcore_cpu *c, uint32_t addr, bool set)
+{
+    addr &= ~1u;
+    int at = -1, free_slot = -1;
+    for (int i = 0; i < RTCORE_CPU_MAX_BREAKPOINTS; i++) {
+        if (c->bp[i].used && c->bp[i].addr == addr)
+            at = i;
+        else if (!c->bp[i].used && free_slot < 0)
+            free_slot = i;
+    }
+    if (!set) {
+        if (at >= 0) {
+            uc_hook_del(c->uc, c->bp[at].hook);
+            c->bp[at].used = false;
+            uc_ctl_remove_cache(c->uc, addr, (uint64_t)addr + 4);
+        }
+        return 0;
+    }
+    if (at >= 0)
+        return 0;
+    int r = rtcore_region_of(addr, 2);
+    if (r < 0)
+        return -EFAULT;
+    if (free_slot < 0)
+        return -ENOSPC;
+    if (uc_hook_add(c->uc, &c->bp[free_slot].hook, UC_HOOK_CODE, (void *)on_breakpoint, c, addr, addr) != UC_ERR_OK)
+        return -EIO;
+    c->bp[free_slot].addr = addr;
+    c->bp[free_slot].used = true;
+    uc_ctl_remove_cache(c->uc, addr, (uint64_t)addr + 4);
+    return 0;
+}
+
+/* CRASHED or EXITED if the core has ended, else SLICE. */
+static enum rtcore_stop ended(const struct rtcore_cpu *c)
+{
+    return c->crashed ? RTCORE_STOP_CRASHED : c->exited ? RTCORE_STOP_EXITED : RTCORE_STOP_SLICE;
+}
+
+enum rtcore_stop rtcore_cpu_step(struct rtcore_cpu *c)
+{
+    if (ended(c) != RTCORE_STOP_SLICE)
+        return ended(c);
+    c->stop_icount = UINT64_MAX;
+    c->stop_cycles = UINT64_MAX;
+    c->slice_end_ns = UINT64_MAX;
+    c->slice_over = false;
+    c->bp_hit = false;
+    uint32_t pc = reg(c, UC_ARM_REG_PC);
+    uc_hook hook;
+    if (uc_hook_add(c->uc, &hook, UC_HOOK_CODE, (void *)on_step, c, 1, 0) != UC_ERR_OK) {
+        crash(c, "the debugger cannot single-step at PC 0x%08x", pc);
+        return RTCORE_STOP_CRASHED;
+    }
+    uc_ctl_flush_tlb(c->uc); /* (sic: this flushes translated blocks) so every block calls on_step */
+    c->stepping = true;
+    c->step_seen = 0;
+    sync_time(c);
+    uint64_t before = c->icount;
+    uc_err e = uc_emu_start(c->uc, pc | 1u, UNTIL_ADDRESS, 0, 0);
+    c->stepping = false;
+    uc_hook_del(c->uc, hook);
+    uc_ctl_flush_tlb(c->uc);
+    c->icount = before + 1;
+    uint32_t now_pc = reg(c, UC_ARM_REG_PC);
+    if (c->fault_type)
+        describe_bad_access(c, now_pc);
+    else if (e != UC_ERR_OK && !c->crashed && !c->exited && !c->bp_hit)
+        crash(c, "%s at PC 0x%08x (HardFault)", e == UC_ERR_INSN_INVALID ? "undefined instruction" : uc_strerror(e), now_pc);
+    if (ended(c) != RTCORE_STOP_SLICE)
+        return ended(c);
+    c->bp_hit = false;
+    c->halted_at = now_pc;
+    return RTCORE_STOP_BREAKPOINT;
 }

@@ -42,6 +42,7 @@ struct rtcore_cpu_ops {
 struct rtcore_config {
     enum rtcore_clock clock;
     bool exit_on_bkpt; /* test aid: BKPT #n stops the core with exit status n */
+    bool debugger;     /* a GDB stub is attached: BKPT halts the core (RTCORE_STOP_BREAKPOINT) */
 };
 
 enum rtcore_stop {
@@ -49,6 +50,7 @@ enum rtcore_stop {
     RTCORE_STOP_ASLEEP,   /* WFI with no timer running and nothing pending: only an input can wake it */
     RTCORE_STOP_CRASHED,  /* see rtcore_cpu_crash_reason */
     RTCORE_STOP_EXITED,   /* BKPT with exit_on_bkpt; see rtcore_cpu_exit_status */
+    RTCORE_STOP_BREAKPOINT, /* a debugger breakpoint (or BKPT with cfg.debugger): PC at it */
 };
 
 struct rtcore_cpu;
@@ -76,5 +78,25 @@ void rtcore_cpu_gpio_input(struct rtcore_cpu *cpu, int gpio, bool level);
 int rtcore_cpu_mbox_push(struct rtcore_cpu *cpu, const uint8_t sender[16], const void *payload, size_t len);
 int rtcore_cpu_mbox_pop(struct rtcore_cpu *cpu, uint8_t dest[16], uint8_t *payload, size_t *len);
 const char *rtcore_cpu_mbox_error(const struct rtcore_cpu *cpu);
+
+/* ---- debugging (the GDB stub, rtcore_gdb.h) ---------------------------------------------- */
+
+#define RTCORE_CPU_MAX_BREAKPOINTS 16
+/* r0-r12, sp (the current one), lr, pc (without the Thumb bit), xpsr. */
+void rtcore_cpu_read_regs(struct rtcore_cpu *cpu, uint32_t regs[17]);
+void rtcore_cpu_write_reg(struct rtcore_cpu *cpu, int n, uint32_t value);
+/* Debugger access to [addr, addr+len): inside one memory region (flash writable too), the
+ * mailbox buffers, or one granted peripheral block (word accesses where aligned, else bytes;
+ * reads have the same side effects as the core's). Anything else, including blocks the
+ * manifest does not grant: -EFAULT. */
+int rtcore_cpu_debug_read(struct rtcore_cpu *cpu, uint32_t addr, uint8_t *buf, uint32_t len);
+int rtcore_cpu_debug_write(struct rtcore_cpu *cpu, uint32_t addr, const uint8_t *buf, uint32_t len);
+/* Sets or clears a breakpoint at an instruction address (setting twice is harmless). -ENOSPC
+ * beyond RTCORE_CPU_MAX_BREAKPOINTS, -EFAULT outside executable memory. rtcore_cpu_run stops
+ * with RTCORE_STOP_BREAKPOINT before executing a breakpointed instruction, except the one it
+ * starts at. */
+int rtcore_cpu_breakpoint(struct rtcore_cpu *cpu, uint32_t addr, bool set);
+/* Executes one instruction (an exception may be taken first, at the block boundary). */
+enum rtcore_stop rtcore_cpu_step(struct rtcore_cpu *cpu);
 
 #endif

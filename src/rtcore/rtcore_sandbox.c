@@ -20,7 +20,7 @@ static int allow_no_exec(scmp_filter_ctx ctx, int sys)
     return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sys, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 }
 
-int rtcore_sandbox_enter(void)
+int rtcore_sandbox_enter(int gdb_listen_fd)
 {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return -errno;
@@ -36,6 +36,13 @@ int rtcore_sandbox_enter(void)
         err = allow_no_exec(ctx, SCMP_SYS(mprotect));
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mremap), 0);
+    /* The GDB stub: connections on the one listening socket made before the filter (no new
+     * sockets), and close() for a connection the debugger ended. */
+    if (!err && gdb_listen_fd >= 0)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)gdb_listen_fd, 0));
+    if (!err && gdb_listen_fd >= 0)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 0);
     if (!err)
         err = seccomp_load(ctx);
     seccomp_release(ctx);

@@ -1,5 +1,8 @@
 /* runtime.c — the app supervisor and broker (see runtime.h, docs/runtime.md). */
 #include "runtime.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +75,11 @@ struct app {
     unsigned char out_msg[BROKER_INTERCORE_MAX_PAYLOAD];
     size_t out_msg_len;
     unsigned long long to_rt, from_rt, dropped;
+    /* Debugging an RTApp (docs/rtcore.md, "GDB stub"): the device's state is "debugging"
+     * (seen by on_status, under rt->lock); its helper gets gdb_fd, a listening socket on
+     * 127.0.0.1:gdb_port made when the state was first seen, as --gdb-listen-fd. */
+    bool debug_wanted, debug_running;
+    int gdb_fd, gdb_port;
 };
 
 struct runtime {
@@ -228,6 +236,10 @@ static void release_rt_gpios(struct app *a)
 static void start_rt_app(struct runtime *rt, struct app *a, size_t index)
 {
     int ctl[2] = {-1, -1}, errp[2] = {-1, -1};
+    pthread_mutex_lock(&rt->lock);
+    int gdb = a->debug_wanted ? a->gdb_fd : -1;
+    a->debug_running = gdb >= 0;
+    pthread_mutex_unlock(&rt->lock);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
         logf_app(rt, a, "cannot start %s: %s", a->name, strerror(errno));
         for (int i = 0; i < 2; i++) {
@@ -241,10 +253,16 @@ static void start_rt_app(struct runtime *rt, struct app *a, size_t index)
     pid_t pid = fork();
     if (pid == 0) {
         int null = open("/dev/null", O_RDONLY);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(errp[1], 1) < 0 || dup2(errp[1], 2) < 0 || dup2(ctl[1], 3) < 0)
+        int high = gdb >= 0 ? fcntl(gdb, F_DUPFD, 10) : -1; /* out of the way of 0-4 */
+        if (null < 0 || dup2(null, 0) < 0 || dup2(errp[1], 1) < 0 || dup2(errp[1], 2) < 0 || dup2(ctl[1], 3) < 0 ||
+            (gdb >= 0 && (high < 0 || dup2(high, 4) < 0)))
             _exit(126);
-        syscall(SYS_close_range, 4, ~0U, 0);
-        execl(rt->rtcore_helper, "sphere-rtcore", "--image-package", a->image_path, "--control-fd", "3", (char *)NULL);
+        syscall(SYS_close_range, gdb >= 0 ? 5 : 4, ~0U, 0);
+        if (gdb >= 0)
+            execl(rt->rtcore_helper, "sphere-rtcore", "--image-package", a->image_path, "--control-fd", "3",
+                  "--gdb-listen-fd", "4", (char *)NULL);
+        else
+            execl(rt->rtcore_helper, "sphere-rtcore", "--image-package", a->image_path, "--control-fd", "3", (char *)NULL);
         _exit(127);
     }
     close(ctl[1]);
@@ -651,6 +669,8 @@ static void rt_control_line(struct runtime *rt, struct app *a, size_t index, con
     } else if (!strcmp(line, "state loaded")) {
         ssize_t w = write(a->broker_fd, "start\n", 6);
         (void)w;
+    } else if (!strncmp(line, "gdb-port ", 9)) {
+        logf_app(rt, a, "%s waits for a debugger on 127.0.0.1:%s", a->name, line + 9);
     } else if (!strncmp(line, "state crashed", 13) || !strncmp(line, "state exited", 12)) {
         logf_app(rt, a, "%s: %s", a->name, line + 6);
     } else if (!strncmp(line, "log ", 4)) {
@@ -847,7 +867,7 @@ static struct app *add_app(struct runtime *rt, const struct device_app_view *v, 
     rt->apps = grown;
     a->cid = v->component_id;
     guid_format(&a->cid, a->cid_text);
-    a->status_fd = a->broker_fd = a->out_fd = a->err_fd = a->peer_fd = -1;
+    a->status_fd = a->broker_fd = a->out_fd = a->err_fd = a->peer_fd = a->gdb_fd = -1;
     a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     *index = rt->app_count;
     pthread_mutex_lock(&rt->lock);
@@ -889,10 +909,15 @@ static void reconcile(struct runtime *rt)
             a->failures = 0;
         }
         a->wanted = v->running;
+        pthread_mutex_lock(&rt->lock);
+        bool debug_changed = a->realtime && a->debug_wanted != a->debug_running;
+        pthread_mutex_unlock(&rt->lock);
         if (!a->wanted)
             request_stop(rt, a);
         else if (a->phase == PHASE_IDLE)
             start_app(rt, a, index);
+        else if (debug_changed && a->phase == PHASE_RUNNING)
+            request_stop(rt, a); /* restarted at once (app_ended), with or without the stub */
     }
     for (size_t i = 0; i < rt->app_count; i++)
         if (!rt->apps[i]->present) {
@@ -993,14 +1018,45 @@ static void on_device_changed(void *ctx)
     (void)r;
 }
 
+/* An RTApp's GDB stub: a listening socket on 127.0.0.1 (any free port), made when the device
+ * first reports the app as "debugging" and kept while it is, so the port can be answered at
+ * once and survives restarts. Called with rt->lock held. */
+static void rt_debug_state(struct app *a, struct json_value *status)
+{
+    const struct json_value *state = json_object_get(status, "state");
+    a->debug_wanted = state && state->type == JSON_STRING && !strcmp(state->u.string.chars, "debugging");
+    if (!a->debug_wanted && a->gdb_fd >= 0) {
+        close(a->gdb_fd);
+        a->gdb_fd = -1;
+        a->gdb_port = 0;
+    }
+    if (a->debug_wanted && a->gdb_fd < 0) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof sa;
+        if (fd >= 0 && !setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) &&
+            !bind(fd, (struct sockaddr *)&sa, sizeof sa) && !listen(fd, 1) &&
+            !getsockname(fd, (struct sockaddr *)&sa, &len)) {
+            a->gdb_fd = fd;
+            a->gdb_port = ntohs(sa.sin_port);
+        } else if (fd >= 0) {
+            close(fd);
+        }
+    }
+    if (a->debug_wanted && a->gdb_fd >= 0)
+        json_object_append(status, "gdbPort", json_new_int(a->gdb_port));
+}
+
 static void on_status(void *ctx, const struct guid *cid, struct json_value *status)
 {
     struct runtime *rt = ctx;
     pthread_mutex_lock(&rt->lock);
     for (size_t i = 0; i < rt->app_count; i++) {
-        const struct app *a = rt->apps[i];
+        struct app *a = rt->apps[i];
         if (!guid_equal(&a->cid, cid))
             continue;
+        if (a->realtime)
+            rt_debug_state(a, status);
         json_object_append(status, "restarts", json_new_int(a->restarts));
         /* Inter-core connections: an RTApp's high-level app, or a high-level app's RTApps. */
         struct json_value *conns = json_new_array();
@@ -1123,6 +1179,8 @@ void runtime_stop(struct runtime *rt)
         release_rt_gpios(a);
         if (a->peer_fd >= 0)
             close(a->peer_fd);
+        if (a->gdb_fd >= 0)
+            close(a->gdb_fd);
         json_free(a->manifest);
         free(a->image_path), free(a->image_dir), free(a);
     }
