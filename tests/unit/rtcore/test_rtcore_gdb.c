@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@
 
 #define HELPER OPENSPHERE_BINARY_DIR "/bin/sphere-rtcore"
 #define FW_ELF RTCORE_FW_DIR "/gdb_target.elf"
+
+static pid_t live_helper; /* killed by the teardown if a test fails before finish() */
 
 struct session {
     struct run_result run;
@@ -65,6 +68,7 @@ static void start(struct session *s)
     snprintf(fdtext, sizeof fdtext, "%d", lis);
     char *argv[] = {HELPER, "--elf", FW_ELF, "--instruction-clock", "--gdb-listen-fd", fdtext, "--max-time-ms", "20000", NULL};
     assert_int_equal(run_start(argv, &s->run), 0);
+    live_helper = s->run.pid;
     close(lis);
     s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_true(s->fd >= 0);
@@ -169,6 +173,7 @@ static void finish(struct session *s)
     send_packet(s, "k");
     assert_int_equal(read_byte(s), '+');
     assert_int_equal(run_wait(&s->run), 0);
+    live_helper = 0;
     if (s->run.status != 0)
         fail_msg("helper exit %d: %s", s->run.status, strbuf_str(&s->run.err));
     assert_non_null(strstr(strbuf_str(&s->run.err), "GDB stub listening on 127.0.0.1:"));
@@ -383,12 +388,22 @@ static void test_random_input_never_crashes_the_protocol_machine(void **state)
     assert_true(g.bad_checksums > 1000);
 }
 
+static int kill_helper(void **state)
+{
+    if (live_helper > 0) {
+        kill(live_helper, SIGKILL);
+        waitpid(live_helper, NULL, 0);
+    }
+    live_helper = 0;
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registers_memory_and_queries_while_halted_at_reset),
-        cmocka_unit_test(test_breakpoint_continue_step_and_interrupt),
-        cmocka_unit_test(test_bad_checksums_and_malformed_packets_get_errors_not_crashes),
+        cmocka_unit_test_teardown(test_registers_memory_and_queries_while_halted_at_reset, kill_helper),
+        cmocka_unit_test_teardown(test_breakpoint_continue_step_and_interrupt, kill_helper),
+        cmocka_unit_test_teardown(test_bad_checksums_and_malformed_packets_get_errors_not_crashes, kill_helper),
         cmocka_unit_test(test_random_input_never_crashes_the_protocol_machine),
     };
     cmocka_set_test_filter(getenv("RTCORE_TEST"));
