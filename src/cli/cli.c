@@ -20,15 +20,32 @@ int cli_error(const char *fmt, ...)
 
 static int usage_error(const char *command_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+static int usage_error_v(const char *command_path, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static int usage_error_v(const char *command_path, const char *fmt, va_list ap)
+{
+    fputs("error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nRun '%s --help' for usage.\n", command_path);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_usage_error(const struct cli_invocation *inv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = usage_error_v(inv->command_path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 static int usage_error(const char *command_path, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nRun '%s --help' for usage.\n", command_path);
+    int rc = usage_error_v(command_path, fmt, ap);
     va_end(ap);
-    return CLI_EXIT_USAGE;
+    return rc;
 }
 
 static size_t option_count(const struct cli_command *c)
@@ -49,8 +66,10 @@ static void print_help(const struct cli_command *c, const char *path)
         printf("\nRun '%s <command> --help' for a command's options.\n", path);
         return;
     }
-    printf("Usage: %s [options]%s%s%s\n\n%s\n", path, c->positional ? (c->positional_optional ? " [" : " ") : "",
-           c->positional ? c->positional : "", c->positional && c->positional_optional ? "]" : "", c->summary);
+    printf("Usage: %s [options]%s%s%s%s%s%s\n\n%s\n", path, c->positional ? (c->positional_optional ? " [" : " ") : "",
+           c->positional ? c->positional : "", c->positional && c->positional_optional ? "]" : "",
+           c->second_positional ? " [" : "", c->second_positional ? c->second_positional : "",
+           c->second_positional ? "]" : "", c->summary);
     if (c->details)
         printf("\n%s\n", c->details);
     printf("\nOptions:\n");
@@ -126,6 +145,10 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc, cha
         char *arg = argv[i];
         if (only_positionals || arg[0] != '-' || arg[1] == '\0') {
             if (!c->positional) {
+                rc = usage_error(path, "unexpected argument '%s'", arg);
+            } else if (inv.positional && c->second_positional && !inv.second_positional) {
+                inv.second_positional = arg;
+            } else if (inv.positional && c->second_positional) {
                 rc = usage_error(path, "unexpected argument '%s'", arg);
             } else if (inv.positional) {
                 rc = usage_error(path, "only one %s may be given ('%s' and '%s')", c->positional, inv.positional, arg);

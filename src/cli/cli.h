@@ -38,6 +38,7 @@ struct cli_command {
     const struct cli_option *options;             /* terminated by an entry with long_name NULL */
     const char *positional;                       /* e.g. "MANIFEST"; NULL for none */
     bool positional_optional;
+    const char *second_positional;                /* e.g. "0|1": optional, after the first; NULL for none */
     bool prints_data;
     const char *details; /* longer help text, or NULL */
     int (*run)(const struct cli_invocation *inv);
@@ -48,6 +49,7 @@ struct cli_invocation {
     const char *command_path; /* "sphere app-manifest validate" */
     enum cli_output output;
     const char *positional; /* NULL when not given */
+    const char *second_positional; /* NULL when not given */
     /* parsed option values, parallel to command->options */
     const char ***values;
     size_t *value_counts;
@@ -64,6 +66,9 @@ bool cli_flag(const struct cli_invocation *inv, const char *long_name);
 
 /* "error: <message>" on stderr. Returns CLI_EXIT_FAILED for convenience. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "error: <message>" and a pointer to the command's --help on stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli_invocation *inv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A simple aligned text table. Cells are copied. */
 struct cli_table {

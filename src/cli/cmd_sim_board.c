@@ -89,11 +89,23 @@ static void show_gpio(const struct json_value *o)
     printf("GPIO %.0f: %.0f (%s)\n", num(o, "gpio"), num(o, "value"), text(o, "direction"));
 }
 
+/* The line is given as `N` or as `-n N` (not both, not neither). */
+static int gpio_line(const struct cli_invocation *inv, int *n)
+{
+    const char *by_option = cli_value(inv, "gpio");
+    if (by_option && inv->positional)
+        return cli_usage_error(inv, "give the GPIO number once ('%s' and '--gpio %s')", inv->positional, by_option);
+    if (!by_option && !inv->positional)
+        return cli_usage_error(inv, "missing the GPIO number N (or --gpio N)");
+    return gpio_number(by_option ? by_option : inv->positional, n);
+}
+
 static int gpio_request(const struct cli_invocation *inv, const char *method, const char *suffix, const char *body)
 {
     int n = -1;
-    if (gpio_number(cli_value(inv, "gpio"), &n))
-        return CLI_EXIT_FAILED;
+    int rc = gpio_line(inv, &n);
+    if (rc)
+        return rc;
     char path[64];
     snprintf(path, sizeof path, "/sim/gpio/%d%s", n, suffix);
     return sim_show(inv, method, path, body, show_gpio);
@@ -102,6 +114,10 @@ static int gpio_request(const struct cli_invocation *inv, const char *method, co
 static int run_gpio(const struct cli_invocation *inv)
 {
     const char *value = cli_value(inv, "value");
+    if (value && inv->second_positional)
+        return cli_usage_error(inv, "give the value once ('%s' and '--value %s')", inv->second_positional, value);
+    if (!value)
+        value = inv->second_positional;
     if (!value)
         return gpio_request(inv, "GET", "", NULL);
     if (strcmp(value, "0") && strcmp(value, "1"))
@@ -310,12 +326,12 @@ static int run_watch(const struct cli_invocation *inv)
 #define END_OPTIONS {NULL, 0, NULL, false, false, NULL}
 
 static const struct cli_option gpio_options[] = {
-    {"gpio", 'n', "N", false, true, "The GPIO number (e.g. 8 for LED 1 red on the RDB, 12 for button A)."},
-    {"value", 0, "0|1", false, false, "Drive an input line to this level (default: show the line)."},
+    {"gpio", 'n', "N", false, false, "The GPIO number, instead of N (e.g. 8 for LED 1 red on the RDB, 12 for button A)."},
+    {"value", 0, "0|1", false, false, "Drive an input line to this level, instead of 0|1 (default: show the line)."},
     DEVICE_OPTION, END_OPTIONS,
 };
 static const struct cli_option press_options[] = {
-    {"gpio", 'n', "N", false, true, "The GPIO number of the button (12 and 13 are buttons A and B)."},
+    {"gpio", 'n', "N", false, false, "The GPIO number of the button, instead of N (12 and 13 are buttons A and B)."},
     DEVICE_OPTION, END_OPTIONS,
 };
 static const struct cli_option uart_options[] = {
@@ -350,10 +366,11 @@ static const struct cli_option watch_options[] = {
 
 const struct cli_command cmd_sim_gpio = {
     .name = "gpio", .summary = "Show a GPIO line of the simulated board, or drive an input.",
-    .options = gpio_options, .prints_data = true, .run = run_gpio};
+    .options = gpio_options, .positional = "N", .positional_optional = true, .second_positional = "0|1",
+    .prints_data = true, .run = run_gpio};
 const struct cli_command cmd_sim_press = {
     .name = "press", .summary = "Hold an input line low for 300 ms (press a button).",
-    .options = press_options, .prints_data = true, .run = run_press};
+    .options = press_options, .positional = "N", .positional_optional = true, .prints_data = true, .run = run_press};
 const struct cli_command cmd_sim_uart = {
     .name = "uart", .summary = "Print a UART's host pseudo-terminal (attach screen/picocom to it) and its state.",
     .options = uart_options, .positional = "ISU", .prints_data = true, .run = run_uart};

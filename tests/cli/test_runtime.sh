@@ -112,9 +112,22 @@ grep -q '"componentId": "5e8b1f3a-2d4c-4b6e-8f90-1a2b3c4d5e6f"' "$work/mem" && g
 before=$(gpio_changes 8); sleep 1; after=$(gpio_changes 8)
 [ $((after - before)) -ge 3 ] && ok || bad "LED 1 (GPIO 8) toggled $((after - before)) times in 1 s"
 "$sphere" sim gpio -n 8 > "$work/out" && grep -q "GPIO 8: [01] (output)" "$work/out" && ok || bad "sim gpio did not show GPIO 8 as an output"
-"$sphere" sim press -n 12 >/dev/null
+"$sphere" sim press 12 >/dev/null || bad "sim press 12 (positional) failed"
 expect_log "Button A pressed (1 presses so far): blinking every 1000 ms"
 "$sphere" sim gpio -n 8 --value 0 >/dev/null 2>"$work/err" && bad "sim gpio drove an output" || grep -q "is an output" "$work/err" && ok
+# the positional form `sim gpio N [0|1]` and its usage errors
+"$sphere" sim gpio 8 > "$work/out" && grep -q "GPIO 8: [01] (output)" "$work/out" && ok || bad "sim gpio 8 did not show GPIO 8"
+"$sphere" sim gpio 8 0 >/dev/null 2>"$work/err"; [ $? = 1 ] && grep -q "is an output" "$work/err" && ok || bad "sim gpio 8 0 drove an output"
+"$sphere" sim gpio 13 0 > "$work/out" && grep -q "GPIO 13: 0 (unused)" "$work/out" && ok || bad "sim gpio 13 0 did not pull button B low: $(cat "$work/out")"
+"$sphere" sim gpio 13 > "$work/out" && grep -q "GPIO 13: 0 (unused)" "$work/out" && ok || bad "button B did not stay low"
+"$sphere" sim gpio 13 --value 1 > "$work/out" && grep -q "GPIO 13: 1 (unused)" "$work/out" && ok || bad "sim gpio 13 --value 1 did not release button B"
+for args in "" "8 -n 8" "8 1 1" "13 1 --value 1"; do
+  # shellcheck disable=SC2086
+  "$sphere" sim gpio $args >/dev/null 2>"$work/err"; rc=$?
+  [ $rc = 2 ] && grep -q "^error: " "$work/err" && ok || bad "sim gpio $args: exit $rc, $(cat "$work/err")"
+done
+"$sphere" sim gpio 8 2 >/dev/null 2>"$work/err"; [ $? = 1 ] && grep -q "must be 0 or 1" "$work/err" && ok || bad "sim gpio 8 2 was not refused"
+"$sphere" sim gpio 200 >/dev/null 2>"$work/err"; [ $? = 1 ] && grep -q "not a GPIO number" "$work/err" && ok || bad "sim gpio 200 was not refused"
 "$sphere" device app stop >/dev/null
 expect_log "Blinky exiting (code 1)."
 expect_log "[runtime] Blinky exited with code 0"
