@@ -68,6 +68,26 @@ static int print_json(const struct json_value *v)
     return rc;
 }
 
+/* Prints one answer of the device as a table. */
+typedef void table_printer(const struct cli_invocation *inv, const struct json_value *answer);
+
+/* GET path from the device and print the answer: as JSON with -o json, else with print_table. */
+static int show_resource(const struct cli_invocation *inv, const char *path, table_printer *print_table)
+{
+    struct devclient c;
+    struct json_value *j = NULL;
+    int rc = open_device(inv, &c);
+    if (!rc)
+        rc = get(&c, path, &j);
+    if (!rc && inv->output == CLI_OUTPUT_JSON)
+        rc = print_json(j);
+    else if (!rc)
+        print_table(inv, j);
+    json_free(j);
+    devclient_close(&c);
+    return rc;
+}
+
 /* ---- device information ------------------------------------------------------------------- */
 
 static int run_show_attached(const struct cli_invocation *inv)
@@ -90,19 +110,12 @@ static int run_show_attached(const struct cli_invocation *inv)
     return rc;
 }
 
-static int run_show_os_version(const struct cli_invocation *inv)
+static void print_os_version(const struct cli_invocation *inv, const struct json_value *j)
 {
-    struct devclient c;
-    struct json_value *j = NULL;
-    int rc = open_device(inv, &c);
-    if (!rc)
-        rc = get(&c, "/osversion", &j);
-    if (!rc)
-        rc = inv->output == CLI_OUTPUT_JSON ? print_json(j) : (printf("Your device is running Azure Sphere OS version %s.\n", str(j, "osversion")), 0);
-    json_free(j);
-    devclient_close(&c);
-    return rc;
+    printf("Your device is running Azure Sphere OS version %s.\n", str(j, "osversion"));
 }
+
+static int run_show_os_version(const struct cli_invocation *inv) { return show_resource(inv, "/osversion", print_os_version); }
 
 static int run_restart(const struct cli_invocation *inv)
 {
@@ -361,27 +374,20 @@ static int run_app_stop(const struct cli_invocation *inv) { return app_each(inv,
 static int run_app_status(const struct cli_invocation *inv) { return app_each(inv, "GET", "/app/status", NULL); }
 static int run_app_quota(const struct cli_invocation *inv) { return app_each(inv, "GET", "/app/quota", NULL); }
 
+static void print_memory_stats(const struct cli_invocation *inv, const struct json_value *j)
+{
+    const struct json_value *m = json_object_get(j, "memoryStats"), *apps = json_object_get(j, "apps");
+    const struct json_value *cur = json_object_get(m, "currentMemoryUsageInBytes");
+    const struct json_value *peak = json_object_get(m, "peakUserModeMemoryUsageInBytes");
+    printf("Current memory usage:   %lld KB\nPeak user-mode usage:   %lld KB\n",
+           cur ? (long long)cur->u.number.integer / 1024 : 0, peak ? (long long)peak->u.number.integer / 1024 : 0);
+    for (size_t i = 0; apps && i < apps->u.array.count; i++)
+        printf("  %s\n", str(apps->u.array.items[i], "componentId"));
+}
+
 static int run_memory_stats(const struct cli_invocation *inv)
 {
-    struct devclient c;
-    struct json_value *j = NULL;
-    int rc = open_device(inv, &c);
-    if (!rc)
-        rc = get(&c, "/stats/memory/groups/applications", &j);
-    if (!rc && inv->output == CLI_OUTPUT_JSON) {
-        rc = print_json(j);
-    } else if (!rc) {
-        const struct json_value *m = json_object_get(j, "memoryStats"), *apps = json_object_get(j, "apps");
-        const struct json_value *cur = json_object_get(m, "currentMemoryUsageInBytes");
-        const struct json_value *peak = json_object_get(m, "peakUserModeMemoryUsageInBytes");
-        printf("Current memory usage:   %lld KB\nPeak user-mode usage:   %lld KB\n",
-               cur ? (long long)cur->u.number.integer / 1024 : 0, peak ? (long long)peak->u.number.integer / 1024 : 0);
-        for (size_t i = 0; apps && i < apps->u.array.count; i++)
-            printf("  %s\n", str(apps->u.array.items[i], "componentId"));
-    }
-    json_free(j);
-    devclient_close(&c);
-    return rc;
+    return show_resource(inv, "/stats/memory/groups/applications", print_memory_stats);
 }
 
 static volatile sig_atomic_t interrupted;
@@ -441,47 +447,34 @@ static const char *image_type_text(long long t)
            : t == IMGPKG_TYPE_BOARD_CONFIG ? "Board configuration" : "Other";
 }
 
-static int run_list_installed(const struct cli_invocation *inv)
+static void print_installed(const struct cli_invocation *inv, const struct json_value *j)
 {
-    struct devclient c;
-    struct json_value *j = NULL;
-    int rc = open_device(inv, &c);
-    if (!rc)
-        rc = get(&c, "/images", &j);
     bool full = cli_flag(inv, "full");
     const struct json_value *list = json_object_get(j, "components");
-    if (!rc && inv->output == CLI_OUTPUT_JSON) {
-        rc = print_json(j);
-    } else if (!rc) {
-        printf("Installed images:\n");
-        for (size_t i = 0; list && i < list->u.array.count; i++) {
-            const struct json_value *comp = list->u.array.items[i];
-            long long type = json_object_get(comp, "image_type")->u.number.integer;
-            if (!full && type != IMGPKG_TYPE_APPLICATION)
-                continue;
-            const struct json_value *images = json_object_get(comp, "images");
-            printf(" --> %s\n   --> Image type:   %s\n   --> Component ID: %s\n   --> Image ID:     %s\n", str(comp, "name"),
-                   image_type_text(type), str(comp, "uid"),
-                   images && images->u.array.count ? str(images->u.array.items[0], "uid") : "");
-        }
+    printf("Installed images:\n");
+    for (size_t i = 0; list && i < list->u.array.count; i++) {
+        const struct json_value *comp = list->u.array.items[i];
+        const struct json_value *type_value = json_object_get(comp, "image_type");
+        long long type = type_value && type_value->type == JSON_NUMBER ? type_value->u.number.integer : -1;
+        if (!full && type != IMGPKG_TYPE_APPLICATION)
+            continue;
+        const struct json_value *images = json_object_get(comp, "images");
+        printf(" --> %s\n   --> Image type:   %s\n   --> Component ID: %s\n   --> Image ID:     %s\n", str(comp, "name"),
+               image_type_text(type), str(comp, "uid"),
+               images && images->u.array.count ? str(images->u.array.items[0], "uid") : "");
     }
-    json_free(j);
-    devclient_close(&c);
-    return rc;
+}
+
+static int run_list_installed(const struct cli_invocation *inv) { return show_resource(inv, "/images", print_installed); }
+
+static void print_manufacturing_state(const struct cli_invocation *inv, const struct json_value *j)
+{
+    printf("Manufacturing state: %s\n", str(j, "manufacturingState"));
 }
 
 static int run_ms_show(const struct cli_invocation *inv)
 {
-    struct devclient c;
-    struct json_value *j = NULL;
-    int rc = open_device(inv, &c);
-    if (!rc)
-        rc = get(&c, "/device/manufacturing_state", &j);
-    if (!rc)
-        rc = inv->output == CLI_OUTPUT_JSON ? print_json(j) : (printf("Manufacturing state: %s\n", str(j, "manufacturingState")), 0);
-    json_free(j);
-    devclient_close(&c);
-    return rc;
+    return show_resource(inv, "/device/manufacturing_state", print_manufacturing_state);
 }
 
 static int run_ms_update(const struct cli_invocation *inv)
@@ -631,29 +624,19 @@ static int run_cap_select(const struct cli_invocation *inv)
     return rc;
 }
 
-static int run_cap_show(const struct cli_invocation *inv)
+static void print_capabilities(const struct cli_invocation *inv, const struct json_value *j)
 {
-    struct devclient c;
-    struct json_value *j = NULL;
-    int rc = open_device(inv, &c);
-    if (!rc)
-        rc = get(&c, "/device/capabilities", &j);
     const struct json_value *list = json_object_get(j, "device_capabilities");
-    if (!rc && inv->output == CLI_OUTPUT_JSON) {
-        rc = print_json(j);
-    } else if (!rc) {
-        printf("Device capabilities:\n");
-        if (!list || !list->u.array.count)
-            printf("  (none)\n");
-        for (size_t i = 0; list && i < list->u.array.count; i++) {
-            const char *name = capfile_capability_name((uint8_t)list->u.array.items[i]->u.number.integer);
-            printf("  %s\n", name ? name : "Unknown");
-        }
+    printf("Device capabilities:\n");
+    if (!list || !list->u.array.count)
+        printf("  (none)\n");
+    for (size_t i = 0; list && i < list->u.array.count; i++) {
+        const char *name = capfile_capability_name((uint8_t)list->u.array.items[i]->u.number.integer);
+        printf("  %s\n", name ? name : "Unknown");
     }
-    json_free(j);
-    devclient_close(&c);
-    return rc;
 }
+
+static int run_cap_show(const struct cli_invocation *inv) { return show_resource(inv, "/device/capabilities", print_capabilities); }
 
 static int run_enable_development(const struct cli_invocation *inv)
 {
