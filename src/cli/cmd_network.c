@@ -14,17 +14,7 @@
 static int call(const struct cli_invocation *inv, const char *method, const char *path, const char *body,
                 struct devresponse *r)
 {
-    struct devclient c;
-    *r = (struct devresponse){0};
-    int rc = devclient_open(cli_value(inv, "device"), &c);
-    if (rc)
-        return rc;
-    rc = devclient_request(&c, method, path, body ? "application/json" : NULL, body, body ? strlen(body) : 0, NULL, 0,
-                           r);
-    if (!rc)
-        rc = devclient_check(r);
-    devclient_close(&c);
-    return rc;
+    return devclient_call(cli_value(inv, "device"), method, path, body, r);
 }
 
 static const char *str(const struct json_value *o, const char *key)

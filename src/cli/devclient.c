@@ -157,3 +157,19 @@ int devclient_check(const struct devresponse *r)
         fprintf(stderr, "error: (device error %d, HTTP %ld)\n", wire, r->status);
     return CLI_EXIT_FAILED;
 }
+
+int devclient_call(const char *device, const char *method, const char *path, const char *body,
+                   struct devresponse *out)
+{
+    struct devclient c;
+    *out = (struct devresponse){0};
+    int rc = devclient_open(device, &c);
+    if (rc)
+        return rc;
+    rc = devclient_request(&c, method, path, body ? "application/json" : NULL, body, body ? strlen(body) : 0, NULL, 0,
+                           out);
+    if (!rc)
+        rc = devclient_check(out);
+    devclient_close(&c);
+    return rc;
+}

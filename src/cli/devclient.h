@@ -40,4 +40,10 @@ void devresponse_free(struct devresponse *r);
  * and returns CLI_EXIT_FAILED; returns CLI_EXIT_OK for a 200. */
 int devclient_check(const struct devresponse *r);
 
+/* One JSON request (body may be NULL) to the named device (NULL: the only one running), checked
+ * with devclient_check. On success *out holds the answer (free it with devresponse_free). Returns a
+ * CLI exit code, having printed any error. */
+int devclient_call(const char *device, const char *method, const char *path, const char *body,
+                   struct devresponse *out);
+
 #endif
