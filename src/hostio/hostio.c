@@ -249,20 +249,25 @@ static int walk(const char *root, const char *rel, struct file_list *l, char **b
 
 static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* Hands the list over sorted when err is 0; frees it and returns err otherwise. */
+static int finish_list(struct file_list *l, int err, char ***out, size_t *count)
+{
+    if (err) {
+        hostio_free_list(l->paths, l->count);
+        return err;
+    }
+    if (l->count)
+        qsort(l->paths, l->count, sizeof *l->paths, compare_strings);
+    *out = l->paths;
+    *count = l->count;
+    return 0;
+}
+
 int hostio_list_files(const char *dir, char ***paths, size_t *count, char **bad)
 {
     struct file_list l = {0};
     *bad = NULL;
-    int err = walk(dir, "", &l, bad, 0);
-    if (err) {
-        hostio_free_list(l.paths, l.count);
-        return err;
-    }
-    if (l.count)
-        qsort(l.paths, l.count, sizeof *l.paths, compare_strings);
-    *paths = l.paths;
-    *count = l.count;
-    return 0;
+    return finish_list(&l, walk(dir, "", &l, bad, 0), paths, count);
 }
 
 void hostio_free_list(char **paths, size_t count)
@@ -358,15 +363,7 @@ int hostio_list_subdirs(const char *dir, char ***names, size_t *count)
             err = list_push(&l, e->d_name);
     }
     closedir(d);
-    if (err) {
-        hostio_free_list(l.paths, l.count);
-        return err;
-    }
-    if (l.count)
-        qsort(l.paths, l.count, sizeof *l.paths, compare_strings);
-    *names = l.paths;
-    *count = l.count;
-    return 0;
+    return finish_list(&l, err, names, count);
 }
 
 void hostio_remove_stale_temporaries(const char *dir)
