@@ -16,6 +16,10 @@ packages=(
   gdb-multiarch                     # the RTApp GDB stub checked with a real debugger (test_debug_mode.sh)
   libsqlite3-dev libpq-dev          # the cloud service's stores (SQLite default, PostgreSQL with --db)
   postgresql                        # the cloud tests start their own PostgreSQL server in a temp dir
+  mosquitto mosquitto-clients libmosquitto-dev  # the device twin (MQTT broker, test clients, agent + cloud)
+  nginx                             # the documented blob front end (OTA tests) and benchmark baselines
+  python3                           # test helpers: the network test's HTTP server, the OTA fault server
+  libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
 )
 missing=()
 for p in "${packages[@]}"; do
