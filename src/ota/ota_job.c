@@ -294,7 +294,7 @@ static enum transfer_end download(struct ota_env *env, const struct ota_desired 
     return END_COMPLETE;
 }
 
-/* Hash and signature of the committed image. 0 when both hold. */
+/* The committed image's hash against the signed deployment's. 0 when it holds. */
 static int verify(struct ota_env *env, const struct ota_desired *d, char *why, size_t why_size)
 {
     char hex[OTA_SHA256_HEX + 1];
@@ -304,10 +304,6 @@ static int verify(struct ota_env *env, const struct ota_desired *d, char *why, s
     if (strcmp(hex, d->sha256)) {
         snprintf(why, why_size, "SHA-256 mismatch: the image hashes to %.16s…, the deployment says %.16s…", hex,
                  d->sha256);
-        return -EBADMSG;
-    }
-    if (!env->verify_signature || env->verify_signature(env->verify_ctx, d) != 0) {
-        snprintf(why, why_size, "the image's signature does not verify with the OTA key");
         return -EBADMSG;
     }
     return 0;
@@ -334,6 +330,9 @@ int ota_job_run(struct ota_env *env, const struct ota_desired *d, struct ota_rep
     } else if (d->version < st->accepted) {
         publish(env, &r, OTA_ERROR, "version %" PRIu32 " is older than the accepted version %" PRIu32 " (no rollback)",
                 d->version, st->accepted);
+    } else if (!env->verify_signature || env->verify_signature(env->verify_ctx, d) != 0) {
+        /* The signature covers product, version, size and hash: check it before any transfer. */
+        publish(env, &r, OTA_ERROR, "the deployment's signature does not verify with the OTA key");
     } else if (d->version == st->accepted) {
         r.bytes_done = d->size;
         publish(env, &r, OTA_VERIFIED, NULL);

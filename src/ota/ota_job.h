@@ -7,7 +7,8 @@
  *   version 0 → idle; version < accepted → error (no rollback); version == accepted →
  *   verified (already there); a partial download of the same version/size/hash → resume
  *   at its committed size with Range + If-Range (a 200 answer restarts cleanly); anything
- *   else → a fresh download. Then SHA-256 and the signature are checked before the image is
+ *   else → a fresh download. The signature (over product, version, size and SHA-256) is
+ *   checked before any transfer; the SHA-256 of the bytes on flash before the image is
  *   accepted (the counter is raised only then). A corrupt image is dropped and downloaded
  *   again up to `verify_attempts` times, then reported as an error.
  * Network failures (refused, reset, stalled, short body, 5xx) are retried with exponential
