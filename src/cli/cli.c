@@ -56,6 +56,14 @@ static size_t option_count(const struct cli_command *c)
     return n;
 }
 
+static size_t positional_count(const struct cli_command *c)
+{
+    size_t n = 0;
+    while (c->positionals && c->positionals[n].name)
+        n++;
+    return n;
+}
+
 static void print_help(const struct cli_command *c, const char *path)
 {
     if (c->subcommands) {
@@ -66,10 +74,10 @@ static void print_help(const struct cli_command *c, const char *path)
         printf("\nRun '%s <command> --help' for a command's options.\n", path);
         return;
     }
-    printf("Usage: %s [options]%s%s%s%s%s%s\n\n%s\n", path, c->positional ? (c->positional_optional ? " [" : " ") : "",
-           c->positional ? c->positional : "", c->positional && c->positional_optional ? "]" : "",
-           c->second_positional ? " [" : "", c->second_positional ? c->second_positional : "",
-           c->second_positional ? "]" : "", c->summary);
+    printf("Usage: %s [options]", path);
+    for (size_t i = 0; i < positional_count(c); i++)
+        printf(c->positionals[i].optional ? " [%s]" : " %s", c->positionals[i].name);
+    printf("\n\n%s\n", c->summary);
     if (c->details)
         printf("\n%s\n", c->details);
     printf("\nOptions:\n");
@@ -129,6 +137,21 @@ static int find_option(const struct cli_command *c, const char *arg, bool is_lon
     return -1;
 }
 
+/* Assigns the next positional argument, or refuses one too many. */
+static int take_positional(struct cli_invocation *inv, const char *path, const char *arg)
+{
+    const struct cli_command *c = inv->command;
+    size_t n = positional_count(c);
+    for (size_t i = 0; i < n && i < CLI_MAX_POSITIONALS; i++)
+        if (!inv->args[i]) {
+            inv->args[i] = arg;
+            return CLI_EXIT_OK;
+        }
+    if (n == 1)
+        return usage_error(path, "only one %s may be given ('%s' and '%s')", c->positionals[0].name, inv->args[0], arg);
+    return usage_error(path, "unexpected argument '%s'", arg);
+}
+
 static int run_leaf(const struct cli_command *c, const char *path, int argc, char **argv)
 {
     size_t n = option_count(c);
@@ -144,17 +167,7 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc, cha
     for (int i = 0; i < argc && rc == CLI_EXIT_OK; i++) {
         char *arg = argv[i];
         if (only_positionals || arg[0] != '-' || arg[1] == '\0') {
-            if (!c->positional) {
-                rc = usage_error(path, "unexpected argument '%s'", arg);
-            } else if (inv.positional && c->second_positional && !inv.second_positional) {
-                inv.second_positional = arg;
-            } else if (inv.positional && c->second_positional) {
-                rc = usage_error(path, "unexpected argument '%s'", arg);
-            } else if (inv.positional) {
-                rc = usage_error(path, "only one %s may be given ('%s' and '%s')", c->positional, inv.positional, arg);
-            } else {
-                inv.positional = arg;
-            }
+            rc = take_positional(&inv, path, arg);
             continue;
         }
         if (strcmp(arg, "--") == 0) {
@@ -214,8 +227,9 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc, cha
     for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++)
         if (c->options[i].required && inv.value_counts[i] == 0)
             rc = usage_error(path, "missing required option '--%s'", c->options[i].long_name);
-    if (rc == CLI_EXIT_OK && c->positional && !c->positional_optional && !inv.positional)
-        rc = usage_error(path, "missing %s", c->positional);
+    for (size_t i = 0; i < positional_count(c) && rc == CLI_EXIT_OK; i++)
+        if (!c->positionals[i].optional && !inv.args[i])
+            rc = usage_error(path, "missing %s", c->positionals[i].name);
     if (rc == CLI_EXIT_OK)
         rc = c->run(&inv);
 done:
@@ -285,6 +299,14 @@ const char *const *cli_values(const struct cli_invocation *inv, const char *long
 bool cli_flag(const struct cli_invocation *inv, const char *long_name)
 {
     return inv->value_counts[index_of(inv, long_name)] > 0;
+}
+
+const char *cli_arg(const struct cli_invocation *inv, const char *name)
+{
+    for (size_t i = 0; i < positional_count(inv->command) && i < CLI_MAX_POSITIONALS; i++)
+        if (strcmp(inv->command->positionals[i].name, name) == 0)
+            return inv->args[i];
+    abort(); /* contract violation: the command does not declare this positional */
 }
 
 void cli_table_init(struct cli_table *t, size_t columns) { *t = (struct cli_table){.columns = columns}; }

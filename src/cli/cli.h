@@ -31,14 +31,23 @@ struct cli_option {
 
 struct cli_invocation;
 
+/* A positional argument, e.g. {"FILE"} or {"0|1", true}. In a command's list the optional ones
+ * come after the required ones; arguments are assigned in order. */
+struct cli_positional {
+    const char *name;
+    bool optional;
+};
+#define CLI_MAX_POSITIONALS 8
+/* A command's positional list, terminated for you:
+ * .positionals = CLI_POSITIONALS({"FILE", false}, {"VERSION", false}). */
+#define CLI_POSITIONALS(...) ((const struct cli_positional[]){__VA_ARGS__, {NULL, false}})
+
 struct cli_command {
     const char *name;
     const char *summary;
     const struct cli_command *const *subcommands; /* NULL-terminated; groups only */
     const struct cli_option *options;             /* terminated by an entry with long_name NULL */
-    const char *positional;                       /* e.g. "MANIFEST"; NULL for none */
-    bool positional_optional;
-    const char *second_positional;                /* e.g. "0|1": optional, after the first; NULL for none */
+    const struct cli_positional *positionals;     /* terminated by {NULL}; NULL for none; at most CLI_MAX_POSITIONALS */
     bool prints_data;
     const char *details; /* longer help text, or NULL */
     int (*run)(const struct cli_invocation *inv);
@@ -48,8 +57,7 @@ struct cli_invocation {
     const struct cli_command *command;
     const char *command_path; /* "sphere app-manifest validate" */
     enum cli_output output;
-    const char *positional; /* NULL when not given */
-    const char *second_positional; /* NULL when not given */
+    const char *args[CLI_MAX_POSITIONALS]; /* positionals in declaration order; NULL when not given */
     /* parsed option values, parallel to command->options */
     const char ***values;
     size_t *value_counts;
@@ -63,6 +71,8 @@ const char *cli_value(const struct cli_invocation *inv, const char *long_name);
 /* All values of a repeatable option (comma-separated values already split). */
 const char *const *cli_values(const struct cli_invocation *inv, const char *long_name, size_t *count);
 bool cli_flag(const struct cli_invocation *inv, const char *long_name);
+/* The positional argument declared as `name`, or NULL if it was not given (optional ones). */
+const char *cli_arg(const struct cli_invocation *inv, const char *name);
 
 /* "error: <message>" on stderr. Returns CLI_EXIT_FAILED for convenience. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

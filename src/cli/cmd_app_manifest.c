@@ -42,7 +42,7 @@ static void print_table(const struct manifest *m, const char *file)
 
 static int run_validate(const struct cli_invocation *inv)
 {
-    const char *file = inv->positional;
+    const char *file = inv->args[0];
     char *text = NULL;
     size_t len = 0;
     int err = hostio_read_file(file, &text, &len);
@@ -95,7 +95,7 @@ static const struct cli_command validate = {
     .details = "Every problem is reported as FILE:LINE:COL: JSON.path: reason. With -o json, prints the\n"
                "normalised manifest (raw values, explicit ApplicationType) as pack-application stores it.",
     .options = validate_options,
-    .positional = "MANIFEST",
+    .positionals = CLI_POSITIONALS({"MANIFEST", false}),
     .prints_data = true,
     .run = run_validate,
 };

@@ -170,7 +170,7 @@ static int run_ls(const struct cli_invocation *inv)
     int rc = mount_image(inv, &img, &fs);
     if (rc)
         return rc;
-    const char *dir = inv->positional ? inv->positional : "/";
+    const char *dir = inv->args[0] ? inv->args[0] : "/";
     struct listing l = {0};
     cli_table_init(&l.table, 3);
     cli_table_row(&l.table, "Type", "Size", "Name");
@@ -202,7 +202,7 @@ static int run_cat(const struct cli_invocation *inv)
     if (rc)
         return rc;
     struct ffs_file *f = NULL;
-    int err = ffs_open(fs, inv->positional, FFS_O_RDONLY, &f);
+    int err = ffs_open(fs, inv->args[0], FFS_O_RDONLY, &f);
     static uint8_t buf[65536];
     int n = 0;
     while (!err && (n = ffs_read(f, buf, sizeof buf)) > 0)
@@ -211,7 +211,7 @@ static int run_cat(const struct cli_invocation *inv)
     if (!err && n < 0)
         err = n;
     if (err)
-        rc = cli_error("%s: %s", inv->positional, os_strerror(err));
+        rc = cli_error("%s: %s", inv->args[0], os_strerror(err));
     ffs_close(f);
     ffs_unmount(fs);
     image_close(&img);
@@ -234,7 +234,7 @@ static int run_put(const struct cli_invocation *inv)
         return rc;
     }
     struct ffs_file *f = NULL;
-    err = ffs_open(fs, inv->positional, FFS_O_WRONLY | FFS_O_CREAT | FFS_O_TRUNC, &f);
+    err = ffs_open(fs, inv->args[0], FFS_O_WRONLY | FFS_O_CREAT | FFS_O_TRUNC, &f);
     if (!err && len) {
         int w = ffs_write(f, data, len);
         err = w < 0 ? w : 0;
@@ -244,9 +244,9 @@ static int run_put(const struct cli_invocation *inv)
         err = err ? err : cerr;
     }
     if (err)
-        rc = cli_error("%s: cannot write: %s", inv->positional, os_strerror(err));
+        rc = cli_error("%s: cannot write: %s", inv->args[0], os_strerror(err));
     else
-        printf("Wrote %zu bytes to %s.\n", len, inv->positional);
+        printf("Wrote %zu bytes to %s.\n", len, inv->args[0]);
     int uerr = ffs_unmount(fs);
     int ierr = image_close(&img);
     if (!rc && (uerr || ierr))
@@ -335,8 +335,7 @@ static const struct cli_command ls_cmd = {
     .name = "ls",
     .summary = "List a directory of the file system in an image.",
     .options = image_only,
-    .positional = "PATH",
-    .positional_optional = true,
+    .positionals = CLI_POSITIONALS({"PATH", true}),
     .prints_data = true,
     .run = run_ls,
 };
@@ -345,7 +344,7 @@ static const struct cli_command cat_cmd = {
     .name = "cat",
     .summary = "Write a file from the image to standard output.",
     .options = image_only,
-    .positional = "PATH",
+    .positionals = CLI_POSITIONALS({"PATH", false}),
     .run = run_cat,
 };
 
@@ -353,7 +352,7 @@ static const struct cli_command put_cmd = {
     .name = "put",
     .summary = "Copy a host file into the image at PATH (replacing it atomically).",
     .options = put_options,
-    .positional = "PATH",
+    .positionals = CLI_POSITIONALS({"PATH", false}),
     .run = run_put,
 };
 

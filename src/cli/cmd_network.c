@@ -70,7 +70,7 @@ static int run_hosts_add(const struct cli_invocation *inv)
         return cli_error("--ttl must be a number of seconds from 1 to 86400");
     struct strbuf body = {0};
     strbuf_append(&body, "{\"name\":", 8);
-    json_write_string(inv->positional, &body);
+    json_write_string(inv->args[0], &body);
     strbuf_append(&body, ",\"address\":", 11);
     json_write_string(cli_value(inv, "address"), &body);
     char tail[32];
@@ -88,9 +88,9 @@ static int run_hosts_add(const struct cli_invocation *inv)
 static int run_hosts_remove(const struct cli_invocation *inv)
 {
     char path[128];
-    snprintf(path, sizeof path, "/sim/hosts/%s", inv->positional);
-    if (strchr(inv->positional, '/') || strlen(inv->positional) > 63)
-        return cli_error("'%s' is not a host name", inv->positional);
+    snprintf(path, sizeof path, "/sim/hosts/%s", inv->args[0]);
+    if (strchr(inv->args[0], '/') || strlen(inv->args[0]) > 63)
+        return cli_error("'%s' is not a host name", inv->args[0]);
     struct devresponse r;
     int rc = call(inv, "DELETE", path, NULL, &r);
     if (!rc)
@@ -160,10 +160,10 @@ static const struct cli_option add_options[] = {
 static const struct cli_command hosts_list = {.name = "list", .summary = "List the device resolver's static entries.",
                                               .options = only_device, .prints_data = true, .run = run_hosts_list};
 static const struct cli_command hosts_add = {.name = "add", .summary = "Map a host name to an IPv4 address on the device.",
-                                             .options = add_options, .positional = "NAME", .prints_data = true,
+                                             .options = add_options, .positionals = CLI_POSITIONALS({"NAME", false}), .prints_data = true,
                                              .run = run_hosts_add};
 static const struct cli_command hosts_remove = {.name = "remove", .summary = "Remove a host name's static entries.",
-                                                .options = only_device, .positional = "NAME", .prints_data = true,
+                                                .options = only_device, .positionals = CLI_POSITIONALS({"NAME", false}), .prints_data = true,
                                                 .run = run_hosts_remove};
 static const struct cli_command *const hosts_children[] = {&hosts_list, &hosts_add, &hosts_remove, NULL};
 const struct cli_command cmd_sim_hosts = {

@@ -63,7 +63,7 @@ static int device_dir(const char *name, char **home, char **dir)
 
 static int run_create(const struct cli_invocation *inv)
 {
-    const char *name = inv->positional;
+    const char *name = inv->args[0];
     if (!simhome_valid_name(name))
         return cli_error("'%s' is not a valid device name (1-64 of A-Z a-z 0-9 . _ -)", name);
     const char *os = cli_value(inv, "os-version"), *quota = cli_value(inv, "quota-kb");
@@ -221,11 +221,11 @@ static int stop_daemon(const char *dir)
 static int run_start(const struct cli_invocation *inv)
 {
     char *home, *dir;
-    int rc = device_dir(inv->positional, &home, &dir);
+    int rc = device_dir(inv->args[0], &home, &dir);
     if (!rc)
-        rc = start_daemon(inv->positional, dir);
+        rc = start_daemon(inv->args[0], dir);
     if (!rc)
-        printf("Simulated device '%s' is running.\n", inv->positional);
+        printf("Simulated device '%s' is running.\n", inv->args[0]);
     free(home), free(dir);
     return rc;
 }
@@ -233,10 +233,10 @@ static int run_start(const struct cli_invocation *inv)
 static int run_stop(const struct cli_invocation *inv)
 {
     char *home, *dir;
-    int rc = device_dir(inv->positional, &home, &dir);
+    int rc = device_dir(inv->args[0], &home, &dir);
     if (!rc)
         printf(stop_daemon(dir) ? "Simulated device '%s' stopped.\n" : "Simulated device '%s' was not running.\n",
-               inv->positional);
+               inv->args[0]);
     free(home), free(dir);
     return rc;
 }
@@ -244,14 +244,14 @@ static int run_stop(const struct cli_invocation *inv)
 static int run_delete(const struct cli_invocation *inv)
 {
     char *home, *dir;
-    int rc = device_dir(inv->positional, &home, &dir);
+    int rc = device_dir(inv->args[0], &home, &dir);
     if (!rc) {
         stop_daemon(dir);
         int err = hostio_remove_tree(dir);
         if (err)
             rc = cli_error("cannot delete %s: %s", dir, os_strerror(err));
         else
-            printf("Simulated device '%s' deleted.\n", inv->positional);
+            printf("Simulated device '%s' deleted.\n", inv->args[0]);
     }
     free(home), free(dir);
     return rc;
@@ -324,14 +324,14 @@ static const struct cli_option create_options[] = {
 static const struct cli_option no_options[] = {{NULL, 0, NULL, false, false, NULL}};
 
 static const struct cli_command create = {.name = "create", .summary = "Create a simulated device.",
-                                          .options = create_options, .positional = "NAME", .prints_data = true,
+                                          .options = create_options, .positionals = CLI_POSITIONALS({"NAME", false}), .prints_data = true,
                                           .run = run_create};
 static const struct cli_command start = {.name = "start", .summary = "Start a simulated device (its sphered).",
-                                         .options = no_options, .positional = "NAME", .run = run_start};
+                                         .options = no_options, .positionals = CLI_POSITIONALS({"NAME", false}), .run = run_start};
 static const struct cli_command stop = {.name = "stop", .summary = "Stop a simulated device.", .options = no_options,
-                                        .positional = "NAME", .run = run_stop};
+                                        .positionals = CLI_POSITIONALS({"NAME", false}), .run = run_stop};
 static const struct cli_command delete_cmd = {.name = "delete", .summary = "Stop and delete a simulated device and its state.",
-                                              .options = no_options, .positional = "NAME", .run = run_delete};
+                                              .options = no_options, .positionals = CLI_POSITIONALS({"NAME", false}), .run = run_delete};
 static const struct cli_command list = {.name = "list", .summary = "List simulated devices.", .options = no_options,
                                         .prints_data = true, .run = run_list};
 

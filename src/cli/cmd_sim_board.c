@@ -83,11 +83,11 @@ static void show_gpio(const struct json_value *o)
 static int gpio_line(const struct cli_invocation *inv, int *n)
 {
     const char *by_option = cli_value(inv, "gpio");
-    if (by_option && inv->positional)
-        return cli_usage_error(inv, "give the GPIO number once ('%s' and '--gpio %s')", inv->positional, by_option);
-    if (!by_option && !inv->positional)
+    if (by_option && inv->args[0])
+        return cli_usage_error(inv, "give the GPIO number once ('%s' and '--gpio %s')", inv->args[0], by_option);
+    if (!by_option && !inv->args[0])
         return cli_usage_error(inv, "missing the GPIO number N (or --gpio N)");
-    return gpio_number(by_option ? by_option : inv->positional, n);
+    return gpio_number(by_option ? by_option : inv->args[0], n);
 }
 
 static int gpio_request(const struct cli_invocation *inv, const char *method, const char *suffix, const char *body)
@@ -104,10 +104,10 @@ static int gpio_request(const struct cli_invocation *inv, const char *method, co
 static int run_gpio(const struct cli_invocation *inv)
 {
     const char *value = cli_value(inv, "value");
-    if (value && inv->second_positional)
-        return cli_usage_error(inv, "give the value once ('%s' and '--value %s')", inv->second_positional, value);
+    if (value && inv->args[1])
+        return cli_usage_error(inv, "give the value once ('%s' and '--value %s')", inv->args[1], value);
     if (!value)
-        value = inv->second_positional;
+        value = inv->args[1];
     if (!value)
         return gpio_request(inv, "GET", "", NULL);
     if (strcmp(value, "0") && strcmp(value, "1"))
@@ -136,7 +136,7 @@ static void show_uart(const struct json_value *o)
 static int run_uart(const struct cli_invocation *inv)
 {
     char path[64];
-    snprintf(path, sizeof path, "/sim/uart/%s", inv->positional);
+    snprintf(path, sizeof path, "/sim/uart/%s", inv->args[0]);
     bool on = cli_flag(inv, "loopback"), off = cli_flag(inv, "no-loopback");
     if (on && off)
         return cli_error("--loopback and --no-loopback exclude each other");
@@ -225,12 +225,12 @@ static int run_accel(const struct cli_invocation *inv)
 static int run_device(const struct cli_invocation *inv)
 {
     const char *state = cli_value(inv, "state");
-    if (strpbrk(inv->positional, "/?#\"\\"))
-        return cli_error("'%s' is not a device name", inv->positional);
+    if (strpbrk(inv->args[0], "/?#\"\\"))
+        return cli_error("'%s' is not a device name", inv->args[0]);
     if (state && strcmp(state, "ok") && strcmp(state, "unplugged") && strcmp(state, "stuck"))
         return cli_error("--state must be ok, unplugged or stuck, not '%s'", state);
     char path[128], body[64];
-    snprintf(path, sizeof path, "/sim/devices/%s", inv->positional);
+    snprintf(path, sizeof path, "/sim/devices/%s", inv->args[0]);
     snprintf(body, sizeof body, "{\"state\":\"%s\"}", state ? state : "");
     return sim_show(inv, state ? "PUT" : "GET", path, state ? body : NULL, show_device);
 }
@@ -356,14 +356,14 @@ static const struct cli_option watch_options[] = {
 
 const struct cli_command cmd_sim_gpio = {
     .name = "gpio", .summary = "Show a GPIO line of the simulated board, or drive an input.",
-    .options = gpio_options, .positional = "N", .positional_optional = true, .second_positional = "0|1",
+    .options = gpio_options, .positionals = CLI_POSITIONALS({"N", true}, {"0|1", true}),
     .prints_data = true, .run = run_gpio};
 const struct cli_command cmd_sim_press = {
     .name = "press", .summary = "Hold an input line low for 300 ms (press a button).",
-    .options = press_options, .positional = "N", .positional_optional = true, .prints_data = true, .run = run_press};
+    .options = press_options, .positionals = CLI_POSITIONALS({"N", true}), .prints_data = true, .run = run_press};
 const struct cli_command cmd_sim_uart = {
     .name = "uart", .summary = "Print a UART's host pseudo-terminal (attach screen/picocom to it) and its state.",
-    .options = uart_options, .positional = "ISU", .prints_data = true, .run = run_uart};
+    .options = uart_options, .positionals = CLI_POSITIONALS({"ISU", false}), .prints_data = true, .run = run_uart};
 const struct cli_command cmd_sim_adc = {
     .name = "adc", .summary = "Show an ADC controller's inputs, or set a channel's voltage.",
     .options = adc_options, .prints_data = true, .run = run_adc};
@@ -372,7 +372,7 @@ const struct cli_command cmd_sim_accel = {
     .options = accel_options, .prints_data = true, .run = run_accel};
 const struct cli_command cmd_sim_device = {
     .name = "device", .summary = "Show a device of the board file, or plug, unplug or hang it.",
-    .options = device_options, .positional = "NAME", .prints_data = true, .run = run_device};
+    .options = device_options, .positionals = CLI_POSITIONALS({"NAME", false}), .prints_data = true, .run = run_device};
 const struct cli_command cmd_sim_pwm = {
     .name = "pwm", .summary = "Show every PWM channel: period, duty cycle, polarity, enabled.",
     .options = pwm_options, .prints_data = true, .run = run_pwm};
