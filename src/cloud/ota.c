@@ -523,11 +523,11 @@ int cloud_ota_upload_begin(struct cloud_ota *ota, struct cloud_ota_upload **out)
 {
     *out = NULL;
     struct cloud_ota_upload *up = calloc(1, sizeof *up);
-    char id[GUID_TEXT_LEN + 1], name[GUID_TEXT_LEN + 8];
+    char id[GUID_TEXT_LEN + 1], name[GUID_TEXT_LEN + 32];
     if (!up)
         return -ENOMEM;
     new_id(id);
-    snprintf(name, sizeof name, "%s.tmp", id);
+    snprintf(name, sizeof name, "%s.tmp.%ld", id, (long)getpid()); /* hostio_remove_stale_temporaries' pattern */
     up->fd = -1;
     up->path = path_join(ota->incoming_dir, name);
     up->sha = EVP_MD_CTX_new();
