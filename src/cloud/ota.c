@@ -816,7 +816,7 @@ static void h_list(const struct cloud_ota_call *call, struct cloud_response *rs)
     const char *product = arg(call->rq, "product"), *group = arg(call->rq, "group");
     struct clouddb_rows r;
     int err = clouddb_exec(call->conn, "SELECT " DEPLOYMENT_COLUMNS " FROM ota_deployments WHERE tenant_id = $1 "
-                                       "AND ($2 IS NULL OR product = $2) AND ($3 IS NULL OR device_group = $3) "
+                                       "AND product = COALESCE($2, product) AND device_group = COALESCE($3, device_group) "
                                        "ORDER BY product, device_group, version DESC",
                            PARAMS(call->tenant, product, group), &r);
     if (err)

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# test_ota.sh SPHERE SOURCE_DIR — external-MCU OTA in the cloud service end to end (SQLite), through
+# test_ota.sh SPHERE SOURCE_DIR [sqlite|postgresql] — external-MCU OTA in the cloud service end to end (SQLite), through
 # the CLI and curl: deploy (versions strictly increasing, cancelled ones included; files immutable),
 # targeting by the tags productType=/deviceGroup=, the desired state and its signature (checked
 # with `openssl dgst -verify`), signed blob URLs (full, ranges, 416, If-Range, If-None-Match, HEAD,
 # expired, tampered), cancel falling back, device reports and `ota status`, the CLI's refusals;
 # then nginx (tools/nginx-ota.conf.in) in front of the same blobs. Expired URLs are made by the
-# test itself: it signs a past expiry with DATA/ota-url.key, per the documented format.
+# test itself: it signs a past expiry with DATA/ota-url.key, per the documented format. With
+# postgresql it starts its own server in a temp dir (as test_cloud.sh does).
 # Prints "N passed, N failed"; a failure names the step.
 set -u
-sphere=$1 src=$2
+sphere=$1 src=$2 backend=${3:-sqlite}
 export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
 work=$(mktemp -d)
-cloud_pid="" nginx_dir=""
+cloud_pid="" nginx_dir="" pgdir=""
 cleanup() {
   [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
+  if [ -n "$pgdir" ]; then pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"; fi
   [ -n "$nginx_dir" ] && [ -f "$nginx_dir/nginx.pid" ] && kill "$(cat "$nginx_dir/nginx.pid")" 2>/dev/null
   rm -rf "$work" "$OPENSPHERE_HOME" "$OPENSPHERE_CONFIG_DIR"
 }
@@ -21,7 +23,7 @@ trap cleanup EXIT
 passed=0 failed=0
 out=$work/out err=$work/err
 ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+bad() { echo "FAIL [$backend]: $*"; failed=$((failed + 1)); }
 run() {
   local want=$1; shift
   "$sphere" "$@" >"$out" 2>"$err"; local got=$?
@@ -34,8 +36,20 @@ jget() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
 for k in sys.argv[2:]: v=v[int(k)] if isinstance(v,list) else v.get(k, "<missing>")
 print(v if not isinstance(v,bool) else str(v).lower())' "$@"; }
 
-# ---- the service -----------------------------------------------------------------------------
-"$sphere" cloud serve --data "$work/data" --tenant acme 2>"$work/cloud.log" &
+# ---- the database and the service ---------------------------------------------------------------
+db_args=()
+pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
+if [ "$backend" = postgresql ]; then
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$pg_bin/initdb" ] || { echo "SKIP: PostgreSQL is not installed (apt-get install postgresql)"; exit 1; }
+  pgdir=$(mktemp -d); chmod 755 "$pgdir"; [ "$(id -u)" -eq 0 ] && chown nobody "$pgdir"
+  pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  pg_as "$pg_bin/initdb" -D "$pgdir/data" -A trust -U cloud >"$pgdir/initdb.log" 2>&1 || { cat "$pgdir/initdb.log"; exit 1; }
+  pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w -o "-h 127.0.0.1 -p $pgport -k $pgdir -F" start >/dev/null \
+    || { cat "$pgdir/log"; exit 1; }
+  db_args=(--db "postgresql://cloud@127.0.0.1:$pgport/postgres")
+fi
+"$sphere" cloud serve --data "$work/data" --tenant acme "${db_args[@]}" 2>"$work/cloud.log" &
 cloud_pid=$!
 for i in $(seq 200); do [ -f "$work/data/cloud.url" ] && break; sleep 0.05; done
 [ -f "$work/data/cloud.url" ] || { cat "$work/cloud.log"; exit 1; }
