@@ -131,17 +131,19 @@ static int run_list(const struct cli_invocation *inv)
     return rc;
 }
 
-/* Adds "progress": "bytesDone/size" to each status row, for the table. */
+static bool is_number(const struct json_value *v) { return v && v->type == JSON_NUMBER && v->u.number.is_integer; }
+
+/* Adds "progress": "bytesDone/size" (or "bytesDone/?") to each status row, for the table. */
 static void add_progress(struct json_value *rows)
 {
     for (size_t i = 0; rows && rows->type == JSON_ARRAY && i < rows->u.array.count; i++) {
         struct json_value *row = rows->u.array.items[i];
         const struct json_value *done = json_object_get(row, "bytesDone"), *size = json_object_get(row, "size");
         char text[48] = "";
-        if (done && done->type == JSON_NUMBER)
-            snprintf(text, sizeof text, "%" PRId64 "/%s", done->u.number.integer, size && size->type == JSON_NUMBER ? "" : "?");
-        if (text[0] && size && size->type == JSON_NUMBER)
-            snprintf(text + strlen(text), sizeof text - strlen(text), "%" PRId64, size->u.number.integer);
+        if (is_number(done) && is_number(size))
+            snprintf(text, sizeof text, "%" PRId64 "/%" PRId64, done->u.number.integer, size->u.number.integer);
+        else if (is_number(done))
+            snprintf(text, sizeof text, "%" PRId64 "/?", done->u.number.integer);
         json_object_append(row, "progress", json_new_string(text));
     }
 }
