@@ -137,6 +137,18 @@ static int find_option(const struct cli_command *c, const char *arg, bool is_lon
     return -1;
 }
 
+/* "-1", "-42": a (bad) positional value rather than an option, when the command has positionals
+ * and no digit short options, so that "VERSION -1" is refused by its own check, naming VERSION. */
+static bool is_negative_number(const struct cli_command *c, const char *arg)
+{
+    if (!positional_count(c) || arg[0] != '-' || arg[1] < '0' || arg[1] > '9')
+        return false;
+    for (size_t i = 0; i < option_count(c); i++)
+        if (c->options[i].short_name >= '0' && c->options[i].short_name <= '9')
+            return false;
+    return true;
+}
+
 /* Assigns the next positional argument, or refuses one too many. */
 static int take_positional(struct cli_invocation *inv, const char *path, const char *arg)
 {
@@ -166,7 +178,7 @@ static int run_leaf(const struct cli_command *c, const char *path, int argc, cha
     }
     for (int i = 0; i < argc && rc == CLI_EXIT_OK; i++) {
         char *arg = argv[i];
-        if (only_positionals || arg[0] != '-' || arg[1] == '\0') {
+        if (only_positionals || arg[0] != '-' || arg[1] == '\0' || is_negative_number(c, arg)) {
             rc = take_positional(&inv, path, arg);
             continue;
         }

@@ -162,10 +162,10 @@ static int run_serve(const struct cli_invocation *inv)
     args[a++] = "sphere-cloud";
     args[a++] = "--data", args[a++] = cli_value(inv, "data");
     args[a++] = "--keys", args[a++] = cli_value(inv, "keys") ? cli_value(inv, "keys") : home;
-    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert"};
-    for (size_t i = 0; i < 4; i++)
+    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url"};
+    for (size_t i = 0; i < 5; i++)
         if (cli_value(inv, passed[i])) {
-            static char flags[4][16];
+            static char flags[5][16];
             snprintf(flags[i], sizeof flags[i], "--%s", passed[i]);
             args[a++] = flags[i], args[a++] = cli_value(inv, passed[i]);
         }
@@ -227,7 +227,8 @@ static const struct cli_option serve_options[] = {
     {"tenant", 0, "NAME", true, false, "A tenant to serve (default: one called 'default')."},
     {"tls-key", 0, "FILE", false, false, "TLS private key (default: a self-signed one in DIR)."},
     {"tls-cert", 0, "FILE", false, false, "TLS certificate."},
-    {"keys", 0, "DIR", false, false, "Folder with the production and security-service keys (default $OPENSPHERE_HOME)."},
+    {"keys", 0, "DIR", false, false, "Folder with the production, security-service and OTA signing keys (default $OPENSPHERE_HOME)."},
+    {"ota-base-url", 0, "URL", false, false, "Where devices download OTA files (e.g. an nginx in front; default: this service)."},
     {NULL, 0, NULL, false, false, NULL},
 };
 static const struct cli_command serve = {.name = "serve", .summary = "Run the cloud service (in the foreground).",

@@ -31,6 +31,7 @@ extern const struct cli_command cmd_login;             /* cmd_cloud.c */
 extern const struct cli_command cmd_product;           /* cmd_product.c */
 extern const struct cli_command cmd_device_group;      /* cmd_device_group.c */
 extern const struct cli_command cmd_image;             /* cmd_image.c */
+extern const struct cli_command cmd_ota;               /* cmd_ota.c */
 extern const struct cli_command cmd_device_with_cloud; /* cmd_device_cloud.c: cmd_device + cloud commands */
 
 /* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.

@@ -18,6 +18,7 @@ static const struct cli_command *const top_level[] = {
     &cmd_product,
     &cmd_device_group,
     &cmd_image,
+    &cmd_ota,
     NULL,
 };
 

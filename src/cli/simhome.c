@@ -61,7 +61,8 @@ static int ensure_key(const char *home, const char *name, const char *cn)
 int simhome_ensure_keys(const char *home)
 {
     if (ensure_key(home, "security-service", "OpenSphere simulated security service") ||
-        ensure_key(home, "production", "OpenSphere simulated production signing"))
+        ensure_key(home, "production", "OpenSphere simulated production signing") ||
+        ensure_key(home, "ota-signing", "OpenSphere OTA signing"))
         return CLI_EXIT_FAILED;
     char *sdk = hostio_sdk_dir();
     char from[4096], to[4096];

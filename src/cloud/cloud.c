@@ -18,6 +18,7 @@
 #include "guid.h"
 #include "hostio.h"
 #include "imgpkg.h"
+#include "ota.h"
 #include "path.h"
 #include "signing.h"
 
@@ -28,6 +29,7 @@ struct cloud {
     struct signing_key *production;
     struct signing_key *security;
     struct keystore *upload_keys; /* SDK and production certificates: what image uploads may be signed with */
+    struct cloud_ota *ota;
 };
 
 /* One request being handled. */
@@ -59,17 +61,18 @@ static const struct {
 
 static void fail(struct ctx *x, unsigned status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void fail(struct ctx *x, unsigned status, const char *code, const char *fmt, ...)
+void cloud_fail(struct cloud_response *rs, unsigned status, const char *code, const char *fmt, ...)
 {
     char message[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    json_free(x->rs->json);
-    free(x->rs->octets);
-    x->rs->octets = NULL;
-    x->rs->status = status;
+    json_free(rs->json);
+    free(rs->octets);
+    rs->octets = NULL;
+    rs->content_type = NULL;
+    rs->status = status;
     struct json_value *o = json_new_object(), *e = json_new_object();
     if (e) {
         json_object_append(e, "code", json_new_string(code));
@@ -79,7 +82,17 @@ static void fail(struct ctx *x, unsigned status, const char *code, const char *f
         json_object_append(o, "error", e);
     else
         json_free(e);
-    x->rs->json = o;
+    rs->json = o;
+}
+
+static void fail(struct ctx *x, unsigned status, const char *code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    cloud_fail(x->rs, status, code, "%s", message);
 }
 
 static void storage_failed(struct ctx *x, int err)
@@ -366,6 +379,7 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
     if (err && !why[0])
         snprintf(why, why_size, "cannot load the certificates in %s: %s", cfg->keys_dir, strerror(-err));
     err = err ? err : clouddb_open(cfg->data_dir, cfg->db_url, &s->db, why, why_size);
+    err = err ? err : cloud_ota_open(s->db, cfg->data_dir, cfg->keys_dir, &s->ota, why, why_size);
     if (!err) {
         struct clouddb_conn *c = clouddb_acquire(s->db);
         for (size_t i = 0; !err && i < (cfg->tenant_count ? cfg->tenant_count : 1); i++) {
@@ -391,6 +405,7 @@ void cloud_close(struct cloud *s)
 {
     if (!s)
         return;
+    cloud_ota_close(s->ota);
     clouddb_close(s->db);
     signing_key_free(s->production);
     signing_key_free(s->security);
@@ -399,6 +414,20 @@ void cloud_close(struct cloud *s)
 }
 
 const char *cloud_backend(const struct cloud *s) { return clouddb_backend(s->db); }
+
+struct cloud_ota *cloud_ota(struct cloud *s) { return s->ota; }
+
+bool cloud_is_user_token(struct cloud *s, const char *authorization)
+{
+    struct cloud_response rs = {0};
+    struct cloud_request rq = {.authorization = authorization};
+    struct ctx x = {.s = s, .rq = &rq, .rs = &rs};
+    x.c = clouddb_acquire(s->db);
+    bool user = authenticate(&x) && x.kind == 'u';
+    clouddb_release(s->db, x.c);
+    cloud_response_free(&rs);
+    return user;
+}
 
 void cloud_response_free(struct cloud_response *rs)
 {
@@ -1456,6 +1485,16 @@ static void route_user(struct ctx *x)
     fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
 }
 
+static void route_ota(struct ctx *x)
+{
+    struct cloud_ota_call call = {.conn = x->c, .tenant = x->tenant, .subject = x->subject, .rq = x->rq,
+                                  .seg = x->seg, .nseg = x->nseg};
+    if (x->kind == 'd')
+        cloud_ota_route_device(x->s->ota, &call, x->rs);
+    else
+        cloud_ota_route_user(x->s->ota, &call, x->rs);
+}
+
 static void route(struct ctx *x)
 {
     if (!(is(x, 0, "v1") && x->nseg >= 2))
@@ -1473,10 +1512,12 @@ static void route(struct ctx *x)
             return method(x, "POST") ? h_report(x) : not_allowed(x);
         if (x->nseg == 4 && is(x, 2, "images"))
             return method(x, "GET") ? h_device_image(x, x->seg[3]) : not_allowed(x);
+        if (is(x, 2, "ota"))
+            return route_ota(x);
         return fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
     }
     if (need(x, 'u'))
-        route_user(x);
+        return is(x, 1, "ota") ? route_ota(x) : route_user(x);
 }
 
 void cloud_handle(struct cloud *s, const struct cloud_request *rq, struct cloud_response *rs)

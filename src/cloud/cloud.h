@@ -30,6 +30,8 @@
 #define CLOUD_CHECKIN_SECONDS 60
 
 struct cloud;
+struct cloud_ota;        /* ota.h */
+struct cloud_ota_upload; /* ota.h */
 
 struct cloud_config {
     const char *data_dir;             /* required; created if missing */
@@ -42,6 +44,11 @@ struct cloud_config {
 int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, size_t why_size);
 void cloud_close(struct cloud *s);
 const char *cloud_backend(const struct cloud *s);
+/* The service's OTA part (ota.h): desired state, reports, blobs. Owned by the service. */
+struct cloud_ota *cloud_ota(struct cloud *s);
+/* Whether `authorization` ("Bearer os1.u....") is a valid token of a user: lets the HTTP layer
+ * refuse to store a large upload before authentication completes. */
+bool cloud_is_user_token(struct cloud *s, const char *authorization);
 
 /* One request, as the HTTP layer received it. Pointers are borrowed for the call. */
 struct cloud_request {
@@ -52,6 +59,9 @@ struct cloud_request {
     const uint8_t *body;
     size_t body_len;
     bool force, temporary;     /* ?force=true, ?temporary=true (image upload) */
+    const char *(*arg)(const struct cloud_request *rq, const char *name); /* a query argument or NULL; may be NULL */
+    void *arg_cls;                  /* for arg() */
+    struct cloud_ota_upload *upload; /* a streamed file (POST /v1/ota/deployments), or NULL */
 };
 
 struct cloud_response {
@@ -59,10 +69,14 @@ struct cloud_response {
     struct json_value *json; /* owned; NULL when octets are sent */
     uint8_t *octets;         /* owned */
     size_t octets_len;
+    const char *content_type; /* for octets; NULL: application/octet-stream (static string) */
 };
 
 void cloud_handle(struct cloud *s, const struct cloud_request *rq, struct cloud_response *rs);
 void cloud_response_free(struct cloud_response *rs);
+/* Makes rs the error {"error":{"code":code,"message":...}} with `status` (replacing any body). */
+void cloud_fail(struct cloud_response *rs, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* HTTPS front end: listens on `addr:port` (port 0 = any; the port chosen is in *bound). */
 struct cloud_http;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hostio.h"
@@ -31,8 +32,21 @@ static int progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ul
     return 0;
 }
 
-int cloudclient_request(const struct cloudclient *c, const char *method, const char *path, const char *content_type,
-                        const void *body, size_t len, struct cloudresp *out, char *why, size_t why_size)
+/* A body streamed from a file: read in pieces as curl sends it. */
+struct file_body {
+    FILE *f;
+    curl_off_t size;
+};
+
+static size_t read_file_body(char *buf, size_t size, size_t n, void *userdata)
+{
+    struct file_body *fb = userdata;
+    size_t got = fread(buf, 1, size * n, fb->f);
+    return ferror(fb->f) ? CURL_READFUNC_ABORT : got;
+}
+
+static int perform(const struct cloudclient *c, const char *method, const char *path, const char *content_type,
+                   const void *body, size_t len, struct file_body *file, struct cloudresp *out, char *why, size_t why_size)
 {
     memset(out, 0, sizeof *out);
     CURL *curl = curl_easy_init();
@@ -72,7 +86,13 @@ int cloudclient_request(const struct cloudclient *c, const char *method, const c
         curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress);
         curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &drawn);
     }
-    if (body || !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+    if (file) {
+        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_file_body);
+        curl_easy_setopt(curl, CURLOPT_READDATA, file);
+        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, file->size);
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    } else if (body || !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : 0));
     }
@@ -94,6 +114,31 @@ int cloudclient_request(const struct cloudclient *c, const char *method, const c
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
     free(url);
+    return err;
+}
+
+int cloudclient_request(const struct cloudclient *c, const char *method, const char *path, const char *content_type,
+                        const void *body, size_t len, struct cloudresp *out, char *why, size_t why_size)
+{
+    return perform(c, method, path, content_type, body, len, NULL, out, why, why_size);
+}
+
+int cloudclient_upload_file(const struct cloudclient *c, const char *method, const char *path, const char *content_type,
+                            const char *file, struct cloudresp *out, char *why, size_t why_size)
+{
+    memset(out, 0, sizeof *out);
+    struct file_body fb = {.f = fopen(file, "rb")};
+    struct stat st;
+    if (!fb.f || fstat(fileno(fb.f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        int err = fb.f ? -EISDIR : -errno;
+        snprintf(why, why_size, "cannot read %s: %s", file, fb.f ? "not a regular file" : strerror(errno));
+        if (fb.f)
+            fclose(fb.f);
+        return err;
+    }
+    fb.size = (curl_off_t)st.st_size;
+    int err = perform(c, method, path, content_type, NULL, 0, &fb, out, why, why_size);
+    fclose(fb.f);
     return err;
 }
 

@@ -34,6 +34,10 @@ struct cloudresp {
  * not be reached (the reason in why), -ENOMEM. */
 int cloudclient_request(const struct cloudclient *c, const char *method, const char *path, const char *content_type,
                         const void *body, size_t len, struct cloudresp *out, char *why, size_t why_size);
+/* Sends the file `file` as the body, streamed (never whole in memory). The same results, plus
+ * a negative errno when the file cannot be read (the reason in why). */
+int cloudclient_upload_file(const struct cloudclient *c, const char *method, const char *path, const char *content_type,
+                            const char *file, struct cloudresp *out, char *why, size_t why_size);
 void cloudresp_free(struct cloudresp *r);
 /* The error of a non-2xx response: its code and message (never NULL). */
 const char *cloudresp_code(const struct cloudresp *r);

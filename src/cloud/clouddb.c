@@ -38,6 +38,17 @@ static const char *const migrations[] = {
     "CREATE TABLE deployment_images (deployment_id TEXT NOT NULL REFERENCES deployments(id), image_id TEXT NOT NULL,"
     "  PRIMARY KEY (deployment_id, image_id));"
     "CREATE INDEX devices_group ON devices (group_id);",
+    /* 2: external-MCU OTA (src/cloud/ota.c, docs/ota.md) */
+    "CREATE TABLE ota_deployments (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+    "  product TEXT NOT NULL, device_group TEXT NOT NULL, version BIGINT NOT NULL, container TEXT NOT NULL,"
+    "  name TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, signature TEXT NOT NULL,"
+    "  created BIGINT NOT NULL, expires BIGINT NOT NULL, cancelled BIGINT,"
+    "  UNIQUE (tenant_id, product, device_group, version));"
+    "CREATE TABLE ota_blobs (container TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL, size BIGINT NOT NULL, PRIMARY KEY (container, version));"
+    "CREATE TABLE ota_reports (device_id TEXT PRIMARY KEY REFERENCES devices(id), status TEXT NOT NULL,"
+    "  target_version BIGINT, applied_version BIGINT, bytes_done BIGINT, size BIGINT, error TEXT,"
+    "  updated BIGINT NOT NULL);",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 

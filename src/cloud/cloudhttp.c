@@ -1,6 +1,11 @@
-/* cloudhttp.c — the cloud service over HTTPS (libmicrohttpd; see cloud.h). */
+/* cloudhttp.c — the cloud service over HTTPS (libmicrohttpd; see cloud.h). Besides the JSON API
+ * it streams OTA deployment uploads to disk (ota.h) and serves OTA blobs by signed URL:
+ * /blobs/... with Range, If-Range, If-None-Match and HEAD, and /v1/blob-auth for nginx. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <time.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -10,6 +15,7 @@
 
 #include "cloud.h"
 #include "clouddb.h"
+#include "ota.h"
 #include "strbuf.h"
 
 struct cloud_http {
@@ -21,6 +27,8 @@ struct upload {
     struct strbuf body;
     size_t limit;
     bool too_large;
+    bool is_ota;                   /* POST /v1/ota/deployments: the body goes to a file */
+    struct cloud_ota_upload *file; /* NULL when the caller is not a user (the body is dropped) */
 };
 
 static bool truthy(const char *v) { return v && (!strcmp(v, "true") || !strcmp(v, "1")); }
@@ -32,7 +40,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct cloud_resp
     if (rs->octets) {
         resp = MHD_create_response_from_buffer(rs->octets_len, rs->octets, MHD_RESPMEM_MUST_FREE);
         rs->octets = NULL;
-        type = "application/octet-stream";
+        type = rs->content_type ? rs->content_type : "application/octet-stream";
     } else {
         struct strbuf sb = {0};
         if (rs->json ? json_write(rs->json, JSON_COMPACT, &sb) : strbuf_puts(&sb, "{}"))
@@ -48,16 +56,155 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct cloud_resp
     return ret;
 }
 
+static const char *query_arg(const struct cloud_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->arg_cls, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *code, const char *message)
+{
+    struct cloud_response rs = {0};
+    cloud_fail(&rs, status, code, "%s", message);
+    enum MHD_Result ret = send_response(c, &rs);
+    cloud_response_free(&rs);
+    return ret;
+}
+
+static enum MHD_Result url_refused(struct MHD_Connection *c, int err)
+{
+    return err == -EKEYEXPIRED ? send_error(c, 403, "url-expired", "this download URL has expired")
+                               : send_error(c, 403, "url-bad-signature", "this download URL is not signed by this service");
+}
+
+/* The headers every blob answer carries: Accept-Ranges, the strong ETag, caching. */
+static void blob_headers(struct MHD_Response *resp, const char *etag)
+{
+    MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+    MHD_add_response_header(resp, "ETag", etag);
+    MHD_add_response_header(resp, "Cache-Control", "private, max-age=31536000, immutable");
+}
+
+/* A 304 or 416: no body. */
+static enum MHD_Result send_empty(struct MHD_Connection *c, unsigned status, const char *etag, const char *content_range)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    blob_headers(resp, etag);
+    if (content_range)
+        MHD_add_response_header(resp, "Content-Range", content_range);
+    enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* GET|HEAD /blobs/<container>/<version>/<name>?se=&sig= — streamed from the file (fd). */
+static enum MHD_Result serve_blob(struct cloud_http *h, struct MHD_Connection *c, const char *url, const char *method)
+{
+    struct cloud_ota *ota = cloud_ota(h->service);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return send_error(c, 405, "method-not-allowed", "blobs are read with GET or HEAD");
+    const char *se = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "se");
+    const char *sig = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "sig");
+    int err = cloud_ota_url_check(ota, url, se, sig, (int64_t)time(NULL));
+    if (err)
+        return url_refused(c, err);
+    int fd = -1;
+    uint64_t size = 0;
+    char sha[65], etag[68], content_range[96];
+    err = cloud_ota_blob_open(ota, url, &fd, &size, sha);
+    if (err)
+        return send_error(c, err == -ENOENT ? 404 : 500, err == -ENOENT ? "unknown-blob" : "storage",
+                          err == -ENOENT ? "there is no such blob" : "the blob cannot be read");
+    snprintf(etag, sizeof etag, "\"%s\"", sha);
+    struct cloud_ota_range plan;
+    cloud_ota_plan_range(size, etag, header(c, "Range"), header(c, "If-Range"), header(c, "If-None-Match"), &plan);
+    if (plan.status == 304 || plan.status == 416) {
+        close(fd);
+        snprintf(content_range, sizeof content_range, "bytes */%" PRIu64, size);
+        return send_empty(c, plan.status, etag, plan.status == 416 ? content_range : NULL);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(plan.length, fd, plan.offset);
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
+    blob_headers(resp, etag);
+    MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+    if (plan.status == 206) {
+        snprintf(content_range, sizeof content_range, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, plan.offset,
+                 plan.offset + plan.length - 1, size);
+        MHD_add_response_header(resp, "Content-Range", content_range);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, plan.status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* GET /v1/blob-auth — nginx's auth_request: X-Original-URI is a signed blob URL? 204 or 403
+ * with the reason's code in X-OTA-Error. */
+static enum MHD_Result blob_auth(struct cloud_http *h, struct MHD_Connection *c)
+{
+    int err = cloud_ota_uri_check(cloud_ota(h->service), header(c, "X-Original-URI"), (int64_t)time(NULL));
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    if (err)
+        MHD_add_response_header(resp, "X-OTA-Error", err == -EKEYEXPIRED ? "url-expired" : "url-bad-signature");
+    enum MHD_Result ret = MHD_queue_response(c, err ? 403 : 204, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* A new request's state; OTA uploads from a user go to a file, from anyone else nowhere. */
+static struct upload *start_upload(struct cloud_http *h, struct MHD_Connection *c, const char *url, const char *method)
+{
+    struct upload *up = calloc(1, sizeof *up);
+    if (!up)
+        return NULL;
+    bool post = !strcmp(method, "POST");
+    up->limit = post && !strcmp(url, "/v1/images") ? CLOUD_MAX_IMAGE : CLOUD_MAX_JSON;
+    up->is_ota = post && !strcmp(url, "/v1/ota/deployments");
+    if (up->is_ota && cloud_is_user_token(h->service, header(c, MHD_HTTP_HEADER_AUTHORIZATION)) &&
+        cloud_ota_upload_begin(cloud_ota(h->service), &up->file) != 0) {
+        free(up);
+        return NULL;
+    }
+    return up;
+}
+
+static void take_ota_chunk(struct upload *up, const char *data, size_t len)
+{
+    if (up->too_large || !up->file)
+        return;
+    int err = cloud_ota_upload_write(up->file, data, len);
+    if (err == -EFBIG)
+        up->too_large = true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
 {
     struct cloud_http *h = cls;
     struct upload *up = *req_cls;
     if (!up) {
-        if (!(up = calloc(1, sizeof *up)))
+        if (!strncmp(url, "/blobs/", 7))
+            return serve_blob(h, c, url, method);
+        if (!strcmp(url, "/v1/blob-auth"))
+            return blob_auth(h, c);
+        if (!(up = start_upload(h, c, url, method)))
             return MHD_NO;
-        up->limit = !strcmp(method, "POST") && !strcmp(url, "/v1/images") ? CLOUD_MAX_IMAGE : CLOUD_MAX_JSON;
         *req_cls = up;
+        return MHD_YES;
+    }
+    if (*upload_data_size && up->is_ota) {
+        take_ota_chunk(up, upload_data, *upload_data_size);
+        *upload_data_size = 0;
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -72,7 +219,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     struct cloud_response rs = {0};
-    if (up->too_large) {
+    if (up->too_large && up->is_ota) {
+        cloud_fail(&rs, 413, "file-too-large", "OTA files are limited to 64 MiB (%u bytes)", CLOUD_OTA_MAX_FILE);
+    } else if (up->too_large) {
         rs.status = 413;
         struct json_value *o = json_new_object(), *e = json_new_object();
         json_object_append(e, "code", json_new_string(up->limit == CLOUD_MAX_IMAGE ? "image-too-large" : "body-too-large"));
@@ -91,6 +240,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             .body_len = up->body.len,
             .force = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force")),
             .temporary = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "temporary")),
+            .arg = query_arg,
+            .arg_cls = c,
+            .upload = up->file,
         };
         cloud_handle(h->service, &rq, &rs);
     }
@@ -103,6 +255,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 {
     struct upload *up = *req_cls;
     if (up) {
+        cloud_ota_upload_free(up->file);
         strbuf_free(&up->body);
         free(up);
         *req_cls = NULL;

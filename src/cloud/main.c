@@ -1,6 +1,7 @@
 /* main.c — `sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db URL] [--tenant NAME]...
- * [--tls-key F --tls-cert F]`: the cloud service daemon (docs/cloud.md). Writes DIR/cloud.url
- * ("https://ADDR:PORT") once it listens; runs until SIGTERM or SIGINT. */
+ * [--tls-key F --tls-cert F] [--ota-base-url URL]`: the cloud service daemon (docs/cloud.md).
+ * Writes DIR/cloud.url ("https://ADDR:PORT") once it listens; OTA download URLs start with
+ * --ota-base-url (e.g. an nginx in front, docs/ota.md) or else that URL. Runs until SIGTERM or SIGINT. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,13 +12,14 @@
 
 #include "cloud.h"
 #include "hostio.h"
+#include "ota.h"
 #include "path.h"
 #include "signing.h"
 
 static int usage(void)
 {
     fprintf(stderr, "usage: sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db postgresql://...]\n"
-                    "                    [--tenant NAME]... [--tls-key FILE --tls-cert FILE]\n");
+                    "                    [--tenant NAME]... [--tls-key FILE --tls-cert FILE] [--ota-base-url URL]\n");
     return 2;
 }
 
@@ -48,7 +50,7 @@ static int tls_files(const char *data, const char *key_file, const char *cert_fi
 
 int main(int argc, char **argv)
 {
-    const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL;
+    const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL, *ota_base = NULL;
     const char *tenants[16];
     size_t ntenants = 0;
     for (int i = 1; i < argc; i += 2) {
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
             key_file = v;
         else if (!strcmp(a, "--tls-cert"))
             cert_file = v;
+        else if (!strcmp(a, "--ota-base-url"))
+            ota_base = v;
         else if (!strcmp(a, "--tenant") && ntenants < 16)
             tenants[ntenants++] = v;
         else
@@ -112,6 +116,7 @@ int main(int argc, char **argv)
     if (!err) {
         char url[128], *url_path = path_join(data, "cloud.url"), pid[32], *pid_path = path_join(data, "cloud.pid");
         snprintf(url, sizeof url, "https://%s:%u", ip, bound);
+        err = cloud_ota_set_base_url(cloud_ota(s), ota_base ? ota_base : url);
         snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
         if (pid_path)
             hostio_write_file_atomic(pid_path, pid, strlen(pid), 0644);

@@ -41,6 +41,14 @@ run 2 app-manifest validate -o yaml "$example" && has "$err" "unknown output for
 run 2 app-manifest validate "$example" --target-definition-filename && has "$err" "needs a value"
 run 2 hardware-definition generate-header && has "$err" "missing required option '--hardware-definition-file'"
 run 0 --version && has "$out" "sphere "
+# Several named positionals (ota deploy has four): help, missing and extra arguments, "-1" as a value.
+run 0 ota deploy --help && has "$out" "Usage: sphere ota deploy [options] FILE VERSION PRODUCT GROUP"
+run 2 ota deploy fw.bin 5 P && has "$err" "error: missing GROUP"
+run 2 ota deploy fw.bin && has "$err" "error: missing VERSION"
+run 2 ota deploy fw.bin 5 P G extra && has "$err" "error: unexpected argument 'extra'"
+run 1 ota deploy fw.bin -1 P G && has "$err" "VERSION must be an integer greater than 0, not '-1'"
+run 2 app-manifest validate a.json b.json && has "$err" "only one MANIFEST may be given ('a.json' and 'b.json')"
+run 0 sim gpio --help && has "$out" "[N] [0|1]"
 
 # The documented example validates and resolves names to raw values.
 run 0 app-manifest validate $rdb "$example" && has "$out" "Gpio                   8                                      \$MT3620_RDB_LED1_RED"
