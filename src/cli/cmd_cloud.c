@@ -10,6 +10,7 @@
 
 #include "cloudagent.h"
 #include "cmd_cloud.h"
+#include "commands.h"
 #include "error.h"
 #include "hostio.h"
 #include "path.h"
@@ -162,10 +163,10 @@ static int run_serve(const struct cli_invocation *inv)
     args[a++] = "sphere-cloud";
     args[a++] = "--data", args[a++] = cli_value(inv, "data");
     args[a++] = "--keys", args[a++] = cli_value(inv, "keys") ? cli_value(inv, "keys") : home;
-    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert"};
-    for (size_t i = 0; i < 4; i++)
+    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "mqtt-broker"};
+    for (size_t i = 0; i < 5; i++)
         if (cli_value(inv, passed[i])) {
-            static char flags[4][16];
+            static char flags[5][16];
             snprintf(flags[i], sizeof flags[i], "--%s", passed[i]);
             args[a++] = flags[i], args[a++] = cli_value(inv, passed[i]);
         }
@@ -228,11 +229,12 @@ static const struct cli_option serve_options[] = {
     {"tls-key", 0, "FILE", false, false, "TLS private key (default: a self-signed one in DIR)."},
     {"tls-cert", 0, "FILE", false, false, "TLS certificate."},
     {"keys", 0, "DIR", false, false, "Folder with the production and security-service keys (default $OPENSPHERE_HOME)."},
+    {"mqtt-broker", 0, "HOST:PORT", false, false, "A running MQTT broker for the device twin (default: run mosquitto from DIR/mqtt, if there)."},
     {NULL, 0, NULL, false, false, NULL},
 };
 static const struct cli_command serve = {.name = "serve", .summary = "Run the cloud service (in the foreground).",
                                          .options = serve_options, .run = run_serve};
-static const struct cli_command *const cloud_commands[] = {&serve, NULL};
+static const struct cli_command *const cloud_commands[] = {&serve, &cmd_cloud_init, &cmd_cloud_clean, NULL};
 const struct cli_command cmd_cloud = {.name = "cloud", .summary = "The OpenSphere cloud service.", .subcommands = cloud_commands};
 
 static const struct cli_option login_options[] = {

@@ -38,6 +38,9 @@ static const char *const migrations[] = {
     "CREATE TABLE deployment_images (deployment_id TEXT NOT NULL REFERENCES deployments(id), image_id TEXT NOT NULL,"
     "  PRIMARY KEY (deployment_id, image_id));"
     "CREATE INDEX devices_group ON devices (group_id);",
+    /* 2: the device twin (cloudtwin.c): the last desired and reported JSON of each device */
+    "CREATE TABLE device_twin (device_id TEXT PRIMARY KEY REFERENCES devices(id), desired TEXT, reported TEXT,"
+    "  desired_updated BIGINT, reported_updated BIGINT);",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
