@@ -94,7 +94,7 @@ static void on_reported(void *ctx, const char *id, const char *json)
 
 /* After every (re)connection: the broker may have missed desired states (it was down, or is a
  * new one); publish every stored one again. Retained and idempotent, so repeats are harmless. */
-static void on_connected(void *ctx)
+static void on_connected(void *ctx, struct twin *t)
 {
     struct cloud_twin *ct = ctx;
     struct clouddb *db = cloud_db(ct->s);
@@ -105,7 +105,7 @@ static void on_connected(void *ctx)
         fprintf(stderr, "sphere-cloud: twin: cannot read the desired states to publish: %s\n", clouddb_last_error(c));
     clouddb_release(db, c);
     for (size_t i = 0; !err && i < r.nrows; i++) {
-        int perr = twin_publish_desired(ct->twin, clouddb_cell(&r, i, 0), clouddb_cell(&r, i, 1));
+        int perr = twin_publish_desired(t, clouddb_cell(&r, i, 0), clouddb_cell(&r, i, 1));
         if (perr)
             fprintf(stderr, "sphere-cloud: twin: cannot publish the desired state of device %.16s...: %s\n",
                     clouddb_cell(&r, i, 0), strerror(-perr));

@@ -85,7 +85,7 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
     atomic_store(&t->connected, true);
     fprintf(stderr, "sphere-cloud: twin: connected to the MQTT broker %s:%u as '%s'\n", t->host, t->cfg.port, t->username);
     if (t->cfg.on_connected)
-        t->cfg.on_connected(t->cfg.ctx);
+        t->cfg.on_connected(t->cfg.ctx, t);
 }
 
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
@@ -183,7 +183,7 @@ void twin_close(struct twin *t)
     if (t->m) {
         mosquitto_disconnect(t->m);
         if (t->loop_started)
-            mosquitto_loop_stop(t->m, true);
+            mosquitto_loop_stop(t->m, false); /* the disconnect (or the wake-up) ends the loop */
         mosquitto_destroy(t->m);
     }
     free(t->host), free(t->username), free(t->password), free(t->client_id);

@@ -47,7 +47,7 @@ struct twin_config {
     const char *client_id; /* NULL: the user name */
     /* Borrowed for the twin's life. device_id and json are valid during the call only. */
     void (*on_reported)(void *ctx, const char *device_id, const char *json);
-    void (*on_connected)(void *ctx); /* may be NULL */
+    void (*on_connected)(void *ctx, struct twin *t); /* may be NULL; t is the connected twin */
     void *ctx;
 };
 

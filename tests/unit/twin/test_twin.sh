@@ -162,7 +162,13 @@ sub "$A" "$pb" "$(topic "$A" desired)" >"$out"
 check "A connected with B's password" "[ \$? -ne 0 ] && [ ! -s '$out' ]"
 
 # ---- re-issued credentials: the old password stops working ---------------------------------
+# (mosquitto re-checks connected clients when it reloads: one still on the old password is cut off)
+timeout 10 mosquitto_sub -h 127.0.0.1 -p "$mport" -u "$A" -P "$pa" -i "$A" -t "$(topic "$A" desired)" >/dev/null 2>"$work/old.err" &
+old_sub=$!
+sleep 0.5
 run 0 device twin credentials -d "$A"
+wait $old_sub; code=$?
+check "a device connected with the old password stayed connected (exit $code)" "[ $code -ne 0 ] && [ $code -ne 124 ]"
 pa2=$(jget "$out" password)
 check "re-issue gave the same password" "[ '$pa2' != '$pa' ]"
 got=$(sub_retry "$A" "$pa2" "$(topic "$A" desired)")
