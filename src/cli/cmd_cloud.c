@@ -10,6 +10,7 @@
 
 #include "cloudagent.h"
 #include "cmd_cloud.h"
+#include "commands.h"
 #include "error.h"
 #include "hostio.h"
 #include "path.h"
@@ -162,10 +163,10 @@ static int run_serve(const struct cli_invocation *inv)
     args[a++] = "sphere-cloud";
     args[a++] = "--data", args[a++] = cli_value(inv, "data");
     args[a++] = "--keys", args[a++] = cli_value(inv, "keys") ? cli_value(inv, "keys") : home;
-    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url"};
-    for (size_t i = 0; i < 5; i++)
+    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url", "mqtt-broker"};
+    for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
         if (cli_value(inv, passed[i])) {
-            static char flags[5][16];
+            static char flags[sizeof passed / sizeof passed[0]][16];
             snprintf(flags[i], sizeof flags[i], "--%s", passed[i]);
             args[a++] = flags[i], args[a++] = cli_value(inv, passed[i]);
         }
@@ -229,11 +230,12 @@ static const struct cli_option serve_options[] = {
     {"tls-cert", 0, "FILE", false, false, "TLS certificate."},
     {"keys", 0, "DIR", false, false, "Folder with the production, security-service and OTA signing keys (default $OPENSPHERE_HOME)."},
     {"ota-base-url", 0, "URL", false, false, "Where devices download OTA files (e.g. an nginx in front; default: this service)."},
+    {"mqtt-broker", 0, "HOST:PORT", false, false, "A running MQTT broker for the device twin (default: run mosquitto from DIR/mqtt, if there)."},
     {NULL, 0, NULL, false, false, NULL},
 };
 static const struct cli_command serve = {.name = "serve", .summary = "Run the cloud service (in the foreground).",
                                          .options = serve_options, .run = run_serve};
-static const struct cli_command *const cloud_commands[] = {&serve, NULL};
+static const struct cli_command *const cloud_commands[] = {&serve, &cmd_cloud_init, &cmd_cloud_clean, NULL};
 const struct cli_command cmd_cloud = {.name = "cloud", .summary = "The OpenSphere cloud service.", .subcommands = cloud_commands};
 
 static const struct cli_option login_options[] = {

@@ -33,6 +33,9 @@ extern const struct cli_command cmd_device_group;      /* cmd_device_group.c */
 extern const struct cli_command cmd_image;             /* cmd_image.c */
 extern const struct cli_command cmd_ota;               /* cmd_ota.c */
 extern const struct cli_command cmd_device_with_cloud; /* cmd_device_cloud.c: cmd_device + cloud commands */
+extern const struct cli_command cmd_cloud_init;        /* cmd_cloud_data.c */
+extern const struct cli_command cmd_cloud_clean;       /* cmd_cloud_data.c */
+extern const struct cli_command cmd_device_twin;       /* cmd_device_twin.c */
 
 /* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.
  * Returns CLI_EXIT_FAILED if any was an error, else CLI_EXIT_OK. */

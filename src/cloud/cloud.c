@@ -15,6 +15,7 @@
 
 #include "capfile.h"
 #include "clouddb.h"
+#include "cloudtwin.h"
 #include "guid.h"
 #include "hostio.h"
 #include "imgpkg.h"
@@ -30,7 +31,12 @@ struct cloud {
     struct signing_key *security;
     struct keystore *upload_keys; /* SDK and production certificates: what image uploads may be signed with */
     struct cloud_ota *ota;
+    struct cloud_twin *twin;      /* the device twin (cloudtwin.c); NULL until used */
 };
+
+struct clouddb *cloud_db(struct cloud *s) { return s->db; }
+const char *cloud_data_dir(const struct cloud *s) { return s->data_dir; }
+struct cloud_twin **cloud_twin_slot(struct cloud *s) { return &s->twin; }
 
 /* One request being handled. */
 struct ctx {
@@ -406,6 +412,7 @@ void cloud_close(struct cloud *s)
     if (!s)
         return;
     cloud_ota_close(s->ota);
+    cloud_mqtt_stop(s);
     clouddb_close(s->db);
     signing_key_free(s->production);
     signing_key_free(s->security);
@@ -1473,6 +1480,8 @@ static void route_user(struct ctx *x)
             return method(x, "POST") ? h_device_claim(x, x->seg[2]) : not_allowed(x);
         if (n == 4 && is(x, 3, "token"))
             return method(x, "POST") ? h_device_token(x, x->seg[2]) : not_allowed(x);
+        if ((n == 4 || n == 5) && (is(x, 3, "twin") || is(x, 3, "mqtt-credentials")))
+            return cloud_twin_route(x->s, x->c, x->tenant, x->rq, x->seg, n, x->rs);
         if (n == 4 && is(x, 3, "capabilities"))
             return method(x, "POST") ? h_device_capability(x, x->seg[2]) : not_allowed(x);
     }

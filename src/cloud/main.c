@@ -1,7 +1,11 @@
 /* main.c — `sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db URL] [--tenant NAME]...
  * [--tls-key F --tls-cert F] [--ota-base-url URL]`: the cloud service daemon (docs/cloud.md).
  * Writes DIR/cloud.url ("https://ADDR:PORT") once it listens; OTA download URLs start with
- * --ota-base-url (e.g. an nginx in front, docs/ota.md) or else that URL. Runs until SIGTERM or SIGINT. */
+ * --ota-base-url (e.g. an nginx in front, docs/ota.md) or else that URL. Runs until SIGTERM or SIGINT.
+ * [--mqtt-broker HOST:PORT]: the broker of the device twin.
+ * With DIR/mqtt/ (or --mqtt-broker) it also runs the device twin (docs/twin.md).
+ * `sphere-cloud --init --data DIR --keys DIR [--mqtt-listen ADDR:PORT] [...]` prepares DIR (store,
+ * tenants, TLS, DIR/mqtt/) and exits. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +15,9 @@
 #include <unistd.h>
 
 #include "cloud.h"
+#include "clouddata.h"
+#include "cloudtwin.h"
+#include "mqttbroker.h"
 #include "hostio.h"
 #include "ota.h"
 #include "path.h"
@@ -19,7 +26,9 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db postgresql://...]\n"
-                    "                    [--tenant NAME]... [--tls-key FILE --tls-cert FILE] [--ota-base-url URL]\n");
+                    "                    [--tenant NAME]... [--tls-key FILE --tls-cert FILE] [--ota-base-url URL]\n"
+                    "                    [--mqtt-broker HOST:PORT]\n"
+                    "       sphere-cloud --init --data DIR --keys DIR [--mqtt-listen ADDR:PORT] [--tenant NAME]... [--db URL]\n");
     return 2;
 }
 
@@ -48,13 +57,55 @@ static int tls_files(const char *data, const char *key_file, const char *cert_fi
     return err;
 }
 
+/* DIR/.opensphere-cloud: what `sphere cloud clean` looks for before deleting anything. */
+static int data_marker(const char *data)
+{
+    char *p = path_join(data, CLOUD_DATA_MARKER);
+    int err = !p ? -ENOMEM : access(p, F_OK) == 0 ? 0 : hostio_write_file_atomic(p, CLOUD_DATA_MARKER_TEXT, strlen(CLOUD_DATA_MARKER_TEXT), 0644);
+    free(p);
+    return err;
+}
+
+static bool mqtt_present(const char *data)
+{
+    char *p = path_join(data, "mqtt/mosquitto.conf");
+    bool present = p && access(p, F_OK) == 0;
+    free(p);
+    return present;
+}
+
+/* --init: the broker's files in DIR/mqtt (the store, tenants and TLS are done by then). */
+static int init_mqtt(const char *data, const char *listen)
+{
+    char host[64], why[512] = "";
+    uint16_t port = 0;
+    if (mqttbroker_parse_addr(listen ? listen : MQTT_DEFAULT_LISTEN, host, &port) != 0) {
+        fprintf(stderr, "sphere-cloud: --mqtt-listen must be ADDR:PORT (e.g. 127.0.0.1:1883), not '%s'\n", listen);
+        return 2;
+    }
+    int err = mqttbroker_init_dir(data, host, port, why, sizeof why);
+    if (err) {
+        fprintf(stderr, "sphere-cloud: %s\n", why);
+        return 1;
+    }
+    printf("Prepared the cloud data folder %s: cloud.db, tls.{key,cert}.pem, tokens/, mqtt/ (MQTT broker on %s:%u, "
+           "service user '%s').\n",
+           data, host, port, MQTT_SERVICE_USER);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL, *ota_base = NULL;
-    const char *tenants[16];
+    const char *tenants[16], *mqtt_broker = NULL, *mqtt_listen = NULL;
     size_t ntenants = 0;
+    bool init = false;
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--init")) {
+            init = true, i--;
+            continue;
+        }
         if (!v)
             return usage();
         if (!strcmp(a, "--data"))
@@ -71,6 +122,10 @@ int main(int argc, char **argv)
             cert_file = v;
         else if (!strcmp(a, "--ota-base-url"))
             ota_base = v;
+        else if (!strcmp(a, "--mqtt-broker"))
+            mqtt_broker = v;
+        else if (!strcmp(a, "--mqtt-listen"))
+            mqtt_listen = v;
         else if (!strcmp(a, "--tenant") && ntenants < 16)
             tenants[ntenants++] = v;
         else
@@ -111,6 +166,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "sphere-cloud: %s\n", why[0] ? why : strerror(-err));
     if (!err && (err = tls_files(data, key_file, cert_file, ip, &key, &cert)) != 0)
         fprintf(stderr, "sphere-cloud: cannot set up TLS: %s\n", strerror(-err));
+    if (!err && (err = data_marker(data)) != 0)
+        fprintf(stderr, "sphere-cloud: cannot write %s/%s: %s\n", data, CLOUD_DATA_MARKER, strerror(-err));
+    if (!err && init) {
+        cloud_close(s);
+        free(key), free(cert);
+        return init_mqtt(data, mqtt_listen);
+    }
+    if (!err && (mqtt_broker || mqtt_present(data))) {
+        struct cloud_mqtt_config mc = {.data_dir = data, .broker = mqtt_broker};
+        if ((err = cloud_mqtt_start(s, &mc, why, sizeof why)) != 0)
+            fprintf(stderr, "sphere-cloud: %s\n", why);
+    }
     if (!err && (err = cloud_http_start(s, ip, (uint16_t)port, key, cert, &h, &bound, why, sizeof why)) != 0)
         fprintf(stderr, "sphere-cloud: %s\n", why);
     if (!err) {
@@ -128,6 +195,7 @@ int main(int argc, char **argv)
         sigwait(&set, &sig);
         fprintf(stderr, "sphere-cloud: stopping (signal %d)\n", sig);
         cloud_http_stop(h);
+        cloud_mqtt_stop(s);
         if (url_path)
             unlink(url_path);
         if (pid_path)

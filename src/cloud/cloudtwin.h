@@ -1,0 +1,81 @@
+/*
+ * cloudtwin.h — the device twin inside the cloud service (docs/twin.md): the desired and reported
+ * state of each device in the store (table device_twin), the MQTT side (twin.h) and the broker
+ * (mqttbroker.h), and the HTTP endpoints:
+ *
+ *   GET  /v1/devices/{id}/twin               user  {"deviceId","desired","reported","desiredUpdated","reportedUpdated"}
+ *   PUT  /v1/devices/{id}/twin/desired       user  body: a JSON object ≤ 4 KiB; stores and publishes it
+ *   POST /v1/devices/{id}/mqtt-credentials   user  a new MQTT password for the device (the old one stops working)
+ *
+ * The device must be known to the caller's tenant (provisioned with POST /v1/devices/{id}/token
+ * or claimed); otherwise 404 no-such-device, as for another tenant's device.
+ *
+ * Threads: cloud_twin_sync* and cloud_twin_set_desired may be called from any thread.
+ * Reported states arrive on libmosquitto's thread and are stored with a connection from the pool.
+ *
+ * Errors: 0 or a negative errno: -EINVAL (bad device ID or JSON), -ENOENT (device unknown),
+ * -ENOMEM, -EIO (store), and what desired_for returns.
+ */
+#ifndef OPENSPHERE_CLOUD_CLOUDTWIN_H
+#define OPENSPHERE_CLOUD_CLOUDTWIN_H
+
+#include <stddef.h>
+
+#include "cloud.h"
+
+struct clouddb_conn;
+
+struct cloud_mqtt_config {
+    const char *data_dir; /* required: DATA/mqtt/ has the broker's files and service.secret */
+    const char *broker;   /* "HOST:PORT" of a broker that is already running, or NULL: start
+                             mosquitto -c DATA/mqtt/mosquitto.conf as a child */
+};
+
+/* Starts the broker (unless cfg->broker) and connects to it as the service user. Returns once the
+ * connection is up, or after 10 s with a line on stderr (the client keeps retrying). Without
+ * calling this the twin endpoints still work; nothing is published and mqtt-credentials is
+ * refused (409 mqtt-not-configured). */
+int cloud_mqtt_start(struct cloud *s, const struct cloud_mqtt_config *cfg, char *why, size_t why_size);
+/* Disconnects and stops the broker child, if any. Idempotent; cloud_close calls it too. Call it
+ * after the HTTP front end has stopped. */
+void cloud_mqtt_stop(struct cloud *s);
+
+/*
+ * The hook another module provides: the desired state of a device. On 0, *json_out is a
+ * malloc'd JSON object (≤ 4 KiB; freed by the caller) or NULL for "nothing desired" (the stored
+ * desired state and the retained message are cleared). A negative errno is passed back by
+ * cloud_twin_sync, which then changes nothing. Called on the thread that calls cloud_twin_sync.
+ */
+typedef int (*cloud_desired_fn)(void *ctx, const char *device_id, char **json_out);
+/* Installs (or, with NULL, removes) the hook. Call before the service takes requests. */
+void cloud_twin_set_desired_source(struct cloud *s, cloud_desired_fn desired_for, void *ctx);
+
+/* Recomputes the device's desired state through the hook, stores it and publishes it (QoS 1,
+ * retained). Without a hook, re-publishes what is stored. Publishing is best effort: when the
+ * broker is down the state is still stored and is published again on reconnection.
+ * cloud_twin_sync takes a store connection from the pool for the call; a request handler, which
+ * already holds one, calls cloud_twin_sync_conn with it instead (taking a second one can
+ * deadlock the pool), after its transaction is committed (the state is published at once).
+ * Inside desired_for, cloud_twin_conn() is that connection: use it rather than acquiring one. */
+int cloud_twin_sync(struct cloud *s, const char *device_id);
+int cloud_twin_sync_conn(struct cloud *s, struct clouddb_conn *c, const char *device_id);
+/* The store connection of the cloud_twin_sync* call running desired_for on this thread; NULL
+ * outside of one. */
+struct clouddb_conn *cloud_twin_conn(void);
+/* Stores `json` (a JSON object ≤ 4 KiB, or NULL to clear) as the device's desired state and
+ * publishes it; what PUT .../twin/desired does. */
+int cloud_twin_set_desired(struct cloud *s, const char *device_id, const char *json);
+
+/* For cloud.c's router: handles /v1/devices/{id}/twin[/desired] and /v1/devices/{id}/mqtt-credentials
+ * for an authenticated user of `tenant`, on connection c. Fills rs. */
+void cloud_twin_route(struct cloud *s, struct clouddb_conn *c, const char *tenant, const struct cloud_request *rq,
+                      const char *const *seg, size_t nseg, struct cloud_response *rs);
+
+/* ---- what cloudtwin.c needs from cloud.c (defined there) ---------------------------------- */
+struct cloud_twin;
+struct clouddb *cloud_db(struct cloud *s);
+const char *cloud_data_dir(const struct cloud *s);
+/* The twin state's slot in struct cloud (NULL until cloudtwin.c fills it). */
+struct cloud_twin **cloud_twin_slot(struct cloud *s);
+
+#endif
