@@ -211,7 +211,7 @@ want "plainlisten:8096 accepted"
 # ---- the effective rules ----------------------------------------------------------------------
 "$sphere" device network list-firewall-rules > "$work/rules"
 grep -q "netapp (55555555-0000-0000-0000-000000000001)" "$work/rules" && grep -q "allow 10.77.0.1 .*-> 10.77.0.1" "$work/rules" \
-  && grep -q "allow short.test .*(not resolved yet)" "$work/rules" && grep -q "Inbound TCP ports: 8097, 8099" "$work/rules" \
+  && grep -q "allow short.test .*(not resolved yet)" "$work/rules" && grep -q "Inbound TCP ports: 8096, 8097, 8099" "$work/rules" \
   && ok || { bad "list-firewall-rules is wrong"; cat "$work/rules"; }
 "$sphere" device network list-firewall-rules -o json | grep -q '"10.77.0.3"' && ok || bad "the rules do not show multi.test's answers"
 "$sphere" device sideload delete >/dev/null
