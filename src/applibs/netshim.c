@@ -49,17 +49,6 @@
 
 /* ---- the C library's own entry points ------------------------------------------------------ */
 
-#define REAL(type, name)                                                                                     \
-    static type real_##name##_fn;                                                                            \
-    static type real_##name(void)                                                                            \
-    {                                                                                                        \
-        if (!real_##name##_fn) {                                                                             \
-            void *p = dlsym(RTLD_NEXT, #name);                                                                 \
-            memcpy(&real_##name##_fn, &p, sizeof p);                                                         \
-        }                                                                                                    \
-        return real_##name##_fn;                                                                             \
-    }
-
 typedef int (*socket_fn)(int, int, int);
 typedef int (*addr_fn)(int, const struct sockaddr *, socklen_t);
 typedef int (*name_fn)(int, struct sockaddr *, socklen_t *);
@@ -68,16 +57,24 @@ typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
 typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
 typedef int (*getaddrinfo_fn)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 typedef void (*freeaddrinfo_fn)(struct addrinfo *);
-REAL(socket_fn, socket)
-REAL(addr_fn, connect)
-REAL(addr_fn, bind)
-REAL(listen_fn, listen)
-REAL(setsockopt_fn, setsockopt)
-REAL(getsockopt_fn, getsockopt)
-REAL(name_fn, getsockname)
-REAL(name_fn, getpeername)
-REAL(getaddrinfo_fn, getaddrinfo)
-REAL(freeaddrinfo_fn, freeaddrinfo)
+
+/* Set once (in detect(), before any entry point uses them), read-only afterwards. */
+static struct {
+    socket_fn socket;
+    addr_fn connect, bind;
+    listen_fn listen;
+    setsockopt_fn setsockopt;
+    getsockopt_fn getsockopt;
+    name_fn getsockname, getpeername;
+    getaddrinfo_fn getaddrinfo;
+    freeaddrinfo_fn freeaddrinfo;
+} real;
+
+static void find_real(void *slot, const char *name)
+{
+    void *p = dlsym(RTLD_NEXT, name); /* the next definition after the executable: libc's */
+    memcpy(slot, &p, sizeof p);
+}
 
 /* ---- inside a device? --------------------------------------------------------------------- */
 
@@ -86,12 +83,22 @@ static bool confined;
 
 static void detect(void)
 {
+    find_real(&real.socket, "socket");
+    find_real(&real.connect, "connect");
+    find_real(&real.bind, "bind");
+    find_real(&real.listen, "listen");
+    find_real(&real.setsockopt, "setsockopt");
+    find_real(&real.getsockopt, "getsockopt");
+    find_real(&real.getsockname, "getsockname");
+    find_real(&real.getpeername, "getpeername");
+    find_real(&real.getaddrinfo, "getaddrinfo");
+    find_real(&real.freeaddrinfo, "freeaddrinfo");
     int domain = 0, type = 0;
     socklen_t len = sizeof domain;
-    if (real_getsockopt()(BROKER_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
+    if (real.getsockopt(BROKER_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
         return;
     len = sizeof type;
-    if (real_getsockopt()(BROKER_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET)
+    if (real.getsockopt(BROKER_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET)
         return;
     int saved = errno;
     struct broker_request q = {.op = BROKER_NET_STATUS};
@@ -100,6 +107,7 @@ static void detect(void)
     errno = saved;
 }
 
+/* Every entry point calls this first (it also fills `real`). */
 static bool in_device(void)
 {
     pthread_once(&detect_once, detect);
@@ -201,7 +209,7 @@ static int adopt(struct shim_entry *e, int conn, enum shim_state state)
         return fail(err);
     }
     for (unsigned i = 0; i < e->nopts; i++)
-        (void)real_setsockopt()(conn, e->opts[i].level, e->opts[i].name, e->opts[i].value, e->opts[i].len);
+        (void)real.setsockopt(conn, e->opts[i].level, e->opts[i].name, e->opts[i].value, e->opts[i].len);
     int rc = dup3(conn, e->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
     int err = errno;
     close(conn);
@@ -209,7 +217,9 @@ static int adopt(struct shim_entry *e, int conn, enum shim_state state)
         return fail(err);
     e->state = state;
     e->nopts = 0;
-    (void)shim_store(e); /* the slot is free (same descriptor), so this cannot run out */
+    /* Replaces the placeholder's entry. Should another thread have filled the table meanwhile,
+     * the socket works all the same; only the identity answers of getsockopt are lost. */
+    (void)shim_store(e);
     return 0;
 }
 
@@ -218,12 +228,12 @@ static int adopt(struct shim_entry *e, int conn, enum shim_state state)
 int socket(int domain, int type, int protocol)
 {
     if (!in_device())
-        return real_socket()(domain, type, protocol);
+        return real.socket(domain, type, protocol);
     int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (domain == AF_INET6)
         return fail(EAFNOSUPPORT);
     if (domain != AF_INET || (base != SOCK_STREAM && base != SOCK_DGRAM))
-        return real_socket()(domain, type, protocol);
+        return real.socket(domain, type, protocol);
     int want = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
     if (protocol != 0 && protocol != want)
         return fail(EPROTONOSUPPORT);
@@ -244,7 +254,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0)
-        return real_connect()(fd, addr, len);
+        return real.connect(fd, addr, len);
     if (!addr)
         return fail(EFAULT);
     if (len < sizeof(sa_family_t))
@@ -252,7 +262,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
     sa_family_t family;
     memcpy(&family, addr, sizeof family);
     if (e.state != SHIM_PLACEHOLDER)
-        return family == AF_UNSPEC ? real_connect()(fd, addr, len) : fail(EISCONN);
+        return family == AF_UNSPEC ? real.connect(fd, addr, len) : fail(EISCONN);
     if (family == AF_UNSPEC)
         return 0; /* nothing to disconnect */
     if (family != AF_INET)
@@ -272,7 +282,7 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0 || e.state != SHIM_PLACEHOLDER)
-        return real_bind()(fd, addr, len);
+        return real.bind(fd, addr, len);
     if (!addr)
         return fail(EFAULT);
     if (len < sizeof(struct sockaddr_in))
@@ -294,7 +304,7 @@ int listen(int fd, int backlog)
     struct shim_entry e;
     if (in_device() && shim_find(fd, &e) >= 0 && e.state == SHIM_LISTENING)
         return 0; /* the device listens already (its backlog) */
-    return real_listen()(fd, backlog);
+    return real.listen(fd, backlog);
 }
 
 static bool recordable(int level) { return level == SOL_SOCKET || level == IPPROTO_TCP; }
@@ -304,7 +314,7 @@ int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
     struct shim_entry e;
     int slot;
     if (!in_device() || (slot = shim_find(fd, &e)) < 0 || e.state != SHIM_PLACEHOLDER || !recordable(level))
-        return real_setsockopt()(fd, level, name, value, len);
+        return real.setsockopt(fd, level, name, value, len);
     if (!value)
         return fail(EFAULT);
     if (len > SHIM_OPT_LEN)
@@ -345,7 +355,7 @@ int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0)
-        return real_getsockopt()(fd, level, name, value, len);
+        return real.getsockopt(fd, level, name, value, len);
     if (level == SOL_SOCKET && name == SO_DOMAIN)
         return answer_int(value, len, AF_INET);
     if (level == SOL_SOCKET && name == SO_TYPE)
@@ -368,7 +378,7 @@ int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
         if (level == IPPROTO_TCP) /* TCP defaults before the connection exists */
             return answer_int(value, len, 0);
     }
-    return real_getsockopt()(fd, level, name, value, len);
+    return real.getsockopt(fd, level, name, value, len);
 }
 
 static int answer_addr(struct sockaddr *addr, socklen_t *len, const struct sockaddr_in *in)
@@ -385,7 +395,7 @@ int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0 || (e.state != SHIM_PLACEHOLDER && e.type != SOCK_DGRAM))
-        return real_getsockname()(fd, addr, len);
+        return real.getsockname(fd, addr, len);
     struct sockaddr_in any = {.sin_family = AF_INET};
     return answer_addr(addr, len, &any);
 }
@@ -394,7 +404,7 @@ int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0 || (e.state != SHIM_PLACEHOLDER && e.type != SOCK_DGRAM))
-        return real_getpeername()(fd, addr, len);
+        return real.getpeername(fd, addr, len);
     if (e.state == SHIM_PLACEHOLDER)
         return fail(ENOTCONN);
     return answer_addr(addr, len, &e.peer);
@@ -490,7 +500,7 @@ enum { KNOWN_FLAGS = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | 
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
 {
     if (!in_device())
-        return real_getaddrinfo()(node, service, hints, res);
+        return real.getaddrinfo(node, service, hints, res);
     struct addrinfo h = {.ai_family = AF_UNSPEC};
     if (hints)
         h = *hints;
@@ -509,8 +519,9 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
         return EAI_FAMILY; /* IPv4 only (the device's resolver and connects) */
     if (h.ai_socktype != 0 && h.ai_socktype != SOCK_STREAM && h.ai_socktype != SOCK_DGRAM)
         return EAI_SOCKTYPE;
-    if ((h.ai_socktype == SOCK_STREAM && h.ai_protocol != 0 && h.ai_protocol != IPPROTO_TCP) ||
-        (h.ai_socktype == SOCK_DGRAM && h.ai_protocol != 0 && h.ai_protocol != IPPROTO_UDP))
+    if ((h.ai_protocol != 0 && h.ai_protocol != IPPROTO_TCP && h.ai_protocol != IPPROTO_UDP) ||
+        (h.ai_socktype == SOCK_STREAM && h.ai_protocol == IPPROTO_UDP) ||
+        (h.ai_socktype == SOCK_DGRAM && h.ai_protocol == IPPROTO_TCP))
         return EAI_SOCKTYPE;
     uint16_t port;
     int rc = service_port(service, h.ai_flags, &port);
@@ -545,7 +556,7 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
     struct addrinfo *head = NULL, **tail = &head;
     for (int i = 0; i < count; i++)
         for (size_t k = 0; k < 2; k++) {
-            if (h.ai_socktype && h.ai_socktype != kinds[k].type)
+            if ((h.ai_socktype && h.ai_socktype != kinds[k].type) || (h.ai_protocol && h.ai_protocol != kinds[k].protocol))
                 continue;
             struct addrinfo *ai = entry(addrs[i], port, kinds[k].type, kinds[k].protocol);
             if (!ai) {
@@ -566,7 +577,7 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 void freeaddrinfo(struct addrinfo *ai)
 {
     if (!in_device())
-        real_freeaddrinfo()(ai);
+        real.freeaddrinfo(ai);
     else
         free_list(ai);
 }

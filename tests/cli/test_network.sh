@@ -131,7 +131,7 @@ app netapp 55555555-0000-0000-0000-000000000001 "$caps" \
   plainsocket plainsocket6 plain:secure.test:8080 plain:10.77.0.1:8080 plain:10.77.0.4:8080 plain:10.77.0.1:8081 \
   plain:evil.test:8080 plain:missing.invalid:8080 plain:multi.test:http-alt plainudp:10.77.0.1:9000 plainudp:10.77.0.4:9000 \
   gai:multi.test:8080 gai:multi.test:https:sc gai:10.77.0.1:http:s gai:secure.test:8080:6 gai:secure.test:8080:n \
-  gai:@@1:80 gai:-:8096:ps gai:-:80:s gai:secure.test:nosuchservice reuse:10.77.0.1:8080 \
+  gai:@@1:80 gai:-:8096:ps gai:-:80:s gai:secure.test:nosuchservice gai:10.77.0.1:domain:u gai:10.77.0.1:80:su reuse:10.77.0.1:8080 \
   plaincurl:http://secure.test:8080/ plaincurl:http://10.77.0.4:8080/ plaincurl:http://evil.test:8080/ \
   plaincurl:https://secure.test:8443/ plaincurlbadca:https://secure.test:8443/ plainlisten:8098 plainlisten:8096
 expect_log "NET listen:8097 ok (again: EADDRINUSE)" 30
@@ -199,6 +199,8 @@ want "gai:@@1:80 EAI_NONAME"
 want "gai:-:8096:ps ok 0.0.0.0:8096/tcp"
 want "gai:-:80:s ok 127.0.0.1:80/tcp"
 want "gai:secure.test:nosuchservice EAI_SERVICE"
+want "gai:10.77.0.1:domain:u ok 10.77.0.1:53/udp"
+want "gai:10.77.0.1:80:su EAI_SOCKTYPE"
 want "reuse:10.77.0.1:8080 same-number EINPROGRESS still-dev-null"
 want "plaincurl:http://secure.test:8080/ ok 200 hello from 10.77.0.1"
 want "plaincurl:http://10.77.0.4:8080/ curl-error 7"

@@ -11,7 +11,8 @@
  *                                    send "ping" → "ok <echo>"
  *   gai:HOST:SERVICE:OPTS            getaddrinfo's answer "ok A:P/tcp,…" or its EAI_* code (and
  *                                    errno); HOST "-" = NULL, '@' in HOST = ':'; OPTS letters: 6 AF_INET6, n
- *                                    AI_NUMERICHOST, p AI_PASSIVE, s SOCK_STREAM, c AI_CANONNAME
+ *                                    AI_NUMERICHOST, p AI_PASSIVE, s SOCK_STREAM, c AI_CANONNAME,
+ *                                    u protocol IPPROTO_UDP
  *   plainlisten:PORT                 socket + SO_REUSEADDR + bind(INADDR_ANY:PORT) + listen; accept
  *                                    one connection within 10 s and greet it
  *   reuse:ADDR:PORT                  a placeholder closed and its number reused by /dev/null:
@@ -100,10 +101,12 @@ static const char *eai_name(int rc)
 }
 
 /* getaddrinfo(host, service) → "EAI_x (errno E)" in *why, or 0 */
+static int lookup_protocol;
+
 static int lookup(const char *host, const char *service, int family, int type, int flags, struct addrinfo **res,
                   char *why, size_t why_size)
 {
-    struct addrinfo hints = {.ai_family = family, .ai_socktype = type, .ai_flags = flags};
+    struct addrinfo hints = {.ai_family = family, .ai_socktype = type, .ai_flags = flags, .ai_protocol = lookup_protocol};
     errno = 0;
     int rc = getaddrinfo(host, service, &hints, res);
     if (rc)
@@ -121,7 +124,10 @@ static void gai_probe(const char *p, const char *host, const char *service, cons
     snprintf(name, sizeof name, "%s", host);
     for (char *c = strchr(name, '@'); c; c = strchr(c, '@'))
         *c = ':';
-    if (lookup(strcmp(host, "-") ? name : NULL, service, family, type, flags, &res, why, sizeof why))
+    lookup_protocol = strchr(opts, 'u') ? IPPROTO_UDP : 0;
+    int rc = lookup(strcmp(host, "-") ? name : NULL, service, family, type, flags, &res, why, sizeof why);
+    lookup_protocol = 0;
+    if (rc)
         return say(p, "%s", why);
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)ai->ai_addr;
