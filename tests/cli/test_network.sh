@@ -227,6 +227,9 @@ if command -v mosquitto >/dev/null && command -v mosquitto_pub >/dev/null && [ -
   app_src=mqttprobe app_libs=-lmosquitto
   app mqttapp 77777777-0000-0000-0000-000000000003 '{"AllowedConnections":["broker.test"]}' broker.test 1883 10.77.0.4 1883
   app_src=netprobe app_libs="-lcurl -lpthread"
+  # plain -lapplibs linked the interposers and the executable exports them (libmosquitto binds to them)
+  [ "$(nm -D "$work/mqttapp/bin/app" | grep -cE ' T (getaddrinfo|freeaddrinfo|socket|connect)$')" = 4 ] && ok \
+    || bad "the mosquitto app does not export the plain-sockets interposers: $(nm -D "$work/mqttapp/bin/app" | grep ' T ')"
   expect_log "77777777 NET mqtt:broker.test:1883 subscribed" 30
   mosquitto_sub -h 10.77.0.3 -p 1883 -t opensphere/out -C 1 -W 10 > "$work/sub.out" 2>&1 & sub_pid=$!
   sleep 1 # the subscriber is subscribed
