@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/network.sh [BUILD_DIR] — network confinement overhead (docs/network.md): connect latency
-# and HTTP request throughput (libcurl, keep-alive, HTTP/1.1) from a confined app on a simulated
+# (median) and HTTP request throughput (libcurl, keep-alive, HTTP/1.1) from a confined app on a simulated
 # device vs the same client run unconfined on the host, in the same run, against the same local
 # server. The confined app also measures the same with plain libc calls (socket()+connect() and
 # libcurl without the helper: libapplibs' interposers, docs/network.md "Plain sockets").
@@ -44,35 +44,39 @@ cat > "$work/client.c" <<'C'
 #include <unistd.h>
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 static size_t sink(char *d, size_t s, size_t n, void *u) { (void)d, (void)u; return s * n; }
+static int by_value(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
+static double median(double *v, int n) { qsort(v, (size_t)n, sizeof *v, by_value); return v[n / 2]; }
 int main(int argc, char **argv)
 {
     int connects = atoi(argv[1]);
     double seconds = atof(argv[2]);
     struct in_addr lo = {htonl(INADDR_LOOPBACK)};
-    double t0 = now();
+    /* Per-connect times, extension and plain calls alternating, reported as medians: a connect
+     * that meets a full accept queue at the server waits a whole SYN retransmission (1 s), which
+     * would otherwise dominate a mean. */
+    double *ext = calloc((size_t)connects, sizeof *ext), *plain = calloc((size_t)connects, sizeof *plain);
     for (int i = 0; i < connects; i++) {
+        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(18080), .sin_addr = lo};
+        double t0 = now();
 #ifdef HOST
         int s = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(18080), .sin_addr = lo};
         if (connect(s, (struct sockaddr *)&to, sizeof to) < 0) return 1;
 #else
         int s = OpenSphere_Networking_Connect(lo, 18080, SOCK_STREAM);
         if (s < 0) { perror("connect"); return 1; }
 #endif
+        ext[i] = now() - t0;
         close(s);
-    }
-    double connect_us = (now() - t0) / connects * 1e6;
-    double plain_us = 0;
 #ifndef HOST
-    t0 = now();
-    for (int i = 0; i < connects; i++) { /* plain libc calls: libapplibs' interposers */
-        int s = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(18080), .sin_addr = lo};
+        t0 = now(); /* plain libc calls: libapplibs' interposers */
+        s = socket(AF_INET, SOCK_STREAM, 0);
         if (s < 0 || connect(s, (struct sockaddr *)&to, sizeof to) < 0) { perror("plain connect"); return 1; }
+        plain[i] = now() - t0;
         close(s);
-    }
-    plain_us = (now() - t0) / connects * 1e6;
 #endif
+    }
+    double connect_us = median(ext, connects) * 1e6, plain_us = median(plain, connects) * 1e6;
+    double t0;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURL *c = curl_easy_init();
 #ifndef HOST
