@@ -6,7 +6,11 @@
 # ever contacted. A hostile probe app (tests/unit/net/netprobe.c) tries the allowed and the
 # forbidden: literals, names with several addresses, TTL expiry, IPv6, raw, netlink and AF_UNIX
 # sockets, sendto on a UDP flow, an address rewritten during the connect, libcurl with and
-# without the helper, server ports and port claims.
+# without the helper, server ports and port claims. The same probe then does everything with
+# plain libc calls (getaddrinfo/socket/connect/bind/listen: libapplibs' interposers), plain libcurl
+# fetches over HTTP and HTTPS (the device has a 4 MiB memory limit for OpenSSL), and an unmodified
+# libmosquitto client (tests/unit/net/mqttprobe.c) talks to a mosquitto broker the test starts on
+# 10.77.0.3:1883 (and 10.77.0.4:1883, which the app may not reach).
 set -u
 if [ "${OPENSPHERE_NETNS_TEST:-}" != 1 ]; then
   if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null || ! command -v ip >/dev/null || ! command -v python3 >/dev/null; then
@@ -19,10 +23,11 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-server_pid=
+server_pid= broker_pid=
 cleanup() {
   "$sphere" sim stop net >/dev/null 2>&1
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
   [ -n "${KEEP:-}" ] && cp "$logf" /tmp/net-last.log; rm -rf "$work" "$OPENSPHERE_HOME"
 }
 trap cleanup EXIT
@@ -45,6 +50,8 @@ ip link set lo up && ip link add dum0 type veth peer name dum1 && ip link set du
 for i in 1 2 3 4 5; do ip addr add 10.77.0.$i/24 dev dum0; done
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=secure.test \
   -addext "subjectAltName=DNS:secure.test,DNS:evil.test,IP:10.77.0.4" -keyout "$work/key.pem" -out "$work/ca.pem" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=secure.test \
+  -addext "subjectAltName=DNS:secure.test" -keyout "$work/badkey.pem" -out "$work/badca.pem" 2>/dev/null
 cat > "$work/server.py" <<'PY'
 import http.server, socket, socketserver, ssl, sys, threading, os
 logdir = sys.argv[1]
@@ -79,13 +86,14 @@ PY
 python3 "$work/server.py" "$work" & server_pid=$!
 until_ok 5 test -e "$work/ready" || { echo "the test server did not start"; exit 1; }
 
-"$sphere" sim create net >/dev/null && "$sphere" sim start net >/dev/null && "$sphere" device enable-development >/dev/null \
+"$sphere" sim create net --memory-limit-kb 4096 >/dev/null && "$sphere" sim start net >/dev/null && "$sphere" device enable-development >/dev/null \
   || { echo "cannot start a simulated device"; exit 1; }
 
 # ---- sim hosts ----------------------------------------------------------------------------------
 "$sphere" sim hosts add multi.test -a 10.77.0.2 >/dev/null && "$sphere" sim hosts add multi.test -a 10.77.0.3 >/dev/null \
   && "$sphere" sim hosts add secure.test -a 10.77.0.1 >/dev/null && "$sphere" sim hosts add evil.test -a 10.77.0.4 >/dev/null \
-  && "$sphere" sim hosts add short.test -a 10.77.0.5 --ttl 2 >/dev/null && ok || bad "sim hosts add failed"
+  && "$sphere" sim hosts add short.test -a 10.77.0.5 --ttl 2 >/dev/null && "$sphere" sim hosts add broker.test -a 10.77.0.3 >/dev/null \
+  && ok || bad "sim hosts add failed"
 "$sphere" sim hosts add bad_name -a 10.77.0.1 >/dev/null 2>&1 && bad "a bad host name was accepted" || ok
 "$sphere" sim hosts add x.test -a 10.77.0 >/dev/null 2>&1 && bad "a bad address was accepted" || ok
 "$sphere" sim hosts add gone.test -a 10.77.0.3 >/dev/null && "$sphere" sim hosts remove gone.test >/dev/null && ok || bad "sim hosts remove failed"
@@ -94,19 +102,23 @@ grep -q "multi.test *10.77.0.3 *300" "$work/hosts" && grep -q "short.test *10.77
   && ok || { bad "sim hosts list is wrong"; cat "$work/hosts"; }
 
 # ---- the probe app ------------------------------------------------------------------------------
+# app NAME CID CAPS ARGS… builds $app_src (default: the net probe) with plain `-lapplibs` as an app
+# would, packs it with ca.pem and badca.pem as resources, and sideloads it.
+app_src=netprobe app_libs="-lcurl -lpthread"
 app() {
   local name=$1 cid=$2 caps=$3; shift 3
   local dir=$work/$name args=""
-  mkdir -p "$dir/bin" && cp "$work/ca.pem" "$dir/ca.pem" && chmod 644 "$dir/ca.pem"
-  cc -O1 -o "$dir/bin/app" "$src/tests/unit/net/netprobe.c" -isystem "$sdk/Sysroots/17/usr/include" -L"$sdk/Sysroots/17/usr/lib" \
-    -lapplibs -lcurl -lpthread || { bad "cannot build the probe app"; return 1; }
+  mkdir -p "$dir/bin" && cp "$work/ca.pem" "$work/badca.pem" "$dir/" && chmod 644 "$dir/ca.pem" "$dir/badca.pem"
+  # shellcheck disable=SC2086
+  cc -O1 -o "$dir/bin/app" "$src/tests/unit/net/$app_src.c" -isystem "$sdk/Sysroots/17/usr/include" -L"$sdk/Sysroots/17/usr/lib" \
+    -lapplibs $app_libs || { bad "cannot build the probe app $app_src"; return 1; }
   for a in "$@"; do args="$args${args:+,}\"$a\""; done
   printf '{"SchemaVersion":1,"Name":"%s","ComponentId":"%s","EntryPoint":"/bin/app","CmdArgs":[%s],"Capabilities":%s}' \
     "$name" "$cid" "$args" "$caps" > "$dir/app_manifest.json"
   "$sphere" image-package pack-application --package-directory "$dir" --destination "$work/$name.ip" >/dev/null \
     && "$sphere" device sideload deploy -p "$work/$name.ip" >/dev/null || bad "deploying $name failed"
 }
-caps='{"AllowedConnections":["10.77.0.1","multi.test","secure.test","short.test","missing.invalid"],"AllowedTcpServerPorts":[8097,8099],"AllowedUdpServerPorts":[9001]}'
+caps='{"AllowedConnections":["10.77.0.1","multi.test","secure.test","short.test","missing.invalid"],"AllowedTcpServerPorts":[8096,8097,8099],"AllowedUdpServerPorts":[9001]}'
 app netapp 55555555-0000-0000-0000-000000000001 "$caps" \
   ready status socket socket6 raw netlink unix \
   tcp:10.77.0.1:8080 tcp:10.77.0.4:8080 tcp:10.77.0.2:8080 tcp:127.0.0.1:8080 \
@@ -114,14 +126,24 @@ app netapp 55555555-0000-0000-0000-000000000001 "$caps" \
   udp:10.77.0.1:9000 udp:10.77.0.4:9000 sendto:10.77.0.1:9000:10.77.0.4 \
   race:10.77.0.1:10.77.0.4:8080 ttl:short.test:8080:3 \
   curl:http://secure.test:8080/:secure.test:8080 curl:https://evil.test:8443/:evil.test:8443 \
-  curl:https://10.77.0.4:8443/:10.77.0.4:8443 plaincurl:https://10.77.0.1:8443/ \
-  connect:10.77.0.1:8080 listen:8098 listen:8099 listen:9001 ulisten:9001 listen:8097
+  curl:https://10.77.0.4:8443/:10.77.0.4:8443 \
+  connect:10.77.0.1:8080 listen:8098 listen:8099 listen:9001 ulisten:9001 listen:8097 \
+  plainsocket plainsocket6 plain:secure.test:8080 plain:10.77.0.1:8080 plain:10.77.0.4:8080 plain:10.77.0.1:8081 \
+  plain:evil.test:8080 plain:missing.invalid:8080 plain:multi.test:http-alt plainudp:10.77.0.1:9000 plainudp:10.77.0.4:9000 \
+  gai:multi.test:8080 gai:multi.test:https:sc gai:10.77.0.1:http:s gai:secure.test:8080:6 gai:secure.test:8080:n \
+  gai:@@1:80 gai:-:8096:ps gai:-:80:s gai:secure.test:nosuchservice gai:10.77.0.1:domain:u gai:10.77.0.1:80:su reuse:10.77.0.1:8080 \
+  plaincurl:http://secure.test:8080/ plaincurl:http://10.77.0.4:8080/ plaincurl:http://evil.test:8080/ \
+  plaincurl:https://secure.test:8443/ plaincurlbadca:https://secure.test:8443/ plainlisten:8098 plainlisten:8096
 expect_log "NET listen:8097 ok (again: EADDRINUSE)" 30
 greeting=$(python3 -c 'import socket; s=socket.create_connection(("10.77.0.1", 8097), 3); print(s.recv(100).decode().strip())' 2>&1)
 [ "$greeting" = "hello from the app" ] && ok || bad "the app's server port did not answer: $greeting"
+expect_log "NET plainlisten:8096 ok port 8096" 60
+greeting=$(python3 -c 'import socket; s=socket.create_connection(("10.77.0.1", 8096), 3); print(s.recv(100).decode().strip())' 2>&1)
+[ "$greeting" = "hello from the plain app" ] && ok || bad "the app's plain server port did not answer: $greeting"
 expect_log "NET done ok"
 want "ready ok yes"
 want "status ok 7 (wlan9: ENODEV)"
+# The kernel layer is unchanged: the socket() system call itself is refused for every family.
 for p in socket socket6 raw netlink unix; do want "$p EPERM"; done
 want "tcp:10.77.0.1:8080 ok 200"
 want "tcp:10.77.0.4:8080 EACCES"
@@ -149,7 +171,6 @@ want "ttl:short.test:8080:3 first ok then EACCES"
 want "curl:http://secure.test:8080/:secure.test:8080 ok 200 hello from 10.77.0.1"
 want "curl:https://evil.test:8443/:evil.test:8443 curl-error 6"
 want "curl:https://10.77.0.4:8443/:10.77.0.4:8443 curl-error 7"
-want "plaincurl:https://10.77.0.1:8443/ curl-error 7"
 want "listen:8098 EACCES"
 want "listen:8099 EADDRINUSE"
 want "listen:9001 EACCES"
@@ -157,13 +178,72 @@ want "ulisten:9001 EOPNOTSUPP"
 want "connect:10.77.0.1:8080 unspec EINPROGRESS other EINPROGRESS"
 want "listen:8097 accepted"
 
+# ---- plain libc sockets (libapplibs' interposers) -----------------------------------------------
+want "plainsocket ok"
+want "plainsocket6 EAFNOSUPPORT"
+want "plain:secure.test:8080 ok 200 nonblock cloexec domain inet nodelay 1 again EISCONN"
+want "plain:10.77.0.1:8080 ok 200 nonblock cloexec domain inet nodelay 1 again EISCONN"
+want "plain:10.77.0.4:8080 EACCES"
+want "plain:10.77.0.1:8081 ECONNREFUSED"
+want "plain:evil.test:8080 EAI_NONAME (errno EACCES)"
+want "plain:missing.invalid:8080 EAI_NONAME (errno ENOENT)"
+want "plain:multi.test:http-alt EAI_SERVICE"
+want "plainudp:10.77.0.1:9000 ok pong"
+want "plainudp:10.77.0.4:9000 EACCES"
+want "gai:multi.test:8080 ok 10.77.0.2:8080/tcp,10.77.0.2:8080/udp,10.77.0.3:8080/tcp,10.77.0.3:8080/udp"
+want "gai:multi.test:https:sc ok 10.77.0.2:443/tcp,10.77.0.3:443/tcp canon multi.test"
+want "gai:10.77.0.1:http:s ok 10.77.0.1:80/tcp"
+want "gai:secure.test:8080:6 EAI_FAMILY"
+want "gai:secure.test:8080:n EAI_NONAME"
+want "gai:@@1:80 EAI_NONAME"
+want "gai:-:8096:ps ok 0.0.0.0:8096/tcp"
+want "gai:-:80:s ok 127.0.0.1:80/tcp"
+want "gai:secure.test:nosuchservice EAI_SERVICE"
+want "gai:10.77.0.1:domain:u ok 10.77.0.1:53/udp"
+want "gai:10.77.0.1:80:su EAI_SOCKTYPE"
+want "reuse:10.77.0.1:8080 same-number EINPROGRESS still-dev-null"
+want "plaincurl:http://secure.test:8080/ ok 200 hello from 10.77.0.1"
+want "plaincurl:http://10.77.0.4:8080/ curl-error 7"
+want "plaincurl:http://evil.test:8080/ curl-error 6"
+want "plaincurl:https://secure.test:8443/ ok 200 hello from 10.77.0.1"
+want "plaincurlbadca:https://secure.test:8443/ curl-error 60"
+want "plainlisten:8098 EACCES"
+want "plainlisten:8096 accepted"
+
 # ---- the effective rules ----------------------------------------------------------------------
 "$sphere" device network list-firewall-rules > "$work/rules"
 grep -q "netapp (55555555-0000-0000-0000-000000000001)" "$work/rules" && grep -q "allow 10.77.0.1 .*-> 10.77.0.1" "$work/rules" \
-  && grep -q "allow short.test .*(not resolved yet)" "$work/rules" && grep -q "Inbound TCP ports: 8097, 8099" "$work/rules" \
+  && grep -q "allow short.test .*(not resolved yet)" "$work/rules" && grep -q "Inbound TCP ports: 8096, 8097, 8099" "$work/rules" \
   && ok || { bad "list-firewall-rules is wrong"; cat "$work/rules"; }
 "$sphere" device network list-firewall-rules -o json | grep -q '"10.77.0.3"' && ok || bad "the rules do not show multi.test's answers"
 "$sphere" device sideload delete >/dev/null
+
+# ---- an unmodified libmosquitto client -----------------------------------------------------------
+# A broker on 10.77.0.3:1883 (broker.test, listed) and on 10.77.0.4:1883 (not listed).
+if command -v mosquitto >/dev/null && command -v mosquitto_pub >/dev/null && [ -e /usr/include/mosquitto.h ]; then
+  printf 'listener 1883 10.77.0.3\nlistener 1883 10.77.0.4\nallow_anonymous true\n' > "$work/mosquitto.conf"
+  mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 & broker_pid=$!
+  until_ok 5 mosquitto_pub -h 10.77.0.3 -p 1883 -t opensphere/ping -m x 2>/dev/null || bad "the test's mosquitto broker did not start: $(cat "$work/mosquitto.log")"
+  app_src=mqttprobe app_libs=-lmosquitto
+  app mqttapp 77777777-0000-0000-0000-000000000003 '{"AllowedConnections":["broker.test"]}' broker.test 1883 10.77.0.4 1883
+  app_src=netprobe app_libs="-lcurl -lpthread"
+  # plain -lapplibs linked the interposers and the executable exports them (libmosquitto binds to them)
+  [ "$(nm -D "$work/mqttapp/bin/app" | grep -cE ' T (getaddrinfo|freeaddrinfo|socket|connect)$')" = 4 ] && ok \
+    || bad "the mosquitto app does not export the plain-sockets interposers: $(nm -D "$work/mqttapp/bin/app" | grep ' T ')"
+  expect_log "77777777 NET mqtt:broker.test:1883 subscribed" 30
+  mosquitto_sub -h 10.77.0.3 -p 1883 -t opensphere/out -C 1 -W 10 > "$work/sub.out" 2>&1 & sub_pid=$!
+  sleep 1 # the subscriber is subscribed
+  mosquitto_pub -h 10.77.0.3 -p 1883 -t opensphere/in -q 1 -m hello-app && ok || bad "mosquitto_pub to the test broker failed"
+  expect_log "NET mqtt:broker.test:1883 got hello-app"
+  wait "$sub_pid"
+  [ "$(cat "$work/sub.out")" = "reply:hello-app" ] && ok || bad "mosquitto_sub did not receive the app's message: $(cat "$work/sub.out")"
+  expect_log "77777777 NET done ok"
+  want "mqtt:broker.test:1883 connected"
+  grep -q "NET mqtt:10.77.0.4:1883 connect-failed .* errno EACCES" "$logf" && ok || bad "the unlisted broker: $(grep -F 'NET mqtt:10.77.0.4' "$logf")"
+  "$sphere" device sideload delete >/dev/null
+else
+  bad "mosquitto, mosquitto-clients and libmosquitto-dev are needed (scripts/install-deps.sh)"
+fi
 
 # ---- readiness is truthful: with the interface down, the network is not ready ------------------
 ip link set dum0 down

@@ -1,7 +1,22 @@
 /* netprobe.c — a hostile-and-polite test app for network confinement (tests/cli/test_network.sh).
  * Each argument is one probe, run in order; each prints one line "NET <probe> <result>" where the
  * result is "ok …" or an errno name (or a curl error), then the app waits for SIGTERM.
- *   ready | status | socket | socket6 | raw | netlink | unix      the status calls; socket() attempts
+ *   ready | status | socket | socket6 | raw | netlink | unix      the status calls; the kernel's
+ *                                    answer to socket() (the system call itself, past libapplibs)
+ *   plainsocket | plainsocket6       socket() through libapplibs' interposer (docs/network.md)
+ *   plain:HOST:PORT                  getaddrinfo + socket(NONBLOCK|CLOEXEC) + setsockopt(TCP_NODELAY)
+ *                                    + connect + HTTP/1.0 GET, all plain libc calls; "ok <code>
+ *                                    <flags kept> nodelay N again <second connect's errno>"
+ *   plainudp:HOST:PORT               getaddrinfo(SOCK_DGRAM) + socket + bind(port 0) + connect +
+ *                                    send "ping" → "ok <echo>"
+ *   gai:HOST:SERVICE:OPTS            getaddrinfo's answer "ok A:P/tcp,…" or its EAI_* code (and
+ *                                    errno); HOST "-" = NULL, '@' in HOST = ':'; OPTS letters: 6 AF_INET6, n
+ *                                    AI_NUMERICHOST, p AI_PASSIVE, s SOCK_STREAM, c AI_CANONNAME,
+ *                                    u protocol IPPROTO_UDP
+ *   plainlisten:PORT                 socket + SO_REUSEADDR + bind(INADDR_ANY:PORT) + listen; accept
+ *                                    one connection within 10 s and greet it
+ *   reuse:ADDR:PORT                  a placeholder closed and its number reused by /dev/null:
+ *                                    connect() on it must not be mistaken for the placeholder
  *   resolve:NAME                     the device's answers, "ok A,B ttl T"
  *   tcp:ADDR:PORT                    brokered connect, HTTP/1.0 GET, "ok <status line code>"
  *   udp:ADDR:PORT                    brokered UDP, "ping" → "ok <echo>"
@@ -14,13 +29,17 @@
  *   connect:ADDR:PORT                a brokered TCP socket, then connect() it to AF_UNSPEC and to
  *                                    10.77.0.4 (disconnect-and-reconnect)
  *   curl:URL:HOST:PORT               libcurl + networking_curl.h (CA: <image>/ca.pem)
- *   plaincurl:URL                    libcurl without the helper
+ *   plaincurl:URL                    libcurl without the helper (plain sockets; CA <image>/ca.pem)
+ *   plaincurlbadca:URL               the same with a CA that did not sign the server's certificate
  */
 #define _GNU_SOURCE
 #include <applibs/networking.h>
 #include <applibs/networking_curl.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static char image_dir[256];
@@ -54,13 +75,169 @@ static struct in_addr addr_of(const char *text)
     return a;
 }
 
-static void try_socket(const char *p, int family, int type)
+static void try_socket(const char *p, int family, int type, bool plain)
 {
-    int s = socket(family, type, 0);
+    int s = plain ? socket(family, type, 0) : (int)syscall(SYS_socket, family, type, 0);
     if (s >= 0)
         say(p, "ok");
     else
         say(p, "%s", err_name());
+    if (s >= 0)
+        close(s);
+}
+
+static const char *eai_name(int rc)
+{
+    static const struct {
+        int rc;
+        const char *name;
+    } names[] = {{EAI_NONAME, "EAI_NONAME"},     {EAI_FAMILY, "EAI_FAMILY"},   {EAI_SERVICE, "EAI_SERVICE"},
+                 {EAI_SOCKTYPE, "EAI_SOCKTYPE"}, {EAI_BADFLAGS, "EAI_BADFLAGS"}, {EAI_AGAIN, "EAI_AGAIN"},
+                 {EAI_FAIL, "EAI_FAIL"},         {EAI_MEMORY, "EAI_MEMORY"},   {EAI_SYSTEM, "EAI_SYSTEM"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].rc == rc)
+            return names[i].name;
+    return "EAI_?";
+}
+
+/* getaddrinfo(host, service) → "EAI_x (errno E)" in *why, or 0 */
+static int lookup_protocol;
+
+static int lookup(const char *host, const char *service, int family, int type, int flags, struct addrinfo **res,
+                  char *why, size_t why_size)
+{
+    struct addrinfo hints = {.ai_family = family, .ai_socktype = type, .ai_flags = flags, .ai_protocol = lookup_protocol};
+    errno = 0;
+    int rc = getaddrinfo(host, service, &hints, res);
+    if (rc)
+        snprintf(why, why_size, "%s (errno %s)", eai_name(rc), errno ? err_name() : "0");
+    return rc;
+}
+
+static void gai_probe(const char *p, const char *host, const char *service, const char *opts)
+{
+    int family = strchr(opts, '6') ? AF_INET6 : AF_UNSPEC, type = strchr(opts, 's') ? SOCK_STREAM : 0;
+    int flags = (strchr(opts, 'n') ? AI_NUMERICHOST : 0) | (strchr(opts, 'p') ? AI_PASSIVE : 0) |
+                (strchr(opts, 'c') ? AI_CANONNAME : 0);
+    struct addrinfo *res = NULL;
+    char why[64], list[300] = "", name[64];
+    snprintf(name, sizeof name, "%s", host);
+    for (char *c = strchr(name, '@'); c; c = strchr(c, '@'))
+        *c = ':';
+    lookup_protocol = strchr(opts, 'u') ? IPPROTO_UDP : 0;
+    int rc = lookup(strcmp(host, "-") ? name : NULL, service, family, type, flags, &res, why, sizeof why);
+    lookup_protocol = 0;
+    if (rc)
+        return say(p, "%s", why);
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ai->ai_addr;
+        char t[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &in->sin_addr, t, sizeof t);
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s:%u/%s", ai == res ? "" : ",", t,
+                 ntohs(in->sin_port), ai->ai_socktype == SOCK_STREAM ? "tcp" : ai->ai_socktype == SOCK_DGRAM ? "udp" : "?");
+    }
+    if (res && res->ai_canonname)
+        snprintf(list + strlen(list), sizeof list - strlen(list), " canon %s", res->ai_canonname);
+    freeaddrinfo(res);
+    say(p, "ok %s", list);
+}
+
+/* Everything an unmodified client does, with plain libc calls. */
+static void plain_probe(const char *p, const char *host, const char *port)
+{
+    struct addrinfo *res = NULL;
+    char why[64];
+    if (lookup(host, port, AF_UNSPEC, SOCK_STREAM, 0, &res, why, sizeof why))
+        return say(p, "%s", why);
+    int s = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
+    int one = 1, domain = 0;
+    socklen_t len = sizeof domain;
+    if (s < 0 || setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+        getsockopt(s, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || connect(s, res->ai_addr, res->ai_addrlen) < 0) {
+        say(p, "%s", err_name());
+        freeaddrinfo(res);
+        if (s >= 0)
+            close(s);
+        return;
+    }
+    int again = connect(s, res->ai_addr, res->ai_addrlen) < 0 ? errno : 0;
+    freeaddrinfo(res);
+    int fl = fcntl(s, F_GETFL), fdfl = fcntl(s, F_GETFD), nodelay = -1;
+    len = sizeof nodelay;
+    getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len);
+    fcntl(s, F_SETFL, fl & ~O_NONBLOCK);
+    const char req[] = "GET / HTTP/1.0\r\n\r\n";
+    char buf[256] = "";
+    ssize_t n = send(s, req, sizeof req - 1, 0) == (ssize_t)sizeof req - 1 ? recv(s, buf, sizeof buf - 1, MSG_WAITALL) : -1;
+    close(s);
+    if (n < 12)
+        return say(p, "short %s", err_name());
+    buf[12] = '\0';
+    say(p, "ok %s%s%s domain %s nodelay %d again %s", buf + 9, (fl & O_NONBLOCK) ? " nonblock" : "",
+        (fdfl & FD_CLOEXEC) ? " cloexec" : "", domain == AF_INET ? "inet" : "other", nodelay,
+        again ? strerrorname_np(again) : "ok");
+}
+
+static int udp_echo(int s, const char *out, char *in, size_t in_size);
+
+static void plain_udp_probe(const char *p, const char *host, const char *port)
+{
+    struct addrinfo *res = NULL;
+    char why[64], in[128];
+    if (lookup(host, port, AF_INET, SOCK_DGRAM, 0, &res, why, sizeof why))
+        return say(p, "%s", why);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in any = {.sin_family = AF_INET};
+    if (s < 0 || bind(s, (struct sockaddr *)&any, sizeof any) < 0 || connect(s, res->ai_addr, res->ai_addrlen) < 0 ||
+        udp_echo(s, "ping", in, sizeof in) < 0)
+        say(p, "%s", err_name());
+    else
+        say(p, "ok %s", in);
+    freeaddrinfo(res);
+    if (s >= 0)
+        close(s);
+}
+
+static void plain_listen_probe(const char *p, int port)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(l, (struct sockaddr *)&at, sizeof at) < 0 || listen(l, 4) < 0) {
+        say(p, "%s", err_name());
+        if (l >= 0)
+            close(l);
+        return;
+    }
+    struct sockaddr_in me;
+    socklen_t len = sizeof me;
+    getsockname(l, (struct sockaddr *)&me, &len);
+    say(p, "ok port %u", ntohs(me.sin_port));
+    struct pollfd pf = {.fd = l, .events = POLLIN};
+    if (poll(&pf, 1, 10000) == 1) {
+        int c = accept(l, NULL, NULL);
+        const char hello[] = "hello from the plain app\n";
+        if (c >= 0 && write(c, hello, sizeof hello - 1) > 0)
+            say(p, "accepted");
+        if (c >= 0)
+            close(c);
+    }
+    close(l);
+}
+
+static void reuse_probe(const char *p, const char *addr, int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    close(s);
+    int n = open("/dev/null", O_RDWR);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, addr, &to.sin_addr);
+    int rc = connect(n, (struct sockaddr *)&to, sizeof to);
+    struct stat st;
+    fstat(n, &st);
+    say(p, "%s %s %s", n == s ? "same-number" : "other-number", rc < 0 ? err_name() : "connected",
+        S_ISCHR(st.st_mode) ? "still-dev-null" : "REPLACED");
+    close(n);
 }
 
 static void tcp(const char *p, const char *addr, int port)
@@ -167,12 +344,12 @@ static size_t keep(char *data, size_t size, size_t n, void *user)
     return add;
 }
 
-static void curl_probe(const char *p, const char *url, const char *host, int port, bool confine)
+static void curl_probe(const char *p, const char *url, const char *host, int port, bool confine, const char *ca_file)
 {
     CURL *c = curl_easy_init();
     struct OpenSphere_CurlConfinement conf = {0};
     char body[200] = "", ca[300];
-    snprintf(ca, sizeof ca, "%s/ca.pem", image_dir);
+    snprintf(ca, sizeof ca, "%s/%s", image_dir, ca_file);
     CURLcode rc = confine ? OpenSphere_Curl_Confine(c, &conf, host, (unsigned)port) : CURLE_OK;
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CAINFO, ca);
@@ -209,7 +386,7 @@ int main(int argc, char **argv)
         char *save = NULL;
         /* split at ':' except inside a URL's "://" (curl probes put the URL first) */
         int nf = 0;
-        if (!strncmp(buf, "curl:", 5) || !strncmp(buf, "plaincurl:", 10)) {
+        if (!strncmp(buf, "curl:", 5) || !strncmp(buf, "plaincurl", 9)) {
             f[nf++] = strtok_r(buf, ":", &save);
             char *rest = save;
             char *last = strrchr(rest, ':');
@@ -237,15 +414,29 @@ int main(int argc, char **argv)
             int bad = Networking_GetInterfaceConnectionStatus("wlan9", &st);
             rc < 0 ? say(p, "%s", err_name()) : say(p, "ok %u (wlan9: %s)", st, bad < 0 ? err_name() : "ok");
         } else if (!strcmp(what, "socket")) {
-            try_socket(p, AF_INET, SOCK_STREAM);
+            try_socket(p, AF_INET, SOCK_STREAM, false);
         } else if (!strcmp(what, "socket6")) {
-            try_socket(p, AF_INET6, SOCK_STREAM);
+            try_socket(p, AF_INET6, SOCK_STREAM, false);
         } else if (!strcmp(what, "raw")) {
-            try_socket(p, AF_INET, SOCK_RAW);
+            try_socket(p, AF_INET, SOCK_RAW, false);
         } else if (!strcmp(what, "netlink")) {
-            try_socket(p, AF_NETLINK, SOCK_RAW);
+            try_socket(p, AF_NETLINK, SOCK_RAW, false);
         } else if (!strcmp(what, "unix")) {
-            try_socket(p, AF_UNIX, SOCK_STREAM);
+            try_socket(p, AF_UNIX, SOCK_STREAM, false);
+        } else if (!strcmp(what, "plainsocket")) {
+            try_socket(p, AF_INET, SOCK_STREAM, true);
+        } else if (!strcmp(what, "plainsocket6")) {
+            try_socket(p, AF_INET6, SOCK_STREAM, true);
+        } else if (!strcmp(what, "plain") && nf == 3) {
+            plain_probe(p, f[1], f[2]);
+        } else if (!strcmp(what, "plainudp") && nf == 3) {
+            plain_udp_probe(p, f[1], f[2]);
+        } else if (!strcmp(what, "gai") && nf >= 3) {
+            gai_probe(p, f[1], f[2], nf == 4 ? f[3] : "");
+        } else if (!strcmp(what, "plainlisten") && nf == 2) {
+            plain_listen_probe(p, atoi(f[1]));
+        } else if (!strcmp(what, "reuse") && nf == 3) {
+            reuse_probe(p, f[1], atoi(f[2]));
         } else if (!strcmp(what, "resolve") && nf == 2) {
             struct in_addr a[8];
             unsigned ttl = 0;
@@ -312,9 +503,11 @@ int main(int argc, char **argv)
             if (s >= 0)
                 close(s);
         } else if (!strcmp(what, "curl") && nf == 4) {
-            curl_probe(p, f[1], f[2], atoi(f[3]), true);
+            curl_probe(p, f[1], f[2], atoi(f[3]), true, "ca.pem");
         } else if (!strcmp(what, "plaincurl") && nf == 2) {
-            curl_probe(p, f[1], NULL, 0, false);
+            curl_probe(p, f[1], NULL, 0, false, "ca.pem");
+        } else if (!strcmp(what, "plaincurlbadca") && nf == 2) {
+            curl_probe(p, f[1], NULL, 0, false, "badca.pem");
         } else {
             say(p, "unknown probe");
         }

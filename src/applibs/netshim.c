@@ -1,0 +1,583 @@
+/* netshim.c — plain getaddrinfo()/socket()/connect() inside a confined app (docs/network.md,
+ * "Plain sockets"). libapplibs defines these libc entry points; the SDK's libapplibs.a linker
+ * script forces this object into every app and the executable exports them, so the app's own
+ * calls and those of the shared libraries it loads (libcurl, libmosquitto…) land here.
+ *
+ * Contract. Inside a device (fd 3 is the broker) nothing here widens what the app may do: every
+ * network socket is still made, checked and connected by the device (the broker's RESOLVE,
+ * CONNECT and LISTEN ops); the kernel layers (empty netns, seccomp) are untouched.
+ *   getaddrinfo   numeric IPv4 hosts locally; names through the device's resolver (a name the
+ *                 manifest does not list, or one that does not resolve: EAI_NONAME, errno says
+ *                 EACCES or ENOENT); IPv4 answers only (AF_INET6 hints: EAI_FAMILY).
+ *   socket        AF_INET SOCK_STREAM/SOCK_DGRAM (± SOCK_NONBLOCK/SOCK_CLOEXEC) → a placeholder
+ *                 descriptor (an AF_UNIX datagram socket whose peer is closed) in a small table
+ *                 keyed by descriptor and inode; AF_INET6 → EAFNOSUPPORT; anything else → the
+ *                 system call (which seccomp refuses as before).
+ *   connect       on a placeholder: the device connects, and the connected descriptor is dup3'd
+ *                 over the placeholder with its O_NONBLOCK and FD_CLOEXEC; options recorded by
+ *                 setsockopt are replayed (best effort). Returns 0 or -1 with the broker's errno
+ *                 (EACCES, ECONNREFUSED, ETIMEDOUT…). Again on a connected one: EISCONN.
+ *                 Any other descriptor: the system call (seccomp answers EINPROGRESS).
+ *   bind          on a placeholder: port 0 at INADDR_ANY is a no-op; a nonzero port asks the
+ *                 device for that server port (LISTEN op; EACCES if unlisted) and the listening
+ *                 socket replaces the placeholder; listen() on it then returns 0.
+ *   setsockopt/getsockopt/getsockname/getpeername   answered for placeholders (and the socket
+ *                 identity of table entries); otherwise the system call.
+ * Outside a device (no broker on fd 3) every entry point is the C library's own.
+ * Thread-safe: the table has a lock; broker calls have their own. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <applibs/networking.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker_client.h"
+
+/* ---- the C library's own entry points ------------------------------------------------------ */
+
+typedef int (*socket_fn)(int, int, int);
+typedef int (*addr_fn)(int, const struct sockaddr *, socklen_t);
+typedef int (*name_fn)(int, struct sockaddr *, socklen_t *);
+typedef int (*listen_fn)(int, int);
+typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
+typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
+typedef int (*getaddrinfo_fn)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+typedef void (*freeaddrinfo_fn)(struct addrinfo *);
+
+/* Set once (in detect(), before any entry point uses them), read-only afterwards. */
+static struct {
+    socket_fn socket;
+    addr_fn connect, bind;
+    listen_fn listen;
+    setsockopt_fn setsockopt;
+    getsockopt_fn getsockopt;
+    name_fn getsockname, getpeername;
+    getaddrinfo_fn getaddrinfo;
+    freeaddrinfo_fn freeaddrinfo;
+} real;
+
+static void find_real(void *slot, const char *name)
+{
+    void *p = dlsym(RTLD_NEXT, name); /* the next definition after the executable: libc's */
+    memcpy(slot, &p, sizeof p);
+}
+
+/* ---- inside a device? --------------------------------------------------------------------- */
+
+static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
+static bool confined;
+
+static void detect(void)
+{
+    find_real(&real.socket, "socket");
+    find_real(&real.connect, "connect");
+    find_real(&real.bind, "bind");
+    find_real(&real.listen, "listen");
+    find_real(&real.setsockopt, "setsockopt");
+    find_real(&real.getsockopt, "getsockopt");
+    find_real(&real.getsockname, "getsockname");
+    find_real(&real.getpeername, "getpeername");
+    find_real(&real.getaddrinfo, "getaddrinfo");
+    find_real(&real.freeaddrinfo, "freeaddrinfo");
+    int domain = 0, type = 0;
+    socklen_t len = sizeof domain;
+    if (real.getsockopt(BROKER_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
+        return;
+    len = sizeof type;
+    if (real.getsockopt(BROKER_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET)
+        return;
+    int saved = errno;
+    struct broker_request q = {.op = BROKER_NET_STATUS};
+    struct broker_reply r;
+    confined = applibs_broker_call(&q, &r, NULL) != -ENOTCONN;
+    errno = saved;
+}
+
+/* Every entry point calls this first (it also fills `real`). */
+static bool in_device(void)
+{
+    pthread_once(&detect_once, detect);
+    return confined;
+}
+
+/* ---- the placeholder table ------------------------------------------------------------------ */
+
+enum { SHIM_MAX = 64, SHIM_MAX_OPTS = 8, SHIM_OPT_LEN = 16 };
+enum shim_state { SHIM_FREE, SHIM_PLACEHOLDER, SHIM_CONNECTED, SHIM_LISTENING };
+
+struct shim_opt {
+    int level, name;
+    socklen_t len;
+    unsigned char value[SHIM_OPT_LEN];
+};
+
+struct shim_entry {
+    int fd;
+    dev_t dev;
+    ino_t ino;
+    enum shim_state state;
+    int type, protocol;
+    struct sockaddr_in peer; /* after connect */
+    unsigned nopts;
+    struct shim_opt opts[SHIM_MAX_OPTS];
+};
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shim_entry table[SHIM_MAX];
+
+static bool same_file(int fd, const struct shim_entry *e)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && st.st_dev == e->dev && st.st_ino == e->ino;
+}
+
+/* Copies the live entry for fd into *out; an entry whose descriptor number now names another
+ * file (closed and reused) is dropped. Returns the slot or -1. */
+static int shim_find(int fd, struct shim_entry *out)
+{
+    int slot = -1;
+    pthread_mutex_lock(&table_lock);
+    for (int i = 0; i < SHIM_MAX && slot < 0; i++) {
+        if (table[i].state == SHIM_FREE || table[i].fd != fd)
+            continue;
+        if (same_file(fd, &table[i])) {
+            slot = i;
+            *out = table[i];
+        } else {
+            table[i].state = SHIM_FREE;
+        }
+    }
+    pthread_mutex_unlock(&table_lock);
+    return slot;
+}
+
+/* Stores e (for e->fd, whose current file it records), replacing any entry for that descriptor
+ * and reclaiming stale ones. Returns 0 or -ENOBUFS (the table is full) or fstat's -errno. */
+static int shim_store(struct shim_entry *e)
+{
+    struct stat st;
+    if (fstat(e->fd, &st) < 0)
+        return -errno;
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    int err = -ENOBUFS;
+    pthread_mutex_lock(&table_lock);
+    int free_slot = -1;
+    for (int i = 0; i < SHIM_MAX; i++) {
+        if (table[i].state != SHIM_FREE && (table[i].fd == e->fd || !same_file(table[i].fd, &table[i])))
+            table[i].state = SHIM_FREE;
+        if (table[i].state == SHIM_FREE && free_slot < 0)
+            free_slot = i;
+    }
+    if (free_slot >= 0) {
+        table[free_slot] = *e;
+        err = 0;
+    }
+    pthread_mutex_unlock(&table_lock);
+    return err;
+}
+
+static int fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+/* Puts `conn` (from the device) in place of the placeholder e->fd: the placeholder's O_NONBLOCK
+ * and FD_CLOEXEC, the recorded options (best effort), then dup3. Takes `conn` in all cases.
+ * Returns 0 or -1 with errno. */
+static int adopt(struct shim_entry *e, int conn, enum shim_state state)
+{
+    int fl = fcntl(e->fd, F_GETFL), fdfl = fcntl(e->fd, F_GETFD), cfl = fcntl(conn, F_GETFL);
+    if (fl < 0 || fdfl < 0 || cfl < 0 || fcntl(conn, F_SETFL, (cfl & ~O_NONBLOCK) | (fl & O_NONBLOCK)) < 0) {
+        int err = errno;
+        close(conn);
+        return fail(err);
+    }
+    for (unsigned i = 0; i < e->nopts; i++)
+        (void)real.setsockopt(conn, e->opts[i].level, e->opts[i].name, e->opts[i].value, e->opts[i].len);
+    int rc = dup3(conn, e->fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+    int err = errno;
+    close(conn);
+    if (rc < 0)
+        return fail(err);
+    e->state = state;
+    e->nopts = 0;
+    /* Replaces the placeholder's entry. Should another thread have filled the table meanwhile,
+     * the socket works all the same; only the identity answers of getsockopt are lost. */
+    (void)shim_store(e);
+    return 0;
+}
+
+/* ---- sockets -------------------------------------------------------------------------------- */
+
+int socket(int domain, int type, int protocol)
+{
+    if (!in_device())
+        return real.socket(domain, type, protocol);
+    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (domain == AF_INET6)
+        return fail(EAFNOSUPPORT);
+    if (domain != AF_INET || (base != SOCK_STREAM && base != SOCK_DGRAM))
+        return real.socket(domain, type, protocol);
+    int want = base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    if (protocol != 0 && protocol != want)
+        return fail(EPROTONOSUPPORT);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM | (type & (SOCK_NONBLOCK | SOCK_CLOEXEC)), 0, sv) < 0)
+        return -1;
+    close(sv[1]);
+    struct shim_entry e = {.fd = sv[0], .state = SHIM_PLACEHOLDER, .type = base, .protocol = want};
+    int err = shim_store(&e);
+    if (err) {
+        close(sv[0]);
+        return fail(err == -ENOBUFS ? EMFILE : -err);
+    }
+    return sv[0];
+}
+
+int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    struct shim_entry e;
+    if (!in_device() || shim_find(fd, &e) < 0)
+        return real.connect(fd, addr, len);
+    if (!addr)
+        return fail(EFAULT);
+    if (len < sizeof(sa_family_t))
+        return fail(EINVAL);
+    sa_family_t family;
+    memcpy(&family, addr, sizeof family);
+    if (e.state != SHIM_PLACEHOLDER)
+        return family == AF_UNSPEC ? real.connect(fd, addr, len) : fail(EISCONN);
+    if (family == AF_UNSPEC)
+        return 0; /* nothing to disconnect */
+    if (family != AF_INET)
+        return fail(EAFNOSUPPORT);
+    if (len < sizeof(struct sockaddr_in))
+        return fail(EINVAL);
+    struct sockaddr_in to;
+    memcpy(&to, addr, sizeof to); /* read once: the device connects to exactly this */
+    int conn = OpenSphere_Networking_Connect(to.sin_addr, ntohs(to.sin_port), e.type);
+    if (conn < 0)
+        return -1;
+    e.peer = to;
+    return adopt(&e, conn, SHIM_CONNECTED);
+}
+
+int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    struct shim_entry e;
+    if (!in_device() || shim_find(fd, &e) < 0 || e.state != SHIM_PLACEHOLDER)
+        return real.bind(fd, addr, len);
+    if (!addr)
+        return fail(EFAULT);
+    if (len < sizeof(struct sockaddr_in))
+        return fail(EINVAL);
+    struct sockaddr_in at;
+    memcpy(&at, addr, sizeof at);
+    if (at.sin_family != AF_INET)
+        return fail(EAFNOSUPPORT);
+    if (at.sin_port == 0) /* the device picks the source address and port when it connects */
+        return at.sin_addr.s_addr == htonl(INADDR_ANY) ? 0 : fail(EADDRNOTAVAIL);
+    int l = OpenSphere_Networking_Listen(ntohs(at.sin_port), e.type);
+    if (l < 0)
+        return -1;
+    return adopt(&e, l, SHIM_LISTENING);
+}
+
+int listen(int fd, int backlog)
+{
+    struct shim_entry e;
+    if (in_device() && shim_find(fd, &e) >= 0 && e.state == SHIM_LISTENING)
+        return 0; /* the device listens already (its backlog) */
+    return real.listen(fd, backlog);
+}
+
+static bool recordable(int level) { return level == SOL_SOCKET || level == IPPROTO_TCP; }
+
+int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+    struct shim_entry e;
+    int slot;
+    if (!in_device() || (slot = shim_find(fd, &e)) < 0 || e.state != SHIM_PLACEHOLDER || !recordable(level))
+        return real.setsockopt(fd, level, name, value, len);
+    if (!value)
+        return fail(EFAULT);
+    if (len > SHIM_OPT_LEN)
+        return fail(EINVAL);
+    int rc = fail(ENOBUFS);
+    pthread_mutex_lock(&table_lock);
+    struct shim_entry *t = &table[slot];
+    if (t->state == SHIM_PLACEHOLDER && t->fd == fd) {
+        unsigned i = 0;
+        while (i < t->nopts && (t->opts[i].level != level || t->opts[i].name != name))
+            i++;
+        if (i < SHIM_MAX_OPTS) {
+            t->opts[i].level = level;
+            t->opts[i].name = name;
+            t->opts[i].len = len;
+            memcpy(t->opts[i].value, value, len);
+            if (i == t->nopts)
+                t->nopts++;
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&table_lock);
+    return rc;
+}
+
+static int answer_int(void *value, socklen_t *len, int v)
+{
+    if (!value || !len)
+        return fail(EFAULT);
+    if (*len < sizeof v)
+        return fail(EINVAL);
+    memcpy(value, &v, sizeof v);
+    *len = sizeof v;
+    return 0;
+}
+
+int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+    struct shim_entry e;
+    if (!in_device() || shim_find(fd, &e) < 0)
+        return real.getsockopt(fd, level, name, value, len);
+    if (level == SOL_SOCKET && name == SO_DOMAIN)
+        return answer_int(value, len, AF_INET);
+    if (level == SOL_SOCKET && name == SO_TYPE)
+        return answer_int(value, len, e.type);
+    if (level == SOL_SOCKET && name == SO_PROTOCOL)
+        return answer_int(value, len, e.protocol);
+    if (e.state == SHIM_PLACEHOLDER) {
+        if (level == SOL_SOCKET && (name == SO_ERROR || name == SO_ACCEPTCONN))
+            return answer_int(value, len, 0);
+        for (unsigned i = 0; i < e.nopts; i++) {
+            if (e.opts[i].level != level || e.opts[i].name != name)
+                continue;
+            if (!value || !len)
+                return fail(EFAULT);
+            if (*len > e.opts[i].len)
+                *len = e.opts[i].len;
+            memcpy(value, e.opts[i].value, *len);
+            return 0;
+        }
+        if (level == IPPROTO_TCP) /* TCP defaults before the connection exists */
+            return answer_int(value, len, 0);
+    }
+    return real.getsockopt(fd, level, name, value, len);
+}
+
+static int answer_addr(struct sockaddr *addr, socklen_t *len, const struct sockaddr_in *in)
+{
+    if (!addr || !len)
+        return fail(EFAULT);
+    memcpy(addr, in, *len < sizeof *in ? *len : sizeof *in);
+    *len = sizeof *in;
+    return 0;
+}
+
+/* A placeholder has no address yet; a UDP flow is an AF_UNIX relay, so its names are ours. */
+int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    struct shim_entry e;
+    if (!in_device() || shim_find(fd, &e) < 0 || (e.state != SHIM_PLACEHOLDER && e.type != SOCK_DGRAM))
+        return real.getsockname(fd, addr, len);
+    struct sockaddr_in any = {.sin_family = AF_INET};
+    return answer_addr(addr, len, &any);
+}
+
+int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    struct shim_entry e;
+    if (!in_device() || shim_find(fd, &e) < 0 || (e.state != SHIM_PLACEHOLDER && e.type != SOCK_DGRAM))
+        return real.getpeername(fd, addr, len);
+    if (e.state == SHIM_PLACEHOLDER)
+        return fail(ENOTCONN);
+    return answer_addr(addr, len, &e.peer);
+}
+
+/* ---- names ---------------------------------------------------------------------------------- */
+
+/* /etc/services does not exist in the container: the common ones. */
+static const struct {
+    const char *name;
+    uint16_t port;
+} services[] = {
+    {"ftp", 21},    {"ssh", 22},    {"telnet", 23}, {"smtp", 25},    {"domain", 53},       {"http", 80},
+    {"www", 80},    {"pop3", 110},  {"ntp", 123},   {"imap", 143},   {"https", 443},       {"smtps", 465},
+    {"submission", 587}, {"imaps", 993}, {"pop3s", 995}, {"mqtt", 1883}, {"secure-mqtt", 8883},
+};
+
+/* Returns 0 and the port (host order), or an EAI_* code. */
+static int service_port(const char *service, int flags, uint16_t *port)
+{
+    *port = 0;
+    if (!service || !*service)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(service, &end, 10);
+    if (!*end && isdigit((unsigned char)service[0])) {
+        if (n > 65535 || errno)
+            return EAI_SERVICE;
+        *port = (uint16_t)n;
+        return 0;
+    }
+    if (flags & AI_NUMERICSERV)
+        return EAI_NONAME;
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+        if (!strcasecmp(service, services[i].name)) {
+            *port = services[i].port;
+            return 0;
+        }
+    return EAI_SERVICE;
+}
+
+/* The device's answer's errno → getaddrinfo's code (docs/network.md). */
+static int eai_of(int err)
+{
+    switch (err) {
+    case EACCES: /* not in the manifest */
+    case ENOENT: /* listed, does not resolve */
+    case EINVAL: /* malformed name */
+        return EAI_NONAME;
+    case ENOMEM:
+        return EAI_MEMORY;
+    case EAGAIN:
+    case ETIMEDOUT:
+        return EAI_AGAIN;
+    default:
+        return EAI_FAIL;
+    }
+}
+
+/* Each entry is one allocation holding the addrinfo and its sockaddr_in, and ai_canonname is
+ * a separate one: the layout glibc's freeaddrinfo also frees (ours does the same). */
+static struct addrinfo *entry(struct in_addr a, uint16_t port, int type, int protocol)
+{
+    struct addrinfo *ai = calloc(1, sizeof *ai + sizeof(struct sockaddr_in));
+    if (!ai)
+        return NULL;
+    struct sockaddr_in *sin = (struct sockaddr_in *)(ai + 1);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    sin->sin_addr = a;
+    ai->ai_family = AF_INET;
+    ai->ai_socktype = type;
+    ai->ai_protocol = protocol;
+    ai->ai_addrlen = sizeof *sin;
+    ai->ai_addr = (struct sockaddr *)sin;
+    return ai;
+}
+
+static void free_list(struct addrinfo *ai)
+{
+    while (ai) {
+        struct addrinfo *next = ai->ai_next;
+        free(ai->ai_canonname);
+        free(ai);
+        ai = next;
+    }
+}
+
+enum { KNOWN_FLAGS = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL | AI_ADDRCONFIG |
+                     AI_NUMERICSERV | AI_IDN | AI_CANONIDN };
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
+{
+    if (!in_device())
+        return real.getaddrinfo(node, service, hints, res);
+    struct addrinfo h = {.ai_family = AF_UNSPEC};
+    if (hints)
+        h = *hints;
+    if (!res) {
+        errno = EFAULT;
+        return EAI_SYSTEM;
+    }
+    *res = NULL;
+    if (h.ai_flags & ~KNOWN_FLAGS)
+        return EAI_BADFLAGS;
+    if (!node && !service)
+        return EAI_NONAME;
+    if ((h.ai_flags & AI_CANONNAME) && !node)
+        return EAI_BADFLAGS;
+    if (h.ai_family != AF_UNSPEC && h.ai_family != AF_INET)
+        return EAI_FAMILY; /* IPv4 only (the device's resolver and connects) */
+    if (h.ai_socktype != 0 && h.ai_socktype != SOCK_STREAM && h.ai_socktype != SOCK_DGRAM)
+        return EAI_SOCKTYPE;
+    if ((h.ai_protocol != 0 && h.ai_protocol != IPPROTO_TCP && h.ai_protocol != IPPROTO_UDP) ||
+        (h.ai_socktype == SOCK_STREAM && h.ai_protocol == IPPROTO_UDP) ||
+        (h.ai_socktype == SOCK_DGRAM && h.ai_protocol == IPPROTO_TCP))
+        return EAI_SOCKTYPE;
+    uint16_t port;
+    int rc = service_port(service, h.ai_flags, &port);
+    if (rc)
+        return rc;
+
+    struct in_addr addrs[24];
+    int count;
+    struct in6_addr v6;
+    if (!node) {
+        addrs[0].s_addr = htonl((h.ai_flags & AI_PASSIVE) ? INADDR_ANY : INADDR_LOOPBACK);
+        count = 1;
+    } else if (inet_aton(node, &addrs[0])) {
+        count = 1;
+    } else if (inet_pton(AF_INET6, node, &v6) == 1) {
+        return EAI_NONAME; /* an IPv6 literal: no IPv4 address for it */
+    } else if (h.ai_flags & AI_NUMERICHOST) {
+        return EAI_NONAME;
+    } else {
+        count = OpenSphere_Networking_Resolve(node, addrs, sizeof addrs / sizeof addrs[0], NULL);
+        if (count < 0)
+            return eai_of(errno);
+        if (count == 0) {
+            errno = ENOENT;
+            return EAI_NONAME;
+        }
+    }
+
+    static const struct {
+        int type, protocol;
+    } kinds[] = {{SOCK_STREAM, IPPROTO_TCP}, {SOCK_DGRAM, IPPROTO_UDP}};
+    struct addrinfo *head = NULL, **tail = &head;
+    for (int i = 0; i < count; i++)
+        for (size_t k = 0; k < 2; k++) {
+            if ((h.ai_socktype && h.ai_socktype != kinds[k].type) || (h.ai_protocol && h.ai_protocol != kinds[k].protocol))
+                continue;
+            struct addrinfo *ai = entry(addrs[i], port, kinds[k].type, kinds[k].protocol);
+            if (!ai) {
+                free_list(head);
+                return EAI_MEMORY;
+            }
+            *tail = ai;
+            tail = &ai->ai_next;
+        }
+    if ((h.ai_flags & AI_CANONNAME) && head && !(head->ai_canonname = strdup(node))) {
+        free_list(head);
+        return EAI_MEMORY;
+    }
+    *res = head;
+    return 0;
+}
+
+void freeaddrinfo(struct addrinfo *ai)
+{
+    if (!in_device())
+        real.freeaddrinfo(ai);
+    else
+        free_list(ai);
+}
