@@ -20,6 +20,7 @@
 #include "hostio.h"
 #include "imgpkg.h"
 #include "ota.h"
+#include "otatwin.h"
 #include "path.h"
 #include "signing.h"
 
@@ -386,6 +387,8 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
         snprintf(why, why_size, "cannot load the certificates in %s: %s", cfg->keys_dir, strerror(-err));
     err = err ? err : clouddb_open(cfg->data_dir, cfg->db_url, &s->db, why, why_size);
     err = err ? err : cloud_ota_open(s->db, cfg->data_dir, cfg->keys_dir, &s->ota, why, why_size);
+    if (!err)
+        cloud_otatwin_install(s);
     if (!err) {
         struct clouddb_conn *c = clouddb_acquire(s->db);
         for (size_t i = 0; !err && i < (cfg->tenant_count ? cfg->tenant_count : 1); i++) {
@@ -951,6 +954,8 @@ static void h_device_update(struct ctx *x, const char *text)
         clouddb_rollback(x->c);
         return storage_failed(x, err);
     }
+    if (tags) /* the tags choose the OTA deployments that target the device */
+        cloud_twin_sync_conn(x->s, x->c, id);
     h_device_show(x, id);
 }
 

@@ -23,6 +23,8 @@ struct cloud_twin {
     struct cloud *s;
     cloud_desired_fn desired_for;
     void *desired_ctx;
+    cloud_reported_fn reported_sink;
+    void *reported_ctx;
     struct mqttbroker *broker; /* NULL with an external broker */
     struct twin *twin;         /* NULL until cloud_mqtt_start */
     char host[64];             /* the broker devices connect to */
@@ -84,6 +86,8 @@ static void on_reported(void *ctx, const char *id, const char *json)
                            "ON CONFLICT (device_id) DO UPDATE SET reported = excluded.reported, "
                            "reported_updated = excluded.reported_updated",
                            PARAMS(id, json, now), NULL);
+    if (!err && known == 1 && ct->reported_sink)
+        ct->reported_sink(ct->reported_ctx, c, id, json);
     if (err)
         fprintf(stderr, "sphere-cloud: twin: cannot store the reported state of device %.16s...: %s\n", id,
                 clouddb_last_error(c));
@@ -193,6 +197,17 @@ void cloud_twin_set_desired_source(struct cloud *s, cloud_desired_fn desired_for
     }
     ct->desired_for = desired_for;
     ct->desired_ctx = ctx;
+}
+
+void cloud_twin_set_reported_sink(struct cloud *s, cloud_reported_fn sink, void *ctx)
+{
+    struct cloud_twin *ct = state(s);
+    if (!ct) {
+        fprintf(stderr, "sphere-cloud: twin: out of memory\n");
+        abort(); /* at start-up only */
+    }
+    ct->reported_sink = sink;
+    ct->reported_ctx = ctx;
 }
 
 /* ---- MQTT ---------------------------------------------------------------------------------- */

@@ -50,6 +50,11 @@ typedef int (*cloud_desired_fn)(void *ctx, const char *device_id, char **json_ou
 /* Installs (or, with NULL, removes) the hook. Call before the service takes requests. */
 void cloud_twin_set_desired_source(struct cloud *s, cloud_desired_fn desired_for, void *ctx);
 
+/* Another module's view of reported states: called on libmosquitto's thread after a device's
+ * reported JSON (a valid object) was stored, with the store connection used for it. */
+typedef void (*cloud_reported_fn)(void *ctx, struct clouddb_conn *c, const char *device_id, const char *json);
+void cloud_twin_set_reported_sink(struct cloud *s, cloud_reported_fn sink, void *ctx);
+
 /* Recomputes the device's desired state through the hook, stores it and publishes it (QoS 1,
  * retained). Without a hook, re-publishes what is stored. Publishing is best effort: when the
  * broker is down the state is still stored and is published again on reconnection.

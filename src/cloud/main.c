@@ -20,6 +20,8 @@
 #include "mqttbroker.h"
 #include "hostio.h"
 #include "ota.h"
+#include "otatwin.h"
+#include "clouddb.h"
 #include "path.h"
 #include "signing.h"
 
@@ -184,6 +186,11 @@ int main(int argc, char **argv)
         char url[128], *url_path = path_join(data, "cloud.url"), pid[32], *pid_path = path_join(data, "cloud.pid");
         snprintf(url, sizeof url, "https://%s:%u", ip, bound);
         err = cloud_ota_set_base_url(cloud_ota(s), ota_base ? ota_base : url);
+        if (!err) { /* download URLs carry the address just bound: publish every device's state again */
+            struct clouddb_conn *c = clouddb_acquire(cloud_db(s));
+            cloud_otatwin_resync(s, c, NULL);
+            clouddb_release(cloud_db(s), c);
+        }
         snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
         if (pid_path)
             hostio_write_file_atomic(pid_path, pid, strlen(pid), 0644);

@@ -40,6 +40,8 @@ struct cloud_ota {
     uint8_t url_key[CLOUD_OTA_URL_KEY_BYTES];
     EVP_PKEY *signing_key;
     char *public_pem;
+    cloud_ota_targets_fn targets_changed; /* the device twin's resync (otatwin.c), or NULL */
+    void *targets_ctx;
 };
 
 struct cloud_ota_upload {
@@ -389,7 +391,8 @@ static void lower(char *s)
         *s = (char)tolower((unsigned char)*s);
 }
 
-int cloud_ota_desired_json(struct cloud_ota *ota, const char *tenant_id, const char *device_id, char **json_out)
+int cloud_ota_desired_json_on(struct cloud_ota *ota, struct clouddb_conn *c, const char *tenant_id,
+                              const char *device_id, char **json_out)
 {
     *json_out = NULL;
     char device[256];
@@ -397,18 +400,36 @@ int cloud_ota_desired_json(struct cloud_ota *ota, const char *tenant_id, const c
         return -ENOENT;
     snprintf(device, sizeof device, "%s", device_id);
     lower(device);
-    struct clouddb_conn *c = clouddb_acquire(ota->db);
     struct json_value *v = NULL;
     int err = desired_on(ota, c, tenant_id, device, &v);
-    clouddb_release(ota->db, c);
     err = err ? err : write_compact(v, json_out);
     json_free(v);
     return err;
 }
 
+int cloud_ota_desired_json(struct cloud_ota *ota, const char *tenant_id, const char *device_id, char **json_out)
+{
+    struct clouddb_conn *c = clouddb_acquire(ota->db);
+    int err = cloud_ota_desired_json_on(ota, c, tenant_id, device_id, json_out);
+    clouddb_release(ota->db, c);
+    return err;
+}
+
+void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx)
+{
+    ota->targets_changed = fn;
+    ota->targets_ctx = ctx;
+}
+
+static void targets_changed(struct cloud_ota *ota, const struct cloud_ota_call *call)
+{
+    if (ota->targets_changed)
+        ota->targets_changed(ota->targets_ctx, call->conn, call->tenant);
+}
+
 /* ---- reports ------------------------------------------------------------------------------ */
 
-static const char *const statuses[] = {"downloading", "interrupted", "verifying", "applying", "applied", "error"};
+static const char *const statuses[] = {"downloading", "interrupted", "verifying", "verified", "applying", "applied", "error"};
 static const char *const number_fields[] = {"targetVersion", "appliedVersion", "bytesDone", "size"};
 
 struct report {
@@ -495,6 +516,15 @@ static int store_report_on(struct clouddb_conn *c, const char *device, const str
 int cloud_ota_store_report(struct cloud_ota *ota, const char *device_id, const struct json_value *report, char *why,
                            size_t why_size)
 {
+    struct clouddb_conn *c = clouddb_acquire(ota->db);
+    int err = cloud_ota_store_report_on(c, device_id, report, why, why_size);
+    clouddb_release(ota->db, c);
+    return err;
+}
+
+int cloud_ota_store_report_on(struct clouddb_conn *c, const char *device_id, const struct json_value *report, char *why,
+                              size_t why_size)
+{
     struct report r;
     char device[256];
     int err = parse_report(report, &r, why, why_size);
@@ -504,7 +534,6 @@ int cloud_ota_store_report(struct cloud_ota *ota, const char *device_id, const s
         return -ENOENT;
     snprintf(device, sizeof device, "%s", device_id);
     lower(device);
-    struct clouddb_conn *c = clouddb_acquire(ota->db);
     struct clouddb_rows d;
     err = clouddb_exec(c, "SELECT 1 FROM devices WHERE id = $1", PARAMS(device), &d);
     if (!err && d.nrows != 1)
@@ -513,7 +542,6 @@ int cloud_ota_store_report(struct cloud_ota *ota, const char *device_id, const s
     err = err ? err : store_report_on(c, device, &r);
     if (err && err != -ENOENT)
         snprintf(why, why_size, "cannot store the report: %s", clouddb_last_error(c));
-    clouddb_release(ota->db, c);
     return err;
 }
 
@@ -807,8 +835,10 @@ static void h_deploy(struct cloud_ota *ota, const struct cloud_ota_call *call, s
                    p.product, p.group);
     else if (err && !rs->status)
         storage_failed(rs, call->conn, err);
-    if (!err)
+    if (!err) {
+        targets_changed(ota, call);
         show_deployment(call, id, 201, rs);
+    }
 }
 
 static void h_list(const struct cloud_ota_call *call, struct cloud_response *rs)
@@ -829,7 +859,7 @@ static void h_list(const struct cloud_ota_call *call, struct cloud_response *rs)
     reply(rs, 200, list);
 }
 
-static void h_cancel(const struct cloud_ota_call *call, const char *id, struct cloud_response *rs)
+static void h_cancel(struct cloud_ota *ota, const struct cloud_ota_call *call, const char *id, struct cloud_response *rs)
 {
     char now[24];
     snprintf(now, sizeof now, "%lld", (long long)time(NULL));
@@ -837,6 +867,7 @@ static void h_cancel(const struct cloud_ota_call *call, const char *id, struct c
                                        "AND cancelled IS NULL", PARAMS(call->tenant, id, now), NULL);
     if (err)
         return storage_failed(rs, call->conn, err);
+    targets_changed(ota, call);
     show_deployment(call, id, 200, rs);
 }
 
@@ -915,7 +946,7 @@ void cloud_ota_route_user(struct cloud_ota *ota, const struct cloud_ota_call *ca
     if (n == 4 && seg_is(call, 2, "deployments"))
         return method_is(call, "GET") ? show_deployment(call, call->seg[3], 200, rs) : not_allowed(call, rs);
     if (n == 5 && seg_is(call, 2, "deployments") && seg_is(call, 4, "cancel"))
-        return method_is(call, "POST") ? h_cancel(call, call->seg[3], rs) : not_allowed(call, rs);
+        return method_is(call, "POST") ? h_cancel(ota, call, call->seg[3], rs) : not_allowed(call, rs);
     if (n == 3 && seg_is(call, 2, "status"))
         return method_is(call, "GET") ? h_status(ota, call, rs) : not_allowed(call, rs);
     if (n == 3 && seg_is(call, 2, "public-key"))

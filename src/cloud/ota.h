@@ -49,15 +49,26 @@ int cloud_ota_set_base_url(struct cloud_ota *ota, const char *base_url);
  * 0, -ENOENT (no such device in the tenant), -EIO, -ENOMEM. Thread-safe (takes a store
  * connection from the pool for the call). */
 int cloud_ota_desired_json(struct cloud_ota *ota, const char *tenant_id, const char *device_id, char **json_out);
+/* The same on a store connection the caller holds (e.g. inside the twin's desired_for hook). */
+int cloud_ota_desired_json_on(struct cloud_ota *ota, struct clouddb_conn *c, const char *tenant_id,
+                              const char *device_id, char **json_out);
+
+/* Called after a deployment is created or cancelled (its transaction committed), on the
+ * request's store connection: the devices of `tenant` may have a new desired state. */
+typedef void (*cloud_ota_targets_fn)(void *ctx, struct clouddb_conn *c, const char *tenant);
+void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx);
 
 /* Validates and stores a device's progress report (the body of POST /v1/device/ota/report or
  * the device twin's reported properties):
- *   {"status":"downloading|interrupted|verifying|applying|applied|error","targetVersion":N,
+ *   {"status":"downloading|interrupted|verifying|verified|applying|applied|error","targetVersion":N,
  *    "appliedVersion":N,"bytesDone":N,"size":N,"error":"text"}
  * "status" is required, the rest optional; unknown fields are refused. -EINVAL with a sentence
  * naming the field in why; -ENOENT unknown device; -EIO; -ENOMEM. Thread-safe. */
 int cloud_ota_store_report(struct cloud_ota *ota, const char *device_id, const struct json_value *report, char *why,
                            size_t why_size);
+/* The same on a store connection the caller holds. */
+int cloud_ota_store_report_on(struct clouddb_conn *c, const char *device_id, const struct json_value *report, char *why,
+                              size_t why_size);
 
 /* ---- hooks for the HTTP front end (cloud.c, cloudhttp.c) --------------------------------- */
 

@@ -696,6 +696,20 @@ int json_object_set(struct json_value *object, const char *key, struct json_valu
     return json_object_append(object, key, child);
 }
 
+int json_object_remove(struct json_value *object, const char *key)
+{
+    for (size_t i = 0; i < object->u.object.count; i++)
+        if (strcmp(object->u.object.members[i].key, key) == 0) {
+            free(object->u.object.members[i].key);
+            json_free(object->u.object.members[i].value);
+            memmove(&object->u.object.members[i], &object->u.object.members[i + 1],
+                    (object->u.object.count - i - 1) * sizeof object->u.object.members[0]);
+            object->u.object.count--;
+            return 0;
+        }
+    return -ENOENT;
+}
+
 struct json_value *json_clone(const struct json_value *v)
 {
     struct json_value *c = build(v->type);

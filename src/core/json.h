@@ -98,6 +98,8 @@ int json_array_append(struct json_value *array, struct json_value *child);
 int json_object_append(struct json_value *object, const char *key, struct json_value *child);
 /* Replaces the value of the first member named `key`, or appends one. Takes ownership of `child`. */
 int json_object_set(struct json_value *object, const char *key, struct json_value *child);
+/* Removes (and frees) the first member named `key`: 0, or -ENOENT when there is none. */
+int json_object_remove(struct json_value *object, const char *key);
 /* Deep copy, positions included. */
 struct json_value *json_clone(const struct json_value *value);
 

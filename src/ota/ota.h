@@ -51,7 +51,8 @@ struct ota_report {
 /* "downloading", "interrupted", ... ("idle" for OTA_IDLE). */
 const char *ota_status_name(enum ota_status status);
 
-/* Parses the desired-state JSON. `{}` (or a missing/0 version) gives version 0. Returns 0, or
+/* Parses the desired-state JSON: the twin's desired document (its "extFwInfo" member) or the
+ * OTA object itself. `{}` (or a missing/0 version) gives version 0. Returns 0, or
  * -EINVAL with `why` naming the field (JSON path) and the reason. */
 int ota_desired_parse(const char *json, size_t len, struct ota_desired *out, char *why, size_t why_size);
 

@@ -22,7 +22,7 @@ const char *ota_status_name(enum ota_status status)
 
 static int fail(char *why, size_t size, const char *field, const char *reason)
 {
-    snprintf(why, size, "desired.%s: %s", field, reason);
+    snprintf(why, size, "desired.extFwInfo.%s: %s", field, reason);
     return -EINVAL;
 }
 
@@ -90,7 +90,10 @@ int ota_desired_parse(const char *json, size_t len, struct ota_desired *out, cha
         diag_list_free(&diags);
         return -EINVAL;
     }
-    err = parse_object(root, out, why, why_size);
+    /* The twin's desired document carries the OTA state as "extFwInfo"; GET /v1/device/ota
+     * answers the OTA object itself. */
+    const struct json_value *ota = root->type == JSON_OBJECT ? json_object_get(root, "extFwInfo") : NULL;
+    err = parse_object(ota ? ota : root, out, why, why_size);
     json_free(root);
     diag_list_free(&diags);
     if (err)
