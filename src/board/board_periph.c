@@ -3,6 +3,7 @@
 #include "board_state.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -348,6 +349,18 @@ static int i2c_transfer(struct board_periph *p, struct board_handle *h, int addr
     return rc;
 }
 
+/* An armed power cut (PUT /sim/power-cut) fired inside a flash operation, which the model has
+ * left torn in its image file: the whole device loses power at once — sphered, its apps and
+ * its real-time cores, the whole process group — with no chance to flush or clean up. */
+static void board_power_fail(struct board_periph *p, struct board_device *d)
+{
+    (void)p;
+    fprintf(stderr, "sphered: power cut in the middle of flash operation %llu of %s\n",
+            (unsigned long long)w25q_counters(d->flash)->ops, d->name);
+    kill(0, SIGKILL);
+    _exit(137); /* not reached */
+}
+
 /* One SPI frame to the device at the handle's chip select. Nothing drives MISO when no device
  * answers: reads are 0xFF, as on a bus with a pull-up. */
 static void spi_frame(struct board_periph *p, struct board_handle *h, const uint8_t *tx, size_t tx_len, uint8_t *rx,
@@ -369,6 +382,8 @@ static void spi_frame(struct board_periph *p, struct board_handle *h, const uint
     /* The flash ignores what it refuses (busy, power-down, no WEL) and leaves MISO floating. */
     if (tx_len && w25q_transfer(d->flash, tx, tx_len, rx, rx_len) != 0)
         memset(rx, 0xFF, rx_len);
+    if (w25q_is_off(d->flash))
+        board_power_fail(p, d);
     /* Its program/erase completes by the next status poll: a driver sees BUSY once. */
     if (tx_len && tx[0] == W25Q_READ_STATUS1 && rx_len && (rx[0] & W25Q_SR1_BUSY))
         w25q_wait_ready(d->flash);

@@ -283,6 +283,50 @@ static struct json_value *events_json(struct board_periph *p, uint64_t since)
     return o;
 }
 
+/* GET: the flash operation counters. PUT {"afterFlashOps": N, "seed": S}: the power fails in the
+ * middle of the N-th program/erase operation from now on every flash chip (W25Q_CUT_RANDOM,
+ * reproducible by seed), which ends the whole device at once (board_power_fail). */
+static int sim_power_cut(struct board_periph *p, const char *method, const char *body, size_t len,
+                         struct json_value **out, char *why, size_t why_size)
+{
+    struct json_value *in = NULL;
+    int64_t after = 0, seed = 1;
+    if (!strcmp(method, "PUT")) {
+        in = body_object(body, len, why, why_size);
+        if (!in)
+            return -EINVAL;
+        const struct json_value *a = json_object_get(in, "afterFlashOps"), *s = json_object_get(in, "seed");
+        bool ok = a && a->type == JSON_NUMBER && a->u.number.is_integer && a->u.number.integer >= 1 &&
+                  a->u.number.integer <= 1000000000 && (!s || (s->type == JSON_NUMBER && s->u.number.is_integer));
+        after = ok ? a->u.number.integer : 0, seed = ok && s ? s->u.number.integer : 1;
+        json_free(in);
+        if (!ok) {
+            snprintf(why, why_size, "afterFlashOps must be an integer from 1 to 1000000000 (seed an integer)");
+            return -EINVAL;
+        }
+    }
+    struct json_value *list = json_new_array();
+    for (int i = 0; list && i < p->device_count; i++) {
+        struct board_device *d = &p->devices[i];
+        if (d->model != BOARD_MODEL_W25Q)
+            continue;
+        uint64_t ops = w25q_counters(d->flash)->ops;
+        if (after) {
+            struct w25q_cut cut = {.kind = W25Q_CUT_RANDOM, .op = ops + (uint64_t)after};
+            w25q_set_seed(d->flash, (uint64_t)seed);
+            w25q_set_cut(d->flash, &cut);
+        }
+        struct json_value *o = json_new_object();
+        json_object_append(o, "device", json_new_string(d->name));
+        json_object_append(o, "flashOps", json_new_int((int64_t)ops));
+        if (after)
+            json_object_append(o, "cutAtOp", json_new_int((int64_t)(ops + (uint64_t)after)));
+        json_array_append(list, o);
+    }
+    *out = list;
+    return 0;
+}
+
 int board_sim_request(struct board *b, const char *method, const char *path, const char *since, const char *body,
                       size_t body_len, struct json_value **out, char *why, size_t why_size)
 {
@@ -307,6 +351,8 @@ int board_sim_request(struct board *b, const char *method, const char *path, con
         rc = sim_device(p, method, path + 8, body, body_len, out, why, why_size);
     else if (!strcmp(path, "pwm") && get)
         *out = pwm_json(p), rc = 0;
+    else if (!strcmp(path, "power-cut"))
+        rc = sim_power_cut(p, method, body, body_len, out, why, why_size);
     else if (!strcmp(path, "board") && get)
         *out = board_json(p), rc = 0;
     pthread_mutex_unlock(&p->lock);

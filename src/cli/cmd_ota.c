@@ -1,4 +1,4 @@
-/* cmd_ota.c — `sphere ota deploy|list|status|cancel|public-key`: external-MCU OTA deployments in
+/* cmd_ota.c — `sphere ota deploy|list|status|cancel|public-key` (and enroll, cmd_ota_enroll.c): external-MCU OTA deployments in
  * the cloud service (docs/ota.md). Arguments are checked here first, so a bad VERSION or FILE
  * is refused before anything is uploaded; the service checks everything again. */
 #include <errno.h>
@@ -234,6 +234,7 @@ static const struct cli_command cancel = {
 static const struct cli_command public_key = {.name = "public-key",
                                               .summary = "The public key devices verify OTA image signatures with.",
                                               .options = key_options, .run = run_public_key};
-static const struct cli_command *const ota_commands[] = {&deploy, &list, &status, &cancel, &public_key, NULL};
+extern const struct cli_command cmd_ota_enroll;
+static const struct cli_command *const ota_commands[] = {&deploy, &list, &status, &cancel, &public_key, &cmd_ota_enroll, NULL};
 const struct cli_command cmd_ota = {.name = "ota", .summary = "External-MCU firmware updates over the air (sphere login first).",
                                     .subcommands = ota_commands};

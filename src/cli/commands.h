@@ -20,6 +20,7 @@ extern const struct cli_command cmd_sim_accel;
 extern const struct cli_command cmd_sim_pwm;
 extern const struct cli_command cmd_sim_device;
 extern const struct cli_command cmd_sim_watch;
+extern const struct cli_command cmd_sim_power_cut;
 extern const struct cli_command cmd_sim_hosts;      /* cmd_network.c */
 extern const struct cli_command cmd_device_network; /* cmd_network.c */
 /* Checks board file FILE and copies it to <state_dir>/board.json. Prints and returns non-zero on failure. */

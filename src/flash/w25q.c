@@ -401,6 +401,11 @@ void w25q_set_cut(struct w25q *dev, const struct w25q_cut *cut)
     dev->cut = *cut;
 }
 
+void w25q_set_seed(struct w25q *dev, uint64_t seed)
+{
+    dev->rng = seed;
+}
+
 bool w25q_is_off(const struct w25q *dev)
 {
     return dev->off;

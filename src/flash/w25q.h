@@ -139,6 +139,8 @@ int w25q_wait_ready(struct w25q *dev);
 
 /* Arms (or, with kind W25Q_CUT_NONE, disarms) a power cut. */
 void w25q_set_cut(struct w25q *dev, const struct w25q_cut *cut);
+/* Reseeds the RNG that draws the indeterminate states of an interrupted operation. */
+void w25q_set_seed(struct w25q *dev, uint64_t seed);
 /* True once an armed cut has fired. */
 bool w25q_is_off(const struct w25q *dev);
 /* Power-on reset: clears the cut, WEL, BUSY and power-down. The array keeps its contents. */

@@ -182,8 +182,10 @@ static CURL *new_transfer(struct transfer *t, struct curl_slist **headers)
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, t);
-    if (env->ca_file)
-        curl_easy_setopt(curl, CURLOPT_CAINFO, env->ca_file);
+    if (env->ca_pem) {
+        struct curl_blob ca = {.data = (void *)env->ca_pem, .len = env->ca_pem_len, .flags = CURL_BLOB_COPY};
+        curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca);
+    }
     if (t->offset) {
         char range[64], if_range[OTA_ETAG_MAX + 16];
         snprintf(range, sizeof range, "%" PRIu32 "-", t->offset);

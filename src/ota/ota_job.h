@@ -37,7 +37,9 @@ struct ota_env {
     /* Optional: applies the device's confinement to a new transfer (e.g. OpenSphere_Curl_Confine). */
     int (*setup_curl)(void *ctx, CURL *curl, const char *url);
     void *curl_ctx;
-    const char *ca_file;        /* CURLOPT_CAINFO for https URLs, or NULL */
+    const char *ca_pem;         /* the CA certificate(s) for https URLs (PEM text), or NULL:
+                                   the system's */
+    size_t ca_pem_len;
     atomic_int *stop;           /* raised by another thread to abandon the job */
     unsigned network_attempts;  /* failed transfers before giving up; 0 = never give up */
     unsigned verify_attempts;   /* downloads whose hash or signature may fail (default 2) */

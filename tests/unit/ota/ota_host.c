@@ -179,7 +179,13 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     struct spinor nor;
     struct flash_bd bd;
-    struct ota_env env = {.verify_signature = verify, .verify_ctx = &v, .report = on_report, .ca_file = o.ca,
+    char *ca = NULL;
+    size_t ca_len = 0;
+    if (o.ca && hostio_read_file(o.ca, &ca, &ca_len)) {
+        fprintf(stderr, "ota_host: cannot read %s\n", o.ca);
+        return 1;
+    }
+    struct ota_env env = {.verify_signature = verify, .verify_ctx = &v, .report = on_report, .ca_pem = ca, .ca_pem_len = ca_len,
                           .network_attempts = o.network_attempts, .stall_seconds = o.stall,
                           .backoff_min_ms = o.backoff_ms, .backoff_max_ms = o.backoff_ms ? o.backoff_ms * 8 : 0};
     struct ota_report r = {0};
@@ -227,6 +233,6 @@ int main(int argc, char **argv)
            env.bytes_fetched, c->page_programs, c->bytes_programmed, c->bytes_erased, c->ops - base, rc);
     w25q_close(chip);
     curl_global_cleanup();
-    free(json), free(v.pem);
+    free(json), free(v.pem), free(ca);
     return rc ? 1 : 0;
 }

@@ -1,0 +1,121 @@
+/* cmd_ota_enroll.c — `sphere ota enroll -d DEV [--mqtt-host HOST] [--ca FILE] [--component CID]`:
+ * gives a simulated device's OTA agent what it needs to run (docs/ota.md, "Enrolling"): fresh
+ * MQTT credentials for its twin (POST /v1/devices/{id}/mqtt-credentials), the cloud's OTA public
+ * key and the CA of the blob server, written as one JSON file into the agent's mutable storage
+ * (DEVDIR/storage/<component>/mutable_storage, 0600, write-new + rename). The device must be
+ * known to the logged-in tenant (`sphere sim create NAME --cloud URL`). Restart the agent (or
+ * the device) afterwards: it reads the file when it starts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_cloud.h"
+#include "device.h"
+#include "error.h"
+#include "hostio.h"
+#include "json.h"
+#include "path.h"
+#include "simhome.h"
+#include "strbuf.h"
+
+#define OTA_AGENT_COMPONENT "0e5a7c11-3f2b-4d6e-9a8c-6f1d2b3c4e01" /* src/ota/agent/app_manifest.json */
+#define OTA_AGENT_MQTT_HOST "ota-mqtt.opensphere.test"
+
+/* The simulated device's folder and ID. */
+static int sim_device(const char *name, char **dir, char *id, size_t id_size)
+{
+    char *home = simhome_dir(), *sdk = hostio_sdk_dir(), why[256] = "";
+    *dir = home && name ? simhome_device_dir(home, name) : NULL;
+    struct device *d = NULL;
+    int rc = !name ? cli_error("name the simulated device with -d/--device")
+             : !*dir || device_open(*dir, sdk, &d, why, sizeof why) != 0
+                 ? cli_error("no simulated device '%s'%s%s", name, why[0] ? ": " : "", why)
+                 : 0;
+    if (!rc)
+        snprintf(id, id_size, "%s", device_id_text(d));
+    device_close(d);
+    free(home), free(sdk);
+    return rc;
+}
+
+static int copy_member(struct json_value *to, const struct json_value *from, const char *key)
+{
+    const struct json_value *v = json_object_get(from, key);
+    return v ? json_object_append(to, key, json_clone(v)) : -EPROTO;
+}
+
+/* The agent's configuration from the credentials answer, the public key and the CA. */
+static int compose(const struct json_value *creds, const char *mqtt_host, const char *key_pem, const char *ca_pem,
+                   struct strbuf *out)
+{
+    struct json_value *o = json_new_object();
+    int err = o ? 0 : -ENOMEM;
+    err = err ? err : json_object_append(o, "host", mqtt_host ? json_new_string(mqtt_host) : json_clone(json_object_get(creds, "host")));
+    static const char *const keys[] = {"port", "username", "password", "clientId", "desiredTopic", "reportedTopic"};
+    for (size_t i = 0; !err && i < sizeof keys / sizeof keys[0]; i++)
+        err = copy_member(o, creds, keys[i]);
+    err = err ? err : json_object_append(o, "otaPublicKey", json_new_string(key_pem));
+    if (!err && ca_pem)
+        err = json_object_append(o, "caCertificate", json_new_string(ca_pem));
+    err = err ? err : json_write(o, JSON_PRETTY, out);
+    json_free(o);
+    return err;
+}
+
+static int write_config(const char *dir, const char *component, const struct strbuf *text)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "storage/%s", component);
+    char *folder = path_join(dir, rel), *file = folder ? path_join(folder, "mutable_storage") : NULL;
+    int err = file ? hostio_make_dirs(folder, 0700) : -ENOMEM;
+    err = err ? err : hostio_write_file_atomic(file, text->data, text->len, 0600);
+    if (!err)
+        printf("Wrote the OTA agent's configuration to %s (%zu bytes).\n", file, text->len);
+    free(folder), free(file);
+    return err;
+}
+
+static int run_enroll(const struct cli_invocation *inv)
+{
+    char *dir = NULL, id[128], path[256], *key_pem = NULL, *ca_pem = NULL;
+    const char *component = cli_value(inv, "component") ? cli_value(inv, "component") : OTA_AGENT_COMPONENT;
+    const char *mqtt_host = cli_value(inv, "mqtt-host") ? cli_value(inv, "mqtt-host") : OTA_AGENT_MQTT_HOST;
+    int rc = sim_device(cli_value(inv, "device"), &dir, id, sizeof id);
+    struct cloudclient c = {0};
+    struct cloudresp creds = {0}, key = {0};
+    rc = rc ? rc : cloudcli_open(&c);
+    const char *ca_file = cli_value(inv, "ca") ? cli_value(inv, "ca") : c.ca_file;
+    size_t len = 0;
+    if (!rc && ca_file && hostio_read_file(ca_file, &ca_pem, &len) != 0)
+        rc = cli_error("cannot read the CA certificate %s", ca_file);
+    snprintf(path, sizeof path, "/v1/devices/%s/mqtt-credentials", id);
+    rc = rc ? rc : cloudcli_call(&c, "POST", path, NULL, &creds);
+    rc = rc ? rc : cloudcli_call(&c, "GET", "/v1/ota/public-key", NULL, &key);
+    if (!rc && !(key_pem = strndup(key.body.data, key.body.len)))
+        rc = cli_error("out of memory");
+    struct strbuf text = {0};
+    int err = rc ? 0 : compose(creds.json, mqtt_host, key_pem, ca_pem, &text);
+    err = rc || err ? err : write_config(dir, component, &text);
+    if (err)
+        rc = cli_error("cannot write the OTA agent's configuration for '%s': %s", cli_value(inv, "device"), os_strerror(err));
+    strbuf_free(&text);
+    cloudresp_free(&creds);
+    cloudresp_free(&key);
+    cloudclient_free(&c);
+    free(dir), free(key_pem), free(ca_pem);
+    return rc;
+}
+
+static const struct cli_option enroll_options[] = {
+    {"device", 'd', "NAME", false, false, "The simulated device whose OTA agent to enroll."},
+    {"mqtt-host", 0, "HOST", false, false, "The broker's name as the agent's manifest lists it (default " OTA_AGENT_MQTT_HOST ")."},
+    {"ca", 0, "FILE", false, false, "CA certificate of the blob server (default: the login's, <config>/cloud-ca.pem)."},
+    {"component", 0, "ID", false, false, "The agent's component ID (default OpenSphere's OtaAgent)."},
+    {NULL, 0, NULL, false, false, NULL},
+};
+const struct cli_command cmd_ota_enroll = {
+    .name = "enroll",
+    .summary = "Give a simulated device's OTA agent its twin credentials, the OTA public key and the CA.",
+    .options = enroll_options,
+    .run = run_enroll};

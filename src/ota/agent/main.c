@@ -1,0 +1,310 @@
+/*
+ * OtaAgent — OpenSphere's external-MCU OTA agent, a high-level app like any other (docs/ota.md).
+ *
+ * Contract: reads its configuration from its mutable storage (written by `sphere ota enroll`:
+ * MQTT broker and credentials, the OTA public key, the CA of the blob server), mounts the flash
+ * file system on the W25Q128JV at ISU1 chip select B (formatting a blank chip), subscribes to
+ * its twin's desired state over MQTT (libmosquitto) and runs one OTA job (src/ota/ota_job.h)
+ * per desired version, reporting every state change and each committed block (at most every
+ * 500 ms) to the twin's reported topic. A flash failure ends the app (exit 3): the runtime
+ * restarts it, and the job resumes from what the flash committed. SIGTERM stops it cleanly.
+ * Everything it touches is in its app_manifest.json: SpiMaster ISU1, the two hosts, 8 KiB of
+ * mutable storage.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <applibs/log.h>
+#include <applibs/spi.h>
+#include <applibs/storage.h>
+#include <curl/curl.h>
+#include <mosquitto.h>
+
+#include <hw/mt3620_rdb.h>
+
+#include "diag.h"
+#include "ffs.h"
+#include "json.h"
+#include "ota.h"
+#include "ota_job.h"
+#include "ota_stage.h"
+#include "otasig.h"
+#include "spinor_bd.h"
+
+struct config {
+    char host[256], username[128], password[128], client_id[128], desired_topic[256], reported_topic[256];
+    int port;
+    char *ota_key_pem, *ca_pem; /* owned */
+};
+
+/* What the MQTT thread hands the job thread. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct ota_desired desired;
+    unsigned generation; /* bumped at every new desired version */
+} inbox = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {0}, 0};
+
+static atomic_int stop_job, stop_app;
+static struct mosquitto *mqtt;
+static struct config cfg;
+
+static void on_sigterm(int sig)
+{
+    (void)sig;
+    atomic_store(&stop_app, 1);
+    atomic_store(&stop_job, 1);
+}
+
+/* ---- configuration ---- */
+
+static int copy_string(const struct json_value *o, const char *key, char *out, size_t cap)
+{
+    const struct json_value *v = json_object_get(o, key);
+    if (!v || v->type != JSON_STRING || v->u.string.len >= cap) {
+        Log_Debug("OtaAgent: configuration: \"%s\" is missing or not a string\n", key);
+        return -EINVAL;
+    }
+    memcpy(out, v->u.string.chars, v->u.string.len + 1);
+    return 0;
+}
+
+static char *dup_string(const struct json_value *o, const char *key)
+{
+    const struct json_value *v = json_object_get(o, key);
+    return v && v->type == JSON_STRING ? strdup(v->u.string.chars) : NULL;
+}
+
+static int load_config(struct config *c)
+{
+    int fd = Storage_OpenMutableFile();
+    if (fd < 0) {
+        Log_Debug("OtaAgent: no mutable storage: %s (enroll the device with 'sphere ota enroll')\n", strerror(errno));
+        return -errno;
+    }
+    static char text[8192];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) {
+        Log_Debug("OtaAgent: the configuration is empty: enroll the device with 'sphere ota enroll'\n");
+        return -ENOENT;
+    }
+    struct diag_list diags = {0};
+    struct json_value *root = NULL;
+    int err = json_parse(text, (size_t)n, NULL, "mutable storage", &diags, &root);
+    diag_list_free(&diags);
+    if (err || root->type != JSON_OBJECT) {
+        Log_Debug("OtaAgent: the configuration in mutable storage is not a JSON object\n");
+        json_free(root);
+        return -EINVAL;
+    }
+    const struct json_value *port = json_object_get(root, "port");
+    err = copy_string(root, "host", c->host, sizeof c->host);
+    err = err ? err : copy_string(root, "username", c->username, sizeof c->username);
+    err = err ? err : copy_string(root, "password", c->password, sizeof c->password);
+    err = err ? err : copy_string(root, "clientId", c->client_id, sizeof c->client_id);
+    err = err ? err : copy_string(root, "desiredTopic", c->desired_topic, sizeof c->desired_topic);
+    err = err ? err : copy_string(root, "reportedTopic", c->reported_topic, sizeof c->reported_topic);
+    c->port = port && port->type == JSON_NUMBER ? (int)port->u.number.integer : 1883;
+    c->ota_key_pem = dup_string(root, "otaPublicKey");
+    c->ca_pem = dup_string(root, "caCertificate");
+    if (!err && !c->ota_key_pem) {
+        Log_Debug("OtaAgent: configuration: \"otaPublicKey\" is missing\n");
+        err = -EINVAL;
+    }
+    json_free(root);
+    return err;
+}
+
+/* ---- the twin over MQTT ---- */
+
+static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
+{
+    (void)m, (void)ctx;
+    struct ota_desired d;
+    char why[256] = "";
+    if (ota_desired_parse(msg->payload ? msg->payload : "{}", msg->payload ? (size_t)msg->payloadlen : 2, &d, why,
+                          sizeof why)) {
+        Log_Debug("OtaAgent: ignored a desired state: %s\n", why);
+        return;
+    }
+    pthread_mutex_lock(&inbox.lock);
+    if (memcmp(&d, &inbox.desired, sizeof d)) {
+        inbox.desired = d;
+        inbox.generation++;
+        atomic_store(&stop_job, 1); /* abandon the current job for the new target */
+        pthread_cond_signal(&inbox.changed);
+        Log_Debug("OtaAgent: desired version %u (%u bytes)\n", d.version, d.size);
+    }
+    pthread_mutex_unlock(&inbox.lock);
+}
+
+static void on_connect(struct mosquitto *m, void *ctx, int rc)
+{
+    (void)ctx;
+    if (rc) {
+        Log_Debug("OtaAgent: MQTT connection refused: %s\n", mosquitto_connack_string(rc));
+        return;
+    }
+    Log_Debug("OtaAgent: connected to the twin at %s:%d\n", cfg.host, cfg.port);
+    mosquitto_subscribe(m, NULL, cfg.desired_topic, 1);
+}
+
+static void report(void *ctx, const struct ota_report *r)
+{
+    (void)ctx;
+    static struct timespec last;
+    static enum ota_status last_status = OTA_IDLE;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
+    if (r->status == last_status && r->status == OTA_DOWNLOADING && ms < 500)
+        return; /* progress is rate-limited; state changes never are */
+    last = now, last_status = r->status;
+    if (r->status != OTA_DOWNLOADING)
+        Log_Debug("OtaAgent: %s v%u %u/%u %s\n", ota_status_name(r->status), r->target_version, r->bytes_done,
+                  r->size, r->error);
+    if (r->status == OTA_IDLE)
+        return;
+    char *json = ota_report_json(r);
+    if (json)
+        mosquitto_publish(mqtt, NULL, cfg.reported_topic, (int)strlen(json), json, 1, true);
+    free(json);
+}
+
+static int start_mqtt(void)
+{
+    mosquitto_lib_init();
+    mqtt = mosquitto_new(cfg.client_id, true, NULL);
+    if (!mqtt)
+        return -ENOMEM;
+    mosquitto_username_pw_set(mqtt, cfg.username, cfg.password);
+    mosquitto_connect_callback_set(mqtt, on_connect);
+    mosquitto_message_callback_set(mqtt, on_message);
+    mosquitto_reconnect_delay_set(mqtt, 1, 10, true);
+    int rc = mosquitto_connect_async(mqtt, cfg.host, cfg.port, 30);
+    if (rc != MOSQ_ERR_SUCCESS)
+        Log_Debug("OtaAgent: MQTT connect to %s:%d: %s (retrying)\n", cfg.host, cfg.port, mosquitto_strerror(rc));
+    rc = mosquitto_loop_start(mqtt);
+    return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
+}
+
+/* ---- the flash ---- */
+
+static int spi_frame(void *ctx, const uint8_t *tx, size_t tx_len, uint8_t *rx, size_t rx_len)
+{
+    int fd = *(int *)ctx;
+    SPIMaster_Transfer t[2];
+    size_t count = rx_len ? 2 : 1;
+    if (SPIMaster_InitTransfers(t, count) != 0)
+        return -errno;
+    t[0].flags = SPI_TransferFlags_Write, t[0].writeData = tx, t[0].length = tx_len;
+    if (rx_len)
+        t[1].flags = SPI_TransferFlags_Read, t[1].readData = rx, t[1].length = rx_len;
+    ssize_t n = SPIMaster_TransferSequential(fd, t, count);
+    return n == (ssize_t)(tx_len + rx_len) ? 0 : -EIO;
+}
+
+static int mount_flash(int *spi, struct spinor *nor, struct flash_bd *bd, struct ffs **fs)
+{
+    SPIMaster_Config config;
+    SPIMaster_InitConfig(&config);
+    config.csPolarity = SPI_ChipSelectPolarity_ActiveLow;
+    *spi = SPIMaster_Open(MT3620_RDB_HEADER4_ISU1_SPI, MT3620_SPI_CS_B, &config);
+    if (*spi < 0 || SPIMaster_SetBusSpeed(*spi, 40000000) < 0 || SPIMaster_SetMode(*spi, SPI_Mode_0) < 0) {
+        Log_Debug("OtaAgent: cannot open the SPI flash: %s\n", strerror(errno));
+        return -EIO;
+    }
+    int err = spinor_open(nor, spi_frame, spi, 65536, bd);
+    if (err) {
+        Log_Debug("OtaAgent: no SPI NOR flash answers at ISU1 CS B (%d)\n", err);
+        return err;
+    }
+    err = ffs_mount(bd, fs);
+    if (err == -ENODEV) { /* a blank chip: the factory format */
+        Log_Debug("OtaAgent: formatting the flash (%u blocks of %u bytes)\n", bd->block_count, bd->block_size);
+        err = ffs_format(bd, ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid());
+        err = err ? err : ffs_mount(bd, fs);
+    }
+    if (err)
+        Log_Debug("OtaAgent: cannot mount the flash file system (%d)\n", err);
+    return err;
+}
+
+static int verify_signature(void *ctx, const struct ota_desired *d)
+{
+    (void)ctx;
+    struct otasig_fields f = {.product = d->product, .version = d->version, .size = d->size, .sha256_hex = d->sha256};
+    return otasig_verify(cfg.ota_key_pem, strlen(cfg.ota_key_pem), &f, d->signature);
+}
+
+/* ---- the job loop ---- */
+
+static int run_jobs(struct ota_stage *stage)
+{
+    struct ota_env env = {.stage = stage, .verify_signature = verify_signature, .report = report,
+                          .ca_pem = cfg.ca_pem, .ca_pem_len = cfg.ca_pem ? strlen(cfg.ca_pem) : 0,
+                          .stop = &stop_job, .stall_seconds = 10};
+    unsigned done_generation = 0;
+    while (!atomic_load(&stop_app)) {
+        pthread_mutex_lock(&inbox.lock);
+        while (inbox.generation == done_generation && !atomic_load(&stop_app)) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&inbox.changed, &inbox.lock, &until);
+        }
+        struct ota_desired d = inbox.desired;
+        unsigned generation = inbox.generation;
+        atomic_store(&stop_job, atomic_load(&stop_app));
+        pthread_mutex_unlock(&inbox.lock);
+        if (atomic_load(&stop_app))
+            break;
+        struct ota_report r;
+        int err = ota_job_run(&env, &d, &r);
+        if (err == -EIO) {
+            Log_Debug("OtaAgent: the flash failed; restarting to resume from what it committed\n");
+            return 3;
+        }
+        if (err != -ECANCELED)
+            done_generation = generation;
+    }
+    return 0;
+}
+
+int main(void)
+{
+    struct sigaction act = {.sa_handler = on_sigterm};
+    sigaction(SIGTERM, &act, NULL);
+    if (load_config(&cfg) != 0)
+        return 1;
+    int spi = -1;
+    struct spinor nor;
+    struct flash_bd bd;
+    struct ffs *fs = NULL;
+    struct ota_stage stage;
+    if (mount_flash(&spi, &nor, &bd, &fs) != 0 || ota_stage_open(&stage, fs) != 0)
+        return 3;
+    Log_Debug("OtaAgent: flash mounted; accepted version %u%s\n", stage.accepted,
+              stage.id_version ? ", a partial download to resume" : "");
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (start_mqtt() != 0)
+        return 2;
+    int rc = run_jobs(&stage);
+    mosquitto_disconnect(mqtt);
+    mosquitto_loop_stop(mqtt, false);
+    mosquitto_destroy(mqtt);
+    mosquitto_lib_cleanup();
+    ota_stage_close(&stage);
+    if (rc != 3)
+        ffs_unmount(fs);
+    curl_global_cleanup();
+    return rc;
+}
