@@ -5,6 +5,7 @@
  * (DEVDIR/storage/<component>/mutable_storage, 0600, write-new + rename). The device must be
  * known to the logged-in tenant (`sphere sim create NAME --cloud URL`). Restart the agent (or
  * the device) afterwards: it reads the file when it starts. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,9 @@ static int sim_device(const char *name, char **dir, char *id, size_t id_size)
              : !*dir || device_open(*dir, sdk, &d, why, sizeof why) != 0
                  ? cli_error("no simulated device '%s'%s%s", name, why[0] ? ": " : "", why)
                  : 0;
-    if (!rc)
-        snprintf(id, id_size, "%s", device_id_text(d));
+    if (!rc) /* the cloud names devices in lower case */
+        for (size_t i = 0; i + 1 < id_size && (id[i] = (char)tolower((unsigned char)device_id_text(d)[i])) != '\0'; i++)
+            ;
     device_close(d);
     free(home), free(sdk);
     return rc;
@@ -78,7 +80,7 @@ static int write_config(const char *dir, const char *component, const struct str
 
 static int run_enroll(const struct cli_invocation *inv)
 {
-    char *dir = NULL, id[128], path[256], *key_pem = NULL, *ca_pem = NULL;
+    char *dir = NULL, id[160], path[256], *key_pem = NULL, *ca_pem = NULL;
     const char *component = cli_value(inv, "component") ? cli_value(inv, "component") : OTA_AGENT_COMPONENT;
     const char *mqtt_host = cli_value(inv, "mqtt-host") ? cli_value(inv, "mqtt-host") : OTA_AGENT_MQTT_HOST;
     int rc = sim_device(cli_value(inv, "device"), &dir, id, sizeof id);

@@ -39,7 +39,7 @@
 #include "spinor_bd.h"
 
 struct config {
-    char host[256], username[128], password[128], client_id[128], desired_topic[256], reported_topic[256];
+    char host[256], username[160], password[160], client_id[160], desired_topic[320], reported_topic[320];
     int port;
     char *ota_key_pem, *ca_pem; /* owned */
 };
