@@ -45,3 +45,13 @@ int applibs_result(int result, int value)
     }
     return value;
 }
+
+/* Before main: an app started for debugging waits here until the device's gdbserver has
+ * attached (the device answers only then); otherwise the answer comes at once. Outside a device
+ * the call fails at once (no broker). */
+__attribute__((constructor)) static void applibs_wait_for_debugger(void)
+{
+    struct broker_request q = {.op = BROKER_DEBUG_WAIT};
+    struct broker_reply r;
+    applibs_broker_call(&q, &r, NULL);
+}

@@ -29,6 +29,9 @@ enum broker_op {
     BROKER_SYSEVENT_UNREGISTER = 9, /* the device closes its end of the channel */
     BROKER_SYSEVENT_DEFER = 10,     /* a = event, b = minutes */
     BROKER_SYSEVENT_RESUME = 11,    /* a = event */
+    BROKER_DEBUG_WAIT = 12,         /* sent by libapplibs before main: answered at once, or, when
+                                       the app was started for debugging, once gdbserver has
+                                       attached to it (docs/runtime.md, "Debugging") */
     /* The board's buses and converters (docs/board.md); each answers one descriptor. */
     BROKER_UART_OPEN = 32, /* a = UART_Id (4-8 = ISU0-4), b = baud, c = data bits | parity << 8 |
                               stop bits << 16 | flow control << 24 */

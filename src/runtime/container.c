@@ -16,7 +16,6 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -239,10 +238,6 @@ static void become_app(const struct launch *l)
         argv[n++] = s->args[i];
     argv[n] = NULL;
     char *envp[] = {NULL};
-    /* Debug mode: init traces us just long enough to stop us right after the exec (before the
-     * app's first instruction); ptrace is refused by the filter from here on. */
-    if (s->debug_stop && ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
-        fail("PTRACE_TRACEME");
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, s->seccomp_filter) < 0)
         fail("seccomp");
     execve(path, (char *const *)argv, envp);
@@ -269,19 +264,6 @@ static int init_main(void *arg)
     if (app == 0)
         become_app(l);
     close(l->spec->broker_fd);
-    if (l->spec->debug_stop) {
-        /* The exec's SIGTRAP stop; detach with SIGSTOP so the app waits, untraced, for gdbserver. */
-        int status;
-        while (waitpid(app, &status, 0) < 0 && errno == EINTR)
-            ;
-        if (WIFSTOPPED(status)) {
-            ptrace(PTRACE_DETACH, app, NULL, (void *)(long)SIGSTOP);
-        } else {
-            ssize_t r = write(l->spec->status_fd, &status, sizeof status);
-            (void)r;
-            _exit(0);
-        }
-    }
     for (;;) {
         siginfo_t info;
         if (sigwaitinfo(&wait_for, &info) < 0)

@@ -28,8 +28,6 @@ struct container_spec {
     int status_fd;           /* init writes the app's int wait status here, then exits */
     unsigned long long max_file_bytes; /* RLIMIT_FSIZE: the mutable-storage quota */
     const void *seccomp_filter;        /* from container_build_filter */
-    bool debug_stop;                   /* stop the app at its first instruction, for a debugger:
-                                          init traces the exec, then detaches leaving it SIGSTOPped */
 };
 
 /* Builds the app's seccomp program once (a struct sock_fprog, malloc'd; free with

@@ -85,6 +85,7 @@ struct app {
     /* Debugging a high-level app (debug.h): gdb_fd is watched by the supervisor once it has
      * seen it; each connection gets one gdbserver attached to the app from outside. */
     bool gdb_watched;
+    bool debug_waiting;   /* its BROKER_DEBUG_WAIT is unanswered until gdbserver attaches */
     pid_t gdbserver_pid;  /* 0 = no debugger attached */
     int gdbserver_pidfd, gdbserver_err_fd;
     char gdbserver_buf[APPLOG_LINE_MAX];
@@ -131,8 +132,6 @@ static void logf_app(struct runtime *rt, const struct app *a, const char *fmt, .
     va_end(ap);
     applog_add(rt->log, &a->cid, "runtime", text, n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
-
-static int app_pid(pid_t init_pid);
 
 static void arm_timer(struct app *a, long ms)
 {
@@ -325,8 +324,7 @@ static void start_app(struct runtime *rt, struct app *a, size_t index)
             .image_dir = a->image_dir, .mount_point = mount_point,
             .entry_point = ep && ep->type == JSON_STRING ? ep->u.string.chars : "/bin/app", .args = args,
             .scratch_dir = scratch, .broker_fd = broker[1], .stdout_fd = out[1], .stderr_fd = errp[1],
-            .status_fd = status[1], .max_file_bytes = storage_quota(a), .seccomp_filter = rt->filter,
-            .debug_stop = debug};
+            .status_fd = status[1], .max_file_bytes = storage_quota(a), .seccomp_filter = rt->filter};
         err = container_start(&spec, &a->init_pid, why, sizeof why);
     }
     free(args);
@@ -376,14 +374,10 @@ static void request_stop(struct runtime *rt, struct app *a)
         ssize_t w = a->broker_fd >= 0 ? write(a->broker_fd, "stop\n", 5) : -1;
         (void)w;
     } else {
-        /* Under a debugger, or waiting for one (SIGSTOPped): end gdbserver (the kernel detaches
-         * the app), then SIGTERM through init and SIGCONT so a stopped app can act on it. */
+        /* Under a debugger: end gdbserver first (the kernel detaches the app from it). */
         if (a->gdbserver_pid > 0)
             kill(a->gdbserver_pid, SIGKILL);
         kill(a->init_pid, SIGTERM);
-        int pid = a->debug_running ? app_pid(a->init_pid) : 0;
-        if (pid)
-            kill(pid, SIGCONT);
     }
     a->phase = PHASE_STOPPING;
     arm_timer(a, STOP_GRACE_MS);
@@ -607,6 +601,7 @@ static void app_ended(struct runtime *rt, struct app *a)
     close_fd(rt, &a->err_fd);
     board_release_owner(rt->board, &a->cid);
     sysev_forget(rt->sysevents, &a->cid);
+    a->debug_waiting = false;
     pthread_mutex_lock(&rt->lock);
     a->has_exit = true;
     a->last_exit_code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -760,6 +755,17 @@ static void handle_request(struct runtime *rt, struct app *a)
     }
     if (n < 0)
         return;
+    if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_DEBUG_WAIT) {
+        /* Started for debugging: the answer waits until gdbserver has attached (debug_event). */
+        pthread_mutex_lock(&rt->lock);
+        a->debug_waiting = a->debug_running && a->gdbserver_pid <= 0;
+        pthread_mutex_unlock(&rt->lock);
+        if (!a->debug_waiting) {
+            struct broker_reply r = {0};
+            reply(a->broker_fd, &r, -1);
+        }
+        return;
+    }
     if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_APP_CONNECT) {
         struct broker_reply r = {0};
         int fd = -1;
@@ -1041,6 +1047,14 @@ static void debug_event(struct runtime *rt, struct app *a, size_t index, enum ta
         for (ssize_t i = 0; i < n; i++) {
             if (chunk[i] == '\n' || a->gdbserver_len == sizeof a->gdbserver_buf) {
                 applog_add(rt->log, &a->cid, "gdbserver", a->gdbserver_buf, a->gdbserver_len);
+                /* "Attached; pid = N": the app is under gdbserver's control, let it go on (it runs
+                 * when gdb continues it). */
+                if (a->debug_waiting && a->gdbserver_len >= 9 && !memcmp(a->gdbserver_buf, "Attached;", 9)) {
+                    struct broker_reply r = {0};
+                    a->debug_waiting = false;
+                    if (a->broker_fd >= 0)
+                        reply(a->broker_fd, &r, -1);
+                }
                 a->gdbserver_len = 0;
                 if (chunk[i] == '\n')
                     continue;
