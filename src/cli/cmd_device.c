@@ -350,6 +350,10 @@ static int app_each(const struct cli_invocation *inv, const char *method, const 
         if (gdb && gdb->type == JSON_NUMBER)
             printf("  GDB port    : %lld (%s: target remote 127.0.0.1:%lld)\n", (long long)gdb->u.number.integer,
                    json_object_get(j, "realTimeCore") ? "gdb-multiarch" : "gdb", (long long)gdb->u.number.integer);
+        const struct json_value *outp = json_object_get(j, "outPort"); /* a high-level app's output while debugging */
+        if (outp && outp->type == JSON_NUMBER)
+            printf("  Output port : %lld (the app's stdout/stderr: nc 127.0.0.1 %lld)\n", (long long)outp->u.number.integer,
+                   (long long)outp->u.number.integer);
         const struct json_value *attached = json_object_get(j, "debuggerAttached"); /* a high-level app */
         if (attached && attached->type == JSON_BOOL)
             printf("  Debugger    : %s\n", attached->u.boolean ? "attached (gdbserver)" : "waiting for gdb to connect");

@@ -13,7 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define DEBUG_GDB_PORT 2345 /* the platform's gdbserver port (PLATFORM-FACTS) */
+#define DEBUG_GDB_PORT 2345    /* the platform's gdbserver port (PLATFORM-FACTS) */
+#define DEBUG_OUTPUT_PORT 2342 /* the platform's app output port while debugging */
 
 /* A listening TCP socket on 127.0.0.1: `preferred` if free, else one the kernel picks. */
 int debug_listen(uint16_t preferred, int *fd, uint16_t *port);

@@ -90,6 +90,10 @@ struct app {
     int gdbserver_pidfd, gdbserver_err_fd;
     char gdbserver_buf[APPLOG_LINE_MAX];
     size_t gdbserver_len;
+    /* The platform's output port while debugging (2342 when free): the app's stdout/stderr
+     * lines, copied to the last client connected (the device log keeps them too). */
+    int out_listen_fd, out_port, out_client_fd;
+    bool out_watched;
 };
 
 struct runtime {
@@ -110,7 +114,8 @@ struct runtime {
 };
 
 /* epoll tags: which descriptor of which app fired. */
-enum tag_kind { TAG_WAKE = 1, TAG_WATCHDOG, TAG_STATUS, TAG_BROKER, TAG_STDOUT, TAG_STDERR, TAG_TIMER, TAG_PEER, TAG_SYSEV, TAG_GDB_LISTEN, TAG_GDB_SERVER, TAG_GDB_ERR };
+enum tag_kind { TAG_WAKE = 1, TAG_WATCHDOG, TAG_STATUS, TAG_BROKER, TAG_STDOUT, TAG_STDERR, TAG_TIMER, TAG_PEER, TAG_SYSEV, TAG_GDB_LISTEN, TAG_GDB_SERVER, TAG_GDB_ERR,
+                TAG_OUT_LISTEN };
 
 static uint64_t tag(enum tag_kind kind, size_t index) { return (uint64_t)index << 8 | kind; }
 
@@ -383,10 +388,25 @@ static void request_stop(struct runtime *rt, struct app *a)
     arm_timer(a, STOP_GRACE_MS);
 }
 
+/* Copies app output to the debug output port's client, if any (dropped when it cannot keep up). */
+static void out_copy(struct app *a, const char *text, size_t len, bool newline)
+{
+    if (a->out_client_fd < 0)
+        return;
+    struct iovec iov[2] = {{(void *)text, len}, {"\n", newline ? 1 : 0}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+    if (sendmsg(a->out_client_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN) {
+        close(a->out_client_fd);
+        a->out_client_fd = -1;
+    }
+}
+
 static void flush_output(struct runtime *rt, struct app *a, char *buf, size_t *len)
 {
-    if (*len)
+    if (*len) {
         applog_add(rt->log, &a->cid, "app", buf, *len);
+        out_copy(a, buf, *len, true);
+    }
     *len = 0;
 }
 
@@ -591,8 +611,10 @@ static void app_ended(struct runtime *rt, struct app *a)
     /* Drain what the app wrote before it went. */
     char chunk[4096];
     ssize_t n;
-    while (a->out_fd >= 0 && (n = read(a->out_fd, chunk, sizeof chunk)) > 0)
+    while (a->out_fd >= 0 && (n = read(a->out_fd, chunk, sizeof chunk)) > 0) {
         applog_add(rt->log, &a->cid, "app", chunk, (size_t)n);
+        out_copy(a, chunk, (size_t)n, false);
+    }
     flush_output(rt, a, a->out_buf, &a->out_len);
     flush_output(rt, a, a->err_buf, &a->err_len);
     close_fd(rt, &a->status_fd);
@@ -907,6 +929,7 @@ static struct app *add_app(struct runtime *rt, const struct device_app_view *v, 
     guid_format(&a->cid, a->cid_text);
     a->status_fd = a->broker_fd = a->out_fd = a->err_fd = a->peer_fd = a->gdb_fd = -1;
     a->gdbserver_pidfd = a->gdbserver_err_fd = -1;
+    a->out_listen_fd = a->out_client_fd = -1;
     a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     *index = rt->app_count;
     pthread_mutex_lock(&rt->lock);
@@ -936,6 +959,23 @@ static void hl_debug_sync(struct runtime *rt, struct app *a, size_t index, bool 
         close_fd(rt, &a->gdb_fd);
         a->gdb_port = 0;
         a->gdb_watched = false;
+    }
+    if (debugging && a->out_listen_fd < 0) {
+        uint16_t port = 0;
+        if (debug_listen(DEBUG_OUTPUT_PORT, &a->out_listen_fd, &port) == 0)
+            a->out_port = port;
+    }
+    if (debugging && a->out_listen_fd >= 0 && !a->out_watched) {
+        watch(rt, a->out_listen_fd, tag(TAG_OUT_LISTEN, index));
+        a->out_watched = true;
+    }
+    if (!debugging && a->out_listen_fd >= 0) {
+        close_fd(rt, &a->out_listen_fd);
+        a->out_port = 0;
+        a->out_watched = false;
+        if (a->out_client_fd >= 0)
+            close(a->out_client_fd);
+        a->out_client_fd = -1;
     }
 }
 
@@ -1163,6 +1203,16 @@ static void *supervisor(void *arg)
                 if (a)
                     debug_event(rt, a, index, kind);
                 break;
+            case TAG_OUT_LISTEN:
+                if (a && a->out_listen_fd >= 0) {
+                    int c = accept4(a->out_listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                    if (c >= 0) { /* the newest client gets the output */
+                        if (a->out_client_fd >= 0)
+                            close(a->out_client_fd);
+                        a->out_client_fd = c;
+                    }
+                }
+                break;
             }
         }
         if (rt->stopping) {
@@ -1228,6 +1278,13 @@ static void hl_debug_state(struct runtime *rt, struct app *a, struct json_value 
         if (debug_listen(DEBUG_GDB_PORT, &a->gdb_fd, &port) == 0)
             a->gdb_port = port;
     }
+    if (debugging && a->out_listen_fd < 0) {
+        uint16_t port = 0;
+        if (debug_listen(DEBUG_OUTPUT_PORT, &a->out_listen_fd, &port) == 0)
+            a->out_port = port;
+    }
+    if (debugging && a->out_listen_fd >= 0)
+        json_object_append(status, "outPort", json_new_int(a->out_port));
     if (debugging && a->gdb_fd >= 0) {
         json_object_append(status, "gdbPort", json_new_int(a->gdb_port));
         json_object_append(status, "debuggerAttached", json_new_bool(a->gdbserver_pid > 0));
@@ -1392,6 +1449,10 @@ void runtime_stop(struct runtime *rt)
             close(a->gdbserver_pidfd);
         if (a->gdbserver_err_fd >= 0)
             close(a->gdbserver_err_fd);
+        if (a->out_listen_fd >= 0)
+            close(a->out_listen_fd);
+        if (a->out_client_fd >= 0)
+            close(a->out_client_fd);
         json_free(a->manifest);
         free(a->image_path), free(a->image_dir), free(a);
     }

@@ -4,7 +4,8 @@
 # at its first instruction, state "debugging", port reported (2345 when free); Debian's gdb
 # connects to 127.0.0.1:PORT, gdbserver (outside the container) attaches, a breakpoint on a
 # function is hit, backtrace and registers show it, detach lets the app run on; show-status says
-# the debugger is attached meanwhile; a second debugger and a second --debug-mode are refused;
+# the debugger is attached meanwhile; the output port carries the app's output; a second
+# debugger and a second --debug-mode are refused;
 # stop ends gdbserver and closes the port; without gdbserver the error names the package.
 set -u
 sphere=$1 src=$2
@@ -62,6 +63,8 @@ grep -q "App state   : debugging" "$work/out" && ok || bad "the app is not 'debu
 port=$(sed -n 's/^  GDB port    : \([0-9]*\) .*/\1/p' "$work/out")
 [ -n "$port" ] && ok || { bad "no GDB port printed"; cat "$work/out"; exit 1; }
 expect_log "waits for gdb on 127.0.0.1:$port"
+outport=$(sed -n 's/^  Output port : \([0-9]*\) .*/\1/p' "$work/out")
+[ -n "$outport" ] && exec 6<>"/dev/tcp/127.0.0.1/$outport" && ok || { bad "no output port to connect to"; cat "$work/out"; }
 n_before=$(grep -c "TICK" "$work/log"); sleep 1; "$sphere" device app log -d hld -i $CID > "$work/log"
 [ "$(grep -c "TICK" "$work/log")" = "$n_before" ] && ok || bad "the app ran before a debugger attached"
 "$sphere" device app show-status -d hld -i $CID > "$work/st"
@@ -87,6 +90,8 @@ grep -qE "Remote connection closed|Target disconnected|Connection refused" "$wor
   || { bad "a second debugger was not refused"; cat "$work/gdb2"; }
 expect_log "refused a debugger connection to ticker: a debugger is already attached"
 expect_log "TICK 5"   # detached: it runs on
+IFS= read -r -t 5 line <&6 && [ "$line" = "TICK 1" ] && ok || bad "the output port did not carry the app's output (got '${line:-}')"
+exec 6<&-
 expect_log "gdbserver for ticker ended"
 # the app runs as before, and the device log still has its output
 "$sphere" device app show-status -d hld -i $CID > "$work/st"
