@@ -116,6 +116,8 @@ grep -c "status=Complete" "$work/log.$A" | grep -q '^0$' && ok || bad "a system 
 
 # ---- an app update nobody defers: Pending, Final, Complete -------------------------------------
 "$sphere" device app stop -d sev -i $A >/dev/null
+# stop returns at once; A's registration goes when it has exited
+until_ok 6 sh -c "\"$sphere\" sim sysevent -d sev | grep -q 'Registered apps: 1'" && ok || bad "A's registration outlived it"
 "$sphere" sim sysevent -d sev updateReadyForInstall --update-type app --window-seconds 1 > "$work/out" 2>&1 \
   || bad "injecting an app update failed: $(cat "$work/out")"
 grep -q "Notified apps: 1" "$work/out" && grep -q "No app deferred the update." "$work/out" && ok || { bad "app update report"; cat "$work/out"; }
