@@ -89,7 +89,9 @@ grep -q "App state   : debugging" "$work/st2" && grep -q "Debugger    : attached
 grep -qE "Remote connection closed|Target disconnected|Connection refused" "$work/gdb2" && ! grep -q "^#0 " "$work/gdb2" && ok \
   || { bad "a second debugger was not refused"; cat "$work/gdb2"; }
 expect_log "refused a debugger connection to ticker: a debugger is already attached"
-expect_log "TICK 5"   # detached: it runs on
+# detached: it runs on (more TICK lines than before the debug session, which restarted at 1)
+ticks_more() { "$sphere" device app log -d hld -i $CID > "$work/log"; [ "$(grep -c "TICK" "$work/log")" -ge $((n_before + 3)) ]; }
+until_ok 5 ticks_more && ok || bad "the app did not run on after detach"
 IFS= read -r -t 5 line <&6 && [ "$line" = "TICK 1" ] && ok || bad "the output port did not carry the app's output (got '${line:-}')"
 exec 6<&-
 expect_log "gdbserver for ticker ended"
