@@ -14,6 +14,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # RTApps and the emulator's test firmware
   libunicorn-dev libseccomp-dev     # sphere-rtcore: emulated Cortex-M4 cores and its sandbox
   gdb-multiarch                     # the RTApp GDB stub checked with a real debugger (test_debug_mode.sh)
+  gdb gdbserver                     # debugging high-level apps (sphere device app start --debug-mode; test_debug_hl.sh)
   libsqlite3-dev libpq-dev          # the cloud service's stores (SQLite default, PostgreSQL with --db)
   postgresql                        # the cloud tests start their own PostgreSQL server in a temp dir
   mosquitto mosquitto-clients libmosquitto-dev  # the device twin (MQTT broker, test clients, agent + cloud)

@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -44,4 +47,24 @@ int applibs_result(int result, int value)
         return -1;
     }
     return value;
+}
+
+/* Before main: an app started for debugging waits here until the device's gdbserver has
+ * attached (the device answers only then); otherwise the answer comes at once. Outside a device
+ * the call fails at once (no broker). */
+__attribute__((constructor)) static void applibs_wait_for_debugger(void)
+{
+    /* Only on a device: fd 3 is then an AF_UNIX SOCK_SEQPACKET socket (the raw system call, not
+     * the getsockopt libapplibs interposes). */
+    int saved = errno, domain = 0, type = 0;
+    socklen_t len = sizeof domain;
+    bool device = syscall(SYS_getsockopt, BROKER_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
+    len = sizeof type;
+    device = device && syscall(SYS_getsockopt, BROKER_FD, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET;
+    if (device) {
+        struct broker_request q = {.op = BROKER_DEBUG_WAIT};
+        struct broker_reply r;
+        applibs_broker_call(&q, &r, NULL);
+    }
+    errno = saved;
 }

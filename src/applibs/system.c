@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -175,47 +175,82 @@ int PowerManagement_SetSystemPowerProfile(PowerManagement_System_PowerProfile de
     return power(3, (int)desired_profile);
 }
 
-/* System events: one registration; it stays quiet until the device sends events. */
+/* System events (docs/runtime.md, "System events"): registering asks the device for an event
+ * channel (a SOCK_SEQPACKET socket, one struct broker_sysevent per message), watched by the
+ * app's EventLoop; each message becomes one call of the app's callback. */
+struct SysEvent_Info {
+    SysEvent_Events event;
+    unsigned int max_deferral_time_in_minutes;
+    SysEvent_UpdateType update_type;
+};
+
 struct sysevent_registration {
     EventLoop *loop;
     EventRegistration *io;
     int fd;
+    SysEvent_EventsCallback *callback;
+    void *context;
 };
 static struct sysevent_registration *current;
 
 static void sysevent_ready(EventLoop *el, int fd, EventLoop_IoEvents events, void *context)
 {
-    uint64_t v;
-    ssize_t r = read(fd, &v, sizeof v);
-    (void)r;
+    struct sysevent_registration *reg = context;
+    for (;;) {
+        struct broker_sysevent m;
+        ssize_t n = recv(fd, &m, sizeof m, MSG_DONTWAIT);
+        if (n != (ssize_t)sizeof m)
+            return; /* drained (EAGAIN), or the device hung up: nothing more will come */
+        SysEvent_Info info = {.event = m.event, .max_deferral_time_in_minutes = m.max_deferral_minutes,
+                              .update_type = m.update_type};
+        reg->callback(m.event, m.status, &info, reg->context);
+        if (current != reg)
+            return; /* the callback unregistered */
+    }
 }
 
 EventRegistration *SysEvent_RegisterForEventNotifications(EventLoop *el, SysEvent_Events eventBitmask,
                                                           SysEvent_EventsCallback *callback, void *context)
 {
-    if (!el || !callback || (eventBitmask & ~(SysEvent_Events)SysEvent_Events_Mask)) {
-        errno = EINVAL;
+    if (!el || !callback) {
+        errno = EFAULT;
         return NULL;
     }
-    int r = capability("SystemEventNotifications");
-    if (r) {
-        errno = -r;
+    if (eventBitmask == SysEvent_Events_None || (eventBitmask & ~(SysEvent_Events)SysEvent_Events_Mask)) {
+        errno = EINVAL;
         return NULL;
     }
     if (current) {
         errno = EEXIST;
         return NULL;
     }
-    struct sysevent_registration *reg = calloc(1, sizeof *reg);
-    if (!reg)
+    struct broker_request q = {.op = BROKER_SYSEVENT_REGISTER, .a = (int32_t)eventBitmask};
+    struct broker_reply r;
+    int fd = -1;
+    int err = applibs_broker_call(&q, &r, &fd);
+    if (!err && fd < 0)
+        err = -EPROTO;
+    if (err) {
+        if (fd >= 0)
+            close(fd);
+        errno = -err;
         return NULL;
-    reg->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    reg->loop = el;
-    reg->io = reg->fd >= 0 ? EventLoop_RegisterIo(el, reg->fd, EventLoop_Input, sysevent_ready, reg) : NULL;
-    if (!reg->io) {
-        if (reg->fd >= 0)
-            close(reg->fd);
+    }
+    struct sysevent_registration *reg = calloc(1, sizeof *reg);
+    if (reg) {
+        reg->fd = fd;
+        reg->loop = el;
+        reg->callback = callback;
+        reg->context = context;
+        reg->io = EventLoop_RegisterIo(el, fd, EventLoop_Input, sysevent_ready, reg);
+    }
+    if (!reg || !reg->io) {
+        int saved = reg ? errno : ENOMEM;
+        struct broker_request u = {.op = BROKER_SYSEVENT_UNREGISTER};
+        applibs_broker_call(&u, &r, NULL);
+        close(fd);
         free(reg);
+        errno = saved;
         return NULL;
     }
     current = reg;
@@ -228,6 +263,9 @@ int SysEvent_UnregisterForEventNotifications(EventRegistration *reg)
         errno = EINVAL;
         return -1;
     }
+    struct broker_request q = {.op = BROKER_SYSEVENT_UNREGISTER};
+    struct broker_reply r;
+    applibs_broker_call(&q, &r, NULL);
     EventLoop_UnregisterIo(current->loop, current->io);
     close(current->fd);
     free(current);
@@ -235,20 +273,40 @@ int SysEvent_UnregisterForEventNotifications(EventRegistration *reg)
     return 0;
 }
 
-static int deferral(SysEvent_Events event)
+int SysEvent_DeferEvent(SysEvent_Events event, uint32_t requested_defer_time_in_minutes)
+{
+    if (event != SysEvent_Events_UpdateReadyForInstall || requested_defer_time_in_minutes == 0 ||
+        requested_defer_time_in_minutes > INT32_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct broker_request q = {.op = BROKER_SYSEVENT_DEFER, .a = (int32_t)event, .b = (int32_t)requested_defer_time_in_minutes};
+    struct broker_reply r;
+    return applibs_result(applibs_broker_call(&q, &r, NULL), 0);
+}
+
+int SysEvent_ResumeEvent(SysEvent_Events event)
 {
     if (event != SysEvent_Events_UpdateReadyForInstall) {
         errno = EINVAL;
         return -1;
     }
-    return applibs_result(capability("SoftwareUpdateDeferral"), 0);
+    struct broker_request q = {.op = BROKER_SYSEVENT_RESUME, .a = (int32_t)event};
+    struct broker_reply r;
+    return applibs_result(applibs_broker_call(&q, &r, NULL), 0);
 }
-
-int SysEvent_DeferEvent(SysEvent_Events event, uint32_t requested_defer_time_in_minutes) { return deferral(event); }
-int SysEvent_ResumeEvent(SysEvent_Events event) { return deferral(event); }
 
 int SysEvent_Info_GetUpdateData(const SysEvent_Info *info, SysEvent_Info_UpdateData *update_info)
 {
-    errno = info && update_info ? EINVAL : EFAULT;
-    return -1;
+    if (!info || !update_info) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (info->event != SysEvent_Events_UpdateReadyForInstall && info->event != SysEvent_Events_UpdateStarted) {
+        errno = EINVAL; /* NoUpdateAvailable carries no update data */
+        return -1;
+    }
+    update_info->max_deferral_time_in_minutes = info->max_deferral_time_in_minutes;
+    update_info->update_type = info->update_type;
+    return 0;
 }

@@ -348,8 +348,32 @@ static int app_each(const struct cli_invocation *inv, const char *method, const 
             printf("  Restarts    : %lld\n", (long long)restarts->u.number.integer);
         const struct json_value *gdb = json_object_get(j, "gdbPort"); /* an RTApp started with --debug-mode */
         if (gdb && gdb->type == JSON_NUMBER)
-            printf("  GDB port    : %lld (gdb-multiarch: target remote 127.0.0.1:%lld)\n", (long long)gdb->u.number.integer,
-                   (long long)gdb->u.number.integer);
+            printf("  GDB port    : %lld (%s: target remote 127.0.0.1:%lld)\n", (long long)gdb->u.number.integer,
+                   json_object_get(j, "realTimeCore") ? "gdb-multiarch" : "gdb", (long long)gdb->u.number.integer);
+        const struct json_value *outp = json_object_get(j, "outPort"); /* a high-level app's output while debugging */
+        if (outp && outp->type == JSON_NUMBER)
+            printf("  Output port : %lld (the app's stdout/stderr: nc 127.0.0.1 %lld)\n", (long long)outp->u.number.integer,
+                   (long long)outp->u.number.integer);
+        const struct json_value *attached = json_object_get(j, "debuggerAttached"); /* a high-level app */
+        if (attached && attached->type == JSON_BOOL)
+            printf("  Debugger    : %s\n", attached->u.boolean ? "attached (gdbserver)" : "waiting for gdb to connect");
+        const struct json_value *sysev = json_object_get(j, "sysevents"); /* SysEvent registration */
+        const struct json_value *evs = json_object_get(sysev, "events");
+        if (evs && evs->type == JSON_ARRAY) {
+            printf("  SysEvents   :");
+            for (size_t k = 0; k < evs->u.array.count; k++)
+                if (evs->u.array.items[k]->type == JSON_STRING)
+                    printf(" %s", evs->u.array.items[k]->u.string.chars);
+            printf("\n");
+        }
+        const struct json_value *until = json_object_get(sysev, "deferredUntil"), *mins = json_object_get(sysev, "deferredMinutes");
+        if (until && until->type == JSON_NUMBER && mins && mins->type == JSON_NUMBER) {
+            time_t t = (time_t)until->u.number.integer;
+            struct tm tm;
+            char when[32];
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+            printf("  Deferral    : update deferred %lld minutes, until %s\n", (long long)mins->u.number.integer, when);
+        }
         const struct json_value *conns = json_object_get(j, "connections"); /* inter-core partners */
         for (size_t k = 0; conns && conns->type == JSON_ARRAY && k < conns->u.array.count; k++)
             if (conns->u.array.items[k]->type == JSON_STRING)

@@ -14,6 +14,7 @@ extern const struct cli_command cmd_sim;
 extern const struct cli_command cmd_device;
 extern const struct cli_command cmd_sim_gpio;
 extern const struct cli_command cmd_sim_press;
+extern const struct cli_command cmd_sim_sysevent;
 extern const struct cli_command cmd_sim_uart;   /* cmd_sim_board.c: uart, adc, accel, pwm, device, watch */
 extern const struct cli_command cmd_sim_adc;
 extern const struct cli_command cmd_sim_accel;

@@ -23,6 +23,15 @@ enum broker_op {
     BROKER_CAPABILITY = 5,       /* text = a boolean capability name, or "PowerControls:ForceReboot" */
     BROKER_OS_VERSION = 6,       /* reply text = "25.02" */
     BROKER_POWER = 7,            /* a = 1 reboot, 2 power down (b = seconds), 3 set profile (b) */
+    /* System events (docs/runtime.md, "System events"). */
+    BROKER_SYSEVENT_REGISTER = 8,   /* a = SysEvent_Events mask; answers the event channel: a
+                                       SOCK_SEQPACKET socket carrying struct broker_sysevent */
+    BROKER_SYSEVENT_UNREGISTER = 9, /* the device closes its end of the channel */
+    BROKER_SYSEVENT_DEFER = 10,     /* a = event, b = minutes */
+    BROKER_SYSEVENT_RESUME = 11,    /* a = event */
+    BROKER_DEBUG_WAIT = 12,         /* sent by libapplibs before main: answered at once, or, when
+                                       the app was started for debugging, once gdbserver has
+                                       attached to it (docs/runtime.md, "Debugging") */
     /* The board's buses and converters (docs/board.md); each answers one descriptor. */
     BROKER_UART_OPEN = 32, /* a = UART_Id (4-8 = ISU0-4), b = baud, c = data bits | parity << 8 |
                               stop bits << 16 | flow control << 24 */
@@ -40,6 +49,14 @@ enum broker_op {
     BROKER_NET_CONNECT = 98, /* a = IPv4 address (network byte order), b = port, c = SOCK_STREAM or
                                 SOCK_DGRAM; answers the connected descriptor */
     BROKER_NET_LISTEN = 99,  /* a = port, c = SOCK_STREAM; answers a listening socket */
+};
+
+/* One system event on the event channel (little-endian host order; one message each). */
+struct broker_sysevent {
+    uint32_t event;                /* SysEvent_Events: one bit */
+    uint32_t status;               /* SysEvent_Status */
+    uint32_t max_deferral_minutes; /* what is left of the update's deferral allowance */
+    uint32_t update_type;          /* SysEvent_UpdateType; 0 for NoUpdateAvailable */
 };
 
 /* The largest inter-core message payload (RTCORE-FACTS: 1040 bytes). */

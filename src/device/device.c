@@ -945,8 +945,15 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
         set_error(r, DERR_APP_NOT_PRESENT, "no application with component ID %s is installed", component_id);
         return;
     }
-    if (debug && !app->realtime) {
-        set_error(r, DERR_NO_DEBUG_SERVER, "no gdbserver for high-level apps yet (RTApps: a GDB stub, docs/rtcore.md)");
+    if (debug && app->state == APP_DEBUGGING) {
+        set_error(r, DERR_APP_WRONG_STATE, "the application is already being debugged; stop it first ('sphere device app stop -i %s')",
+                  component_id);
+        return;
+    }
+    char gdbserver[4096];
+    if (debug && !app->realtime && device_gdbserver_path(gdbserver, sizeof gdbserver) != 0) {
+        set_error(r, DERR_NO_DEBUG_SERVER, "gdbserver is not installed on the host: install the Debian package 'gdbserver' "
+                  "(scripts/install-deps.sh)");
         return;
     }
     enum app_state old = app->state;
@@ -960,6 +967,45 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
     }
     notify_changed(d);
     device_app_status(d, a, component_id, r);
+}
+
+void device_sim_sysevent(struct device *d, const struct json_value *body, struct device_result *r)
+{
+    if (!d->hooks.sysevent) {
+        set_error(r, DERR_NOT_FOUND, "the device's application runtime is not running");
+        return;
+    }
+    char why[256] = "";
+    struct json_value *out = NULL;
+    int err = d->hooks.sysevent(d->hooks.ctx, body, &out, why, sizeof why);
+    if (err == -EINVAL)
+        set_error(r, DERR_BAD_REQUEST, "%s", why);
+    else if (err == -EBUSY)
+        set_error(r, DERR_APP_WRONG_STATE, "%s", why);
+    else if (err)
+        set_error(r, DERR_INTERNAL, "system events: %s", strerror(-err));
+    else
+        reply(r, out);
+}
+
+int device_gdbserver_path(char *out, size_t out_size)
+{
+    const char *forced = getenv("OPENSPHERE_GDBSERVER");
+    if (forced && *forced) {
+        if (access(forced, X_OK) != 0 || (size_t)snprintf(out, out_size, "%s", forced) >= out_size)
+            return -ENOENT;
+        return 0;
+    }
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    while (*path) {
+        size_t len = strcspn(path, ":");
+        if (len && (size_t)snprintf(out, out_size, "%.*s/gdbserver", (int)len, path) < out_size && access(out, X_OK) == 0)
+            return 0;
+        path += len + (path[len] == ':');
+    }
+    return -ENOENT;
 }
 
 void device_app_quota(struct device *d, const struct auth *a, const char *component_id, struct device_result *r)
@@ -1079,7 +1125,8 @@ int device_app_views(struct device *d, struct device_app_view **out, size_t *n)
         struct device_app_view *v = &(*out)[*n];
         *v = (struct device_app_view){.component_id = e->component_id, .image_id = e->image_id,
                                       .image_path = image_file(d, &e->image_id), .manifest = json_clone(e->manifest),
-                                      .running = e->state != APP_STOPPED, .realtime = e->realtime};
+                                      .running = e->state != APP_STOPPED, .debugging = e->state == APP_DEBUGGING,
+                                      .realtime = e->realtime};
         memcpy(v->name, e->name, sizeof v->name);
         (*n)++;
         if (!v->image_path || !v->manifest) {

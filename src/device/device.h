@@ -92,6 +92,7 @@ struct device_app_view {
     char *image_path;            /* the installed package file */
     struct json_value *manifest; /* the packaged manifest */
     bool running;                /* its desired state: started (true) or stopped */
+    bool debugging;              /* started for debugging (running is true too) */
     bool realtime;
     char name[32];
 };
@@ -108,9 +109,21 @@ struct device_hooks {
     /* Appends one {"componentId","processes":[{"pid",…}]} per running app to `apps` and adds
      * their memory use to *bytes and *peak_bytes. */
     void (*memory)(void *ctx, struct json_value *apps, long long *bytes, long long *peak_bytes);
+    /* System events (docs/runtime.md): `body` NULL = the view, else an injection request. Fills
+     * *out (owned by the caller) or returns -EINVAL / -EBUSY with the reason in why. */
+    int (*sysevent)(void *ctx, const struct json_value *body, struct json_value **out, char *why, size_t why_size);
     void *ctx;
 };
 void device_set_hooks(struct device *d, const struct device_hooks *hooks);
+
+/* GET (body NULL) and POST /sim/sysevent: the simulator's system-event view and injection,
+ * answered by the runtime's sysevent hook. Errors: DERR_BAD_REQUEST (bad body),
+ * DERR_APP_WRONG_STATE (an update offer is still in progress), DERR_NOT_FOUND (no runtime). */
+void device_sim_sysevent(struct device *d, const struct json_value *body, struct device_result *r);
+
+/* The host's gdbserver for debugging high-level apps: $OPENSPHERE_GDBSERVER if set, else the
+ * first `gdbserver` on PATH. 0 with the path in out, or -ENOENT. */
+int device_gdbserver_path(char *out, size_t out_size);
 
 /* Which key signed an image (SIGNER_UNKNOWN also when it is malformed or does not verify). */
 enum signer device_image_signer(struct device *d, const uint8_t *data, size_t len);

@@ -365,6 +365,32 @@ static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection 
         json_free(o);
         return ret;
     }
+    /* /sim/sysevent: GET the registrations and the update offer; POST injects a system event
+     * (docs/runtime.md, "System events"). */
+    if (!strcmp(url, "/sim/sysevent")) {
+        bool post = !strcmp(method, "POST");
+        if (!post && strcmp(method, "GET"))
+            return send_error(c, DERR_NOT_FOUND, "method not allowed on this resource");
+        struct json_value *j = NULL;
+        if (post) {
+            struct diag_list diags = {0};
+            int perr = json_parse(req->body.data ? req->body.data : "", req->body.len, NULL, "request", &diags, &j);
+            bool bad = perr || diag_error_count(&diags) || j->type != JSON_OBJECT;
+            diag_list_free(&diags);
+            if (bad) {
+                json_free(j);
+                return send_error(c, DERR_BAD_REQUEST, "the body must be a JSON object: {\"event\": …}");
+            }
+        }
+        struct device_result r = {0};
+        device_lock(s->device);
+        device_sim_sysevent(s->device, j, &r);
+        device_unlock(s->device);
+        enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, MHD_HTTP_OK, r.body);
+        device_result_free(&r);
+        json_free(j);
+        return ret;
+    }
     /* /sim/hosts (GET, POST {"name","address","ttl"}), /sim/hosts/NAME (DELETE): the device
      * resolver's static entries; /sim/firewall-rules: each app's effective rules (docs/network.md). */
     if (!strcmp(url, "/sim/hosts") || !strncmp(url, "/sim/hosts/", 11) || !strcmp(url, "/sim/firewall-rules")) {

@@ -16,6 +16,8 @@
 #include "broker.h"
 #include "device.h"
 
+struct sysev;
+
 struct broker_context {
     struct device *device;
     struct board *board;
@@ -25,6 +27,7 @@ struct broker_context {
     const char *app_name;
     const struct json_value *manifest; /* the packaged manifest (raw values) */
     unsigned long long storage_quota;  /* MutableStorage bytes, 0 = none */
+    struct sysev *sysevents;           /* the device's system-event manager (sysevent.h) */
 };
 
 /* Returns the result for the app; *fd may receive a descriptor to pass (the caller closes it). */
@@ -40,6 +43,7 @@ struct broker_op_entry {
 extern const struct broker_op_entry broker_core_ops[];
 extern const struct broker_op_entry broker_peripheral_ops[];
 extern const struct broker_op_entry broker_network_ops[];
+extern const struct broker_op_entry broker_sysevent_ops[]; /* sysevent.c */
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);

@@ -28,6 +28,8 @@
 #include "hostio.h"
 #include "imgpkg.h"
 #include "path.h"
+#include "debug.h"
+#include "sysevent.h"
 
 #define STOP_GRACE_MS 2000
 #define BACKOFF_FIRST_MS 100
@@ -80,6 +82,18 @@ struct app {
      * 127.0.0.1:gdb_port made when the state was first seen, as --gdb-listen-fd. */
     bool debug_wanted, debug_running;
     int gdb_fd, gdb_port;
+    /* Debugging a high-level app (debug.h): gdb_fd is watched by the supervisor once it has
+     * seen it; each connection gets one gdbserver attached to the app from outside. */
+    bool gdb_watched;
+    bool debug_waiting;   /* its BROKER_DEBUG_WAIT is unanswered until gdbserver attaches */
+    pid_t gdbserver_pid;  /* 0 = no debugger attached */
+    int gdbserver_pidfd, gdbserver_err_fd;
+    char gdbserver_buf[APPLOG_LINE_MAX];
+    size_t gdbserver_len;
+    /* The platform's output port while debugging (2342 when free): the app's stdout/stderr
+     * lines, copied to the last client connected (the device log keeps them too). */
+    int out_listen_fd, out_port, out_client_fd;
+    bool out_watched;
 };
 
 struct runtime {
@@ -96,10 +110,12 @@ struct runtime {
     bool stopping;
     struct app **apps;
     size_t app_count;
+    struct sysev *sysevents; /* registrations and the update offer (sysevent.h) */
 };
 
 /* epoll tags: which descriptor of which app fired. */
-enum tag_kind { TAG_WAKE = 1, TAG_WATCHDOG, TAG_STATUS, TAG_BROKER, TAG_STDOUT, TAG_STDERR, TAG_TIMER, TAG_PEER };
+enum tag_kind { TAG_WAKE = 1, TAG_WATCHDOG, TAG_STATUS, TAG_BROKER, TAG_STDOUT, TAG_STDERR, TAG_TIMER, TAG_PEER, TAG_SYSEV, TAG_GDB_LISTEN, TAG_GDB_SERVER, TAG_GDB_ERR,
+                TAG_OUT_LISTEN };
 
 static uint64_t tag(enum tag_kind kind, size_t index) { return (uint64_t)index << 8 | kind; }
 
@@ -302,6 +318,11 @@ static void start_app(struct runtime *rt, struct app *a, size_t index)
     snprintf(mount_point, sizeof mount_point, "/mnt/apps/%s", a->cid_text);
     const char **args = err ? NULL : cmd_args(a);
     const struct json_value *ep = json_object_get(a->manifest, "EntryPoint");
+    pthread_mutex_lock(&rt->lock);
+    bool debug = a->debug_wanted && a->gdb_fd >= 0;
+    a->debug_running = a->debug_wanted;
+    int gdb_port = a->gdb_port;
+    pthread_mutex_unlock(&rt->lock);
     if (!err) {
         mkdir(scratch, 0755);
         struct container_spec spec = {
@@ -338,7 +359,11 @@ static void start_app(struct runtime *rt, struct app *a, size_t index)
     a->baseline_kb = -1;
     a->killed_for_memory = false;
     disarm_timer(a);
-    logf_app(rt, a, "started %s (component %s)", a->name, a->cid_text);
+    if (debug)
+        logf_app(rt, a, "started %s (component %s) for debugging: it waits for gdb on 127.0.0.1:%d", a->name,
+                 a->cid_text, gdb_port);
+    else
+        logf_app(rt, a, "started %s (component %s)", a->name, a->cid_text);
 }
 
 static void request_stop(struct runtime *rt, struct app *a)
@@ -354,16 +379,34 @@ static void request_stop(struct runtime *rt, struct app *a)
         ssize_t w = a->broker_fd >= 0 ? write(a->broker_fd, "stop\n", 5) : -1;
         (void)w;
     } else {
+        /* Under a debugger: end gdbserver first (the kernel detaches the app from it). */
+        if (a->gdbserver_pid > 0)
+            kill(a->gdbserver_pid, SIGKILL);
         kill(a->init_pid, SIGTERM);
     }
     a->phase = PHASE_STOPPING;
     arm_timer(a, STOP_GRACE_MS);
 }
 
+/* Copies app output to the debug output port's client, if any (dropped when it cannot keep up). */
+static void out_copy(struct app *a, const char *text, size_t len, bool newline)
+{
+    if (a->out_client_fd < 0)
+        return;
+    struct iovec iov[2] = {{(void *)text, len}, {"\n", newline ? 1 : 0}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+    if (sendmsg(a->out_client_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN) {
+        close(a->out_client_fd);
+        a->out_client_fd = -1;
+    }
+}
+
 static void flush_output(struct runtime *rt, struct app *a, char *buf, size_t *len)
 {
-    if (*len)
+    if (*len) {
         applog_add(rt->log, &a->cid, "app", buf, *len);
+        out_copy(a, buf, *len, true);
+    }
     *len = 0;
 }
 
@@ -568,8 +611,10 @@ static void app_ended(struct runtime *rt, struct app *a)
     /* Drain what the app wrote before it went. */
     char chunk[4096];
     ssize_t n;
-    while (a->out_fd >= 0 && (n = read(a->out_fd, chunk, sizeof chunk)) > 0)
+    while (a->out_fd >= 0 && (n = read(a->out_fd, chunk, sizeof chunk)) > 0) {
         applog_add(rt->log, &a->cid, "app", chunk, (size_t)n);
+        out_copy(a, chunk, (size_t)n, false);
+    }
     flush_output(rt, a, a->out_buf, &a->out_len);
     flush_output(rt, a, a->err_buf, &a->err_len);
     close_fd(rt, &a->status_fd);
@@ -577,6 +622,8 @@ static void app_ended(struct runtime *rt, struct app *a)
     close_fd(rt, &a->out_fd);
     close_fd(rt, &a->err_fd);
     board_release_owner(rt->board, &a->cid);
+    sysev_forget(rt->sysevents, &a->cid);
+    a->debug_waiting = false;
     pthread_mutex_lock(&rt->lock);
     a->has_exit = true;
     a->last_exit_code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -711,7 +758,8 @@ static void rt_control(struct runtime *rt, struct app *a, size_t index)
 
 static broker_handler find_handler(uint32_t op)
 {
-    static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops, broker_network_ops};
+    static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops, broker_network_ops,
+                                                           broker_sysevent_ops};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct broker_op_entry *e = tables[t]; e->handler; e++)
             if (e->op == op)
@@ -729,6 +777,17 @@ static void handle_request(struct runtime *rt, struct app *a)
     }
     if (n < 0)
         return;
+    if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_DEBUG_WAIT) {
+        /* Started for debugging: the answer waits until gdbserver has attached (debug_event). */
+        pthread_mutex_lock(&rt->lock);
+        a->debug_waiting = a->debug_running && a->gdbserver_pid <= 0;
+        pthread_mutex_unlock(&rt->lock);
+        if (!a->debug_waiting) {
+            struct broker_reply r = {0};
+            reply(a->broker_fd, &r, -1);
+        }
+        return;
+    }
     if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_APP_CONNECT) {
         struct broker_reply r = {0};
         int fd = -1;
@@ -750,7 +809,8 @@ static void handle_request(struct runtime *rt, struct app *a)
         q.text[sizeof q.text - 1] = '\0';
         struct broker_context ctx = {.device = rt->device, .board = rt->board, .log = rt->log,
                                      .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
-                                     .manifest = a->manifest, .storage_quota = storage_quota(a)};
+                                     .manifest = a->manifest, .storage_quota = storage_quota(a),
+                                     .sysevents = rt->sysevents};
         r.result = handler(&ctx, &q, &r, &fd);
     }
     reply(a->broker_fd, &r, fd);
@@ -824,8 +884,8 @@ static void watchdog(struct runtime *rt)
 {
     for (size_t i = 0; i < rt->app_count; i++) {
         struct app *a = rt->apps[i];
-        if (a->phase != PHASE_RUNNING || a->realtime)
-            continue;
+        if (a->phase != PHASE_RUNNING || a->realtime || a->debug_running)
+            continue; /* not while debugging: the debugger stops and starts it (docs/runtime.md) */
         long kb = app_anonymous_kb(a->init_pid);
         if (kb < 0)
             continue;
@@ -868,6 +928,8 @@ static struct app *add_app(struct runtime *rt, const struct device_app_view *v, 
     a->cid = v->component_id;
     guid_format(&a->cid, a->cid_text);
     a->status_fd = a->broker_fd = a->out_fd = a->err_fd = a->peer_fd = a->gdb_fd = -1;
+    a->gdbserver_pidfd = a->gdbserver_err_fd = -1;
+    a->out_listen_fd = a->out_client_fd = -1;
     a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     *index = rt->app_count;
     pthread_mutex_lock(&rt->lock);
@@ -875,6 +937,46 @@ static struct app *add_app(struct runtime *rt, const struct device_app_view *v, 
     pthread_mutex_unlock(&rt->lock);
     watch(rt, a->timer_fd, tag(TAG_TIMER, *index));
     return a;
+}
+
+/* A high-level app's debug state from the device's view (rt->lock held): the listening socket
+ * is made (if on_status has not yet) and watched, or closed when debugging ends. */
+static void hl_debug_sync(struct runtime *rt, struct app *a, size_t index, bool debugging)
+{
+    a->debug_wanted = debugging;
+    if (debugging && a->gdb_fd < 0) {
+        uint16_t port = 0;
+        if (debug_listen(DEBUG_GDB_PORT, &a->gdb_fd, &port) == 0)
+            a->gdb_port = port;
+        else
+            logf_app(rt, a, "cannot listen for a debugger for %s on 127.0.0.1", a->name);
+    }
+    if (debugging && a->gdb_fd >= 0 && !a->gdb_watched) {
+        watch(rt, a->gdb_fd, tag(TAG_GDB_LISTEN, index));
+        a->gdb_watched = true;
+    }
+    if (!debugging && a->gdb_fd >= 0) {
+        close_fd(rt, &a->gdb_fd);
+        a->gdb_port = 0;
+        a->gdb_watched = false;
+    }
+    if (debugging && a->out_listen_fd < 0) {
+        uint16_t port = 0;
+        if (debug_listen(DEBUG_OUTPUT_PORT, &a->out_listen_fd, &port) == 0)
+            a->out_port = port;
+    }
+    if (debugging && a->out_listen_fd >= 0 && !a->out_watched) {
+        watch(rt, a->out_listen_fd, tag(TAG_OUT_LISTEN, index));
+        a->out_watched = true;
+    }
+    if (!debugging && a->out_listen_fd >= 0) {
+        close_fd(rt, &a->out_listen_fd);
+        a->out_port = 0;
+        a->out_watched = false;
+        if (a->out_client_fd >= 0)
+            close(a->out_client_fd);
+        a->out_client_fd = -1;
+    }
 }
 
 static void reconcile(struct runtime *rt)
@@ -910,7 +1012,9 @@ static void reconcile(struct runtime *rt)
         }
         a->wanted = v->running;
         pthread_mutex_lock(&rt->lock);
-        bool debug_changed = a->realtime && a->debug_wanted != a->debug_running;
+        if (!a->realtime)
+            hl_debug_sync(rt, a, index, v->debugging);
+        bool debug_changed = a->debug_wanted != a->debug_running;
         pthread_mutex_unlock(&rt->lock);
         if (!a->wanted)
             request_stop(rt, a);
@@ -921,6 +1025,11 @@ static void reconcile(struct runtime *rt)
     }
     for (size_t i = 0; i < rt->app_count; i++)
         if (!rt->apps[i]->present) {
+            if (!rt->apps[i]->realtime) {
+                pthread_mutex_lock(&rt->lock);
+                hl_debug_sync(rt, rt->apps[i], i, false);
+                pthread_mutex_unlock(&rt->lock);
+            }
             rt->apps[i]->wanted = false;
             request_stop(rt, rt->apps[i]);
         }
@@ -944,6 +1053,98 @@ static void on_timer(struct runtime *rt, struct app *a, size_t index)
             start_app(rt, a, index);
         }
     }
+}
+
+static void gdbserver_reaped(struct runtime *rt, struct app *a)
+{
+    int status = 0;
+    if (a->gdbserver_pid > 0 && waitpid(a->gdbserver_pid, &status, 0) == a->gdbserver_pid)
+        logf_app(rt, a, "gdbserver for %s ended (%s %d)", a->name, WIFSIGNALED(status) ? "signal" : "exit code",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    close_fd(rt, &a->gdbserver_pidfd);
+    pthread_mutex_lock(&rt->lock);
+    a->gdbserver_pid = 0;
+    pthread_mutex_unlock(&rt->lock);
+}
+
+/* A debugger connected to a high-level app's port, gdbserver ended, or it wrote something. */
+static void debug_event(struct runtime *rt, struct app *a, size_t index, enum tag_kind kind)
+{
+    if (kind == TAG_GDB_SERVER) {
+        gdbserver_reaped(rt, a);
+        return;
+    }
+    if (kind == TAG_GDB_ERR) {
+        char chunk[512];
+        ssize_t n = read(a->gdbserver_err_fd, chunk, sizeof chunk);
+        if (n <= 0) {
+            if (a->gdbserver_len)
+                applog_add(rt->log, &a->cid, "gdbserver", a->gdbserver_buf, a->gdbserver_len);
+            a->gdbserver_len = 0;
+            close_fd(rt, &a->gdbserver_err_fd);
+            return;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            if (chunk[i] == '\n' || a->gdbserver_len == sizeof a->gdbserver_buf) {
+                applog_add(rt->log, &a->cid, "gdbserver", a->gdbserver_buf, a->gdbserver_len);
+                /* "Attached; pid = N": the app is under gdbserver's control, let it go on (it runs
+                 * when gdb continues it). */
+                if (a->debug_waiting && a->gdbserver_len >= 9 && !memcmp(a->gdbserver_buf, "Attached;", 9)) {
+                    struct broker_reply r = {0};
+                    a->debug_waiting = false;
+                    if (a->broker_fd >= 0)
+                        reply(a->broker_fd, &r, -1);
+                }
+                a->gdbserver_len = 0;
+                if (chunk[i] == '\n')
+                    continue;
+            }
+            a->gdbserver_buf[a->gdbserver_len++] = chunk[i];
+        }
+        return;
+    }
+    if (a->gdb_fd < 0)
+        return;
+    int conn = accept4(a->gdb_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0)
+        return;
+    char path[4096];
+    int pid = a->phase == PHASE_RUNNING ? app_pid(a->init_pid) : 0;
+    const char *refused = a->gdbserver_pid > 0 ? "a debugger is already attached"
+                          : !pid               ? "the app is not running (it restarts; connect again)"
+                          : device_gdbserver_path(path, sizeof path) ? "gdbserver is not installed (Debian package gdbserver)"
+                                                                     : NULL;
+    if (refused) {
+        logf_app(rt, a, "refused a debugger connection to %s: %s", a->name, refused);
+        close(conn);
+        return;
+    }
+    int errp[2] = {-1, -1};
+    pid_t gs = 0;
+    int pidfd = -1;
+    int err = pipe2(errp, O_CLOEXEC) < 0 ? -errno : 0;
+    if (!err)
+        err = debug_spawn_gdbserver(path, conn, pid, errp[1], &gs, &pidfd);
+    close(conn);
+    if (errp[1] >= 0)
+        close(errp[1]);
+    if (err) {
+        if (errp[0] >= 0)
+            close(errp[0]);
+        logf_app(rt, a, "cannot start gdbserver for %s: %s", a->name, strerror(-err));
+        return;
+    }
+    if (a->gdbserver_err_fd >= 0)
+        close_fd(rt, &a->gdbserver_err_fd);
+    a->gdbserver_err_fd = errp[0];
+    a->gdbserver_pidfd = pidfd;
+    a->gdbserver_len = 0;
+    pthread_mutex_lock(&rt->lock);
+    a->gdbserver_pid = gs;
+    pthread_mutex_unlock(&rt->lock);
+    watch(rt, a->gdbserver_err_fd, tag(TAG_GDB_ERR, index));
+    watch(rt, a->gdbserver_pidfd, tag(TAG_GDB_SERVER, index));
+    logf_app(rt, a, "a debugger connected to %s: %s attached to it (host pid %d)", a->name, path, pid);
 }
 
 static void *supervisor(void *arg)
@@ -992,6 +1193,25 @@ static void *supervisor(void *arg)
             case TAG_PEER:
                 if (a && a->peer_fd >= 0)
                     on_peer(rt, a, index, events[i].events);
+                break;
+            case TAG_SYSEV:
+                sysev_on_timer(rt->sysevents);
+                break;
+            case TAG_GDB_LISTEN:
+            case TAG_GDB_SERVER:
+            case TAG_GDB_ERR:
+                if (a)
+                    debug_event(rt, a, index, kind);
+                break;
+            case TAG_OUT_LISTEN:
+                if (a && a->out_listen_fd >= 0) {
+                    int c = accept4(a->out_listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                    if (c >= 0) { /* the newest client gets the output */
+                        if (a->out_client_fd >= 0)
+                            close(a->out_client_fd);
+                        a->out_client_fd = c;
+                    }
+                }
                 break;
             }
         }
@@ -1047,6 +1267,30 @@ static void rt_debug_state(struct app *a, struct json_value *status)
         json_object_append(status, "gdbPort", json_new_int(a->gdb_port));
 }
 
+/* A high-level app's debug port in its status, made at once so `app start --debug-mode` can
+ * answer it (the supervisor starts watching it in reconcile). Called with rt->lock held. */
+static void hl_debug_state(struct runtime *rt, struct app *a, struct json_value *status)
+{
+    const struct json_value *state = json_object_get(status, "state");
+    bool debugging = state && state->type == JSON_STRING && !strcmp(state->u.string.chars, "debugging");
+    if (debugging && a->gdb_fd < 0) {
+        uint16_t port = 0;
+        if (debug_listen(DEBUG_GDB_PORT, &a->gdb_fd, &port) == 0)
+            a->gdb_port = port;
+    }
+    if (debugging && a->out_listen_fd < 0) {
+        uint16_t port = 0;
+        if (debug_listen(DEBUG_OUTPUT_PORT, &a->out_listen_fd, &port) == 0)
+            a->out_port = port;
+    }
+    if (debugging && a->out_listen_fd >= 0)
+        json_object_append(status, "outPort", json_new_int(a->out_port));
+    if (debugging && a->gdb_fd >= 0) {
+        json_object_append(status, "gdbPort", json_new_int(a->gdb_port));
+        json_object_append(status, "debuggerAttached", json_new_bool(a->gdbserver_pid > 0));
+    }
+}
+
 static void on_status(void *ctx, const struct guid *cid, struct json_value *status)
 {
     struct runtime *rt = ctx;
@@ -1057,7 +1301,10 @@ static void on_status(void *ctx, const struct guid *cid, struct json_value *stat
             continue;
         if (a->realtime)
             rt_debug_state(a, status);
+        else
+            hl_debug_state(rt, a, status);
         json_object_append(status, "restarts", json_new_int(a->restarts));
+        sysev_app_status(rt->sysevents, &a->cid, status);
         /* Inter-core connections: an RTApp's high-level app, or a high-level app's RTApps. */
         struct json_value *conns = json_new_array();
         for (size_t k = 0; conns && k < rt->app_count; k++) {
@@ -1079,6 +1326,15 @@ static void on_status(void *ctx, const struct guid *cid, struct json_value *stat
         }
     }
     pthread_mutex_unlock(&rt->lock);
+}
+
+static int on_sysevent(void *ctx, const struct json_value *body, struct json_value **out, char *why, size_t why_size)
+{
+    struct runtime *rt = ctx;
+    if (body)
+        return sysev_inject(rt->sysevents, body, out, why, why_size);
+    *out = sysev_view(rt->sysevents);
+    return *out ? 0 : -ENOMEM;
 }
 
 static void on_memory(void *ctx, struct json_value *apps, long long *bytes, long long *peak_bytes)
@@ -1134,15 +1390,19 @@ int runtime_start(struct device *d, struct board *b, struct applog *log, const s
         snprintf(why, why_size, "cannot create %s", rt->run_dir);
     if (!err && (err = container_build_filter(&rt->filter)) != 0)
         snprintf(why, why_size, "cannot build the apps' seccomp filter");
+    if (!err && (err = sysev_create(log, &rt->sysevents)) != 0)
+        snprintf(why, why_size, "cannot create the system-event manager");
     if (err) {
         runtime_stop(rt);
         return err;
     }
     watch(rt, rt->wake_fd, TAG_WAKE);
     watch(rt, rt->watchdog_fd, TAG_WATCHDOG);
+    watch(rt, sysev_timer_fd(rt->sysevents), TAG_SYSEV);
     struct itimerspec its = {.it_interval = {0, WATCHDOG_MS * 1000000L}, .it_value = {0, WATCHDOG_MS * 1000000L}};
     timerfd_settime(rt->watchdog_fd, 0, &its, NULL);
-    struct device_hooks hooks = {.changed = on_device_changed, .status = on_status, .memory = on_memory, .ctx = rt};
+    struct device_hooks hooks = {.changed = on_device_changed, .status = on_status, .memory = on_memory,
+                                 .sysevent = on_sysevent, .ctx = rt};
     device_lock(d);
     device_set_hooks(d, &hooks);
     device_unlock(d);
@@ -1181,6 +1441,18 @@ void runtime_stop(struct runtime *rt)
             close(a->peer_fd);
         if (a->gdb_fd >= 0)
             close(a->gdb_fd);
+        if (a->gdbserver_pid > 0) {
+            kill(a->gdbserver_pid, SIGKILL);
+            waitpid(a->gdbserver_pid, NULL, 0);
+        }
+        if (a->gdbserver_pidfd >= 0)
+            close(a->gdbserver_pidfd);
+        if (a->gdbserver_err_fd >= 0)
+            close(a->gdbserver_err_fd);
+        if (a->out_listen_fd >= 0)
+            close(a->out_listen_fd);
+        if (a->out_client_fd >= 0)
+            close(a->out_client_fd);
         json_free(a->manifest);
         free(a->image_path), free(a->image_dir), free(a);
     }
@@ -1189,6 +1461,7 @@ void runtime_stop(struct runtime *rt)
     if (rt->wake_fd >= 0) close(rt->wake_fd);
     if (rt->watchdog_fd >= 0) close(rt->watchdog_fd);
     container_free_filter(rt->filter);
+    sysev_destroy(rt->sysevents);
     pthread_mutex_destroy(&rt->lock);
     free(rt->run_dir);
     free(rt->rtcore_helper);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,38 @@
 #include <applibs/log.h>
 #include <applibs/powermanagement.h>
 #include <applibs/storage.h>
+#include <applibs/sysevent.h>
 
 static void report(const char *name, int rc)
 {
     printf("PROBE %s %s\n", name, rc >= 0 ? "ok" : strerrorname_np(errno));
     fflush(stdout);
+}
+
+/* System events: "sysev" registers for all events ("sysev-ready": UpdateReadyForInstall only),
+ * "defer:N" defers a Pending update by N minutes, "resume" lets it go ahead, "unregister"
+ * drops the registration again; each event received is printed as a SYSEVENT line. */
+static EventLoop *loop;
+static EventRegistration *sysev_reg;
+static int defer_minutes = -1;
+static bool resume_on_pending;
+
+static void on_sysevent(SysEvent_Events event, SysEvent_Status status, const SysEvent_Info *info, void *context)
+{
+    static const char *const statuses[] = {"Invalid", "Pending", "Final", "Deferred", "Complete"};
+    SysEvent_Info_UpdateData data = {0};
+    int got = SysEvent_Info_GetUpdateData(info, &data);
+    printf("SYSEVENT event=0x%x status=%s type=%s max=%u\n", event, status < 5 ? statuses[status] : "?",
+           got < 0 ? "none" : data.update_type == SysEvent_UpdateType_App ? "App"
+                            : data.update_type == SysEvent_UpdateType_System ? "System" : "Invalid",
+           got < 0 ? 0 : data.max_deferral_time_in_minutes);
+    fflush(stdout);
+    if (event == SysEvent_Events_UpdateReadyForInstall && status == SysEvent_Status_Pending) {
+        if (defer_minutes >= 0)
+            report("defer", SysEvent_DeferEvent(event, (uint32_t)defer_minutes));
+        if (resume_on_pending)
+            report("resume", SysEvent_ResumeEvent(event));
+    }
 }
 
 static volatile sig_atomic_t terminated;
@@ -102,6 +130,21 @@ int main(int argc, char **argv)
             return 3;
         } else if (!strcmp(p, "exitnow")) {
             return 0;
+        } else if (!strcmp(p, "sysev") || !strcmp(p, "sysev-ready")) {
+            if (!loop)
+                loop = EventLoop_Create();
+            sysev_reg = SysEvent_RegisterForEventNotifications(
+                loop, !strcmp(p, "sysev") ? SysEvent_Events_Mask : SysEvent_Events_UpdateReadyForInstall, on_sysevent, NULL);
+            report(p, sysev_reg ? 0 : -1);
+        } else if (!strncmp(p, "defer:", 6)) {
+            defer_minutes = atoi(p + 6);
+        } else if (!strcmp(p, "resume")) {
+            resume_on_pending = true;
+        } else if (!strcmp(p, "unregister")) {
+            report(p, SysEvent_UnregisterForEventNotifications(sysev_reg));
+            sysev_reg = NULL;
+        } else if (!strcmp(p, "deferidle")) { /* no update offered: refused */
+            report(p, SysEvent_DeferEvent(SysEvent_Events_UpdateReadyForInstall, 5));
         } else if (!strcmp(p, "ignoreterm")) {
             signal(SIGTERM, SIG_IGN);
             printf("PROBE ignoreterm armed\n");
@@ -111,8 +154,12 @@ int main(int argc, char **argv)
     }
     printf("PROBE done\n");
     fflush(stdout);
-    while (!terminated)
-        pause();
+    while (!terminated) {
+        if (loop)
+            EventLoop_Run(loop, -1, true); /* returns on SIGTERM (EINTR) */
+        else
+            pause();
+    }
     printf("PROBE terminated\n");
     return 0;
 }

@@ -124,7 +124,12 @@ run 0 device enable-development -d dev
 run 0 device capability show-attached -d dev && has "$out" "EnableAppDevelopment"
 run 0 device sideload deploy -d dev -p "$work/sdkapp.ip"
 run 0 device image list-installed -d dev && has "$out" " --> sdkapp" && has "$out" " --> prodapp"
-run 1 device app start -d dev -i $C1 --debug-mode && has "$err" "Debugging server is not present"
+if command -v gdbserver >/dev/null; then # high-level apps debug under gdbserver (tests/cli/test_debug_hl.sh)
+  run 0 device app start -d dev -i $C1 --debug-mode && has "$out" "App state   : debugging" && has "$out" "GDB port    : "
+  run 0 device app stop -d dev -i $C1
+else
+  run 1 device app start -d dev -i $C1 --debug-mode && has "$err" "Debugging server is not present"
+fi
 expect_rest '409 {"error":14680076,*' dev PATCH /app/status/$C4 -H 'Content-Type: application/json' -d '{"trigger":"start"}'
 expect_rest '200 {"restartingSystem":false}' dev DELETE /app/image/$C4
 

@@ -2,8 +2,8 @@
 # test_debug_mode.sh BUILD_DIR — `sphere device app start --debug-mode` on an RTApp, end to end:
 # a simulated device restarts the app's core under the GDB stub and answers its port; raw RSP
 # packets over bash's /dev/tcp (127.0.0.1 only) read the PC, set a breakpoint and continue to
-# it; show-status shows "debugging" and the port; stop ends the core; a high-level app still
-# answers "no debugging server" (tests/cli/test_device.sh).
+# it; show-status shows "debugging" and the port; stop ends the core. High-level apps debug under
+# gdbserver instead (tests/cli/test_debug_hl.sh).
 set -u
 build=$(cd "$1" && pwd)
 sphere=$build/bin/sphere
