@@ -1,6 +1,8 @@
 /* smp_cbor.c — the CBOR maps of the SMP commands OpenSphere's MCU serves (smp.h), on libcbor.
- * Decoders accept definite or indefinite maps, ignore unknown keys, and refuse a known key of
- * the wrong type or size; indefinite (chunked) strings are refused. */
+ * Decoders ignore unknown keys and refuse a known key of the wrong type or size. Before libcbor
+ * sees the bytes, a pre-scan (well_formed) refuses indefinite lengths, nesting deeper than 8 and
+ * any count or length larger than the bytes left — libcbor would otherwise allocate what a
+ * hostile header claims (found by fuzz_mcu_image). */
 #include "smp.h"
 
 #include <errno.h>
@@ -110,8 +112,51 @@ int smp_cbor_encode_image_state(const struct smp_image_state *s, int rc, uint8_t
 
 /* ---- reading -------------------------------------------------------------------------------- */
 
+/* Walks one item at buf[*pos]; 0 or -EINVAL. */
+static int well_formed(const uint8_t *buf, size_t n, size_t *pos, int depth)
+{
+    if (depth > 8 || *pos >= n)
+        return -EINVAL;
+    uint8_t ib = buf[(*pos)++], major = ib >> 5, ai = ib & 31;
+    uint64_t v = ai;
+    if (ai >= 24 && ai <= 27) {
+        size_t bytes = (size_t)1 << (ai - 24);
+        if (n - *pos < bytes)
+            return -EINVAL;
+        v = 0;
+        for (size_t i = 0; i < bytes; i++)
+            v = v << 8 | buf[(*pos)++];
+    } else if (ai > 27) {
+        return -EINVAL; /* reserved or indefinite */
+    }
+    size_t left = n - *pos;
+    switch (major) {
+    case 2:
+    case 3:
+        if (v > left)
+            return -EINVAL;
+        *pos += (size_t)v;
+        return 0;
+    case 4:
+    case 5:
+        if (v > left || (major == 5 && v > left / 2))
+            return -EINVAL;
+        for (uint64_t i = 0; i < (major == 5 ? 2 * v : v); i++)
+            if (well_formed(buf, n, pos, depth + 1))
+                return -EINVAL;
+        return 0;
+    case 6:
+        return well_formed(buf, n, pos, depth + 1);
+    default:
+        return 0; /* integers, simple values, floats: the header was all */
+    }
+}
+
 static cbor_item_t *load_map(const uint8_t *buf, size_t n)
 {
+    size_t pos = 0;
+    if (well_formed(buf, n, &pos, 0) || pos != n)
+        return NULL;
     struct cbor_load_result res;
     cbor_item_t *item = cbor_load(buf, n, &res);
     if (!item)

@@ -259,6 +259,11 @@ static void cbor_refuses_wrong_types(void **state)
     assert_int_equal(smp_cbor_decode_rc(trunc, sizeof trunc, &rc, &has_off, &off), -EINVAL);
     const uint8_t extra[] = {0xa0, 0x00};
     assert_int_equal(smp_cbor_decode_rc(extra, sizeof extra, &rc, &has_off, &off), -EINVAL);
+    /* a map header claiming a billion pairs, and an indefinite map: refused before allocating */
+    const uint8_t huge[] = {0xba, 0x47, 0x0c, 0x69, 0x00, 0x00};
+    assert_int_equal(smp_cbor_decode_rc(huge, sizeof huge, &rc, &has_off, &off), -EINVAL);
+    const uint8_t indef[] = {0xbf, 0x62, 'r', 'c', 0x00, 0xff};
+    assert_int_equal(smp_cbor_decode_rc(indef, sizeof indef, &rc, &has_off, &off), -EINVAL);
     /* rc absent means 0; unknown keys are ignored */
     const uint8_t other[] = {0xa1, 0x61, 'z', 0x01};
     assert_int_equal(smp_cbor_decode_rc(other, sizeof other, &rc, &has_off, &off), 0);
