@@ -225,6 +225,8 @@ static int run_start(const struct cli_invocation *inv)
     if (!rc)
         rc = start_daemon(inv->args[0], dir);
     if (!rc)
+        rc = cli_sim_mcu_autostart(inv->args[0], dir); /* an attached external MCU (docs/mcu.md) */
+    if (!rc)
         printf("Simulated device '%s' is running.\n", inv->args[0]);
     free(home), free(dir);
     return rc;
@@ -337,7 +339,7 @@ static const struct cli_command list = {.name = "list", .summary = "List simulat
 
 static const struct cli_command *const sim_commands[] = {&create, &start, &stop, &delete_cmd, &list, &cmd_sim_gpio, &cmd_sim_press, &cmd_sim_hosts,
                                                       &cmd_sim_uart, &cmd_sim_adc, &cmd_sim_accel, &cmd_sim_pwm,
-                                                      &cmd_sim_device, &cmd_sim_watch, &cmd_sim_power_cut, &cmd_sim_sysevent,
+                                                      &cmd_sim_device, &cmd_sim_watch, &cmd_sim_power_cut, &cmd_sim_sysevent, &cmd_sim_mcu,
                                                       NULL};
 
 const struct cli_command cmd_sim = {

@@ -38,6 +38,10 @@ extern const struct cli_command cmd_device_with_cloud; /* cmd_device_cloud.c: cm
 extern const struct cli_command cmd_cloud_init;        /* cmd_cloud_data.c */
 extern const struct cli_command cmd_cloud_clean;       /* cmd_cloud_data.c */
 extern const struct cli_command cmd_device_twin;       /* cmd_device_twin.c */
+extern const struct cli_command cmd_mcu_image;         /* cmd_mcu.c */
+extern const struct cli_command cmd_sim_mcu;           /* cmd_mcu.c */
+/* Starts the device's attached MCU, if any, against its UART's new host PTY (after sim start). */
+int cli_sim_mcu_autostart(const char *device, const char *dev_dir);
 
 /* Prints every diagnostic to stderr (sorted), then a summary line naming `file`.
  * Returns CLI_EXIT_FAILED if any was an error, else CLI_EXIT_OK. */

@@ -11,6 +11,7 @@ static const struct cli_command *const top_level[] = {
     &cmd_image_package,
     &cmd_keys,
     &cmd_sim,
+    &cmd_mcu_image,
     &cmd_device_with_cloud, /* cmd_device plus the cloud's device commands */
     &cmd_rtcore,
     &cmd_login,
