@@ -176,13 +176,14 @@ static char *sibling_exe(const char *name)
 }
 
 /* Starts sphere-mcu for `dir` in its own session (when not running). */
-static int spawn_mcu(const char *dir, unsigned baud)
+static int spawn_mcu(const char *dir, unsigned baud, unsigned slot_kb)
 {
     if (mcu_pid(dir))
         return CLI_EXIT_OK;
     char *exe = sibling_exe("sphere-mcu"), *line = path_join(dir, "line"), *log = path_join(dir, "mcu.log"),
-         *init = path_join(dir, "initial.img"), b[16];
+         *init = path_join(dir, "initial.img"), b[16], kb[16];
     snprintf(b, sizeof b, "%u", baud);
+    snprintf(kb, sizeof kb, "%u", slot_kb);
     struct stat st;
     bool has_init = init && stat(init, &st) == 0;
     pid_t child = exe && line && log ? fork() : -1;
@@ -194,7 +195,7 @@ static int spawn_mcu(const char *dir, unsigned baud)
         if (null >= 0)
             dup2(null, 0);
         if (fork() == 0) {
-            execl(exe, "sphere-mcu", "--state", dir, "--tty", line, "--baud", b, has_init ? "--install" : (char *)NULL,
+            execl(exe, "sphere-mcu", "--state", dir, "--tty", line, "--baud", b, "--slot-kb", kb, has_init ? "--install" : (char *)NULL,
                   init, (char *)NULL);
             _exit(127);
         }
@@ -211,13 +212,15 @@ static int spawn_mcu(const char *dir, unsigned baud)
     return rc;
 }
 
-static int read_attach(const char *dir, char *isu, size_t size, unsigned *baud)
+/* The attach file: "ISU BAUD [SLOT_KB]" (slot size 512 KiB when absent). */
+static int read_attach(const char *dir, char *isu, size_t size, unsigned *baud, unsigned *slot_kb)
 {
     char *f = path_join(dir, "attach"), *text = NULL;
     size_t len = 0;
     int err = f ? hostio_read_file(f, &text, &len) : -ENOMEM;
     char name[16];
-    if (!err && (sscanf(text, "%15s %u", name, baud) != 2 || strlen(name) >= size))
+    *slot_kb = 512;
+    if (!err && (sscanf(text, "%15s %u %u", name, baud, slot_kb) < 2 || strlen(name) >= size))
         err = -EINVAL;
     if (!err)
         snprintf(isu, size, "%s", name);
@@ -228,12 +231,12 @@ static int read_attach(const char *dir, char *isu, size_t size, unsigned *baud)
 int cli_sim_mcu_autostart(const char *device, const char *dev_dir)
 {
     char *dir = path_join(dev_dir, "mcu"), isu[16];
-    unsigned baud = 0;
+    unsigned baud = 0, slot_kb = 0;
     int rc = CLI_EXIT_OK;
-    if (dir && read_attach(dir, isu, sizeof isu, &baud) == 0) {
+    if (dir && read_attach(dir, isu, sizeof isu, &baud, &slot_kb) == 0) {
         rc = point_line(device, dir, isu);
         if (!rc)
-            rc = spawn_mcu(dir, baud);
+            rc = spawn_mcu(dir, baud, slot_kb);
     }
     free(dir);
     return rc;
@@ -245,10 +248,14 @@ static int run_mcu_attach(const struct cli_invocation *inv)
     int rc = mcu_dir(inv, &dev_dir, &dir);
     const char *isu = cli_value(inv, "uart"), *file = cli_value(inv, "version-file"), *bs = cli_value(inv, "baud");
     unsigned baud = bs ? (unsigned)strtoul(bs, NULL, 10) : 115200;
+    const char *ks = cli_value(inv, "slot-kb");
+    unsigned slot_kb = ks ? (unsigned)strtoul(ks, NULL, 10) : 512;
     if (!rc && (strlen(isu) != 4 || strncmp(isu, "ISU", 3) || isu[3] < '0' || isu[3] > '4'))
         rc = cli_usage_error(inv, "--uart %s: not an ISU (ISU0-ISU4)", isu);
     if (!rc && (baud < 1200 || baud > 3000000))
         rc = cli_usage_error(inv, "--baud %s: 1200-3000000", bs);
+    if (!rc && (slot_kb < 16 || slot_kb > 65536))
+        rc = cli_usage_error(inv, "--slot-kb %s: 16-65536", ks);
     if (!rc && (rc = hostio_make_dirs(dir, 0755)))
         rc = cli_error("cannot create %s: %s", dir, os_strerror(rc));
     if (!rc && file) {
@@ -267,7 +274,7 @@ static int run_mcu_attach(const struct cli_invocation *inv)
     }
     if (!rc) {
         char text[32], *f = path_join(dir, "attach");
-        snprintf(text, sizeof text, "%s %u\n", isu, baud);
+        snprintf(text, sizeof text, "%s %u %u\n", isu, baud, slot_kb);
         int err = hostio_write_file_atomic(f, text, strlen(text), 0644);
         free(f);
         if (err)
@@ -287,13 +294,13 @@ static int run_mcu_start(const struct cli_invocation *inv)
     char *dev_dir, *dir;
     int rc = mcu_dir(inv, &dev_dir, &dir);
     char isu[16];
-    unsigned baud;
-    if (!rc && read_attach(dir, isu, sizeof isu, &baud))
+    unsigned baud, slot_kb;
+    if (!rc && read_attach(dir, isu, sizeof isu, &baud, &slot_kb))
         rc = cli_error("no MCU is attached to '%s' (sphere sim mcu attach)", cli_value(inv, "device"));
     if (!rc && simhome_running_pid(dev_dir))
         rc = point_line(cli_value(inv, "device"), dir, isu);
     if (!rc)
-        rc = spawn_mcu(dir, baud);
+        rc = spawn_mcu(dir, baud, slot_kb);
     free(dev_dir), free(dir);
     return rc;
 }
@@ -324,8 +331,8 @@ static int run_mcu_power_cut(const struct cli_invocation *inv)
     char *dev_dir, *dir;
     int rc = mcu_dir(inv, &dev_dir, &dir);
     char isu[16];
-    unsigned baud;
-    if (!rc && read_attach(dir, isu, sizeof isu, &baud))
+    unsigned baud, slot_kb;
+    if (!rc && read_attach(dir, isu, sizeof isu, &baud, &slot_kb))
         rc = cli_error("no MCU is attached to '%s'", cli_value(inv, "device"));
     if (!rc) {
         stop_mcu(dir, SIGKILL);
@@ -333,7 +340,7 @@ static int run_mcu_power_cut(const struct cli_invocation *inv)
         if (pidfile)
             unlink(pidfile);
         free(pidfile);
-        rc = spawn_mcu(dir, baud);
+        rc = spawn_mcu(dir, baud, slot_kb);
     }
     if (!rc)
         printf("MCU power-cycled (killed with SIGKILL, restarted).\n");
@@ -413,6 +420,7 @@ static const struct cli_option attach_opts[] = {
     {"uart", 0, "ISU", false, true, "The UART the MCU sits on (ISU0-ISU4, a board UART with a host PTY)."},
     {"version-file", 0, "IMAGE", false, false, "The MCU's factory image (slot 0, confirmed) for a new MCU."},
     {"baud", 0, "N", false, false, "The line speed the MCU paces at (default 115200)."},
+    {"slot-kb", 0, "KB", false, false, "Each of the MCU's two image slots, in KiB (default 512; a new MCU only)."},
     END};
 
 static const struct cli_command image_create = {.name = "create", .summary = "Wrap a raw binary into an MCU image.",

@@ -2,7 +2,8 @@
  * gives a simulated device's OTA agent what it needs to run (docs/ota.md, "Enrolling"): fresh
  * MQTT credentials for its twin (POST /v1/devices/{id}/mqtt-credentials), the cloud's OTA public
  * key and the CA of the blob server, written as one JSON file into the agent's mutable storage
- * (DEVDIR/storage/<component>/mutable_storage, 0600, write-new + rename). The device must be
+ * (DEVDIR/storage/<component>/mutable_storage, 0600, write-new + rename). With --mcu-baud the
+ * agent also programs the external MCU on ISU0 (`sphere sim mcu attach`). The device must be
  * known to the logged-in tenant (`sphere sim create NAME --cloud URL`). Restart the agent (or
  * the device) afterwards: it reads the file when it starts. */
 #include <ctype.h>
@@ -49,7 +50,7 @@ static int copy_member(struct json_value *to, const struct json_value *from, con
 
 /* The agent's configuration from the credentials answer, the public key and the CA. */
 static int compose(const struct json_value *creds, const char *mqtt_host, const char *key_pem, const char *ca_pem,
-                   struct strbuf *out)
+                   long mcu_baud, struct strbuf *out)
 {
     struct json_value *o = json_new_object();
     int err = o ? 0 : -ENOMEM;
@@ -60,6 +61,11 @@ static int compose(const struct json_value *creds, const char *mqtt_host, const 
     err = err ? err : json_object_append(o, "otaPublicKey", json_new_string(key_pem));
     if (!err && ca_pem)
         err = json_object_append(o, "caCertificate", json_new_string(ca_pem));
+    if (!err && mcu_baud) {
+        struct json_value *mcu = json_new_object();
+        err = mcu ? json_object_append(mcu, "baud", json_new_int(mcu_baud)) : -ENOMEM;
+        err = err ? err : json_object_append(o, "mcu", mcu);
+    }
     err = err ? err : json_write(o, JSON_PRETTY, out);
     json_free(o);
     return err;
@@ -83,6 +89,11 @@ static int run_enroll(const struct cli_invocation *inv)
     char *dir = NULL, id[160], path[256], *key_pem = NULL, *ca_pem = NULL;
     const char *component = cli_value(inv, "component") ? cli_value(inv, "component") : OTA_AGENT_COMPONENT;
     const char *mqtt_host = cli_value(inv, "mqtt-host") ? cli_value(inv, "mqtt-host") : OTA_AGENT_MQTT_HOST;
+    const char *baud_text = cli_value(inv, "mcu-baud");
+    char *end = NULL;
+    long mcu_baud = baud_text ? strtol(baud_text, &end, 10) : 0;
+    if (baud_text && (!*baud_text || *end || mcu_baud < 1200 || mcu_baud > 3000000))
+        return cli_usage_error(inv, "--mcu-baud must be a line speed from 1200 to 3000000, not '%s'", baud_text);
     int rc = sim_device(cli_value(inv, "device"), &dir, id, sizeof id);
     struct cloudclient c = {0};
     struct cloudresp creds = {0}, key = {0};
@@ -97,7 +108,7 @@ static int run_enroll(const struct cli_invocation *inv)
     if (!rc && !(key_pem = strndup(key.body.data, key.body.len)))
         rc = cli_error("out of memory");
     struct strbuf text = {0};
-    int err = rc ? 0 : compose(creds.json, mqtt_host, key_pem, ca_pem, &text);
+    int err = rc ? 0 : compose(creds.json, mqtt_host, key_pem, ca_pem, mcu_baud, &text);
     err = rc || err ? err : write_config(dir, component, &text);
     if (err)
         rc = cli_error("cannot write the OTA agent's configuration for '%s': %s", cli_value(inv, "device"), os_strerror(err));
@@ -114,6 +125,7 @@ static const struct cli_option enroll_options[] = {
     {"mqtt-host", 0, "HOST", false, false, "The broker's name as the agent's manifest lists it (default " OTA_AGENT_MQTT_HOST ")."},
     {"ca", 0, "FILE", false, false, "CA certificate of the blob server (default: the login's, <config>/cloud-ca.pem)."},
     {"component", 0, "ID", false, false, "The agent's component ID (default OpenSphere's OtaAgent)."},
+    {"mcu-baud", 0, "BAUD", false, false, "Program an external MCU on ISU0's UART at this speed after each verified image."},
     {NULL, 0, NULL, false, false, NULL},
 };
 const struct cli_command cmd_ota_enroll = {

@@ -6,7 +6,11 @@
  * file system on the W25Q128JV at ISU1 chip select B (formatting a blank chip), subscribes to
  * its twin's desired state over MQTT (libmosquitto) and runs one OTA job (src/ota/ota_job.h)
  * per desired version, reporting every state change and each committed block (at most every
- * 500 ms) to the twin's reported topic. A flash failure ends the app (exit 3): the runtime
+ * 500 ms) to the twin's reported topic. With an external MCU configured ("mcu": {"baud": N}),
+ * a verified image is then programmed into the MCU on ISU0's UART with SMP serial recovery
+ * (src/mcu/mcu_ops.h: upload resumed from the MCU's offset, test boot, confirm once the MCU
+ * runs it) and only then reported "applied"; a failed or interrupted apply is retried every
+ * 10 s and after a restart, never skipped. A flash failure ends the app (exit 3): the runtime
  * restarts it, and the job resumes from what the flash committed. SIGTERM stops it cleanly.
  * Everything it touches is in its app_manifest.json: SpiMaster ISU1, the two hosts, 8 KiB of
  * mutable storage.
@@ -14,6 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@
 #include <applibs/log.h>
 #include <applibs/spi.h>
 #include <applibs/storage.h>
+#include <applibs/uart.h>
 #include <curl/curl.h>
 #include <mosquitto.h>
 
@@ -32,6 +38,8 @@
 #include "diag.h"
 #include "ffs.h"
 #include "json.h"
+#include "mcu_client.h"
+#include "mcu_ops.h"
 #include "ota.h"
 #include "ota_job.h"
 #include "ota_stage.h"
@@ -41,6 +49,7 @@
 struct config {
     char host[256], username[160], password[160], client_id[160], desired_topic[320], reported_topic[320];
     int port;
+    unsigned mcu_baud; /* 0: no external MCU to program */
     char *ota_key_pem, *ca_pem; /* owned */
 };
 
@@ -113,6 +122,8 @@ static int load_config(struct config *c)
     err = err ? err : copy_string(root, "desiredTopic", c->desired_topic, sizeof c->desired_topic);
     err = err ? err : copy_string(root, "reportedTopic", c->reported_topic, sizeof c->reported_topic);
     c->port = port && port->type == JSON_NUMBER ? (int)port->u.number.integer : 1883;
+    const struct json_value *mcu = json_object_get(root, "mcu"), *baud = json_object_get(mcu, "baud");
+    c->mcu_baud = baud && baud->type == JSON_NUMBER && baud->u.number.integer > 0 ? (unsigned)baud->u.number.integer : 0;
     c->ota_key_pem = dup_string(root, "otaPublicKey");
     c->ca_pem = dup_string(root, "caCertificate");
     if (!err && !c->ota_key_pem) {
@@ -165,10 +176,11 @@ static void report(void *ctx, const struct ota_report *r)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long ms = (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
-    if (r->status == last_status && r->status == OTA_DOWNLOADING && ms < 500)
+    bool progress = r->status == OTA_DOWNLOADING || r->status == OTA_APPLYING;
+    if (r->status == last_status && progress && ms < 500 && r->bytes_done != r->size)
         return; /* progress is rate-limited; state changes never are */
     last = now, last_status = r->status;
-    if (r->status != OTA_DOWNLOADING)
+    if (!progress || r->bytes_done == 0)
         Log_Debug("OtaAgent: %s v%u %u/%u %s\n", ota_status_name(r->status), r->target_version, r->bytes_done,
                   r->size, r->error);
     if (r->status == OTA_IDLE)
@@ -245,6 +257,85 @@ static int verify_signature(void *ctx, const struct ota_desired *d)
     return otasig_verify(cfg.ota_key_pem, strlen(cfg.ota_key_pem), &f, d->signature);
 }
 
+/* ---- the external MCU ---- */
+
+struct image_reader {
+    struct ffs_file *file;
+};
+
+static int read_image(void *arg, uint32_t off, uint8_t *buf, size_t n)
+{
+    struct image_reader *r = arg;
+    if (ffs_seek(r->file, off, FFS_SEEK_SET) < 0)
+        return -EIO;
+    int got = ffs_read(r->file, buf, n);
+    return got == (int)n ? 0 : -EIO;
+}
+
+struct apply_progress {
+    struct ota_report *r;
+};
+
+static void on_mcu_progress(void *arg, enum mcu_update_phase phase, uint32_t done, uint32_t total)
+{
+    struct apply_progress *p = arg;
+    (void)phase, (void)total;
+    p->r->bytes_done = done;
+    report(NULL, p->r);
+}
+
+static int open_mcu_uart(void)
+{
+    static int fd = -1;
+    if (fd >= 0)
+        return fd;
+    UART_Config config;
+    UART_InitConfig(&config);
+    config.baudRate = cfg.mcu_baud;
+    config.flowControl = UART_FlowControl_None;
+    fd = UART_Open(MT3620_RDB_HEADER2_ISU0_UART, &config);
+    if (fd < 0)
+        Log_Debug("OtaAgent: cannot open the MCU's UART: %s\n", strerror(errno));
+    return fd;
+}
+
+/* Programs the accepted image into the MCU. 0 once the MCU runs it confirmed (reported
+ * "applied"), -EIO on a flash failure, another negative errno (reported "error") otherwise. */
+static int apply_to_mcu(struct ota_stage *stage, const struct ota_desired *d)
+{
+    struct ota_report r = {.status = OTA_APPLYING, .target_version = d->version, .accepted_version = stage->accepted,
+                           .size = d->size};
+    char path[64];
+    struct image_reader reader = {0};
+    int err = ota_stage_image_path(stage, path, sizeof path);
+    err = err ? err : ffs_open(stage->fs, path, FFS_O_RDONLY, &reader.file);
+    if (err)
+        return err == -EIO ? -EIO : (snprintf(r.error, sizeof r.error, "no accepted image on flash"), r.status = OTA_ERROR,
+                                     report(NULL, &r), err);
+    report(NULL, &r);
+    int fd = open_mcu_uart();
+    struct mcu_smp_client client;
+    struct mcu_image_source src = {.size = ffs_file_size(reader.file), .read = read_image, .arg = &reader};
+    struct apply_progress progress = {.r = &r};
+    struct mcu_update_options opt = {.boot_wait_ms = 20000, .progress = on_mcu_progress, .progress_arg = &progress};
+    mcu_state_t final;
+    int rc = fd < 0 ? -ENODEV : 0;
+    if (!rc) {
+        mcu_smp_client_init(&client, fd, 3000, 2);
+        rc = mcu_update(&mcu_smp_ops, &client, &src, &opt, &final);
+    }
+    ffs_close(reader.file);
+    if (rc == MCU_UPDATE_INSTALLED || rc == MCU_UPDATE_ALREADY) {
+        r.status = OTA_APPLIED, r.accepted_version = d->version, r.bytes_done = d->size;
+        report(NULL, &r);
+        return 0;
+    }
+    r.status = OTA_ERROR;
+    snprintf(r.error, sizeof r.error, "programming the MCU failed: %s (retrying)", strerror(-rc));
+    report(NULL, &r);
+    return rc;
+}
+
 /* ---- the job loop ---- */
 
 static int run_jobs(struct ota_stage *stage)
@@ -269,12 +360,16 @@ static int run_jobs(struct ota_stage *stage)
             break;
         struct ota_report r;
         int err = ota_job_run(&env, &d, &r);
+        if (!err && r.status == OTA_VERIFIED && cfg.mcu_baud)
+            err = apply_to_mcu(stage, &d);
         if (err == -EIO) {
             Log_Debug("OtaAgent: the flash failed; restarting to resume from what it committed\n");
             return 3;
         }
-        if (err != -ECANCELED)
+        if (!err)
             done_generation = generation;
+        else if (err != -ECANCELED)
+            sleep(10); /* a failed apply: the same generation runs again (the job itself is a no-op) */
     }
     return 0;
 }

@@ -1,0 +1,96 @@
+# ota_env.sh — the stage for the external-MCU OTA flow, shared by tests/cli/test_ota*.sh and the
+# demo (scripts/demo-ota.sh). Source it with $sphere (the CLI), $src (the source tree) and
+# $devices (names, for clean-up) set. First it re-runs the calling script (with its arguments)
+# as root in a private network and mount namespace (unshare -n -m), or exits 0 with SKIP when it
+# cannot; inside, it makes the work folders and defines:
+#   ota_stage [RATE]           10.78.0.1 on a veth, a private /etc/hosts naming it
+#                              ota-cloud/ota-mqtt.opensphere.test, the cloud + MQTT broker with a TLS
+#                              certificate for that name, nginx serving the blobs over HTTPS at RATE
+#                              per download (default 512k), login, product Widget, the agent built
+#                              with the SDK ($agent)
+#   ota_device NAME GROUP [ENROLL-ARGS]  a device claimed, tagged productType=Widget
+#                              deviceGroup=GROUP, started, running the enrolled agent ($ID_<NAME>)
+#   run WANT ARGS   sphere ARGS must exit WANT (ok/bad); output in $out, $err
+#   log_has NAME TEXT / status_json GROUP / row ID FIELD / running NAME / stopped NAME
+set -u
+if [ "${OPENSPHERE_NETNS_TEST:-}" != 1 ]; then
+  if [ "$(id -u)" != 0 ] || ! unshare -n -m true 2>/dev/null || ! command -v ip >/dev/null || ! command -v mosquitto >/dev/null; then
+    echo "SKIP: needs root, unshare -n -m, iproute2 and mosquitto for a private network namespace"; exit 0
+  fi
+  OPENSPHERE_NETNS_TEST=1 exec unshare -n -m bash "$0" "$@"
+fi
+. "$src/tests/cli/lib.sh"
+bin=$(dirname "$sphere")
+sdk=$(cd "$bin/../sdk" && pwd)
+export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
+work=$(mktemp -d)
+data=$work/cloud cloud_pid= nginx_dir=
+cleanup() {
+  for d in $devices; do "$sphere" sim mcu stop -d "$d" >/dev/null 2>&1; "$sphere" sim stop "$d" >/dev/null 2>&1; done
+  [ -n "$nginx_dir" ] && [ -f "$nginx_dir/nginx.pid" ] && kill "$(cat "$nginx_dir/nginx.pid")" 2>/dev/null
+  [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
+  [ -n "${KEEP:-}" ] && { rm -rf /tmp/ota-e2e-last; cp -r "$work" /tmp/ota-e2e-last; cp -r "$OPENSPHERE_HOME" /tmp/ota-e2e-last/home; }
+  rm -rf "$work" "$OPENSPHERE_HOME" "$OPENSPHERE_CONFIG_DIR"
+}
+trap cleanup EXIT
+out=$work/out err=$work/err
+run() {
+  local want=$1; shift
+  "$sphere" "$@" >"$out" 2>"$err"; local got=$?
+  if [ "$got" -ne "$want" ]; then bad "sphere $* exited $got, expected $want"; sed 's/^/  | /' "$err" "$out" | head -8; return 1; fi
+  ok
+}
+
+ota_stage() {
+  local rate=${1:-512k}
+  ip link set lo up && ip link add dum0 type veth peer name dum1 && ip link set dum1 up &&
+    ip addr add 10.78.0.1/24 dev dum0 && ip link set dum0 up || { echo "cannot set up the namespace"; exit 1; }
+  printf '127.0.0.1 localhost\n10.78.0.1 ota-cloud.opensphere.test ota-mqtt.opensphere.test\n' > "$work/hosts"
+  mount --bind "$work/hosts" /etc/hosts || { echo "cannot bind-mount /etc/hosts"; exit 1; }
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=ota-cloud.opensphere.test" \
+    -addext "subjectAltName=DNS:ota-cloud.opensphere.test,IP:10.78.0.1" -keyout "$work/tls.key" -out "$work/tls.cert" 2>/dev/null
+  run 0 cloud init --data "$data" --mqtt-listen 10.78.0.1:1883
+  "$sphere" cloud serve --data "$data" --listen 10.78.0.1:8443 --tls-key "$work/tls.key" --tls-cert "$work/tls.cert" \
+    --ota-base-url https://ota-cloud.opensphere.test:8444 2>"$work/cloud.log" &
+  cloud_pid=$!
+  until_ok 20 test -f "$data/cloud.url" || { echo "the cloud did not start"; cat "$work/cloud.log"; exit 1; }
+  url=$(cat "$data/cloud.url")
+  # nginx (tools/nginx-ota.conf.in) serves the blobs over HTTPS, rate-limited per download so
+  # that a 4 MiB transfer takes seconds, as on a real link, and faults land in the middle.
+  nginx_dir=$work/nginx; mkdir -p "$nginx_dir"
+  sed -e "s|@USER@|$(id -un)|; s|@RUNDIR@|$nginx_dir|g; s|@OTA_ROOT@|$data/ota|; s|@CLOUD_URL@|$url|; s|@CLOUD_CA@|$work/tls.cert|" \
+      -e "s|@LISTEN@|10.78.0.1:8444 ssl; ssl_certificate $work/tls.cert; ssl_certificate_key $work/tls.key; limit_rate $rate|" \
+      -e 's|proxy_ssl_name "OpenSphere cloud";|proxy_ssl_name ota-cloud.opensphere.test;|' \
+      "$src/tools/nginx-ota.conf.in" > "$nginx_dir/nginx.conf"
+  "$(command -v nginx || echo /usr/sbin/nginx)" -c "$nginx_dir/nginx.conf" -e "$nginx_dir/error.log" 2>"$work/nginx.err" ||
+    { echo "nginx did not start: $(cat "$work/nginx.err")"; exit 1; }
+  run 0 login --cloud "$url" --token-file "$data/tokens/default.token" --ca-cert "$work/tls.cert"
+  run 0 product create --name Widget
+  (AzureSphereDefaultSDKDir=$sdk OPENSPHERE_SPHERE_TOOL=$sphere cmake -S "$src/src/ota/agent" -B "$work/agent" -G Ninja \
+     -DCMAKE_TOOLCHAIN_FILE="$sdk/CMakeFiles/AzureSphereToolchain.cmake" -DAZURE_SPHERE_TARGET_API_SET=latest-lts >/dev/null &&
+   OPENSPHERE_SPHERE_TOOL=$sphere cmake --build "$work/agent" >/dev/null) && ok || { bad "the OTA agent does not build with the SDK"; summary; exit 1; }
+  agent=$work/agent/OtaAgent.imagepackage
+}
+
+ota_device() {
+  local d=$1 group=$2; shift 2
+  run 0 sim create "$d" --cloud "$url" --memory-limit-kb 8192
+  local id
+  id=$(jget "$OPENSPHERE_HOME/devices/$d/device.json" deviceId | tr A-F a-f)
+  eval "ID_$d=$id"
+  run 0 device claim --device-id "$id" --device-group Widget/Development
+  run 0 device update --device-id "$id" --tag productType=Widget --tag deviceGroup="$group"
+  run 0 sim start "$d"
+  run 0 device enable-development -d "$d"
+  run 0 device sideload deploy -d "$d" -p "$agent"
+  run 0 ota enroll -d "$d" "$@" # after the install, which starts the app with empty storage: it retries until enrolled
+}
+
+log_has() { "$sphere" device app log -d "$1" > "$work/$1.log" 2>&1; grep -qF -- "$2" "$work/$1.log"; }
+status_json() { "$sphere" ota status Widget "${1:-FieldTest}" -o json > "$work/status.json" 2>/dev/null; }
+row() { python3 -c 'import json,sys
+rows=[r for r in json.load(open(sys.argv[1])) if r["deviceId"]==sys.argv[2]]
+print(rows[0].get(sys.argv[3]) if rows else "")' "$work/status.json" "$1" "$2"; }
+running() { "$sphere" sim list -o json > "$work/list.json" && python3 -c 'import json,sys
+print([d["state"] for d in json.load(open(sys.argv[1])) if d["name"]==sys.argv[2]][0])' "$work/list.json" "$1" | grep -qx running; }
+stopped() { ! running "$1"; }
