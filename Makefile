@@ -1,6 +1,6 @@
 # OpenSphere — the two commands a new user needs: `make run` and `make test`.
 # Every target first installs missing Debian packages (scripts/install-deps.sh, idempotent).
-.PHONY: all deps build install run test test-unit test-asan fuzz fuzz-short bench test-long clean
+.PHONY: all deps build install run run-ota test test-unit test-asan fuzz fuzz-short bench test-long clean
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -26,6 +26,11 @@ install: build
 # app onto a simulated device (scripts/demo.sh). Running apps comes with the application runtime.
 run: build
 	@bash scripts/demo.sh $(BUILD)
+
+# The external-MCU OTA scenario on one machine (scripts/demo-ota.sh; needs root for its own
+# network namespace): cloud, broker, two devices with MCUs, a 4 MiB rollout with a power cut.
+run-ota: build
+	@bash scripts/demo-ota.sh $(BUILD)
 
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long

@@ -50,8 +50,8 @@ static const char *const migrations[] = {
     "  target_version BIGINT, applied_version BIGINT, bytes_done BIGINT, size BIGINT, error TEXT,"
     "  updated BIGINT NOT NULL);",
     /* 3: the device twin (cloudtwin.c): the last desired and reported JSON of each device */
-    "CREATE TABLE device_twin (device_id TEXT PRIMARY KEY REFERENCES devices(id), desired TEXT, reported TEXT,"
-    "  desired_updated BIGINT, reported_updated BIGINT);",
+    ("CREATE TABLE device_twin (device_id TEXT PRIMARY KEY REFERENCES devices(id), desired TEXT, reported TEXT,"
+     "  desired_updated BIGINT, reported_updated BIGINT);"),
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     const char *dir = NULL, *tty = NULL, *install_path = NULL;
     int fd = -1;
     unsigned long baud = 115200, slot_kb = 0, reset_ms = 100;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             usage();
@@ -124,7 +124,6 @@ int main(int argc, char **argv)
             usage();
             return 2;
         }
-        i++;
     }
     if (!dir || (!tty && fd < 0) || baud < 1200 || baud > 4000000 || slot_kb > 65536) {
         usage();

@@ -241,12 +241,11 @@ static enum transfer_end transfer_once(struct ota_env *env, const struct ota_des
     }
     env->transfers++;
     CURLcode rc = curl_easy_perform(curl);
-    enum transfer_end end = classify(&t, rc, curl);
+    /* Whatever happened, commit the bytes that arrived: they are the next resume point. */
+    bool flash_failed = rc == CURLE_WRITE_ERROR && t.verdict == END_FLASH;
+    enum transfer_end end = flash_failed || ota_stage_checkpoint(env->stage) != 0 ? END_FLASH : classify(&t, rc, curl);
     curl_easy_cleanup(curl);
     curl_slist_free_all(headers);
-    /* Whatever happened, commit the bytes that arrived: they are the next resume point. */
-    if (end != END_FLASH && ota_stage_checkpoint(env->stage) != 0)
-        end = END_FLASH;
     snprintf(why, why_size, "%s", t.why);
     return end;
 }
