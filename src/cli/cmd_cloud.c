@@ -143,30 +143,24 @@ int cloudcli_provision_sim(const char *state_dir, const char *device_id, const c
 
 /* ---- sphere cloud serve ------------------------------------------------------------------- */
 
-static int run_serve(const struct cli_invocation *inv)
+int cloudcli_exec_daemon(const struct cli_invocation *inv, const char *mode, const char *const *passed, size_t npassed)
 {
     char *home = simhome_dir();
     if (!home || simhome_ensure_keys(home)) {
         free(home);
         return CLI_EXIT_FAILED;
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        free(home);
-        return cli_error("cannot find the sphere executable");
-    }
-    exe[n] = '\0';
-    char *bin = path_dirname(exe), *daemon = bin ? path_join(bin, "sphere-cloud") : NULL;
+    char *daemon = cli_sibling_exe("sphere-cloud");
     const char *args[64];
+    static char flags[16][24];
     size_t a = 0;
     args[a++] = "sphere-cloud";
+    if (mode)
+        args[a++] = mode;
     args[a++] = "--data", args[a++] = cli_value(inv, "data");
     args[a++] = "--keys", args[a++] = cli_value(inv, "keys") ? cli_value(inv, "keys") : home;
-    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url", "mqtt-broker"};
-    for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
+    for (size_t i = 0; i < npassed && i < 16; i++)
         if (cli_value(inv, passed[i])) {
-            static char flags[sizeof passed / sizeof passed[0]][16];
             snprintf(flags[i], sizeof flags[i], "--%s", passed[i]);
             args[a++] = flags[i], args[a++] = cli_value(inv, passed[i]);
         }
@@ -178,8 +172,14 @@ static int run_serve(const struct cli_invocation *inv)
     if (daemon)
         execv(daemon, (char *const *)args);
     int rc = cli_error("cannot run %s: %s", daemon ? daemon : "sphere-cloud", os_strerror(-errno));
-    free(bin), free(daemon), free(home);
+    free(daemon), free(home);
     return rc;
+}
+
+static int run_serve(const struct cli_invocation *inv)
+{
+    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url", "mqtt-broker"};
+    return cloudcli_exec_daemon(inv, NULL, passed, sizeof passed / sizeof passed[0]);
 }
 
 /* ---- sphere login ------------------------------------------------------------------------- */

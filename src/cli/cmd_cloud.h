@@ -27,4 +27,9 @@ char *cloudcli_escape(const char *segment);
  * settings in its state folder. `ca_file` NULL: the login's certificate. */
 int cloudcli_provision_sim(const char *state_dir, const char *device_id, const char *url, const char *ca_file);
 
+/* Execs sphere-cloud (beside this executable) with [mode], --data, --keys (default the simulator
+ * home, whose keys are made if missing), each option in `passed` the user gave as --NAME VALUE,
+ * and every --tenant. Returns only on failure, with the error printed. */
+int cloudcli_exec_daemon(const struct cli_invocation *inv, const char *mode, const char *const *passed, size_t npassed);
+
 #endif

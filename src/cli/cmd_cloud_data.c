@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clouddata.h"
+#include "cmd_cloud.h"
 #include "commands.h"
 #include "error.h"
 #include "hostio.h"
@@ -27,41 +28,8 @@
 
 static int run_init(const struct cli_invocation *inv)
 {
-    char *home = simhome_dir();
-    if (!home || simhome_ensure_keys(home)) {
-        free(home);
-        return CLI_EXIT_FAILED;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        free(home);
-        return cli_error("cannot find the sphere executable");
-    }
-    exe[n] = '\0';
-    char *bin = path_dirname(exe), *daemon = bin ? path_join(bin, "sphere-cloud") : NULL;
-    const char *args[64];
-    size_t a = 0;
-    args[a++] = "sphere-cloud";
-    args[a++] = "--init";
-    args[a++] = "--data", args[a++] = cli_value(inv, "data");
-    args[a++] = "--keys", args[a++] = cli_value(inv, "keys") ? cli_value(inv, "keys") : home;
-    if (cli_value(inv, "mqtt-listen"))
-        args[a++] = "--mqtt-listen", args[a++] = cli_value(inv, "mqtt-listen");
-    if (cli_value(inv, "db"))
-        args[a++] = "--db", args[a++] = cli_value(inv, "db");
-    if (cli_value(inv, "listen"))
-        args[a++] = "--listen", args[a++] = cli_value(inv, "listen");
-    size_t nt = 0;
-    const char *const *tenants = cli_values(inv, "tenant", &nt);
-    for (size_t i = 0; i < nt && a < 60; i++)
-        args[a++] = "--tenant", args[a++] = tenants[i];
-    args[a] = NULL;
-    if (daemon)
-        execv(daemon, (char *const *)args);
-    int rc = cli_error("cannot run %s: %s", daemon ? daemon : "sphere-cloud", os_strerror(-errno));
-    free(bin), free(daemon), free(home);
-    return rc;
+    static const char *const passed[] = {"mqtt-listen", "db", "listen"};
+    return cloudcli_exec_daemon(inv, "--init", passed, sizeof passed / sizeof passed[0]);
 }
 
 /* ---- sphere cloud clean ------------------------------------------------------------------- */

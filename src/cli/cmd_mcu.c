@@ -163,24 +163,12 @@ static int point_line(const char *device, const char *dir, const char *isu)
     return rc;
 }
 
-static char *sibling_exe(const char *name)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *bin = path_dirname(exe), *p = bin ? path_join(bin, name) : NULL;
-    free(bin);
-    return p;
-}
-
 /* Starts sphere-mcu for `dir` in its own session (when not running). */
 static int spawn_mcu(const char *dir, unsigned baud, unsigned slot_kb)
 {
     if (mcu_pid(dir))
         return CLI_EXIT_OK;
-    char *exe = sibling_exe("sphere-mcu"), *line = path_join(dir, "line"), *log = path_join(dir, "mcu.log"),
+    char *exe = cli_sibling_exe("sphere-mcu"), *line = path_join(dir, "line"), *log = path_join(dir, "mcu.log"),
          *init = path_join(dir, "initial.img"), b[16], kb[16];
     snprintf(b, sizeof b, "%u", baud);
     snprintf(kb, sizeof kb, "%u", slot_kb);

@@ -137,25 +137,12 @@ static bool socket_answers(const char *dir)
     return ok;
 }
 
-static char *sphered_path(void)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *bin = path_dirname(exe);
-    char *p = bin ? path_join(bin, "sphered") : NULL;
-    free(bin);
-    return p;
-}
-
 /* Starts sphered for `dir` in the background and waits until it answers. */
 static int start_daemon(const char *name, const char *dir)
 {
     if (simhome_running_pid(dir))
         return cli_error("simulated device '%s' is already running", name);
-    char *exe = sphered_path(), *log = path_join(dir, "sphered.log"), *cloud = cloudagent_stored_url(dir);
+    char *exe = cli_sibling_exe("sphered"), *log = path_join(dir, "sphered.log"), *cloud = cloudagent_stored_url(dir);
     if (!exe || !log) {
         free(exe), free(log);
         return cli_error("out of memory");

@@ -68,4 +68,7 @@ int cli_load_definition(const struct cli_hwdef_context *ctx, const char *path, s
 int cli_load_manifest_definitions(struct cli_hwdef_context *hw, const char *target_name, struct diag_list *diags,
                                   struct hwdef_set **target, struct hwdef_set **chip);
 
+/* The path of another program installed beside this one (malloc'd), or NULL. */
+char *cli_sibling_exe(const char *name);
+
 #endif

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <limits.h>
+#include <unistd.h>
 #include "commands.h"
 #include "error.h"
 #include "hostio.h"
@@ -93,3 +95,15 @@ int cli_load_manifest_definitions(struct cli_hwdef_context *hw, const char *targ
     return CLI_EXIT_OK;
 }
 
+
+char *cli_sibling_exe(const char *name)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *bin = path_dirname(exe), *p = bin ? path_join(bin, name) : NULL;
+    free(bin);
+    return p;
+}
