@@ -272,42 +272,19 @@ void cloud_mqtt_stop(struct cloud *s)
 
 /* ---- endpoints ----------------------------------------------------------------------------- */
 
-static void fail(struct cloud_response *rs, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void fail(struct cloud_response *rs, unsigned status, const char *code, const char *fmt, ...)
-{
-    char message[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    json_free(rs->json);
-    rs->status = status;
-    struct json_value *o = json_new_object(), *e = json_new_object();
-    if (e) {
-        json_object_append(e, "code", json_new_string(code));
-        json_object_append(e, "message", json_new_string(message));
-    }
-    if (o)
-        json_object_append(o, "error", e);
-    else
-        json_free(e);
-    rs->json = o;
-}
 
 static void storage_failed(struct cloud_response *rs, struct clouddb_conn *c, int err)
 {
     if (err == -ENOMEM)
-        fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
     else
-        fail(rs, 500, "storage", "the service's store failed: %s", clouddb_last_error(c));
+        cloud_fail(rs, 500, "storage", "the service's store failed: %s", clouddb_last_error(c));
 }
 
 static void reply(struct cloud_response *rs, unsigned status, struct json_value *body)
 {
     if (!body)
-        return fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        return cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
     rs->status = status;
     rs->json = body;
 }
@@ -340,7 +317,7 @@ static bool find_device(struct cloud_response *rs, struct clouddb_conn *c, const
 {
     uint8_t raw[DEVICE_ID_BYTES];
     if (device_id_parse(text, raw) != 0) {
-        fail(rs, 400, "bad-device-id", "'%.40s%s' is not a device ID (128 hex digits)", text, strlen(text) > 40 ? "..." : "");
+        cloud_fail(rs, 400, "bad-device-id", "'%.40s%s' is not a device ID (128 hex digits)", text, strlen(text) > 40 ? "..." : "");
         return false;
     }
     device_id_format(raw, id);
@@ -350,7 +327,7 @@ static bool find_device(struct cloud_response *rs, struct clouddb_conn *c, const
     if (known < 0)
         storage_failed(rs, c, known);
     else if (!known)
-        fail(rs, 404, "no-such-device", "device %.16s... is not known to this tenant (provision it with POST "
+        cloud_fail(rs, 404, "no-such-device", "device %.16s... is not known to this tenant (provision it with POST "
                                         "/v1/devices/{id}/token)", id);
     return known == 1;
 }
@@ -379,13 +356,13 @@ static void h_desired_put(struct cloud *s, struct clouddb_conn *c, const struct 
 {
     char why[96];
     if (!rq->content_type || strncasecmp(rq->content_type, "application/json", 16) != 0)
-        return fail(rs, 415, "media-type", "this endpoint takes application/json");
+        return cloud_fail(rs, 415, "media-type", "this endpoint takes application/json");
     if (twin_check_json(rq->body, rq->body_len, why, sizeof why) != 0)
-        return fail(rs, 400, "bad-desired", "the desired state must be a JSON object of at most %u bytes; this body is %s",
+        return cloud_fail(rs, 400, "bad-desired", "the desired state must be a JSON object of at most %u bytes; this body is %s",
                     TWIN_MAX_JSON, why);
     char *json = strndup((const char *)rq->body, rq->body_len);
     if (!json)
-        return fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        return cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
     int err = store_desired(c, id, json);
     struct cloud_twin *ct = *cloud_twin_slot(s);
     bool published = false;
@@ -406,7 +383,7 @@ static void h_credentials(struct cloud *s, const char *id, struct cloud_response
 {
     struct cloud_twin *ct = *cloud_twin_slot(s);
     if (!ct || !ct->twin)
-        return fail(rs, 409, "mqtt-not-configured", "this service runs without an MQTT broker; run 'sphere cloud init "
+        return cloud_fail(rs, 409, "mqtt-not-configured", "this service runs without an MQTT broker; run 'sphere cloud init "
                                                     "--data DIR' and restart it");
     char password[33], *passwd = path_join(cloud_data_dir(s), "mqtt/passwd");
     int err = passwd ? mqttbroker_random_password(password) : -ENOMEM;
@@ -416,7 +393,7 @@ static void h_credentials(struct cloud *s, const char *id, struct cloud_response
         pthread_mutex_unlock(&ct->passwd_lock);
     }
     if (err) {
-        fail(rs, 500, "mqtt-passwd", "cannot update the broker's password file %s: %s", passwd ? passwd : "", strerror(-err));
+        cloud_fail(rs, 500, "mqtt-passwd", "cannot update the broker's password file %s: %s", passwd ? passwd : "", strerror(-err));
         free(passwd);
         return;
     }
@@ -453,10 +430,10 @@ void cloud_twin_route(struct cloud *s, struct clouddb_conn *c, const char *tenan
     bool desired = nseg == 5 && !strcmp(seg[3], "twin") && !strcmp(seg[4], "desired");
     bool creds = nseg == 4 && !strcmp(seg[3], "mqtt-credentials");
     if (!show && !desired && !creds)
-        return fail(rs, 404, "no-such-endpoint", "no endpoint %s", rq->path);
+        return cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", rq->path);
     const char *want = show ? "GET" : desired ? "PUT" : "POST";
     if (!is_method(rq, want))
-        return fail(rs, 405, "method-not-allowed", "%s is not allowed on %s", rq->method, rq->path);
+        return cloud_fail(rs, 405, "method-not-allowed", "%s is not allowed on %s", rq->method, rq->path);
     char id[DEVICE_ID_HEX + 1];
     if (!find_device(rs, c, tenant, seg[2], id))
         return;
