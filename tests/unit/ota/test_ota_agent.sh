@@ -173,5 +173,24 @@ for seed in 1 2 3; do
   expect_verified "netcut$seed"
 done
 
+# 13. Every network fault again, this time with power cuts landing at random points during it
+# (a cut every 1400-2600 flash operations, seeded): each must still end verified.
+for mode in drop stall norange badrange short corrupt unavailable; do
+  case $mode in
+    drop) f='{"mode":"drop","after":600000,"count":2}' ;;
+    stall) f='{"mode":"stall","after":900000,"seconds":4,"count":1}' ;;
+    norange) f='{"mode":"norange","count":2}' ;;
+    badrange) f='{"mode":"badrange","count":2}' ;;
+    short) f='{"mode":"short","count":2}' ;;
+    corrupt) f='{"mode":"corrupt","at":2500000,"count":1}' ;;
+    unavailable) f='{"mode":"error","status":503,"count":2}' ;;
+  esac
+  seed=$((RANDOM % 1000 + 1))
+  fault "$f"
+  run "faultcut_$mode" --cut-every $((1400 + RANDOM % 1200)) --seed $seed
+  expect_verified "faultcut_$mode"
+  fault '{"mode":"none"}'
+done
+
 [ $fails -eq 0 ] && echo "all OTA agent fault cases passed" || echo "$fails OTA agent case(s) failed"
 exit $((fails > 0))
