@@ -16,17 +16,9 @@ cleanup() {
   rm -rf "$work" "$OPENSPHERE_HOME"
 }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
 logf=$work/log
 
-until_ok() {
-  local limit=$1; shift
-  local end=$((SECONDS + limit))
-  while [ $SECONDS -le $end ]; do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 log_has() { "$sphere" device app log -d "$dev" > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
 expect_log() { if until_ok "${2:-5}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -5 "$logf" | sed 's/^/  | /'; fi; }
 # expect_probes WANT... — each "name result" must appear as "PROBE name result" in the log.

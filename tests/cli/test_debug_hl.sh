@@ -15,15 +15,7 @@ export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 cleanup() { "$sphere" sim stop hld >/dev/null 2>&1; "$sphere" sim stop nogdb >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-until_ok() {
-  local limit=$1; shift
-  local end=$((SECONDS + limit))
-  while [ $SECONDS -le $end ]; do "$@" && return 0; sleep 0.1; done
-  return 1
-}
+. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
 command -v gdbserver >/dev/null || { echo "SKIP: gdbserver is not installed (scripts/install-deps.sh)"; exit 0; }
 command -v gdb >/dev/null || { echo "SKIP: gdb is not installed"; exit 0; }
 CID=66666666-0000-0000-0000-0000000000d1

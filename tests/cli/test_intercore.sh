@@ -14,16 +14,8 @@ cleanup() {
   rm -rf "$work" "$OPENSPHERE_HOME"
 }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
 logf=$work/log
-until_ok() {
-  local limit=$1; shift
-  local end=$((SECONDS + limit))
-  while [ $SECONDS -le $end ]; do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 log_has() { "$sphere" device app log > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
 expect_log() { if until_ok "${2:-10}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -5 "$logf" | sed 's/^/  | /'; fi; }
 

@@ -14,15 +14,7 @@ export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 cleanup() { "$sphere" sim stop sev >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-until_ok() {
-  local limit=$1; shift
-  local end=$((SECONDS + limit))
-  while [ $SECONDS -le $end ]; do "$@" && return 0; sleep 0.1; done
-  return 1
-}
+. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
 # app_has CID TEXT [SECONDS] — waits for TEXT in that app's lines of the device log.
 app_log_has() { "$sphere" device app log -i "$1" > "$work/log.$1" 2>&1; grep -qF -- "$2" "$work/log.$1"; }
 app_log_re() { "$sphere" device app log -i "$1" > "$work/log.$1" 2>&1; grep -qE -- "$2" "$work/log.$1"; }
