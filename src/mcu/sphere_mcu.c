@@ -7,10 +7,13 @@
  * delivers and writes no faster than it sends, so a PTY behaves like a real UART. --install
  * puts IMAGE into slot 0 of a new MCU (no state yet) and confirms it. When a --tty line hangs
  * up (the simulated device that owns the other end stopped), the MCU keeps running and reopens
- * the path (a symbolic link may point at the new PTY). SIGTERM stops it; SIGKILL is a power cut.
+ * the path once the symbolic link there is replaced (re-pointed at the new PTY: the old PTY
+ * number may meanwhile belong to another device). SIGTERM stops it; SIGKILL is a power cut.
  * Writes DIR/mcu.pid. Exit status 0 after SIGTERM, 1 on a fatal error (printed on stderr).
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -160,13 +163,21 @@ int main(int argc, char **argv)
     static uint8_t rsp[SMP_MAX_PACKET];
     static char framed[SMP_FRAMED_MAX(SMP_MAX_PACKET)];
     smp_rx_init(&srx);
+    /* After a hang-up the line is reopened only once `sim start` has re-pointed the link (a new
+     * symlink, so a new inode): the old PTY number may meanwhile belong to another device. */
+    ino_t line_ino = 0;
+    bool hung_up = false;
     while (!stop) {
         if (fd < 0) {
-            fd = open_line(tty);
+            struct stat link;
+            bool repointed = tty && lstat(tty, &link) == 0 && (!S_ISLNK(link.st_mode) || link.st_ino != line_ino);
+            fd = !hung_up || repointed ? open_line(tty) : -1;
             if (fd < 0) {
                 sleep_until(now_ns() + 200000000u); /* the device is off: wait for its PTY */
                 continue;
             }
+            line_ino = tty && lstat(tty, &link) == 0 ? link.st_ino : 0;
+            hung_up = false;
             smp_rx_init(&srx);
         }
         struct pollfd p = {fd, POLLIN, 0};
@@ -180,7 +191,7 @@ int main(int argc, char **argv)
             close(fd);
             if (!tty)
                 break; /* an inherited descriptor closed: nothing to reopen */
-            fd = -1;
+            fd = -1, hung_up = true;
             sleep_until(now_ns() + 200000000u);
             continue;
         }
@@ -197,7 +208,7 @@ int main(int argc, char **argv)
             int text = len > 0 ? smp_frame_encode(rsp, (size_t)len, framed, sizeof framed) : 0;
             if (text > 0 && write_paced(fd, &tx, framed, (size_t)text) && tty) {
                 close(fd);
-                fd = -1;
+                fd = -1, hung_up = true;
                 break;
             }
             if (d->reset_requested) {
