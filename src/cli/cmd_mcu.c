@@ -314,25 +314,22 @@ static int run_mcu_stop(const struct cli_invocation *inv)
     return rc;
 }
 
+/* Power off at once (SIGKILL: no state flushed), then power on again the way `start` does. */
 static int run_mcu_power_cut(const struct cli_invocation *inv)
 {
     char *dev_dir, *dir;
     int rc = mcu_dir(inv, &dev_dir, &dir);
-    char isu[16];
-    unsigned baud, slot_kb;
-    if (!rc && read_attach(dir, isu, sizeof isu, &baud, &slot_kb))
-        rc = cli_error("no MCU is attached to '%s'", cli_value(inv, "device"));
     if (!rc) {
         stop_mcu(dir, SIGKILL);
         char *pidfile = path_join(dir, "mcu.pid");
         if (pidfile)
             unlink(pidfile);
         free(pidfile);
-        rc = spawn_mcu(dir, baud, slot_kb);
     }
+    free(dev_dir), free(dir);
+    rc = rc ? rc : run_mcu_start(inv);
     if (!rc)
         printf("MCU power-cycled (killed with SIGKILL, restarted).\n");
-    free(dev_dir), free(dir);
     return rc;
 }
 
