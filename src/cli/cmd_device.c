@@ -417,7 +417,8 @@ static int run_memory_stats(const struct cli_invocation *inv)
 static volatile sig_atomic_t interrupted;
 static void on_interrupt(int sig) { interrupted = 1; }
 
-/* Prints the device log (the lines of one app with -i), following it with -f until Ctrl-C. */
+/* Prints the whole device log, page by page (the lines of one app with -i), then follows it with -f until
+ * Ctrl-C. */
 static int run_app_log(const struct cli_invocation *inv)
 {
     struct devclient c;
@@ -428,7 +429,7 @@ static int run_app_log(const struct cli_invocation *inv)
         rc = cli_error("'%s' is not a component ID", only);
     bool follow = cli_flag(inv, "follow");
     signal(SIGINT, on_interrupt);
-    unsigned long long since = 0;
+    unsigned long long since = 0, end = 0;
     while (!rc) {
         char path[64];
         snprintf(path, sizeof path, "/sim/log?since=%llu", since);
@@ -450,11 +451,22 @@ static int run_app_log(const struct cli_invocation *inv)
                        strcmp(str(l, "source"), "runtime") ? "" : "[runtime] ", str(l, "text"));
             }
         }
+        /* The device sends at most 1000 lines a page; without -f, read up to the line that was last
+         * when the first page came (an app that logs without pause cannot keep us here). */
+        bool more = lines && lines->u.array.count > 0;
         if (next && next->type == JSON_NUMBER)
             since = (unsigned long long)next->u.number.integer;
+        if (!end && json_object_get(j, "last"))
+            end = (unsigned long long)json_object_get(j, "last")->u.number.integer;
+        if (!follow && since >= end)
+            more = false;
         json_free(j);
         fflush(stdout);
-        if (!follow || interrupted)
+        if (interrupted || rc)
+            break;
+        if (more)
+            continue;
+        if (!follow)
             break;
         struct timespec ts = {0, 200 * 1000000L};
         nanosleep(&ts, NULL);

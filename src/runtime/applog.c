@@ -92,8 +92,10 @@ struct json_value *applog_read(struct applog *log, uint64_t since, size_t max)
         json_object_append(line, "text", json_new_string(e->text));
         json_array_append(lines, line);
     }
+    uint64_t last = log->next - 1;
     pthread_mutex_unlock(&log->lock);
     json_object_append(o, "next", json_new_int((int64_t)(seq - 1)));
+    json_object_append(o, "last", json_new_int((int64_t)last));
     json_object_append(o, "lines", lines);
     return o;
 }

@@ -22,7 +22,8 @@ void applog_destroy(struct applog *log);
 /* Appends a line (truncated to APPLOG_LINE_MAX bytes). source: "app" or "runtime". */
 void applog_add(struct applog *log, const struct guid *component, const char *source, const char *text, size_t len);
 /* The lines after sequence number `since` (0 = all kept), at most `max`, as a JSON object
- * {"next": N, "lines": [{"seq","time","componentId","source","text"}…]}. NULL if out of memory. */
+ * {"next": N, "last": L, "lines": [{"seq","time","componentId","source","text"}…]}: next = the last
+ * line returned, last = the newest line kept. NULL if out of memory. */
 struct json_value *applog_read(struct applog *log, uint64_t since, size_t max);
 
 #endif

@@ -145,6 +145,10 @@ int main(int argc, char **argv)
             sysev_reg = NULL;
         } else if (!strcmp(p, "deferidle")) { /* no update offered: refused */
             report(p, SysEvent_DeferEvent(SysEvent_Events_UpdateReadyForInstall, 5));
+        } else if (!strcmp(p, "logburst")) { /* more lines than one page of the device log */
+            for (int n = 1; n <= 2500; n++)
+                Log_Debug("BURST %d\n", n);
+            report(p, 0);
         } else if (!strcmp(p, "ignoreterm")) {
             signal(SIGTERM, SIG_IGN);
             printf("PROBE ignoreterm armed\n");

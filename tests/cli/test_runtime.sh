@@ -195,6 +195,15 @@ else bad "the hog did not survive an 8 MiB limit"; fi
 "$sphere" sim stop roomy >/dev/null
 "$sphere" sim create tiny --memory-limit-kb 5 >/dev/null 2>"$work/err" && bad "a 5 KiB limit was accepted" || ok
 
+# ---- the device log: more lines than one page (1000), each printed once, in order (the ring
+# keeps 4096, so the first BURST lines may have gone if the device logged much before) ----------
+probe chatty 44444444-0000-0000-0000-000000000007 '{}' logburst
+deploy chatty
+expect_log "PROBE logburst ok" 10
+grep -o "BURST [0-9]*" "$logf" | awk 'NR == 1 { prev = $2 - 1 } { if ($2 != prev + 1) bad = 1; prev = $2 } END { exit bad || prev != 2500 || NR <= 1000 }' && ok \
+  || bad "the log did not show BURST 1..2500 once each, in order ($(grep -c BURST "$logf") lines)"
+"$sphere" device sideload delete >/dev/null
+
 # ---- RTApps on the device's real-time cores --------------------------------------------------
 cp -r "$src/examples/rtapps" "$work/rtapps"
 if AzureSphereDefaultSDKDir=$sdk OPENSPHERE_SPHERE_TOOL=$sphere ArmGnuPath= make -C "$work/rtapps" >"$work/rt.log" 2>&1; then ok
