@@ -1,7 +1,7 @@
 /* cmd_mcu.c — `sphere mcu-image create|show` (the external MCU's image format) and
- * `sphere sim mcu show|attach|start|stop|power-cut` (the simulated MCU on a device's UART,
+ * `sphere sim mcu show|attach|start|stop|power-cut|hold` (the simulated MCU on a device's UART,
  * docs/mcu.md). The MCU of device NAME lives in <device dir>/mcu/: its flash and state, the
- * attach file ("ISU BAUD"), `line` (a symbolic link to the UART's host PTY, re-pointed at every
+ * attach file ("ISU BAUD"), hold (mcu_hold.h), `line` (a symbolic link to the UART's host PTY, re-pointed at every
  * `sim start`), mcu.pid and mcu.log. sphere-mcu runs in its own session, so stopping or
  * power-cutting the device does not stop it; it reopens `line` when the PTY comes back. */
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include "hostio.h"
 #include "json.h"
 #include "mcu_dev.h"
+#include "mcu_hold.h"
 #include "mcu_image.h"
 #include "path.h"
 #include "simhome.h"
@@ -333,6 +334,30 @@ static int run_mcu_power_cut(const struct cli_invocation *inv)
     return rc;
 }
 
+/* Arms (or with "none" clears) the MCU's hold after a step (mcu_hold.h). */
+static int run_mcu_hold(const struct cli_invocation *inv)
+{
+    char *dev_dir, *dir;
+    int rc = mcu_dir(inv, &dev_dir, &dir);
+    const char *after = cli_value(inv, "after");
+    struct mcu_hold h = {MCU_HOLD_NONE, false};
+    if (!rc && mcu_hold_op_parse(after, &h.op))
+        rc = cli_usage_error(inv, "--after %s: not test, reset, confirm or none", after);
+    char isu[16];
+    unsigned baud, slot_kb;
+    if (!rc && read_attach(dir, isu, sizeof isu, &baud, &slot_kb))
+        rc = cli_error("no MCU is attached to '%s' (sphere sim mcu attach)", cli_value(inv, "device"));
+    int err = rc ? 0 : mcu_hold_write(dir, &h);
+    if (err)
+        rc = cli_error("cannot write the hold request in %s: %s", dir, os_strerror(err));
+    if (!rc && h.op == MCU_HOLD_NONE)
+        printf("No hold: the MCU answers every request.\n");
+    else if (!rc)
+        printf("The MCU will stop answering after its next %s, until the device's line hangs up.\n", after);
+    free(dev_dir), free(dir);
+    return rc;
+}
+
 static int run_mcu_show(const struct cli_invocation *inv)
 {
     char *dev_dir, *dir;
@@ -345,6 +370,9 @@ static int run_mcu_show(const struct cli_invocation *inv)
         struct smp_image_state s;
         mcu_dev_list(d, &s);
         pid_t pid = mcu_pid(dir);
+        struct mcu_hold hold;
+        if (mcu_hold_read(dir, &hold))
+            hold.op = MCU_HOLD_NONE;
         if (inv->output == CLI_OUTPUT_JSON) {
             struct json_value *o = json_new_object(), *list = json_new_array();
             json_object_append(o, "running", json_new_bool(pid != 0));
@@ -370,6 +398,12 @@ static int run_mcu_show(const struct cli_invocation *inv)
                 json_object_append(u, "off", json_new_int(s.upload_off));
                 json_object_append(o, "upload", u);
             }
+            if (hold.op != MCU_HOLD_NONE) {
+                struct json_value *h = json_new_object();
+                json_object_append(h, "after", json_new_string(mcu_hold_op_name(hold.op)));
+                json_object_append(h, "state", json_new_string(hold.holding ? "holding" : "armed"));
+                json_object_append(o, "hold", h);
+            }
             print_json(o);
         } else {
             printf("MCU: %s, %u boots\n", pid ? "running" : "stopped", d->st.boots);
@@ -387,6 +421,9 @@ static int run_mcu_show(const struct cli_invocation *inv)
             cli_table_free(&t);
             if (s.has_upload)
                 printf("Upload in progress: slot %u, %u of %u bytes\n", s.upload_slot, s.upload_off, s.upload_len);
+            if (hold.op != MCU_HOLD_NONE)
+                printf("Hold: %s %s\n", hold.holding ? "silent since its" : "armed: silent after its next",
+                       mcu_hold_op_name(hold.op));
         }
     }
     mcu_dev_close(d);
@@ -400,6 +437,10 @@ static const struct cli_option create_opts[] = {
     {"version", 0, "V", false, true, "The image version: M.m.r[+build], or N meaning N.0.0."}, END};
 static const struct cli_option show_opts[] = {END};
 static const struct cli_option dev_opts[] = {DEV_OPT, END};
+static const struct cli_option hold_opts[] = {
+    DEV_OPT,
+    {"after", 0, "STEP", false, true, "test (a test mark recorded), reset (rebooted), confirm (a trial confirmed), or none."},
+    END};
 static const struct cli_option attach_opts[] = {
     DEV_OPT,
     {"uart", 0, "ISU", false, true, "The UART the MCU sits on (ISU0-ISU4, a board UART with a host PTY)."},
@@ -426,6 +467,9 @@ static const struct cli_command mcu_start = {.name = "start", .summary = "Start 
 static const struct cli_command mcu_stop = {.name = "stop", .summary = "Stop the MCU (SIGTERM).", .options = dev_opts, .run = run_mcu_stop};
 static const struct cli_command mcu_cut = {.name = "power-cut", .summary = "Kill the MCU with SIGKILL and restart it.",
                                            .options = dev_opts, .run = run_mcu_power_cut};
-static const struct cli_command *const mcu_cmds[] = {&mcu_show, &mcu_attach, &mcu_start, &mcu_stop, &mcu_cut, NULL};
+static const struct cli_command mcu_hold = {.name = "hold",
+                                            .summary = "Make the MCU go silent after a step of an update, until the device's line hangs up.",
+                                            .options = hold_opts, .run = run_mcu_hold};
+static const struct cli_command *const mcu_cmds[] = {&mcu_show, &mcu_attach, &mcu_start, &mcu_stop, &mcu_cut, &mcu_hold, NULL};
 const struct cli_command cmd_sim_mcu = {.name = "mcu", .summary = "The simulated external MCU on a UART (docs/mcu.md).",
                                         .subcommands = mcu_cmds};

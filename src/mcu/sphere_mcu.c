@@ -8,7 +8,8 @@
  * puts IMAGE into slot 0 of a new MCU (no state yet) and confirms it. When a --tty line hangs
  * up (the simulated device that owns the other end stopped), the MCU keeps running and reopens
  * the path once the symbolic link there is replaced (re-pointed at the new PTY: the old PTY
- * number may meanwhile belong to another device). SIGTERM stops it; SIGKILL is a power cut.
+ * number may meanwhile belong to another device). A hold requested in DIR/hold (mcu_hold.h)
+ * silences it after that step until the line hangs up. SIGTERM stops it; SIGKILL is a power cut.
  * Writes DIR/mcu.pid. Exit status 0 after SIGTERM, 1 on a fatal error (printed on stderr).
  */
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "error.h"
 #include "hostio.h"
 #include "mcu_dev.h"
+#include "mcu_hold.h"
 #include "path.h"
 #include "smp.h"
 
@@ -92,6 +94,31 @@ static int write_paced(int fd, struct pacer *tx, const char *data, size_t n)
     return 0;
 }
 
+/* Whether DIR/hold asks to hold after `step`. */
+static bool hold_armed(const char *dir, enum mcu_hold_op step)
+{
+    struct mcu_hold h;
+    return mcu_hold_read(dir, &h) == 0 && !h.holding && h.op == step;
+}
+
+/* From now on the MCU answers nothing until the line hangs up; DIR/hold says so. */
+static void start_hold(const char *dir, enum mcu_hold_op step, bool *holding)
+{
+    *holding = true;
+    mcu_hold_write(dir, &(struct mcu_hold){step, true});
+    fprintf(stderr, "sphere-mcu: holding after %s: no answers until the line hangs up\n", mcu_hold_op_name(step));
+}
+
+/* The device let go of the line (hang-up): a hold is over. */
+static void end_hold(const char *dir, bool *holding)
+{
+    if (!*holding)
+        return;
+    *holding = false;
+    mcu_hold_write(dir, &(struct mcu_hold){MCU_HOLD_NONE, false});
+    fprintf(stderr, "sphere-mcu: the line hung up: the hold is over\n");
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: sphere-mcu --state DIR (--tty PATH | --fd N) [--baud N] [--slot-kb N] [--install IMAGE] "
@@ -149,6 +176,9 @@ int main(int argc, char **argv)
         mcu_dev_close(d);
         return 1;
     }
+    struct mcu_hold hold;
+    if (mcu_hold_read(dir, &hold) == 0 && hold.holding) /* a hold does not outlive the MCU's power */
+        mcu_hold_write(dir, &(struct mcu_hold){MCU_HOLD_NONE, false});
     char pid[32], *pidfile = path_join(dir, "mcu.pid");
     snprintf(pid, sizeof pid, "%d\n", (int)getpid());
     if (pidfile)
@@ -166,7 +196,7 @@ int main(int argc, char **argv)
     /* After a hang-up the line is reopened only once `sim start` has re-pointed the link (a new
      * symlink, so a new inode): the old PTY number may meanwhile belong to another device. */
     ino_t line_ino = 0;
-    bool hung_up = false;
+    bool hung_up = false, holding = false;
     while (!stop) {
         if (fd < 0) {
             struct stat link;
@@ -188,6 +218,7 @@ int main(int argc, char **argv)
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             continue;
         if (n <= 0) {
+            end_hold(dir, &holding);
             close(fd);
             if (!tty)
                 break; /* an inherited descriptor closed: nothing to reopen */
@@ -196,6 +227,8 @@ int main(int argc, char **argv)
             continue;
         }
         pace(&rx, (size_t)n);
+        if (holding)
+            continue; /* deaf until the line hangs up */
         size_t off = 0;
         while (off < (size_t)n && !stop) {
             size_t used = 0;
@@ -204,9 +237,17 @@ int main(int argc, char **argv)
             off += used;
             if (got <= 0)
                 continue; /* a dropped frame is just noise on the line */
+            struct mcu_dev_state before = d->st;
             int len = mcu_dev_handle(d, pkt, (size_t)got, rsp, sizeof rsp);
+            enum mcu_hold_op step = mcu_hold_step(&before, d);
+            bool hold_now = step != MCU_HOLD_NONE && hold_armed(dir, step);
+            if (hold_now && step != MCU_HOLD_RESET) {
+                start_hold(dir, step, &holding);
+                break; /* the step is done and recorded; its answer is never sent */
+            }
             int text = len > 0 ? smp_frame_encode(rsp, (size_t)len, framed, sizeof framed) : 0;
             if (text > 0 && write_paced(fd, &tx, framed, (size_t)text) && tty) {
+                end_hold(dir, &holding);
                 close(fd);
                 fd = -1, hung_up = true;
                 break;
@@ -222,6 +263,8 @@ int main(int argc, char **argv)
                 err = mcu_dev_boot(d);
                 if (err)
                     fprintf(stderr, "sphere-mcu: boot failed: %s\n", os_strerror(err));
+                if (hold_now)
+                    start_hold(dir, step, &holding); /* answered the reset, rebooted, then silent */
                 break; /* anything read before the reset is gone */
             }
         }

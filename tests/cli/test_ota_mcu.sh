@@ -3,8 +3,8 @@
 # a device whose agent programs the simulated MCU on ISU0 (SMP serial recovery at 921600 baud)
 # after verifying the image. Version 2 (a 512 KiB MCU image) replaces the MCU's factory version 1
 # while the device loses power in the middle of programming and, later, the MCU does too; then
-# version 3 while the device loses power between the upload and the confirmation (the MCU's test
-# boot). Each end state must be the MCU running the new version confirmed and the twin saying
+# versions 3, 4 and 5 while the device loses power just after the MCU's test mark, its test boot
+# and its confirmation (`sim mcu hold`). Each end state must be the MCU running the new version confirmed and the twin saying
 # "applied" — and never "applied" before the MCU runs it. Runs in its own network namespace (scripts/ota_env.sh).
 sphere=$1 src=$2
 devices="mcu1"
@@ -40,27 +40,37 @@ until_ok 180 applied && ok || bad "mcu1 never reported applied: $(cat "$work/sta
 check "the MCU does not run version 2 confirmed: $(cat "$work/mcu.json" 2>/dev/null)" '[[ "$(active_version)" == 2.0.0* ]]'
 "$sphere" sim mcu show -d mcu1 > "$work/mcu.txt" && echo "MCU after the update:" && sed 's/^/  | /' "$work/mcu.txt"
 
-# 3. Version 3: the device loses power after the upload, in the window of the MCU's test boot and
-# before the agent confirmed it. After the restart the agent must finish the job (confirm, or
-# upload again if the MCU reverted) and only then say "applied". OPEN BUG (docs/ota.md): this
-# failed in 1 of 2 runs (the agent stayed "applying" after the restart), so it runs only with
-# OTA_MCU_CUT_CONFIRM=1 until it is understood.
-if [ "${OTA_MCU_CUT_CONFIRM:-}" = 1 ]; then
-head -c 262144 /dev/urandom > "$work/v3.bin"
-run 0 mcu-image create --version 3 "$work/v3.bin" "$work/v3.img"
-run 0 ota deploy "$work/v3.img" 3 Widget FieldTest
-v3size=$(stat -c %s "$work/v3.img")
-uploaded() { status_json && [ "$(row "$ID_mcu1" status)" = applying ] && [ "$(row "$ID_mcu1" bytesDone)" = "$v3size" ]; }
-until_ok 120 uploaded && ok || bad "mcu1 never reported the whole v3 uploaded: $(cat "$work/status.json")"
-run 0 sim power-cut -d mcu1
-mcu_json; echo "MCU when the device lost power: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])))' "$work/mcu.json" 2>/dev/null | cut -c1-300)"
-[ "$(row "$ID_mcu1" status)" != applied ] && ok || bad "applied was reported before the cut"
-run 0 sim start mcu1
-applied3() { status_json && [ "$(row "$ID_mcu1" status)" = applied ] && [ "$(row "$ID_mcu1" appliedVersion)" = 3 ]; }
-until_ok 60 applied3 && ok || { bad "mcu1 never reported v3 applied after the cut in the test-boot window: $(cat "$work/status.json")"
-  log_has mcu1 x; grep OtaAgent "$work/mcu1.log" | grep -v "applying v3 [1-9]" | tail -8; }
-check "the MCU does not run version 3 confirmed: $(cat "$work/mcu.json" 2>/dev/null)" '[[ "$(active_version)" == 3.0.0* ]]'
-fi
+# 3. The device loses power at each later step of programming the MCU: right after the MCU
+# recorded the test mark, right after it rebooted into the test image, right after it confirmed
+# it. `sim mcu hold` makes the MCU go silent just after that step (until the device's line hangs
+# up), so the agent is waiting for that answer when the power goes. After `sim start` the agent
+# must finish the job from whatever the MCU reports, and only then say "applied".
+mcu_field() { python3 -c 'import json,sys
+s=json.load(open(sys.argv[1])); v=sys.argv[2]
+im=[i for i in s.get("images", []) if str(i.get("version")).startswith(v + ".")]
+print(s.get("hold", {}).get("state", "none"), *(k for k in ("pending", "active", "confirmed") if im and im[0].get(k)))' "$work/mcu.json" "$1"; }
+holding() { mcu_json && [ "$(mcu_field 0 | cut -d" " -f1)" = holding ]; }
+applied_v() { status_json && [ "$(row "$ID_mcu1" status)" = applied ] && [ "$(row "$ID_mcu1" appliedVersion)" = "$1" ]; }
+cut_after() { # cut_after VERSION STEP "MCU STATE OF THE NEW IMAGE WHEN THE POWER GOES"
+  local v=$1 step=$2 want=$3
+  head -c 65536 /dev/urandom > "$work/v$v.bin"
+  run 0 mcu-image create --version "$v" "$work/v$v.bin" "$work/v$v.img"
+  run 0 sim mcu hold -d mcu1 --after "$step"
+  run 0 ota deploy "$work/v$v.img" "$v" Widget FieldTest
+  until_ok 120 holding && ok || { bad "v$v: the MCU never held after '$step': $(cat "$work/mcu.json")"; return; }
+  [ "$(mcu_field "$v")" = "holding $want" ] && ok || bad "v$v: at the cut after '$step' the MCU shows '$(mcu_field "$v")', not 'holding $want'"
+  status_json; [ "$(row "$ID_mcu1" status)" != applied ] && ok || bad "v$v: applied was reported before the MCU answered '$step'"
+  run 0 sim power-cut -d mcu1
+  run 0 sim start mcu1
+  until_ok 90 applied_v "$v" && ok || { bad "v$v: never reported applied after a cut after '$step': $(cat "$work/status.json")"
+    log_has mcu1 x; grep OtaAgent "$work/mcu1.log" | tail -6; }
+  check "v$v: the MCU does not run version $v confirmed: $(cat "$work/mcu.json" 2>/dev/null)" '[[ "$(active_version)" == $v.0.0* ]]'
+  [ "$(mcu_field "$v")" = "none active confirmed" ] && ok || bad "v$v: the hold did not end with the hang-up: $(mcu_field "$v")"
+}
+cut_after 3 test pending
+cut_after 4 reset active
+cut_after 5 confirm "active confirmed"
+"$sphere" sim mcu show -d mcu1 > "$work/mcu.txt"
 # Boots: the factory one, the one after its power cut, the test boot of version 2 (at least).
 boots=$(sed -n 's/.*running, \([0-9]*\) boots.*/\1/p' "$work/mcu.txt")
 [ -n "$boots" ] && [ "$boots" -ge 3 ] && ok || bad "the MCU did not boot at least 3 times (${boots:-?}): its power cut did not happen"
