@@ -72,6 +72,8 @@ static void print_help(const struct cli_command *c, const char *path)
             printf("  %-22s %s\n", (*s)->name, (*s)->summary);
         printf("\nOptions:\n  -h, --help             Show this help.\n");
         printf("\nRun '%s <command> --help' for a command's options.\n", path);
+        if (c->default_subcommand)
+            printf("Options without a command run '%s %s'.\n", path, c->default_subcommand->name);
         return;
     }
     printf("Usage: %s [options]", path);
@@ -263,6 +265,11 @@ static int dispatch(const struct cli_command *c, struct strbuf *path, int argc, 
     if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
         print_help(c, strbuf_str(path));
         return CLI_EXIT_OK;
+    }
+    if (argv[0][0] == '-' && c->default_subcommand) { /* `sphere sim mcu -d DEV` = `… mcu show -d DEV` */
+        if (strbuf_printf(path, " %s", c->default_subcommand->name))
+            return cli_error("out of memory");
+        return dispatch(c->default_subcommand, path, argc, argv);
     }
     for (const struct cli_command *const *s = c->subcommands; *s; s++) {
         if (strcmp((*s)->name, argv[0]) == 0) {

@@ -46,6 +46,7 @@ struct cli_command {
     const char *name;
     const char *summary;
     const struct cli_command *const *subcommands; /* NULL-terminated; groups only */
+    const struct cli_command *default_subcommand; /* a group given an option first runs this one */
     const struct cli_option *options;             /* terminated by an entry with long_name NULL */
     const struct cli_positional *positionals;     /* terminated by {NULL}; NULL for none; at most CLI_MAX_POSITIONALS */
     bool prints_data;

@@ -472,4 +472,4 @@ static const struct cli_command mcu_hold = {.name = "hold",
                                             .options = hold_opts, .run = run_mcu_hold};
 static const struct cli_command *const mcu_cmds[] = {&mcu_show, &mcu_attach, &mcu_start, &mcu_stop, &mcu_cut, &mcu_hold, NULL};
 const struct cli_command cmd_sim_mcu = {.name = "mcu", .summary = "The simulated external MCU on a UART (docs/mcu.md).",
-                                        .subcommands = mcu_cmds};
+                                        .subcommands = mcu_cmds, .default_subcommand = &mcu_show};

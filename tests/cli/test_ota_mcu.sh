@@ -70,7 +70,9 @@ cut_after() { # cut_after VERSION STEP "MCU STATE OF THE NEW IMAGE WHEN THE POWE
 cut_after 3 test pending
 cut_after 4 reset active
 cut_after 5 confirm "active confirmed"
-"$sphere" sim mcu show -d mcu1 > "$work/mcu.txt"
+"$sphere" sim mcu -d mcu1 > "$work/mcu.txt" # `sim mcu -d DEV` is `sim mcu show -d DEV`
+grep -q "^MCU: running" "$work/mcu.txt" && grep -qE "^[01] +5\.0\.0\.0 +yes +yes +yes" "$work/mcu.txt" && ok \
+  || { bad "'sim mcu -d mcu1' does not show 5.0.0 running confirmed"; cat "$work/mcu.txt"; }
 # Boots: the factory one, the one after its power cut, the test boot of version 2 (at least).
 boots=$(sed -n 's/.*running, \([0-9]*\) boots.*/\1/p' "$work/mcu.txt")
 [ -n "$boots" ] && [ "$boots" -ge 3 ] && ok || bad "the MCU did not boot at least 3 times (${boots:-?}): its power cut did not happen"
