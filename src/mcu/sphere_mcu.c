@@ -247,7 +247,6 @@ int main(int argc, char **argv)
             }
             int text = len > 0 ? smp_frame_encode(rsp, (size_t)len, framed, sizeof framed) : 0;
             if (text > 0 && write_paced(fd, &tx, framed, (size_t)text) && tty) {
-                end_hold(dir, &holding);
                 close(fd);
                 fd = -1, hung_up = true;
                 break;
