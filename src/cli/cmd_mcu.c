@@ -362,6 +362,11 @@ static int run_mcu_show(const struct cli_invocation *inv)
 {
     char *dev_dir, *dir;
     int rc = mcu_dir(inv, &dev_dir, &dir);
+    /* The hold first: the MCU records a step's state before it starts holding, so a hold seen
+     * here comes with the state of the step it holds after. */
+    struct mcu_hold hold;
+    if (rc || mcu_hold_read(dir, &hold))
+        hold = (struct mcu_hold){MCU_HOLD_NONE, false};
     struct mcu_dev *d = NULL;
     int err = rc ? 0 : mcu_dev_open(dir, 0, NULL, 0, true, &d);
     if (!rc && err)
@@ -370,9 +375,6 @@ static int run_mcu_show(const struct cli_invocation *inv)
         struct smp_image_state s;
         mcu_dev_list(d, &s);
         pid_t pid = mcu_pid(dir);
-        struct mcu_hold hold;
-        if (mcu_hold_read(dir, &hold))
-            hold.op = MCU_HOLD_NONE;
         if (inv->output == CLI_OUTPUT_JSON) {
             struct json_value *o = json_new_object(), *list = json_new_array();
             json_object_append(o, "running", json_new_bool(pid != 0));

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,6 +368,21 @@ int hostio_list_subdirs(const char *dir, char ***names, size_t *count)
     return finish_list(&l, err, names, count);
 }
 
+/* Whether "<name>.tmp.<pid>" was left by a process that no longer runs (its write cannot finish).
+ * A live writer's temporary is never stale: removing it would make its rename fail. */
+static bool temporary_is_stale(const char *name)
+{
+    const char *mark = strstr(name, ".tmp.");
+    if (!mark)
+        return false;
+    char *end;
+    errno = 0;
+    long pid = strtol(mark + 5, &end, 10);
+    if (*end || end == mark + 5 || errno || pid <= 0 || pid != (pid_t)pid)
+        return true; /* not one of ours: a name no live writer can hold */
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 void hostio_remove_stale_temporaries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -373,7 +390,7 @@ void hostio_remove_stale_temporaries(const char *dir)
         return;
     for (struct dirent *e; (e = readdir(d));) {
         char full[PATH_MAX];
-        if (strstr(e->d_name, ".tmp.") && snprintf(full, sizeof full, "%s/%s", dir, e->d_name) < (int)sizeof full)
+        if (temporary_is_stale(e->d_name) && snprintf(full, sizeof full, "%s/%s", dir, e->d_name) < (int)sizeof full)
             unlink(full);
     }
     closedir(d);

@@ -32,7 +32,8 @@ int hostio_list_subdirs(const char *dir, char ***names, size_t *count);
 /* Writes a new file that must not exist yet (O_EXCL), with `mode`, and fsyncs it. */
 int hostio_write_new_file(const char *path, const void *data, size_t len, unsigned mode);
 /* Removes the "<name>.tmp.<pid>" files that an interrupted hostio_write_file_atomic leaves in
- * `dir` (not below it). */
+ * `dir` (not below it): those whose process <pid> no longer runs. Another process's write in
+ * progress is left alone, so a reader may call this while a writer works in `dir`. */
 void hostio_remove_stale_temporaries(const char *dir);
 /* rm -r: removes `path` and everything below it (symbolic links are removed, not followed).
  * A path that does not exist is not an error. */

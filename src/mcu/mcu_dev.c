@@ -176,7 +176,8 @@ int mcu_dev_open(const char *dir, uint32_t slot_size, const uint8_t *install, si
             err = -EFBIG;
     }
     if (!err) {
-        hostio_remove_stale_temporaries(dir);
+        if (!read_only)
+            hostio_remove_stale_temporaries(dir); /* a reader leaves the running MCU's files alone */
         d->flash_fd = open(d->flash_path, (read_only ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC, 0644);
         if (d->flash_fd < 0)
             err = -errno;
@@ -421,6 +422,8 @@ int mcu_dev_handle(struct mcu_dev *d, const uint8_t *pkt, size_t n, uint8_t *rsp
     int len = -1, rc = SMP_RC_OK, err = 0;
     uint32_t off = 0;
     bool write = h.op == SMP_OP_WRITE;
+    const struct mcu_dev_state before = d->st;
+    const uint32_t live_before = d->live_off;
     if (h.group == SMP_GROUP_OS && h.id == SMP_ID_OS_ECHO && write) {
         char text[256];
         if (smp_cbor_decode_text(body, h.len, "d", text, sizeof text) == 0)
@@ -454,8 +457,11 @@ int mcu_dev_handle(struct mcu_dev *d, const uint8_t *pkt, size_t n, uint8_t *rsp
     } else {
         rc = SMP_RC_ENOTSUP;
     }
-    if (err)
-        rc = SMP_RC_EUNKNOWN; /* the flash or the state file failed */
+    if (err) {
+        rc = SMP_RC_EUNKNOWN; /* the flash or the state file failed: the MCU keeps what it recorded */
+        d->st = before, d->live_off = live_before;
+        mcu_dev_scan(d);
+    }
     if (len < 0)
         len = smp_cbor_encode_rc(rc, false, 0, out, room);
     if (len < 0)

@@ -65,7 +65,9 @@ void mcu_dev_scan(struct mcu_dev *d);
 /* The state-of-images answer as served over SMP. */
 void mcu_dev_list(const struct mcu_dev *d, struct smp_image_state *s);
 /* Serves one SMP request packet; writes the response packet into rsp (cap >= SMP_MAX_PACKET)
- * and returns its length, or 0 when the request gets no answer (a response packet, garbage). */
+ * and returns its length, or 0 when the request gets no answer (a response packet, garbage).
+ * When the flash or the state file fails, the answer is SMP_RC_EUNKNOWN and the MCU's state
+ * stays what it last recorded (the request had no effect the MCU would act on). */
 int mcu_dev_handle(struct mcu_dev *d, const uint8_t *pkt, size_t n, uint8_t *rsp, size_t cap);
 
 #endif

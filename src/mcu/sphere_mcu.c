@@ -94,6 +94,15 @@ static int write_paced(int fd, struct pacer *tx, const char *data, size_t n)
     return 0;
 }
 
+/* One line in the MCU's log (its stderr) for each step of an update it carries out. */
+static void log_step(const struct mcu_dev *d, const char *what, int slot)
+{
+    char version[32] = "-";
+    if (slot >= 0 && d->parsed[slot])
+        mcu_version_format(&d->info[slot].version, version, sizeof version);
+    fprintf(stderr, "sphere-mcu: boot %u: %s slot %d (%s)\n", d->st.boots, what, slot, version);
+}
+
 /* Whether DIR/hold asks to hold after `step`. */
 static bool hold_armed(const char *dir, enum mcu_hold_op step)
 {
@@ -240,6 +249,10 @@ int main(int argc, char **argv)
             struct mcu_dev_state before = d->st;
             int len = mcu_dev_handle(d, pkt, (size_t)got, rsp, sizeof rsp);
             enum mcu_hold_op step = mcu_hold_step(&before, d);
+            if (step == MCU_HOLD_TEST)
+                log_step(d, "test mark on", d->st.pending);
+            else if (step == MCU_HOLD_CONFIRM)
+                log_step(d, "confirmed", d->st.confirmed);
             bool hold_now = step != MCU_HOLD_NONE && hold_armed(dir, step);
             if (hold_now && step != MCU_HOLD_RESET) {
                 start_hold(dir, step, &holding);
@@ -262,6 +275,8 @@ int main(int argc, char **argv)
                 err = mcu_dev_boot(d);
                 if (err)
                     fprintf(stderr, "sphere-mcu: boot failed: %s\n", os_strerror(err));
+                else
+                    log_step(d, "reset: running", d->st.active);
                 if (hold_now)
                     start_hold(dir, step, &holding); /* answered the reset, rebooted, then silent */
                 break; /* anything read before the reset is gone */
