@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -873,11 +874,28 @@ static long proc_kb(int pid, const char *file, const char *field)
     return kb;
 }
 
-/* The app's anonymous memory in KiB (heap, stack, anonymous mappings), from its smaps_rollup. */
+/* Whether the app process has replaced the image it was forked with (a copy of sphered's, whose
+   memory is no measure of the app's: under ASan it is tens of MiB) by the app's own executable. */
+static bool app_has_exec(pid_t init_pid, int pid)
+{
+    char path[64], init_exe[PATH_MAX], app_exe[PATH_MAX];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)init_pid);
+    ssize_t n = readlink(path, init_exe, sizeof init_exe - 1);
+    snprintf(path, sizeof path, "/proc/%d/exe", pid);
+    ssize_t m = readlink(path, app_exe, sizeof app_exe - 1);
+    if (n < 0 || m < 0)
+        return false;
+    return n != m || memcmp(init_exe, app_exe, (size_t)n) != 0;
+}
+
+/* The app's anonymous memory in KiB (heap, stack, anonymous mappings), from its smaps_rollup;
+   -1 while there is no app process or it has not yet executed the app's binary. */
 static long app_anonymous_kb(pid_t init_pid)
 {
     int pid = app_pid(init_pid);
-    return pid ? proc_kb(pid, "smaps_rollup", "Anonymous") : -1;
+    if (!pid || !app_has_exec(init_pid, pid))
+        return -1;
+    return proc_kb(pid, "smaps_rollup", "Anonymous");
 }
 
 static void watchdog(struct runtime *rt)
