@@ -24,7 +24,11 @@ needle=$(head -c 16 "$work/payload" | od -An -tx1 | tr -d ' \n')
 offset=$(od -An -v -tx1 -w16 "$img" | tr -d ' ' | awk -v n="$needle" '$0 == n && !found { print NR; found = 1 }')
 [ -n "$offset" ] || fail "payload not found in the image"
 pos=$(( (offset - 1) * 16 + 5 ))
-printf '\x00' | dd of="$img" bs=1 seek="$pos" conv=notrunc status=none
+# flip every bit of that byte (writing a fixed value changed nothing when the random payload
+# already held it: 1 run in 256 passed a damaged image that was not damaged)
+byte=$(od -An -tu1 -j "$pos" -N 1 "$img" | tr -d ' ')
+printf "\\$(printf '%03o' $(( byte ^ 255 )))" | dd of="$img" bs=1 seek="$pos" conv=notrunc status=none
+[ "$(od -An -tu1 -j "$pos" -N 1 "$img" | tr -d ' ')" = $(( byte ^ 255 )) ] || fail "the byte was not flipped"
 set +e
 out=$("$sphere" flashfs fsck --image "$img" 2>&1); rc=$?
 set -e
