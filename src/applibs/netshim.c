@@ -19,8 +19,18 @@
  *                 (EACCES, ECONNREFUSED, ETIMEDOUT…). Again on a connected one: EISCONN.
  *                 Any other descriptor: the system call (seccomp answers EINPROGRESS).
  *   bind          on a placeholder: port 0 at INADDR_ANY is a no-op; a nonzero port asks the
- *                 device for that server port (LISTEN op; EACCES if unlisted) and the listening
- *                 socket replaces the placeholder; listen() on it then returns 0.
+ *                 device for that server port (LISTEN op; EACCES if unlisted, EADDRINUSE if
+ *                 taken). TCP: the listening socket replaces the placeholder; listen() on it then
+ *                 returns 0. UDP: the device's datagram channel replaces it (a UDP server).
+ *   recvfrom/recv/recvmsg/read    on a UDP server: the next datagram, without the channel's
+ *                 header, its source as the address (MSG_TRUNC and the truncation flag as on a
+ *                 UDP socket). Any other descriptor: the C library's own.
+ *   sendto/sendmsg on a UDP server: a datagram to the named address (EDESTADDRREQ without one,
+ *                 EAFNOSUPPORT not IPv4, EMSGSIZE over 65507 bytes); the device drops it unless
+ *                 that peer sent to the port lately. send/write on one: EDESTADDRREQ (system.c
+ *                 defines those two and asks applibs_is_udp_server()).
+ *                 These interposers cost an atomic load until the app has a UDP server, then a
+ *                 table lookup per call (docs/network.md).
  *   setsockopt/getsockopt/getsockname/getpeername   answered for placeholders (and the socket
  *                 identity of table entries); otherwise the system call.
  * Outside a device (no broker on fd 3) every entry point is the C library's own.
@@ -38,14 +48,17 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "broker_client.h"
+#include "netshim.h"
 
 /* ---- the C library's own entry points ------------------------------------------------------ */
 
@@ -57,8 +70,14 @@ typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
 typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
 typedef int (*getaddrinfo_fn)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 typedef void (*freeaddrinfo_fn)(struct addrinfo *);
+typedef ssize_t (*recvfrom_fn)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+typedef ssize_t (*recv_fn)(int, void *, size_t, int);
+typedef ssize_t (*recvmsg_fn)(int, struct msghdr *, int);
+typedef ssize_t (*read_fn)(int, void *, size_t);
+typedef ssize_t (*sendto_fn)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+typedef ssize_t (*sendmsg_fn)(int, const struct msghdr *, int);
 
-/* Set once (in detect(), before any entry point uses them), read-only afterwards. */
+/* Set once (find_reals(), before any entry point uses them), read-only afterwards. */
 static struct {
     socket_fn socket;
     addr_fn connect, bind;
@@ -68,6 +87,12 @@ static struct {
     name_fn getsockname, getpeername;
     getaddrinfo_fn getaddrinfo;
     freeaddrinfo_fn freeaddrinfo;
+    recvfrom_fn recvfrom;
+    recv_fn recv;
+    recvmsg_fn recvmsg;
+    read_fn read;
+    sendto_fn sendto;
+    sendmsg_fn sendmsg;
 } real;
 
 static void find_real(void *slot, const char *name)
@@ -78,10 +103,10 @@ static void find_real(void *slot, const char *name)
 
 /* ---- inside a device? --------------------------------------------------------------------- */
 
-static pthread_once_t detect_once = PTHREAD_ONCE_INIT;
+static pthread_once_t reals_once = PTHREAD_ONCE_INIT, detect_once = PTHREAD_ONCE_INIT;
 static bool confined;
 
-static void detect(void)
+static void find_reals(void)
 {
     find_real(&real.socket, "socket");
     find_real(&real.connect, "connect");
@@ -93,6 +118,21 @@ static void detect(void)
     find_real(&real.getpeername, "getpeername");
     find_real(&real.getaddrinfo, "getaddrinfo");
     find_real(&real.freeaddrinfo, "freeaddrinfo");
+    find_real(&real.recvfrom, "recvfrom");
+    find_real(&real.recv, "recv");
+    find_real(&real.recvmsg, "recvmsg");
+    find_real(&real.read, "read");
+    find_real(&real.sendto, "sendto");
+    find_real(&real.sendmsg, "sendmsg");
+}
+
+/* Its own once: the broker call below sends and receives through the interposers, which need
+ * `real` but must not wait for detect_once. */
+static void reals(void) { pthread_once(&reals_once, find_reals); }
+
+static void detect(void)
+{
+    reals();
     int domain = 0, type = 0;
     socklen_t len = sizeof domain;
     if (real.getsockopt(BROKER_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
@@ -117,7 +157,7 @@ static bool in_device(void)
 /* ---- the placeholder table ------------------------------------------------------------------ */
 
 enum { SHIM_MAX = 64, SHIM_MAX_OPTS = 8, SHIM_OPT_LEN = 16 };
-enum shim_state { SHIM_FREE, SHIM_PLACEHOLDER, SHIM_CONNECTED, SHIM_LISTENING };
+enum shim_state { SHIM_FREE, SHIM_PLACEHOLDER, SHIM_CONNECTED, SHIM_LISTENING, SHIM_UDP_SERVER };
 
 struct shim_opt {
     int level, name;
@@ -131,7 +171,7 @@ struct shim_entry {
     ino_t ino;
     enum shim_state state;
     int type, protocol;
-    struct sockaddr_in peer; /* after connect */
+    struct sockaddr_in peer; /* after connect; a UDP server's own (bound) address */
     unsigned nopts;
     struct shim_opt opts[SHIM_MAX_OPTS];
 };
@@ -190,6 +230,10 @@ static int shim_store(struct shim_entry *e)
     pthread_mutex_unlock(&table_lock);
     return err;
 }
+
+/* How many UDP servers the app has made (never decreases): while 0, the data-path interposers
+ * go straight to the C library. */
+static atomic_int udp_servers;
 
 static int fail(int err)
 {
@@ -296,7 +340,13 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
     int l = OpenSphere_Networking_Listen(ntohs(at.sin_port), e.type);
     if (l < 0)
         return -1;
-    return adopt(&e, l, SHIM_LISTENING);
+    if (e.type == SOCK_STREAM)
+        return adopt(&e, l, SHIM_LISTENING);
+    e.peer = at;
+    if (adopt(&e, l, SHIM_UDP_SERVER) < 0)
+        return -1;
+    atomic_fetch_add(&udp_servers, 1);
+    return 0;
 }
 
 int listen(int fd, int backlog)
@@ -390,14 +440,15 @@ static int answer_addr(struct sockaddr *addr, socklen_t *len, const struct socka
     return 0;
 }
 
-/* A placeholder has no address yet; a UDP flow is an AF_UNIX relay, so its names are ours. */
+/* A placeholder has no address yet; a UDP flow or server is an AF_UNIX channel, so its names
+ * are ours. */
 int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0 || (e.state != SHIM_PLACEHOLDER && e.type != SOCK_DGRAM))
         return real.getsockname(fd, addr, len);
     struct sockaddr_in any = {.sin_family = AF_INET};
-    return answer_addr(addr, len, &any);
+    return answer_addr(addr, len, e.state == SHIM_UDP_SERVER ? &e.peer : &any);
 }
 
 int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
@@ -405,9 +456,141 @@ int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0 || (e.state != SHIM_PLACEHOLDER && e.type != SOCK_DGRAM))
         return real.getpeername(fd, addr, len);
-    if (e.state == SHIM_PLACEHOLDER)
+    if (e.state == SHIM_PLACEHOLDER || e.state == SHIM_UDP_SERVER)
         return fail(ENOTCONN);
     return answer_addr(addr, len, &e.peer);
+}
+
+/* ---- UDP servers: datagrams with their peers ------------------------------------------------- */
+
+enum { UDP_MAX_PAYLOAD = 65507, UDP_MAX_IOV = 63 };
+
+/* Whether fd is one of the app's UDP server channels (after reals() has run). */
+static bool is_udp_server(int fd)
+{
+    struct shim_entry e;
+    return atomic_load_explicit(&udp_servers, memory_order_relaxed) > 0 && in_device() && shim_find(fd, &e) >= 0 &&
+           e.state == SHIM_UDP_SERVER;
+}
+
+/* Receives one datagram into m's buffers, its source into m->msg_name; returns the payload
+ * length (the whole datagram's with MSG_TRUNC) or -1 with errno. */
+static ssize_t udp_server_recvmsg(int fd, struct msghdr *m, int flags)
+{
+    if ((size_t)m->msg_iovlen > UDP_MAX_IOV)
+        return fail(EMSGSIZE);
+    struct broker_udp_header h;
+    struct iovec v[UDP_MAX_IOV + 1] = {{.iov_base = &h, .iov_len = sizeof h}};
+    for (size_t i = 0; i < (size_t)m->msg_iovlen; i++)
+        v[i + 1] = m->msg_iov[i];
+    struct msghdr inner = {.msg_iov = v, .msg_iovlen = m->msg_iovlen + 1};
+    ssize_t n = real.recvmsg(fd, &inner, flags);
+    if (n <= 0) /* 0: the device has gone */
+        return n;
+    m->msg_flags = inner.msg_flags & MSG_TRUNC;
+    m->msg_controllen = 0;
+    if (n < (ssize_t)sizeof h) /* not a datagram of ours */
+        return fail(EPROTO);
+    if (m->msg_name) {
+        struct sockaddr_in from = {.sin_family = AF_INET, .sin_port = h.port, .sin_addr.s_addr = h.addr};
+        memcpy(m->msg_name, &from, m->msg_namelen < sizeof from ? m->msg_namelen : sizeof from);
+        m->msg_namelen = sizeof from;
+    }
+    return n - (ssize_t)sizeof h;
+}
+
+/* Sends m's buffers as one datagram to m->msg_name; returns the payload length or -1. */
+static ssize_t udp_server_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+    if (!m->msg_name)
+        return fail(EDESTADDRREQ);
+    if (m->msg_namelen < sizeof(struct sockaddr_in))
+        return fail(EINVAL);
+    struct sockaddr_in to;
+    memcpy(&to, m->msg_name, sizeof to);
+    if (to.sin_family != AF_INET)
+        return fail(EAFNOSUPPORT);
+    if ((size_t)m->msg_iovlen > UDP_MAX_IOV)
+        return fail(EMSGSIZE);
+    struct broker_udp_header h = {.addr = to.sin_addr.s_addr, .port = to.sin_port};
+    struct iovec v[UDP_MAX_IOV + 1] = {{.iov_base = &h, .iov_len = sizeof h}};
+    size_t total = 0;
+    for (size_t i = 0; i < (size_t)m->msg_iovlen; i++) {
+        v[i + 1] = m->msg_iov[i];
+        total += m->msg_iov[i].iov_len;
+    }
+    if (total > UDP_MAX_PAYLOAD)
+        return fail(EMSGSIZE);
+    struct msghdr inner = {.msg_iov = v, .msg_iovlen = m->msg_iovlen + 1};
+    ssize_t n = real.sendmsg(fd, &inner, flags | MSG_NOSIGNAL);
+    return n < 0 ? n : n - (ssize_t)sizeof h;
+}
+
+ssize_t recvmsg(int fd, struct msghdr *m, int flags)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.recvmsg(fd, m, flags);
+    if (!m)
+        return fail(EFAULT);
+    return udp_server_recvmsg(fd, m, flags);
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addrlen)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.recvfrom(fd, buf, len, flags, addr, addrlen);
+    if (addr && !addrlen)
+        return fail(EFAULT);
+    struct iovec v = {.iov_base = buf, .iov_len = len};
+    struct msghdr m = {.msg_name = addr, .msg_namelen = addr ? *addrlen : 0, .msg_iov = &v, .msg_iovlen = 1};
+    ssize_t n = udp_server_recvmsg(fd, &m, flags);
+    if (n >= 0 && addr)
+        *addrlen = m.msg_namelen;
+    return n;
+}
+
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.recv(fd, buf, len, flags);
+    return recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.read(fd, buf, len);
+    return recvfrom(fd, buf, len, 0, NULL, NULL);
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.sendmsg(fd, m, flags);
+    if (!m)
+        return fail(EFAULT);
+    return udp_server_sendmsg(fd, m, flags);
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t addrlen)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.sendto(fd, buf, len, flags, addr, addrlen);
+    struct iovec v = {.iov_base = (void *)buf, .iov_len = len};
+    struct msghdr m = {.msg_name = (void *)addr, .msg_namelen = addrlen, .msg_iov = &v, .msg_iovlen = 1};
+    return udp_server_sendmsg(fd, &m, flags);
+}
+
+bool applibs_is_udp_server(int fd)
+{
+    reals();
+    return is_udp_server(fd);
 }
 
 /* ---- names ---------------------------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "broker_client.h"
+#include "netshim.h"
 
 static int capability(const char *name)
 {
@@ -75,9 +76,14 @@ static bool intercore_too_big(int fd, size_t len)
     return false;
 }
 
-/* The app's send/write resolve here (libapplibs is linked before libc). */
+/* The app's send/write resolve here (libapplibs is linked before libc): the inter-core size
+ * limit, and no destination on a UDP server channel (netshim.h). */
 ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
+    if (applibs_is_udp_server(fd)) {
+        errno = EDESTADDRREQ;
+        return -1;
+    }
     if (intercore_too_big(fd, len)) {
         errno = EMSGSIZE;
         return -1;
@@ -87,6 +93,10 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
+    if (applibs_is_udp_server(fd)) {
+        errno = EDESTADDRREQ;
+        return -1;
+    }
     if (intercore_too_big(fd, len)) {
         errno = EMSGSIZE;
         return -1;

@@ -48,8 +48,19 @@ enum broker_op {
                                 count IPv4 addresses (network byte order, 4 bytes each) */
     BROKER_NET_CONNECT = 98, /* a = IPv4 address (network byte order), b = port, c = SOCK_STREAM or
                                 SOCK_DGRAM; answers the connected descriptor */
-    BROKER_NET_LISTEN = 99,  /* a = port, c = SOCK_STREAM; answers a listening socket */
+    BROKER_NET_LISTEN = 99,  /* a = port, c = SOCK_STREAM or SOCK_DGRAM; answers a listening TCP
+                                socket, or for UDP one end of a SOCK_SEQPACKET pair carrying
+                                datagrams, each prefixed by struct broker_udp_header */
 };
+
+/* Before each datagram on a UDP server's channel: from the device, who sent it; from the app,
+ * whom to send it to (only a peer that has sent to the port lately; docs/network.md). */
+struct broker_udp_header {
+    uint32_t addr;     /* IPv4 address, network byte order */
+    uint16_t port;     /* network byte order */
+    uint16_t reserved; /* 0 */
+};
+#define BROKER_UDP_HEADER_SIZE 8
 
 /* One system event on the event channel (little-endian host order; one message each). */
 struct broker_sysevent {

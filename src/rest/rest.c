@@ -416,8 +416,13 @@ static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection 
             return send_error(c, DERR_BAD_REQUEST, "the body must be {\"name\": host name, \"address\": IPv4, \"ttl\": 1-86400}");
         if (err == -ENOENT)
             return send_error(c, DERR_NOT_FOUND, "no such static host");
-        if (err)
+        if (err == -ENOSPC)
             return send_error(c, DERR_INTERNAL, "the static host table is full");
+        if (err) {
+            char text[160];
+            snprintf(text, sizeof text, "cannot save the static hosts (nothing changed): %s", strerror(-err));
+            return send_error(c, DERR_INTERNAL, text);
+        }
         struct json_value *o = url[5] == 'h' ? net_hosts_json() : net_firewall_rules(s->device);
         enum MHD_Result ret = o ? send_json(c, MHD_HTTP_OK, o) : send_error(c, DERR_INTERNAL, "out of memory");
         json_free(o);

@@ -58,3 +58,6 @@ const struct broker_op_entry broker_network_ops[] = {
     {BROKER_NET_LISTEN, net_listen_op},
     {0, NULL},
 };
+
+/* upstream getaddrinfo; a connect waits up to NET_CONNECT_TIMEOUT_MS */
+const uint32_t broker_blocking_ops[] = {BROKER_NET_RESOLVE, BROKER_NET_CONNECT, 0};

@@ -3,7 +3,8 @@
  * reaches the device is dispatched by its op code to one handler, which checks the app's
  * manifest and answers: a result (0 or -errno, what the Applibs call returns), maybe a value,
  * text, and one descriptor to hand to the app. Handlers live in tables, one per area:
- * broker_core.c (GPIO, storage, system), broker_peripherals.c (UART, SPI, I2C, ADC, PWM).
+ * broker_core.c (GPIO, storage, system), broker_peripherals.c (UART, SPI, I2C, ADC, PWM),
+ * broker_network.c (status, resolve, connect, server ports), sysevent.c (system events).
  */
 #ifndef OPENSPHERE_RUNTIME_BROKER_OPS_H
 #define OPENSPHERE_RUNTIME_BROKER_OPS_H
@@ -44,6 +45,10 @@ extern const struct broker_op_entry broker_core_ops[];
 extern const struct broker_op_entry broker_peripheral_ops[];
 extern const struct broker_op_entry broker_network_ops[];
 extern const struct broker_op_entry broker_sysevent_ops[]; /* sysevent.c */
+/* The ops whose handlers may wait on the network (a resolve, a connect), ending with 0: the
+ * runtime runs them on a thread of their own so other apps are answered meanwhile, with a context
+ * holding only component_id, component_text, app_name and manifest (the rest NULL). */
+extern const uint32_t broker_blocking_ops[];
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);

@@ -1,5 +1,5 @@
 /* net.c — static hosts, per-app resolver answers with TTLs, mediated connects and listens, UDP
- * relays (see net.h). */
+ * relays and UDP server ports (see net.h). */
 #include "net.h"
 
 #include <arpa/inet.h>
@@ -19,7 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
+#include "diag.h"
 #include "guid.h"
+#include "hostio.h"
+#include "strbuf.h"
 
 #define MAX_HOSTS 64
 #define MAX_ANSWERS 512
@@ -40,6 +44,7 @@ struct answer {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct host_entry hosts[MAX_HOSTS];
 static size_t host_count;
+static char *hosts_path; /* where the table is kept (net_hosts_open), or NULL: memory only */
 static struct answer answers[MAX_ANSWERS];
 static size_t answer_count;
 
@@ -73,54 +78,10 @@ static bool parse_ipv4(const char *text, uint32_t *addr)
 
 /* ---- static hosts ----------------------------------------------------------------------------- */
 
-int net_hosts_add(const char *name, const char *address, unsigned ttl)
-{
-    uint32_t addr;
-    if (!name || !address || !valid_name(name) || !parse_ipv4(address, &addr) || ttl < 1 || ttl > 86400)
-        return -EINVAL;
-    pthread_mutex_lock(&lock);
-    int err = 0;
-    size_t i = 0;
-    while (i < host_count && !(!strcasecmp(hosts[i].name, name) && hosts[i].addr == addr))
-        i++;
-    if (i == host_count && host_count == MAX_HOSTS)
-        err = -ENOSPC;
-    else {
-        if (i == host_count)
-            host_count++;
-        snprintf(hosts[i].name, sizeof hosts[i].name, "%s", name);
-        hosts[i].addr = addr;
-        hosts[i].ttl = ttl;
-    }
-    pthread_mutex_unlock(&lock);
-    return err;
-}
-
-int net_hosts_remove(const char *name)
-{
-    pthread_mutex_lock(&lock);
-    size_t kept = 0;
-    for (size_t i = 0; i < host_count; i++)
-        if (strcasecmp(hosts[i].name, name))
-            hosts[kept++] = hosts[i];
-    int err = kept == host_count ? -ENOENT : 0;
-    host_count = kept;
-    pthread_mutex_unlock(&lock);
-    return err;
-}
-
-void net_hosts_clear(void)
-{
-    pthread_mutex_lock(&lock);
-    host_count = 0;
-    answer_count = 0;
-    pthread_mutex_unlock(&lock);
-}
-
-struct json_value *net_hosts_json(void)
+/* The table as [{"name","address","ttl"}…]; the caller holds the lock. NULL when out of memory. */
+static struct json_value *hosts_json_locked(void)
 {
     struct json_value *list = json_new_array();
-    pthread_mutex_lock(&lock);
     for (size_t i = 0; list && i < host_count; i++) {
         struct json_value *o = json_new_object();
         char text[INET_ADDRSTRLEN];
@@ -133,8 +94,182 @@ struct json_value *net_hosts_json(void)
             list = NULL;
         }
     }
+    return list;
+}
+
+/* Writes the table to hosts_path crash-safely (if there is one); the caller holds the lock. */
+static int save_hosts_locked(void)
+{
+    if (!hosts_path)
+        return 0;
+    struct json_value *list = hosts_json_locked();
+    struct strbuf text = {0};
+    int err = list ? json_write(list, JSON_PRETTY, &text) : -ENOMEM;
+    if (!err)
+        err = strbuf_append(&text, "\n", 1);
+    if (!err)
+        err = hostio_write_file_atomic(hosts_path, text.data, text.len, 0600);
+    strbuf_free(&text);
+    json_free(list);
+    return err;
+}
+
+/* Applies a change made by `change` (under the lock) and saves it; a change that cannot be saved
+ * is undone, so the table in memory is always the one on disk. */
+static int change_hosts(int (*change)(const char *, uint32_t, unsigned), const char *name, uint32_t addr, unsigned ttl)
+{
+    static struct host_entry saved[MAX_HOSTS];
+    pthread_mutex_lock(&lock);
+    size_t saved_count = host_count;
+    memcpy(saved, hosts, sizeof hosts);
+    int err = change(name, addr, ttl);
+    if (!err && (err = save_hosts_locked()) != 0) {
+        memcpy(hosts, saved, sizeof hosts);
+        host_count = saved_count;
+    }
+    pthread_mutex_unlock(&lock);
+    return err;
+}
+
+static int add_locked(const char *name, uint32_t addr, unsigned ttl)
+{
+    size_t i = 0;
+    while (i < host_count && !(!strcasecmp(hosts[i].name, name) && hosts[i].addr == addr))
+        i++;
+    if (i == host_count && host_count == MAX_HOSTS)
+        return -ENOSPC;
+    if (i == host_count)
+        host_count++;
+    snprintf(hosts[i].name, sizeof hosts[i].name, "%s", name);
+    hosts[i].addr = addr;
+    hosts[i].ttl = ttl;
+    return 0;
+}
+
+static int remove_locked(const char *name, uint32_t addr, unsigned ttl)
+{
+    (void)addr, (void)ttl;
+    size_t kept = 0;
+    for (size_t i = 0; i < host_count; i++)
+        if (strcasecmp(hosts[i].name, name))
+            hosts[kept++] = hosts[i];
+    int err = kept == host_count ? -ENOENT : 0;
+    host_count = kept;
+    return err;
+}
+
+int net_hosts_add(const char *name, const char *address, unsigned ttl)
+{
+    uint32_t addr;
+    if (!name || !address || !valid_name(name) || !parse_ipv4(address, &addr) || ttl < 1 || ttl > 86400)
+        return -EINVAL;
+    return change_hosts(add_locked, name, addr, ttl);
+}
+
+int net_hosts_remove(const char *name)
+{
+    return name ? change_hosts(remove_locked, name, 0, 0) : -EINVAL;
+}
+
+void net_hosts_clear(void)
+{
+    pthread_mutex_lock(&lock);
+    host_count = 0;
+    answer_count = 0;
+    free(hosts_path);
+    hosts_path = NULL;
+    pthread_mutex_unlock(&lock);
+}
+
+struct json_value *net_hosts_json(void)
+{
+    pthread_mutex_lock(&lock);
+    struct json_value *list = hosts_json_locked();
     pthread_mutex_unlock(&lock);
     return list;
+}
+
+/* Checks one saved entry and adds it to `into`; -EINVAL with the reason in why. */
+static int load_entry(const struct json_value *o, size_t index, struct host_entry *into, char *why, size_t why_size)
+{
+    const struct json_value *name = json_object_get(o, "name"), *address = json_object_get(o, "address"),
+                            *ttl = json_object_get(o, "ttl");
+    const char *field = NULL, *reason = NULL;
+    if (o->type != JSON_OBJECT)
+        field = "", reason = "must be an object {\"name\", \"address\", \"ttl\"}";
+    else if (!name || name->type != JSON_STRING || !valid_name(name->u.string.chars))
+        field = ".name", reason = "must be a host name (1-63 characters of A-Z a-z 0-9 . -)";
+    else if (!address || address->type != JSON_STRING || !parse_ipv4(address->u.string.chars, &into->addr))
+        field = ".address", reason = "must be an IPv4 address (dotted quad)";
+    else if (!ttl || ttl->type != JSON_NUMBER || !ttl->u.number.is_integer || ttl->u.number.integer < 1 ||
+             ttl->u.number.integer > 86400)
+        field = ".ttl", reason = "must be an integer from 1 to 86400 (seconds)";
+    if (reason) {
+        snprintf(why, why_size, "[%zu]%s %s", index, field, reason);
+        return -EINVAL;
+    }
+    snprintf(into->name, sizeof into->name, "%s", name->u.string.chars);
+    into->ttl = (unsigned)ttl->u.number.integer;
+    return 0;
+}
+
+/* Parses a saved table into entries/count; -EINVAL/-ENOSPC with "JSON path: reason" in why. */
+static int parse_hosts(const char *path, const char *text, size_t len, struct host_entry *entries, size_t *count,
+                       char *why, size_t why_size)
+{
+    struct diag_list diags = {0};
+    struct json_value *list = NULL;
+    int err = json_parse(text, len, NULL, path, &diags, &list);
+    if (err) {
+        const struct diag *d = diags.count ? &diags.items[0] : NULL;
+        snprintf(why, why_size, "line %u, column %u: %s", d ? d->line : 0, d ? d->col : 0,
+                 d ? d->message : "not valid JSON");
+        diag_list_free(&diags);
+        return -EINVAL;
+    }
+    diag_list_free(&diags);
+    *count = 0;
+    if (list->type != JSON_ARRAY) {
+        snprintf(why, why_size, "(top level) must be an array of static host entries");
+        err = -EINVAL;
+    } else if (list->u.array.count > MAX_HOSTS) {
+        snprintf(why, why_size, "(top level) holds %zu entries; at most %d", list->u.array.count, MAX_HOSTS);
+        err = -ENOSPC;
+    }
+    for (size_t i = 0; !err && i < list->u.array.count; i++)
+        err = load_entry(list->u.array.items[i], i, &entries[(*count)++], why, why_size);
+    json_free(list);
+    return err;
+}
+
+int net_hosts_open(const char *path, char *why, size_t why_size)
+{
+    char *text = NULL, *copy = strdup(path);
+    size_t len = 0;
+    struct host_entry *loaded = calloc(MAX_HOSTS, sizeof *loaded);
+    int err = copy && loaded ? hostio_read_file(path, &text, &len) : -ENOMEM;
+    size_t count = 0;
+    char reason[256] = "";
+    if (err == -ENOENT)
+        err = 0; /* no table saved yet: an empty one */
+    else if (err)
+        snprintf(reason, sizeof reason, "cannot read it: %s", strerror(-err));
+    else
+        err = parse_hosts(path, text, len, loaded, &count, reason, sizeof reason);
+    free(text);
+    if (err) {
+        snprintf(why, why_size, "%s: %s", path, reason);
+        free(copy), free(loaded);
+        return err;
+    }
+    pthread_mutex_lock(&lock);
+    memcpy(hosts, loaded, count * sizeof loaded[0]);
+    host_count = count;
+    free(hosts_path);
+    hosts_path = copy;
+    pthread_mutex_unlock(&lock);
+    free(loaded);
+    return 0;
 }
 
 /* ---- the manifest's rules ---------------------------------------------------------------------- */
@@ -277,15 +412,16 @@ bool net_connect_allowed(const char *cid, const struct json_value *manifest, uin
 
 /* ---- connect, listen --------------------------------------------------------------------------- */
 
-/* A relay between the app's AF_UNIX end and the connected UDP socket; ends when the app closes
- * its end. */
-struct relay {
+/* A device thread's two ends: the app's AF_UNIX end and the UDP socket. The first member of each
+ * thread's state. */
+struct channel {
     int app, udp;
 };
 
+/* The relay of a connected UDP flow: datagrams both ways; ends when the app closes its end. */
 static void *relay_main(void *arg)
 {
-    struct relay r = *(struct relay *)arg;
+    struct channel r = *(struct channel *)arg;
     free(arg);
     char buf[65536];
     for (;;) {
@@ -314,30 +450,171 @@ static void *relay_main(void *arg)
     return NULL;
 }
 
-static int start_relay(int udp, int *fd)
+/* Runs fn(arg) on a detached thread; 0 or -errno (arg is then still the caller's). */
+static int start_detached(void *(*fn)(void *), void *arg)
 {
-    int pair[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-        return -errno;
-    struct relay *r = malloc(sizeof *r);
-    if (!r) {
-        close(pair[0]), close(pair[1]);
-        return -ENOMEM;
-    }
-    *r = (struct relay){.app = pair[1], .udp = udp};
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_t t;
-    int err = -pthread_create(&t, &attr, relay_main, r);
+    int err = -pthread_create(&t, &attr, fn, arg);
     pthread_attr_destroy(&attr);
+    return err;
+}
+
+/* Starts main_fn on a detached thread with a zeroed state of `size` bytes (a struct channel
+ * first) holding udp and one end of a new AF_UNIX SOCK_SEQPACKET pair; *fd gets the other end.
+ * The thread owns udp from then on. 0 or -errno. */
+static int start_channel(int udp, size_t size, void *(*main_fn)(void *), int *fd)
+{
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+        return -errno;
+    struct channel *c = calloc(1, size);
+    if (!c) {
+        close(pair[0]), close(pair[1]);
+        return -ENOMEM;
+    }
+    c->app = pair[1], c->udp = udp;
+    int err = start_detached(main_fn, c);
     if (err) {
-        free(r);
+        free(c);
         close(pair[0]), close(pair[1]);
         return err;
     }
     *fd = pair[0];
     return 0;
+}
+
+/* A UDP server port: datagrams that arrive go to the app with their source; the app's go out
+ * only to a peer that has sent to the port in the last NET_UDP_PEER_SECONDS (so a server answers
+ * its clients and cannot reach anyone else). Ends when the app closes its end. */
+struct udp_peer {
+    uint32_t addr;
+    uint16_t port;
+    uint32_t local;     /* the device address it sent to: answers go out from it */
+    long long seen_ms;  /* 0: an empty slot */
+};
+
+struct udp_server {
+    struct channel ch;
+    struct udp_peer peers[NET_UDP_PEERS];
+    unsigned char buf[BROKER_UDP_HEADER_SIZE + 65536];
+};
+
+static struct udp_peer *find_peer(struct udp_server *s, uint32_t addr, uint16_t port)
+{
+    for (size_t i = 0; i < NET_UDP_PEERS; i++) {
+        struct udp_peer *p = &s->peers[i];
+        if (p->seen_ms && p->addr == addr && p->port == port)
+            return p;
+    }
+    return NULL;
+}
+
+static void remember_peer(struct udp_server *s, uint32_t addr, uint16_t port, uint32_t local)
+{
+    struct udp_peer *slot = find_peer(s, addr, port);
+    if (!slot) {
+        slot = &s->peers[0];
+        for (size_t i = 1; i < NET_UDP_PEERS; i++)
+            if (s->peers[i].seen_ms < slot->seen_ms)
+                slot = &s->peers[i]; /* the oldest, or an empty one */
+    }
+    *slot = (struct udp_peer){.addr = addr, .port = port, .local = local, .seen_ms = now_ms()};
+}
+
+/* One datagram from the network to the app, prefixed by its source. */
+static void udp_server_receive(struct udp_server *s)
+{
+    struct sockaddr_in from;
+    union {
+        struct cmsghdr align;
+        char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    } control;
+    struct iovec v = {.iov_base = s->buf + BROKER_UDP_HEADER_SIZE, .iov_len = sizeof s->buf - BROKER_UDP_HEADER_SIZE};
+    struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &v, .msg_iovlen = 1,
+                       .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+    ssize_t n = recvmsg(s->ch.udp, &m, MSG_DONTWAIT);
+    if (n < 0 || from.sin_family != AF_INET)
+        return;
+    uint32_t local = INADDR_ANY;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            local = info.ipi_addr.s_addr;
+        }
+    remember_peer(s, from.sin_addr.s_addr, from.sin_port, local);
+    struct broker_udp_header h = {.addr = from.sin_addr.s_addr, .port = from.sin_port};
+    memcpy(s->buf, &h, sizeof h);
+    if (send(s->ch.app, s->buf, (size_t)n + BROKER_UDP_HEADER_SIZE, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        /* the app is not reading: a lost datagram, as UDP may lose it */
+    }
+}
+
+/* Sends len bytes of s->buf's payload to the peer, from the address it reached us at. */
+static void send_to_peer(struct udp_server *s, const struct udp_peer *p, size_t len)
+{
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = p->port, .sin_addr.s_addr = p->addr};
+    union {
+        struct cmsghdr align;
+        char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec v = {.iov_base = s->buf + BROKER_UDP_HEADER_SIZE, .iov_len = len};
+    struct msghdr m = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &v, .msg_iovlen = 1};
+    if (p->local != INADDR_ANY) {
+        m.msg_control = control.bytes;
+        m.msg_controllen = sizeof control.bytes;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+        struct in_pktinfo info = {.ipi_spec_dst.s_addr = p->local};
+        memcpy(CMSG_DATA(c), &info, sizeof info);
+    }
+    if (sendmsg(s->ch.udp, &m, MSG_DONTWAIT) < 0) {
+        /* a lost datagram */
+    }
+}
+
+/* One datagram from the app to a recent peer; false when the app has closed its end. */
+static bool udp_server_send(struct udp_server *s)
+{
+    ssize_t n = recv(s->ch.app, s->buf, sizeof s->buf, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        return false;
+    if (n < BROKER_UDP_HEADER_SIZE)
+        return true;
+    struct broker_udp_header h;
+    memcpy(&h, s->buf, sizeof h);
+    const struct udp_peer *p = find_peer(s, h.addr, h.port);
+    if (p && now_ms() - p->seen_ms <= (long long)NET_UDP_PEER_SECONDS * 1000)
+        send_to_peer(s, p, (size_t)n - BROKER_UDP_HEADER_SIZE);
+    /* else: not a client of this port lately; dropped */
+    return true;
+}
+
+static void *udp_server_main(void *arg)
+{
+    struct udp_server *s = arg;
+    for (;;) {
+        struct pollfd p[2] = {{.fd = s->ch.app, .events = POLLIN}, {.fd = s->ch.udp, .events = POLLIN}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[0].revents && !udp_server_send(s))
+            break;
+        if (p[1].revents)
+            udp_server_receive(s);
+    }
+    close(s->ch.app);
+    close(s->ch.udp);
+    free(s);
+    return NULL;
 }
 
 static int connect_with_timeout(int s, const struct sockaddr_in *to)
@@ -374,7 +651,7 @@ int net_connect(const char *cid, const struct json_value *manifest, uint32_t add
     if (!err) /* hand it in blocking, as socket() would have made it */
         err = fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK) < 0 ? -errno : 0;
     if (!err && type == SOCK_DGRAM) {
-        err = start_relay(s, fd); /* the relay owns s from now on */
+        err = start_channel(s, sizeof(struct channel), relay_main, fd);
         if (!err)
             return 0;
     }
@@ -392,16 +669,22 @@ int net_listen(const struct json_value *manifest, int port, int type, int *fd)
         return -EINVAL;
     if (!lists_port(manifest, type == SOCK_STREAM ? "AllowedTcpServerPorts" : "AllowedUdpServerPorts", port))
         return -EACCES;
-    if (type == SOCK_DGRAM)
-        return -EOPNOTSUPP;
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    int s = socket(AF_INET, type | SOCK_CLOEXEC, 0), one = 1;
     if (s < 0)
         return -errno;
     struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int err = setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-                      bind(s, (const struct sockaddr *)&at, sizeof at) < 0 || listen(s, 64) < 0
+    /* SO_REUSEADDR only for TCP (TIME_WAIT): for UDP it would let a second app share the port */
+    int err = (type == SOCK_STREAM && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) ||
+                      (type == SOCK_DGRAM && setsockopt(s, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0) ||
+                      bind(s, (const struct sockaddr *)&at, sizeof at) < 0 ||
+                      (type == SOCK_STREAM && listen(s, 64) < 0)
                   ? -errno
                   : 0;
+    if (!err && type == SOCK_DGRAM) {
+        err = start_channel(s, sizeof(struct udp_server), udp_server_main, fd);
+        if (!err)
+            return 0;
+    }
     if (err) {
         close(s);
         return err;

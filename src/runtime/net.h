@@ -17,8 +17,13 @@
  *     SOCK_SEQPACKET pair; a device thread relays datagrams to and from the connected UDP socket
  *     (a real UDP socket would let sendto() name any destination).
  *   - listen: a TCP port the manifest's AllowedTcpServerPorts lists; the device binds it on all
- *     addresses and hands in the listening socket. The kernel refuses a second bind of a port, so
- *     two apps never share one at run time (EADDRINUSE).
+ *     addresses and hands in the listening socket. A UDP port AllowedUdpServerPorts lists: the
+ *     device binds it and the app gets one end of an AF_UNIX SOCK_SEQPACKET pair; each message
+ *     is a struct broker_udp_header then the datagram. A device thread hands in every datagram
+ *     with its source, and sends the app's only to a peer that has sent to the port within
+ *     NET_UDP_PEER_SECONDS (one of the last NET_UDP_PEERS peers), dropping the rest. The kernel
+ *     refuses a second bind of a port (no SO_REUSEADDR for UDP), so two apps never share one at
+ *     run time (EADDRINUSE).
  *
  * Refusals are -EACCES (not allowed by the manifest), -EAFNOSUPPORT (not IPv4), -ENOENT (a
  * listed name that does not resolve), -EINVAL (bad arguments). Thread-safe (one mutex): the
@@ -37,6 +42,8 @@
 #define NET_UPSTREAM_TTL 60 /* seconds an upstream answer stays usable */
 #define NET_MAX_ADDRS 16    /* addresses one resolve returns at most */
 #define NET_CONNECT_TIMEOUT_MS 3000
+#define NET_UDP_PEER_SECONDS 120 /* how long a UDP server may answer a peer after its last datagram */
+#define NET_UDP_PEERS 64         /* peers a UDP server port remembers (the oldest is replaced) */
 
 /* Static host entries (the simulator's `sphere sim hosts`). name: a host name (1-63 chars of
  * [A-Za-z0-9.-]); address: IPv4 dotted quad; ttl: seconds (1-86400). Several addresses per name
@@ -44,8 +51,15 @@
 int net_hosts_add(const char *name, const char *address, unsigned ttl);
 /* Removes every entry for name; 0 or -ENOENT. */
 int net_hosts_remove(const char *name);
+/* Keeps the table in the file at path from now on: loads it (a missing file is an empty table)
+ * and, after each add or remove, writes it there crash-safely (write-new, fsync, rename). A change
+ * that cannot be written is undone and its error returned (-EIO, -ENOSPC…). A bad file: -EINVAL
+ * (or -ENOSPC for too many entries) and why = "PATH: JSON path reason", the table unchanged.
+ * Format (docs/network.md): [{"name": NAME, "address": "A.B.C.D", "ttl": SECONDS}…]. */
+int net_hosts_open(const char *path, char *why, size_t why_size);
 /* [{"name","address","ttl"}…], or NULL when out of memory. */
 struct json_value *net_hosts_json(void);
+/* Empties the table and the answers, and stops keeping the table in a file (tests). */
 void net_hosts_clear(void);
 
 /* Resolves name for the app (cid = its component ID text) with that manifest. Writes up to max
@@ -57,7 +71,8 @@ bool net_connect_allowed(const char *cid, const struct json_value *manifest, uin
 /* Checks, then connects; *fd receives the descriptor to hand in (see above). type: SOCK_STREAM
  * or SOCK_DGRAM. 0 or -EACCES, -EINVAL, or the connect's own error (-ECONNREFUSED, -ETIMEDOUT…). */
 int net_connect(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *fd);
-/* Checks, then binds and listens on a TCP port; 0 or -EACCES, -EINVAL, -EOPNOTSUPP (UDP), -EADDRINUSE. */
+/* Checks, then binds (and for TCP listens on) a port; *fd receives the descriptor to hand in
+ * (see above). type: SOCK_STREAM or SOCK_DGRAM. 0 or -EACCES, -EINVAL, -EADDRINUSE. */
 int net_listen(const struct json_value *manifest, int port, int type, int *fd);
 /* Forgets the app's resolver answers (when it is deleted). */
 void net_forget(const char *cid);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -757,15 +758,95 @@ static void rt_control(struct runtime *rt, struct app *a, size_t index)
         a->ctl_len = 0;
 }
 
-static broker_handler find_handler(uint32_t op)
+static const struct broker_op_entry *find_op(uint32_t op)
 {
     static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops, broker_network_ops,
                                                            broker_sysevent_ops};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct broker_op_entry *e = tables[t]; e->handler; e++)
             if (e->op == op)
-                return e->handler;
+                return e;
     return NULL;
+}
+
+static bool may_block(uint32_t op)
+{
+    for (const uint32_t *b = broker_blocking_ops; *b; b++)
+        if (*b == op)
+            return true;
+    return false;
+}
+
+/* A request that may wait on the network, answered by a thread of its own. It owns copies of
+ * what the handler may use, and a duplicate of the app's broker socket: the app may stop (and
+ * its descriptor number be reused) before the answer is ready. */
+struct blocking_request {
+    broker_handler handler;
+    struct broker_request q;
+    int sock;
+    struct guid cid;
+    char cid_text[GUID_TEXT_LEN + 1];
+    char name[32];
+    struct json_value *manifest;
+};
+
+/* Requests being answered in the background, device-wide; at RUNTIME_MAX_BLOCKING more are
+ * refused with EAGAIN (an app bypassing libapplibs could otherwise start threads without end;
+ * libapplibs sends one request at a time). */
+#define RUNTIME_MAX_BLOCKING 64
+static atomic_int blocking_in_flight;
+
+static void *blocking_request_main(void *arg)
+{
+    struct blocking_request *b = arg;
+    struct broker_context ctx = {.component_id = &b->cid, .component_text = b->cid_text, .app_name = b->name,
+                                 .manifest = b->manifest};
+    struct broker_reply r = {0};
+    int fd = -1;
+    r.result = b->handler(&ctx, &b->q, &r, &fd);
+    reply(b->sock, &r, fd); /* the app waits for it; if it has gone, the answer goes nowhere */
+    if (fd >= 0)
+        close(fd);
+    close(b->sock);
+    json_free(b->manifest);
+    free(b);
+    atomic_fetch_sub(&blocking_in_flight, 1);
+    return NULL;
+}
+
+/* Starts a thread answering q for the app: 0, -EAGAIN (too many in flight) or -ENOMEM/-errno. */
+static int answer_in_background(const struct app *a, broker_handler handler, const struct broker_request *q)
+{
+    if (atomic_fetch_add(&blocking_in_flight, 1) >= RUNTIME_MAX_BLOCKING) {
+        atomic_fetch_sub(&blocking_in_flight, 1);
+        return -EAGAIN;
+    }
+    struct blocking_request *b = calloc(1, sizeof *b);
+    if (!b) {
+        atomic_fetch_sub(&blocking_in_flight, 1);
+        return -ENOMEM;
+    }
+    *b = (struct blocking_request){.handler = handler, .q = *q, .cid = a->cid, .sock = -1};
+    memcpy(b->cid_text, a->cid_text, sizeof b->cid_text);
+    memcpy(b->name, a->name, sizeof b->name);
+    b->manifest = json_clone(a->manifest);
+    b->sock = fcntl(a->broker_fd, F_DUPFD_CLOEXEC, 0);
+    pthread_attr_t attr;
+    pthread_t t;
+    int err = !b->manifest ? -ENOMEM : b->sock < 0 ? -errno : -pthread_attr_init(&attr);
+    if (!err) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        err = -pthread_create(&t, &attr, blocking_request_main, b);
+        pthread_attr_destroy(&attr);
+    }
+    if (err) {
+        if (b->sock >= 0)
+            close(b->sock);
+        json_free(b->manifest);
+        free(b);
+        atomic_fetch_sub(&blocking_in_flight, 1);
+    }
+    return err;
 }
 
 static void handle_request(struct runtime *rt, struct app *a)
@@ -801,18 +882,25 @@ static void handle_request(struct runtime *rt, struct app *a)
     }
     struct broker_reply r = {0};
     int fd = -1;
-    broker_handler handler = n == sizeof q && q.version == BROKER_VERSION ? find_handler(q.op) : NULL;
+    const struct broker_op_entry *op = n == sizeof q && q.version == BROKER_VERSION ? find_op(q.op) : NULL;
     if (n != sizeof q || q.version != BROKER_VERSION) {
         r.result = -EPROTO;
-    } else if (!handler) {
+    } else if (!op) {
         r.result = -ENOSYS;
     } else {
         q.text[sizeof q.text - 1] = '\0';
+        if (may_block(q.op) && (r.result = answer_in_background(a, op->handler, &q)) == 0)
+            return;
+        if (r.result == -EAGAIN) {
+            reply(a->broker_fd, &r, -1);
+            return;
+        }
+        r.result = 0; /* no thread (out of memory): answered here */
         struct broker_context ctx = {.device = rt->device, .board = rt->board, .log = rt->log,
                                      .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
                                      .manifest = a->manifest, .storage_quota = storage_quota(a),
                                      .sysevents = rt->sysevents};
-        r.result = handler(&ctx, &q, &r, &fd);
+        r.result = op->handler(&ctx, &q, &r, &fd);
     }
     reply(a->broker_fd, &r, fd);
     if (fd >= 0)

@@ -13,6 +13,7 @@
 #include "cloudagent.h"
 #include "device.h"
 #include "hostio.h"
+#include "net.h"
 #include "path.h"
 #include "rest.h"
 #include "runtime.h"
@@ -83,6 +84,10 @@ int main(int argc, char **argv)
     }
     if (!err && (err = board_load(board, state, why, sizeof why)) != 0) /* <state>/board.json or the default */
         fprintf(stderr, "sphered: the board file: %s\n", why);
+    char *hosts = err ? NULL : path_join(state, "hosts.json"); /* the resolver's static hosts */
+    if (!err && (err = hosts ? net_hosts_open(hosts, why, sizeof why) : -ENOMEM) != 0)
+        fprintf(stderr, "sphered: the static hosts file: %s\n", why);
+    free(hosts);
     if (!err && https && (!key || !cert)) {
         fprintf(stderr, "sphered: %s has no tls.key.pem / tls.cert.pem\n", state);
         err = -ENOENT;

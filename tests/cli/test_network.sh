@@ -92,6 +92,18 @@ until_ok 5 test -e "$work/ready" || { echo "the test server did not start"; exit
 "$sphere" sim hosts list > "$work/hosts"
 grep -q "multi.test *10.77.0.3 *300" "$work/hosts" && grep -q "short.test *10.77.0.5 *2" "$work/hosts" && ! grep -q gone.test "$work/hosts" \
   && ok || { bad "sim hosts list is wrong"; cat "$work/hosts"; }
+# The table is the device's state: it survives a restart; a damaged file stops the device with
+# an error naming the file, the entry and the reason, and nothing of it is lost.
+"$sphere" sim stop net >/dev/null && "$sphere" sim start net >/dev/null || bad "cannot restart the device"
+"$sphere" sim hosts list > "$work/hosts.after"
+cmp -s "$work/hosts" "$work/hosts.after" && ok || { bad "the static hosts changed across a restart"; diff "$work/hosts" "$work/hosts.after"; }
+hosts_file=$OPENSPHERE_HOME/devices/net/hosts.json
+"$sphere" sim stop net >/dev/null && cp "$hosts_file" "$work/hosts.json.good" \
+  && sed -i '0,/"ttl": 300/s//"ttl": -1/' "$hosts_file" || bad "cannot damage the hosts file"
+"$sphere" sim start net > "$work/start.out" 2>&1 && bad "the device started with a damaged hosts file" || ok
+grep -qF "$hosts_file: [0].ttl must be an integer from 1 to 86400" "$work/start.out" && ok \
+  || { bad "the damaged hosts file's error does not name the file, entry and reason"; cat "$work/start.out"; }
+cp "$work/hosts.json.good" "$hosts_file" && "$sphere" sim start net >/dev/null || bad "the device did not start again"
 
 # ---- the probe app ------------------------------------------------------------------------------
 # app NAME CID CAPS ARGS… builds $app_src (default: the net probe) with plain `-lapplibs` as an app
@@ -108,7 +120,7 @@ app() {
   printf '{"SchemaVersion":1,"Name":"%s","ComponentId":"%s","EntryPoint":"/bin/app","CmdArgs":[%s],"Capabilities":%s}' \
     "$name" "$cid" "$args" "$caps" > "$dir/app_manifest.json"
   "$sphere" image-package pack-application --package-directory "$dir" --destination "$work/$name.ip" >/dev/null \
-    && "$sphere" device sideload deploy -p "$work/$name.ip" >/dev/null || bad "deploying $name failed"
+    && "$sphere" device sideload deploy -p "$work/$name.ip" ${deploy_opts:-} >/dev/null || bad "deploying $name failed"
 }
 caps='{"AllowedConnections":["10.77.0.1","multi.test","secure.test","short.test","missing.invalid"],"AllowedTcpServerPorts":[8096,8097,8099],"AllowedUdpServerPorts":[9001]}'
 app netapp 55555555-0000-0000-0000-000000000001 "$caps" \
@@ -119,19 +131,36 @@ app netapp 55555555-0000-0000-0000-000000000001 "$caps" \
   race:10.77.0.1:10.77.0.4:8080 ttl:short.test:8080:3 \
   curl:http://secure.test:8080/:secure.test:8080 curl:https://evil.test:8443/:evil.test:8443 \
   curl:https://10.77.0.4:8443/:10.77.0.4:8443 \
-  connect:10.77.0.1:8080 listen:8098 listen:8099 listen:9001 ulisten:9001 listen:8097 \
+  connect:10.77.0.1:8080 listen:8098 listen:8099 listen:9001 ulisten:9001 ulisten:9003 listen:8097 \
   plainsocket plainsocket6 plain:secure.test:8080 plain:10.77.0.1:8080 plain:10.77.0.4:8080 plain:10.77.0.1:8081 \
   plain:evil.test:8080 plain:missing.invalid:8080 plain:multi.test:http-alt plainudp:10.77.0.1:9000 plainudp:10.77.0.4:9000 \
   gai:multi.test:8080 gai:multi.test:https:sc gai:10.77.0.1:http:s gai:secure.test:8080:6 gai:secure.test:8080:n \
   gai:@@1:80 gai:-:8096:ps gai:-:80:s gai:secure.test:nosuchservice gai:10.77.0.1:domain:u gai:10.77.0.1:80:su reuse:10.77.0.1:8080 \
   plaincurl:http://secure.test:8080/ plaincurl:http://10.77.0.4:8080/ plaincurl:http://evil.test:8080/ \
-  plaincurl:https://secure.test:8443/ plaincurlbadca:https://secure.test:8443/ plainlisten:8098 plainlisten:8096
+  plaincurl:https://secure.test:8443/ plaincurlbadca:https://secure.test:8443/ plainlisten:8098 plainlisten:8096 \
+  plainudpserve:9001:10.77.0.4:9000
 expect_log "NET listen:8097 ok (again: EADDRINUSE)" 30
 greeting=$(python3 -c 'import socket; s=socket.create_connection(("10.77.0.1", 8097), 3); print(s.recv(100).decode().strip())' 2>&1)
 [ "$greeting" = "hello from the app" ] && ok || bad "the app's server port did not answer: $greeting"
 expect_log "NET plainlisten:8096 ok port 8096" 60
 greeting=$(python3 -c 'import socket; s=socket.create_connection(("10.77.0.1", 8096), 3); print(s.recv(100).decode().strip())' 2>&1)
 [ "$greeting" = "hello from the plain app" ] && ok || bad "the app's plain server port did not answer: $greeting"
+# The UDP server port: clients on two addresses are answered, from the address they sent to; the
+# "unasked" datagram the app sends each time to 10.77.0.4 (which never sent to it) goes nowhere.
+udp_ask() {
+  python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0)); s.settimeout(3)
+s.sendto(sys.argv[2].encode(), ("10.77.0.1", 9001)); d, a = s.recvfrom(100); print(d.decode(), "%s:%d" % a)' "$1" "$2" 2>&1
+}
+expect_log "NET plainudpserve:9001:10.77.0.4:9000 ok port 9001" 60
+answer=$(udp_ask 10.77.0.2 ping1)
+[ "$answer" = "echo:ping1 10.77.0.1:9001" ] && ok || bad "the app's UDP server port did not answer 10.77.0.2: $answer"
+answer=$(udp_ask 10.77.0.3 ping2)
+[ "$answer" = "echo:ping2 10.77.0.1:9001" ] && ok || bad "the app's UDP server port did not answer 10.77.0.3: $answer"
+expect_log "NET plainudpserve:9001:10.77.0.4:9000 answered ping2 from 10.77.0.3 (sent 10, unasked 7)"
+want "plainudpserve:9001:10.77.0.4:9000 answered ping1 from 10.77.0.2 (sent 10, unasked 7)"
+sleep 0.3 # the device's UDP thread has handled the app's datagrams
+grep -q unasked "$work/udp-10.77.0.4" 2>/dev/null && bad "a UDP server's datagram reached 10.77.0.4, which never sent to it" || ok
 expect_log "NET done ok"
 want "ready ok yes"
 want "status ok 7 (wlan9: ENODEV)"
@@ -166,7 +195,8 @@ want "curl:https://10.77.0.4:8443/:10.77.0.4:8443 curl-error 7"
 want "listen:8098 EACCES"
 want "listen:8099 EADDRINUSE"
 want "listen:9001 EACCES"
-want "ulisten:9001 EOPNOTSUPP"
+want "ulisten:9001 ok (again: EADDRINUSE)"
+want "ulisten:9003 EACCES"
 want "connect:10.77.0.1:8080 unspec EINPROGRESS other EINPROGRESS"
 want "listen:8097 accepted"
 
@@ -236,6 +266,25 @@ if command -v mosquitto >/dev/null && command -v mosquitto_pub >/dev/null && [ -
 else
   bad "mosquitto, mosquitto-clients and libmosquitto-dev are needed (scripts/install-deps.sh)"
 fi
+
+# ---- a connect that waits holds up no other app ---------------------------------------------------
+# slowapp connects to 10.77.0.9, on the test link but with nobody there (no ARP answer: the
+# connect waits for the device's 3 s timeout). quickapp, started meanwhile, is started and
+# answered before that connect ends: the device answers it on a thread of its own.
+deploy_opts=--manual-start app quickapp 99999999-0000-0000-0000-000000000005 '{"AllowedConnections":["10.77.0.1"]}' ready
+app slowapp 88888888-0000-0000-0000-000000000004 '{"AllowedConnections":["10.77.0.9"]}' mark tcp:10.77.0.9:8080
+expect_log "88888888 NET mark ok"
+"$sphere" device app start -i 99999999-0000-0000-0000-000000000005 >/dev/null || bad "cannot start quickapp"
+expect_log "99999999 NET done ok"
+expect_log "88888888 NET done ok"
+quick=$(grep -n "99999999 NET ready ok" "$logf" | head -1 | cut -d: -f1)
+slow=$(grep -n "88888888 NET tcp:10.77.0.9:8080" "$logf" | head -1 | cut -d: -f1)
+[ -n "$quick" ] && [ -n "$slow" ] && [ "$quick" -lt "$slow" ] && ok \
+  || { bad "quickapp waited for slowapp's connect (lines $quick, $slow)"; grep -E "88888888|99999999" "$logf" | sed 's/^/  | /'; }
+grep -qE "88888888 NET tcp:10.77.0.9:8080 (ETIMEDOUT|EHOSTUNREACH)" "$logf" && ok \
+  || bad "the connect to a silent host: $(grep -F '88888888 NET tcp' "$logf")"
+"$sphere" device sideload delete -i 88888888-0000-0000-0000-000000000004 >/dev/null
+"$sphere" device sideload delete -i 99999999-0000-0000-0000-000000000005 >/dev/null
 
 # ---- readiness is truthful: with the interface down, the network is not ready ------------------
 ip link set dum0 down

@@ -3,6 +3,7 @@
  * result is "ok …" or an errno name (or a curl error), then the app waits for SIGTERM.
  *   ready | status | socket | socket6 | raw | netlink | unix      the status calls; the kernel's
  *                                    answer to socket() (the system call itself, past libapplibs)
+ *   mark                             "ok" at once (the test knows the next probe has begun)
  *   plainsocket | plainsocket6       socket() through libapplibs' interposer (docs/network.md)
  *   plain:HOST:PORT                  getaddrinfo + socket(NONBLOCK|CLOEXEC) + setsockopt(TCP_NODELAY)
  *                                    + connect + HTTP/1.0 GET, all plain libc calls; "ok <code>
@@ -25,7 +26,12 @@
  *   race:GOOD:BAD:PORT               a thread flips the address between GOOD and BAD while the main
  *                                    thread connects 200 times; "ok G good B bad-allowed"
  *   listen:PORT                      listen; accept one connection within 10 s and greet it
- *   ulisten:PORT                     a UDP server port
+ *   ulisten:PORT                     a UDP server port through OpenSphere_Networking_Listen, then a
+ *                                    second claim of it ("ok (again: EADDRINUSE)"); closed at once
+ *   plainudpserve:PORT:OTHER:OPORT   socket + bind(INADDR_ANY:PORT), plain libc calls; answers two
+ *                                    datagrams with "echo:<data>" (sendto the source recvfrom named)
+ *                                    and, each time, sends "unasked" to OTHER:OPORT, a host that
+ *                                    never sent to it (the device must drop it)
  *   connect:ADDR:PORT                a brokered TCP socket, then connect() it to AF_UNSPEC and to
  *                                    10.77.0.4 (disconnect-and-reconnect)
  *   curl:URL:HOST:PORT               libcurl + networking_curl.h (CA: <image>/ca.pem)
@@ -225,6 +231,42 @@ static void plain_listen_probe(const char *p, int port)
     close(l);
 }
 
+static void plain_udp_serve_probe(const char *p, int port, const char *other, int other_port)
+{
+    int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)}, me;
+    socklen_t len = sizeof me;
+    if (u < 0 || bind(u, (struct sockaddr *)&at, sizeof at) < 0 || getsockname(u, (struct sockaddr *)&me, &len) < 0) {
+        say(p, "%s", err_name());
+        if (u >= 0)
+            close(u);
+        return;
+    }
+    say(p, "ok port %u", ntohs(me.sin_port));
+    struct sockaddr_in stranger = {.sin_family = AF_INET, .sin_port = htons((uint16_t)other_port), .sin_addr = addr_of(other)};
+    for (int answered = 0; answered < 2; answered++) {
+        struct pollfd pf = {.fd = u, .events = POLLIN};
+        if (poll(&pf, 1, 15000) != 1) {
+            say(p, "timeout");
+            break;
+        }
+        char data[200], reply[220];
+        struct sockaddr_in from;
+        len = sizeof from;
+        ssize_t n = recvfrom(u, data, sizeof data - 1, 0, (struct sockaddr *)&from, &len);
+        if (n < 0) {
+            say(p, "recvfrom %s", err_name());
+            break;
+        }
+        data[n] = '\0';
+        ssize_t unasked = sendto(u, "unasked", 7, 0, (struct sockaddr *)&stranger, sizeof stranger);
+        int k = snprintf(reply, sizeof reply, "echo:%s", data);
+        ssize_t sent = sendto(u, reply, (size_t)k, 0, (struct sockaddr *)&from, len);
+        say(p, "answered %s from %s (sent %zd, unasked %zd)", data, inet_ntoa(from.sin_addr), sent, unasked);
+    }
+    close(u);
+}
+
 static void reuse_probe(const char *p, const char *addr, int port)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -404,7 +446,9 @@ int main(int argc, char **argv)
                 f[nf++] = t;
         }
         const char *what = f[0] ? f[0] : "";
-        if (!strcmp(what, "ready")) {
+        if (!strcmp(what, "mark")) {
+            say(p, "ok");
+        } else if (!strcmp(what, "ready")) {
             bool ready = false;
             int rc = Networking_IsNetworkingReady(&ready);
             rc < 0 ? say(p, "%s", err_name()) : say(p, "ok %s", ready ? "yes" : "no");
@@ -490,8 +534,18 @@ int main(int argc, char **argv)
         } else if (!strcmp(what, "listen") && nf == 2) {
             listen_probe(p, atoi(f[1]));
         } else if (!strcmp(what, "ulisten") && nf == 2) {
-            int l = OpenSphere_Networking_Listen((uint16_t)atoi(f[1]), SOCK_DGRAM);
-            l < 0 ? say(p, "%s", err_name()) : say(p, "ok");
+            int l = OpenSphere_Networking_Listen((uint16_t)atoi(f[1]), SOCK_DGRAM), again = -1;
+            if (l < 0) {
+                say(p, "%s", err_name());
+            } else {
+                again = OpenSphere_Networking_Listen((uint16_t)atoi(f[1]), SOCK_DGRAM);
+                say(p, "ok (again: %s)", again < 0 ? err_name() : "ok");
+                close(l);
+            }
+            if (again >= 0)
+                close(again);
+        } else if (!strcmp(what, "plainudpserve") && nf == 4) {
+            plain_udp_serve_probe(p, atoi(f[1]), f[2], atoi(f[3]));
         } else if (!strcmp(what, "connect") && nf == 3) { /* plain connect() on a device-made socket */
             int s = OpenSphere_Networking_Connect(addr_of(f[1]), (uint16_t)atoi(f[2]), SOCK_STREAM);
             struct sockaddr_in other = {.sin_family = AF_INET, .sin_port = htons(8080), .sin_addr = addr_of("10.77.0.4")};

@@ -4,7 +4,9 @@
  *   RESOLVE  good.test → 10.0.0.1, 10.0.0.2; bad.test → EACCES; none.test → ENOENT
  *   CONNECT  10.0.0.1 or 10.0.0.2 port 80 → a TCP connection to a listener here on 127.0.0.1;
  *            port 81 → ECONNREFUSED; any other address → EACCES
- *   LISTEN   port 8096 (TCP) → a listening socket on 127.0.0.1; 8098 → EACCES; UDP → EOPNOTSUPP
+ *   LISTEN   port 8096 (TCP) → a listening socket on 127.0.0.1; 8098 → EACCES; 8099 (UDP) → one
+ *            end of a SOCK_SEQPACKET pair whose other end (udp_device_end) the tests play the
+ *            device's UDP server thread on; UDP on another port → EACCES
  * Built with netshim.c itself (not the archive) so the sanitizer build checks it. Only 127.0.0.1
  * is contacted. */
 #include <arpa/inet.h>
@@ -54,10 +56,20 @@ static int fake_connect(uint32_t addr, int port, int *fd)
     return 0;
 }
 
+static int udp_device_end = -1; /* the device's side of the UDP server on port 8099 */
+
 static int fake_listen(int port, int type, int *fd)
 {
-    if (type != SOCK_STREAM)
-        return -EOPNOTSUPP;
+    if (type == SOCK_DGRAM) {
+        int pair[2];
+        if (port != 8099)
+            return -EACCES;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+            return -errno;
+        udp_device_end = pair[1];
+        *fd = pair[0];
+        return 0;
+    }
     if (port != 8096)
         return -EACCES;
     int s = sys_socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
@@ -352,8 +364,103 @@ static void bind_to_a_listed_port_listens_through_the_device(void **state)
     close(s);
 
     int u = socket(AF_INET, SOCK_DGRAM, 0);
-    assert_int_equal(bind(u, (struct sockaddr *)&listed, sizeof listed), -1);
-    assert_int_equal(errno, EOPNOTSUPP);
+    assert_int_equal(bind(u, (struct sockaddr *)&listed, sizeof listed), -1); /* a TCP port */
+    assert_int_equal(errno, EACCES);
+    close(u);
+}
+
+/* What the device's UDP server thread would hand in: the peer's header, then the payload. */
+static void device_delivers(const char *from, int port, const char *payload)
+{
+    unsigned char msg[64];
+    struct broker_udp_header h = {.addr = inet_addr(from), .port = htons((uint16_t)port)};
+    memcpy(msg, &h, sizeof h);
+    memcpy(msg + sizeof h, payload, strlen(payload));
+    assert_int_equal(send(udp_device_end, msg, sizeof h + strlen(payload), 0), (ssize_t)(sizeof h + strlen(payload)));
+}
+
+/* What the app asked the device to send: checks the header names to and returns the payload. */
+static void device_expects(const char *to_addr, int port, const char *payload)
+{
+    unsigned char msg[64];
+    ssize_t n = recv(udp_device_end, msg, sizeof msg, MSG_DONTWAIT);
+    assert_int_equal(n, (ssize_t)(BROKER_UDP_HEADER_SIZE + strlen(payload)));
+    struct broker_udp_header h;
+    memcpy(&h, msg, sizeof h);
+    assert_int_equal(h.addr, inet_addr(to_addr));
+    assert_int_equal(ntohs(h.port), port);
+    assert_memory_equal(msg + sizeof h, payload, strlen(payload));
+}
+
+static void udp_server_datagrams_carry_their_peer(void **state)
+{
+    (void)state;
+    int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in at = to("0.0.0.0", 8099), unlisted = to("0.0.0.0", 8098), name, from;
+    assert_int_equal(bind(u, (struct sockaddr *)&unlisted, sizeof unlisted), -1);
+    assert_int_equal(errno, EACCES);
+    assert_int_equal(bind(u, (struct sockaddr *)&at, sizeof at), 0);
+    assert_true(fcntl(u, F_GETFD) & FD_CLOEXEC);
+    socklen_t len = sizeof name;
+    assert_int_equal(getsockname(u, (struct sockaddr *)&name, &len), 0);
+    assert_int_equal(ntohs(name.sin_port), 8099);
+    assert_int_equal(getpeername(u, (struct sockaddr *)&name, &len), -1);
+    assert_int_equal(errno, ENOTCONN);
+    int type = 0;
+    len = sizeof type;
+    assert_int_equal(getsockopt(u, SOL_SOCKET, SO_TYPE, &type, &len), 0);
+    assert_int_equal(type, SOCK_DGRAM);
+
+    /* receiving: recvfrom names the peer; the header never shows */
+    char buf[64] = "";
+    device_delivers("10.0.0.7", 5000, "ping");
+    len = sizeof from;
+    assert_int_equal(recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&from, &len), 4);
+    assert_int_equal(len, sizeof from);
+    assert_memory_equal(buf, "ping", 4);
+    assert_int_equal(from.sin_family, AF_INET);
+    assert_int_equal(from.sin_addr.s_addr, inet_addr("10.0.0.7"));
+    assert_int_equal(ntohs(from.sin_port), 5000);
+    device_delivers("10.0.0.8", 5001, "abcdef");
+    assert_int_equal(read(u, buf, sizeof buf), 6);
+    assert_memory_equal(buf, "abcdef", 6);
+    device_delivers("10.0.0.8", 5001, "abcdef");
+    assert_int_equal(recv(u, buf, 2, MSG_TRUNC), 6); /* the datagram's length, as UDP says */
+    device_delivers("10.0.0.8", 5001, "abcdef");
+    char part[2];
+    struct iovec v = {.iov_base = part, .iov_len = sizeof part};
+    struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &v, .msg_iovlen = 1};
+    assert_int_equal(recvmsg(u, &m, 0), 2);
+    assert_true(m.msg_flags & MSG_TRUNC);
+    assert_int_equal(ntohs(from.sin_port), 5001);
+    assert_int_equal(recv(u, buf, sizeof buf, MSG_DONTWAIT), -1);
+    assert_int_equal(errno, EAGAIN);
+
+    /* sending: to a named peer only */
+    struct sockaddr_in peer = to("10.0.0.7", 5000);
+    assert_int_equal(sendto(u, "pong", 4, 0, (struct sockaddr *)&peer, sizeof peer), 4);
+    device_expects("10.0.0.7", 5000, "pong");
+    struct iovec two[2] = {{.iov_base = "po", .iov_len = 2}, {.iov_base = "ng!", .iov_len = 3}};
+    struct msghdr out = {.msg_name = &peer, .msg_namelen = sizeof peer, .msg_iov = two, .msg_iovlen = 2};
+    assert_int_equal(sendmsg(u, &out, 0), 5);
+    device_expects("10.0.0.7", 5000, "pong!");
+    assert_int_equal(sendto(u, "x", 1, 0, NULL, 0), -1);
+    assert_int_equal(errno, EDESTADDRREQ);
+    assert_int_equal(send(u, "x", 1, 0), -1);
+    assert_int_equal(errno, EDESTADDRREQ);
+    assert_int_equal(write(u, "x", 1), -1);
+    assert_int_equal(errno, EDESTADDRREQ);
+    struct sockaddr_in6 six = {.sin6_family = AF_INET6, .sin6_port = htons(5000)};
+    assert_int_equal(sendto(u, "x", 1, 0, (struct sockaddr *)&six, sizeof six), -1);
+    assert_int_equal(errno, EAFNOSUPPORT);
+    static char big[65508];
+    assert_int_equal(sendto(u, big, sizeof big, 0, (struct sockaddr *)&peer, sizeof peer), -1);
+    assert_int_equal(errno, EMSGSIZE);
+    assert_int_equal(recv(udp_device_end, buf, sizeof buf, MSG_DONTWAIT), -1); /* nothing else went */
+
+    /* the device going away is the end of the stream */
+    close(udp_device_end);
+    assert_int_equal(recv(u, buf, sizeof buf, 0), 0);
     close(u);
 }
 
@@ -415,6 +522,7 @@ int main(void)
         cmocka_unit_test(other_families_are_the_system_call),
         cmocka_unit_test(a_reused_descriptor_number_is_not_a_placeholder),
         cmocka_unit_test(bind_to_a_listed_port_listens_through_the_device),
+        cmocka_unit_test(udp_server_datagrams_carry_their_peer),
         cmocka_unit_test(threads_connect_concurrently_and_the_table_recycles),
         cmocka_unit_test(a_full_table_says_emfile),
     };

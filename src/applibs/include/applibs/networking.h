@@ -18,9 +18,14 @@
  *                                    socket; SOCK_DGRAM a SOCK_SEQPACKET socket whose datagrams
  *                                    the device relays to and from addr:port over UDP (send/recv).
  *                                    EACCES not allowed, ECONNREFUSED, ETIMEDOUT, EINVAL.
- *   OpenSphere_Networking_Listen     a listening TCP socket on a port AllowedTcpServerPorts lists
- *                                    (accept() works on it). EACCES not listed, EADDRINUSE held by
- *                                    another app or process, EOPNOTSUPP for SOCK_DGRAM.
+ *   OpenSphere_Networking_Listen     SOCK_STREAM: a listening TCP socket on a port
+ *                                    AllowedTcpServerPorts lists (accept() works on it).
+ *                                    SOCK_DGRAM: a port AllowedUdpServerPorts lists, as a
+ *                                    SOCK_SEQPACKET socket whose messages are a struct
+ *                                    broker_udp_header (the peer) then the datagram; replies go
+ *                                    only to peers that sent lately (docs/network.md). Plain
+ *                                    bind()+recvfrom()/sendto() hide the header. EACCES not
+ *                                    listed, EADDRINUSE held by another app or process.
  * Addresses are in network byte order (struct in_addr).
  */
 #pragma once
@@ -53,7 +58,7 @@ int Networking_GetInterfaceConnectionStatus(const char *networkInterfaceName,
 int OpenSphere_Networking_Resolve(const char *host, struct in_addr *addrs, size_t max, unsigned *ttl_seconds);
 /* Returns a descriptor. type: SOCK_STREAM or SOCK_DGRAM. port in host byte order. */
 int OpenSphere_Networking_Connect(struct in_addr addr, uint16_t port, int type);
-/* Returns a listening descriptor. type: SOCK_STREAM. */
+/* Returns a listening (TCP) or bound (UDP) descriptor. type: SOCK_STREAM or SOCK_DGRAM. */
 int OpenSphere_Networking_Listen(uint16_t port, int type);
 #ifdef __cplusplus
 }
