@@ -242,33 +242,46 @@ static int parse_hosts(const char *path, const char *text, size_t len, struct ho
     return err;
 }
 
-int net_hosts_open(const char *path, char *why, size_t why_size)
+int net_hosts_load_text(const char *name, const char *text, size_t len, char *why, size_t why_size)
 {
-    char *text = NULL, *copy = strdup(path);
-    size_t len = 0;
     struct host_entry *loaded = calloc(MAX_HOSTS, sizeof *loaded);
-    int err = copy && loaded ? hostio_read_file(path, &text, &len) : -ENOMEM;
     size_t count = 0;
     char reason[256] = "";
-    if (err == -ENOENT)
-        err = 0; /* no table saved yet: an empty one */
-    else if (err)
-        snprintf(reason, sizeof reason, "cannot read it: %s", strerror(-err));
-    else
-        err = parse_hosts(path, text, len, loaded, &count, reason, sizeof reason);
-    free(text);
+    int err = loaded ? parse_hosts(name, text, len, loaded, &count, reason, sizeof reason) : -ENOMEM;
     if (err) {
-        snprintf(why, why_size, "%s: %s", path, reason);
-        free(copy), free(loaded);
+        snprintf(why, why_size, "%s: %s", name, loaded ? reason : "out of memory");
+        free(loaded);
         return err;
     }
     pthread_mutex_lock(&lock);
     memcpy(hosts, loaded, count * sizeof loaded[0]);
     host_count = count;
+    pthread_mutex_unlock(&lock);
+    free(loaded);
+    return 0;
+}
+
+int net_hosts_open(const char *path, char *why, size_t why_size)
+{
+    char *text = NULL, *copy = strdup(path);
+    size_t len = 0;
+    int err = copy ? hostio_read_file(path, &text, &len) : -ENOMEM;
+    if (err == -ENOENT) {
+        err = net_hosts_load_text(path, "[]", 2, why, why_size); /* none saved yet: an empty table */
+    } else if (err) {
+        snprintf(why, why_size, "%s: cannot read it: %s", path, strerror(-err));
+    } else {
+        err = net_hosts_load_text(path, text, len, why, why_size);
+    }
+    free(text);
+    if (err) {
+        free(copy);
+        return err;
+    }
+    pthread_mutex_lock(&lock);
     free(hosts_path);
     hosts_path = copy;
     pthread_mutex_unlock(&lock);
-    free(loaded);
     return 0;
 }
 

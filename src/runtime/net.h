@@ -57,6 +57,9 @@ int net_hosts_remove(const char *name);
  * (or -ENOSPC for too many entries) and why = "PATH: JSON path reason", the table unchanged.
  * Format (docs/network.md): [{"name": NAME, "address": "A.B.C.D", "ttl": SECONDS}…]. */
 int net_hosts_open(const char *path, char *why, size_t why_size);
+/* Replaces the table by the one in text (that format; name labels the errors), without saving
+ * it. 0, or -EINVAL/-ENOSPC/-ENOMEM and why (the table unchanged). */
+int net_hosts_load_text(const char *name, const char *text, size_t len, char *why, size_t why_size);
 /* [{"name","address","ttl"}…], or NULL when out of memory. */
 struct json_value *net_hosts_json(void);
 /* Empties the table and the answers, and stops keeping the table in a file (tests). */
