@@ -1,11 +1,17 @@
 /* broker_network.c — broker handlers for networking (docs/network.md): the device's status, name
  * resolution through the device's resolver, mediated connects and server ports. The checks and
- * the sockets themselves are net.c's. */
+ * the sockets themselves are net.c's; what would wait on the network (an upstream resolve, a
+ * connect not answered at once) is finished by broker_pool. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "broker_ops.h"
+#include "broker_pool.h"
 #include "net.h"
 
 /* Networking_InterfaceConnectionStatus bits (applibs/networking.h). */
@@ -20,14 +26,13 @@ static int net_status(const struct broker_context *ctx, const struct broker_requ
     return 0;
 }
 
-static int resolve(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
+/* Writes a resolve's answer into the reply: value = count, text = TTL then the addresses. */
+static int resolve_into(const char *cid, const struct json_value *manifest, const char *name, struct broker_reply *r)
 {
-    (void)fd;
     uint32_t addrs[NET_MAX_ADDRS];
     size_t count = 0, max = (sizeof r->text - 4) / 4;
     unsigned ttl = 0;
-    int err = net_resolve(ctx->component_text, ctx->manifest, q->text, addrs, max < NET_MAX_ADDRS ? max : NET_MAX_ADDRS,
-                          &count, &ttl);
+    int err = net_resolve(cid, manifest, name, addrs, max < NET_MAX_ADDRS ? max : NET_MAX_ADDRS, &count, &ttl);
     if (err)
         return err;
     uint32_t t = ttl;
@@ -37,11 +42,102 @@ static int resolve(const struct broker_context *ctx, const struct broker_request
     return 0;
 }
 
+/* An upstream resolve, on a pool worker: copies of what it needs. */
+struct resolve_job {
+    char cid[40];
+    char name[sizeof ((struct broker_request *)0)->text];
+    struct json_value *manifest;
+};
+
+static void resolve_job_run(void *state, struct broker_reply *r, int *fd)
+{
+    (void)fd;
+    struct resolve_job *j = state;
+    r->result = resolve_into(j->cid, j->manifest, j->name, r);
+}
+
+static void resolve_job_free(void *state)
+{
+    struct resolve_job *j = state;
+    json_free(j->manifest);
+    free(j);
+}
+
+static int resolve(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
+{
+    (void)fd;
+    if (net_resolve_is_local(ctx->manifest, q->text))
+        return resolve_into(ctx->component_text, ctx->manifest, q->text, r);
+    struct resolve_job *j = calloc(1, sizeof *j);
+    if (!j || !(j->manifest = json_clone(ctx->manifest))) {
+        free(j);
+        return -ENOMEM;
+    }
+    snprintf(j->cid, sizeof j->cid, "%s", ctx->component_text);
+    snprintf(j->name, sizeof j->name, "%s", q->text);
+    int err = broker_pool_submit(ctx->reply_sock, resolve_job_run, j, resolve_job_free);
+    if (err)
+        resolve_job_free(j);
+    return err ? err : BROKER_REPLY_LATER;
+}
+
+/* A connect the peer has not answered yet, finished on a pool worker. */
+struct connect_job {
+    int sock, type;
+    struct timespec deadline; /* CLOCK_MONOTONIC: NET_CONNECT_TIMEOUT_MS after the start */
+};
+
+static int ms_until(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ms = (long long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+    return ms < 0 ? 0 : (int)ms;
+}
+
+static void connect_job_run(void *state, struct broker_reply *r, int *fd)
+{
+    struct connect_job *j = state;
+    r->result = net_connect_finish(j->sock, j->type, ms_until(&j->deadline), fd);
+    if (r->result == -EINPROGRESS)
+        r->result = -ETIMEDOUT; /* the socket is still ours: closed by connect_job_free */
+    else
+        j->sock = -1; /* taken by net_connect_finish */
+}
+
+static void connect_job_free(void *state)
+{
+    struct connect_job *j = state;
+    if (j->sock >= 0)
+        close(j->sock);
+    free(j);
+}
+
+/* The checks and the connect's start here; if the peer has not answered at once, the rest on a
+ * pool worker (up to NET_CONNECT_TIMEOUT_MS in all). */
 static int net_connect_op(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r,
                           int *fd)
 {
     (void)r;
-    return net_connect(ctx->component_text, ctx->manifest, (uint32_t)q->a, q->b, q->c, fd);
+    int sock;
+    int err = net_connect_begin(ctx->component_text, ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);
+    if (err || (err = net_connect_finish(sock, q->c, 0, fd)) != -EINPROGRESS)
+        return err;
+    struct connect_job *j = malloc(sizeof *j);
+    if (!j) {
+        close(sock);
+        return -ENOMEM;
+    }
+    *j = (struct connect_job){.sock = sock, .type = q->c};
+    clock_gettime(CLOCK_MONOTONIC, &j->deadline);
+    j->deadline.tv_sec += NET_CONNECT_TIMEOUT_MS / 1000;
+    j->deadline.tv_nsec += (NET_CONNECT_TIMEOUT_MS % 1000) * 1000000L;
+    if (j->deadline.tv_nsec >= 1000000000L)
+        j->deadline.tv_sec++, j->deadline.tv_nsec -= 1000000000L;
+    err = broker_pool_submit(ctx->reply_sock, connect_job_run, j, connect_job_free);
+    if (err)
+        connect_job_free(j);
+    return err ? err : BROKER_REPLY_LATER;
 }
 
 static int net_listen_op(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r,
@@ -58,6 +154,3 @@ const struct broker_op_entry broker_network_ops[] = {
     {BROKER_NET_LISTEN, net_listen_op},
     {0, NULL},
 };
-
-/* upstream getaddrinfo; a connect waits up to NET_CONNECT_TIMEOUT_MS */
-const uint32_t broker_blocking_ops[] = {BROKER_NET_RESOLVE, BROKER_NET_CONNECT, 0};

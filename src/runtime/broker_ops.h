@@ -29,7 +29,13 @@ struct broker_context {
     const struct json_value *manifest; /* the packaged manifest (raw values) */
     unsigned long long storage_quota;  /* MutableStorage bytes, 0 = none */
     struct sysev *sysevents;           /* the device's system-event manager (sysevent.h) */
+    int reply_sock;                    /* the app's broker socket (for broker_pool_submit) */
 };
+
+/* Returned by a handler that has handed the request to broker_pool (it would have to wait): the
+ * pool sends the reply, the caller sends none. Handlers run on the supervisor thread and must not
+ * wait otherwise. */
+#define BROKER_REPLY_LATER 1
 
 /* Returns the result for the app; *fd may receive a descriptor to pass (the caller closes it). */
 typedef int (*broker_handler)(const struct broker_context *ctx, const struct broker_request *q,
@@ -45,10 +51,6 @@ extern const struct broker_op_entry broker_core_ops[];
 extern const struct broker_op_entry broker_peripheral_ops[];
 extern const struct broker_op_entry broker_network_ops[];
 extern const struct broker_op_entry broker_sysevent_ops[]; /* sysevent.c */
-/* The ops whose handlers may wait on the network (a resolve, a connect), ending with 0: the
- * runtime runs them on a thread of their own so other apps are answered meanwhile, with a context
- * holding only component_id, component_text, app_name and manifest (the rest NULL). */
-extern const uint32_t broker_blocking_ops[];
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);

@@ -343,6 +343,19 @@ static void prune(const char *cid, const char *name)
     answer_count = kept;
 }
 
+bool net_resolve_is_local(const struct json_value *manifest, const char *name)
+{
+    uint32_t literal;
+    if (!valid_name(name) || parse_ipv4(name, &literal) || !lists_host(manifest, name))
+        return true;
+    bool found = false;
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < host_count && !found; i++)
+        found = !strcasecmp(hosts[i].name, name);
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
 int net_resolve(const char *cid, const struct json_value *manifest, const char *name, uint32_t *addrs, size_t max,
                 size_t *count, unsigned *ttl)
 {
@@ -630,27 +643,7 @@ static void *udp_server_main(void *arg)
     return NULL;
 }
 
-static int connect_with_timeout(int s, const struct sockaddr_in *to)
-{
-    if (connect(s, (const struct sockaddr *)to, sizeof *to) == 0)
-        return 0;
-    if (errno != EINPROGRESS)
-        return -errno;
-    struct pollfd p = {.fd = s, .events = POLLOUT};
-    int n;
-    do
-        n = poll(&p, 1, NET_CONNECT_TIMEOUT_MS);
-    while (n < 0 && errno == EINTR);
-    if (n == 0)
-        return -ETIMEDOUT;
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    if (n < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-        return -errno;
-    return -soerr;
-}
-
-int net_connect(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *fd)
+int net_connect_begin(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *sock)
 {
     if (port <= 0 || port > 65535 || (type != SOCK_STREAM && type != SOCK_DGRAM))
         return -EINVAL;
@@ -660,20 +653,61 @@ int net_connect(const char *cid, const struct json_value *manifest, uint32_t add
     if (s < 0)
         return -errno;
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = addr};
-    int err = connect_with_timeout(s, &to);
+    if (connect(s, (const struct sockaddr *)&to, sizeof to) < 0 && errno != EINPROGRESS) {
+        int err = -errno;
+        close(s);
+        return err;
+    }
+    *sock = s;
+    return 0;
+}
+
+/* Waits up to timeout_ms for s to connect: 0, -EINPROGRESS (not yet), or the connect's error. */
+static int wait_connected(int s, int timeout_ms)
+{
+    struct pollfd p = {.fd = s, .events = POLLOUT};
+    int n;
+    do
+        n = poll(&p, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return -EINPROGRESS;
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+    if (n < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+        return -errno;
+    return -soerr;
+}
+
+int net_connect_finish(int sock, int type, int timeout_ms, int *fd)
+{
+    int err = wait_connected(sock, timeout_ms);
+    if (err == -EINPROGRESS)
+        return err; /* still the caller's */
     if (!err) /* hand it in blocking, as socket() would have made it */
-        err = fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK) < 0 ? -errno : 0;
+        err = fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK) < 0 ? -errno : 0;
     if (!err && type == SOCK_DGRAM) {
-        err = start_channel(s, sizeof(struct channel), relay_main, fd);
+        err = start_channel(sock, sizeof(struct channel), relay_main, fd); /* the relay owns sock */
         if (!err)
             return 0;
     }
     if (err) {
-        close(s);
+        close(sock);
         return err;
     }
-    *fd = s;
+    *fd = sock;
     return 0;
+}
+
+int net_connect(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *fd)
+{
+    int sock;
+    int err = net_connect_begin(cid, manifest, addr, port, type, &sock);
+    if (!err && (err = net_connect_finish(sock, type, NET_CONNECT_TIMEOUT_MS, fd)) == -EINPROGRESS) {
+        close(sock);
+        err = -ETIMEDOUT;
+    }
+    return err;
 }
 
 int net_listen(const struct json_value *manifest, int port, int type, int *fd)

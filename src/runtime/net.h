@@ -69,11 +69,21 @@ void net_hosts_clear(void);
  * addresses (network byte order) to addrs, *count and *ttl; 0 or -EACCES/-ENOENT/-EINVAL. */
 int net_resolve(const char *cid, const struct json_value *manifest, const char *name, uint32_t *addrs, size_t max,
                 size_t *count, unsigned *ttl);
+/* Whether net_resolve answers name without asking the network (a malformed or unlisted name, a
+ * literal, a static host), so a caller may run it where it must not wait. */
+bool net_resolve_is_local(const struct json_value *manifest, const char *name);
 /* Whether the app may connect to addr (network byte order) now. */
 bool net_connect_allowed(const char *cid, const struct json_value *manifest, uint32_t addr);
 /* Checks, then connects; *fd receives the descriptor to hand in (see above). type: SOCK_STREAM
  * or SOCK_DGRAM. 0 or -EACCES, -EINVAL, or the connect's own error (-ECONNREFUSED, -ETIMEDOUT…). */
 int net_connect(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *fd);
+/* net_connect in two steps, for a caller that must not wait. begin: the checks, then a
+ * non-blocking socket and its connect started; *sock (0) or -EACCES/-EINVAL/the connect's
+ * immediate error. finish: waits up to timeout_ms (0: only looks); -EINPROGRESS if the connect
+ * has not ended (sock is still the caller's, to finish later or close); otherwise sock is taken:
+ * 0 and *fd as net_connect gives it, or the connect's error (-ECONNREFUSED…). */
+int net_connect_begin(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *sock);
+int net_connect_finish(int sock, int type, int timeout_ms, int *fd);
 /* Checks, then binds (and for TCP listens on) a port; *fd receives the descriptor to hand in
  * (see above). type: SOCK_STREAM or SOCK_DGRAM. 0 or -EACCES, -EINVAL, -EADDRINUSE. */
 int net_listen(const struct json_value *manifest, int port, int type, int *fd);

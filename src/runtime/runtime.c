@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 
 #include "broker.h"
 #include "broker_ops.h"
+#include "broker_pool.h"
 #include "container.h"
 #include "hostio.h"
 #include "imgpkg.h"
@@ -666,22 +666,6 @@ static void app_ended(struct runtime *rt, struct app *a)
 
 /* ---- the broker --------------------------------------------------------------------------- */
 
-static void reply(int sock, const struct broker_reply *r, int fd)
-{
-    struct iovec iov = {.iov_base = (void *)r, .iov_len = sizeof *r};
-    char control[CMSG_SPACE(sizeof(int))] = {0};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-}
 
 /* Mirrors an RTApp's GPIO output onto the board (the line is opened for it on first use). */
 static void rt_gpio(struct runtime *rt, struct app *a, int n, int level)
@@ -769,86 +753,6 @@ static const struct broker_op_entry *find_op(uint32_t op)
     return NULL;
 }
 
-static bool may_block(uint32_t op)
-{
-    for (const uint32_t *b = broker_blocking_ops; *b; b++)
-        if (*b == op)
-            return true;
-    return false;
-}
-
-/* A request that may wait on the network, answered by a thread of its own. It owns copies of
- * what the handler may use, and a duplicate of the app's broker socket: the app may stop (and
- * its descriptor number be reused) before the answer is ready. */
-struct blocking_request {
-    broker_handler handler;
-    struct broker_request q;
-    int sock;
-    struct guid cid;
-    char cid_text[GUID_TEXT_LEN + 1];
-    char name[32];
-    struct json_value *manifest;
-};
-
-/* Requests being answered in the background, device-wide; at RUNTIME_MAX_BLOCKING more are
- * refused with EAGAIN (an app bypassing libapplibs could otherwise start threads without end;
- * libapplibs sends one request at a time). */
-#define RUNTIME_MAX_BLOCKING 64
-static atomic_int blocking_in_flight;
-
-static void *blocking_request_main(void *arg)
-{
-    struct blocking_request *b = arg;
-    struct broker_context ctx = {.component_id = &b->cid, .component_text = b->cid_text, .app_name = b->name,
-                                 .manifest = b->manifest};
-    struct broker_reply r = {0};
-    int fd = -1;
-    r.result = b->handler(&ctx, &b->q, &r, &fd);
-    reply(b->sock, &r, fd); /* the app waits for it; if it has gone, the answer goes nowhere */
-    if (fd >= 0)
-        close(fd);
-    close(b->sock);
-    json_free(b->manifest);
-    free(b);
-    atomic_fetch_sub(&blocking_in_flight, 1);
-    return NULL;
-}
-
-/* Starts a thread answering q for the app: 0, -EAGAIN (too many in flight) or -ENOMEM/-errno. */
-static int answer_in_background(const struct app *a, broker_handler handler, const struct broker_request *q)
-{
-    if (atomic_fetch_add(&blocking_in_flight, 1) >= RUNTIME_MAX_BLOCKING) {
-        atomic_fetch_sub(&blocking_in_flight, 1);
-        return -EAGAIN;
-    }
-    struct blocking_request *b = calloc(1, sizeof *b);
-    if (!b) {
-        atomic_fetch_sub(&blocking_in_flight, 1);
-        return -ENOMEM;
-    }
-    *b = (struct blocking_request){.handler = handler, .q = *q, .cid = a->cid, .sock = -1};
-    memcpy(b->cid_text, a->cid_text, sizeof b->cid_text);
-    memcpy(b->name, a->name, sizeof b->name);
-    b->manifest = json_clone(a->manifest);
-    b->sock = fcntl(a->broker_fd, F_DUPFD_CLOEXEC, 0);
-    pthread_attr_t attr;
-    pthread_t t;
-    int err = !b->manifest ? -ENOMEM : b->sock < 0 ? -errno : -pthread_attr_init(&attr);
-    if (!err) {
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        err = -pthread_create(&t, &attr, blocking_request_main, b);
-        pthread_attr_destroy(&attr);
-    }
-    if (err) {
-        if (b->sock >= 0)
-            close(b->sock);
-        json_free(b->manifest);
-        free(b);
-        atomic_fetch_sub(&blocking_in_flight, 1);
-    }
-    return err;
-}
-
 static void handle_request(struct runtime *rt, struct app *a)
 {
     struct broker_request q;
@@ -866,7 +770,7 @@ static void handle_request(struct runtime *rt, struct app *a)
         pthread_mutex_unlock(&rt->lock);
         if (!a->debug_waiting) {
             struct broker_reply r = {0};
-            reply(a->broker_fd, &r, -1);
+            broker_send_reply(a->broker_fd, &r, -1);
         }
         return;
     }
@@ -875,7 +779,7 @@ static void handle_request(struct runtime *rt, struct app *a)
         int fd = -1;
         q.text[sizeof q.text - 1] = '\0';
         r.result = app_connect(rt, a, q.text, &fd);
-        reply(a->broker_fd, &r, fd);
+        broker_send_reply(a->broker_fd, &r, fd);
         if (fd >= 0)
             close(fd);
         return;
@@ -889,20 +793,15 @@ static void handle_request(struct runtime *rt, struct app *a)
         r.result = -ENOSYS;
     } else {
         q.text[sizeof q.text - 1] = '\0';
-        if (may_block(q.op) && (r.result = answer_in_background(a, op->handler, &q)) == 0)
-            return;
-        if (r.result == -EAGAIN) {
-            reply(a->broker_fd, &r, -1);
-            return;
-        }
-        r.result = 0; /* no thread (out of memory): answered here */
         struct broker_context ctx = {.device = rt->device, .board = rt->board, .log = rt->log,
                                      .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
                                      .manifest = a->manifest, .storage_quota = storage_quota(a),
-                                     .sysevents = rt->sysevents};
+                                     .sysevents = rt->sysevents, .reply_sock = a->broker_fd};
         r.result = op->handler(&ctx, &q, &r, &fd);
+        if (r.result == BROKER_REPLY_LATER)
+            return; /* broker_pool answers */
     }
-    reply(a->broker_fd, &r, fd);
+    broker_send_reply(a->broker_fd, &r, fd);
     if (fd >= 0)
         close(fd);
 }
@@ -1199,7 +1098,7 @@ static void debug_event(struct runtime *rt, struct app *a, size_t index, enum ta
                     struct broker_reply r = {0};
                     a->debug_waiting = false;
                     if (a->broker_fd >= 0)
-                        reply(a->broker_fd, &r, -1);
+                        broker_send_reply(a->broker_fd, &r, -1);
                 }
                 a->gdbserver_len = 0;
                 if (chunk[i] == '\n')

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "broker.h"
+#include "broker_pool.h"
 
 /* The fake device's own sockets bypass the interposers (this process defines them). */
 static int sys_socket(int domain, int type) { return (int)syscall(SYS_socket, domain, type, 0); }
@@ -111,19 +112,7 @@ static void *fake_device(void *arg)
         default:
             r.result = -ENOSYS;
         }
-        struct iovec iov = {.iov_base = &r, .iov_len = sizeof r};
-        char control[CMSG_SPACE(sizeof(int))] = {0};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-        if (fd >= 0) {
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
-            struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            memcpy(CMSG_DATA(c), &fd, sizeof fd);
-        }
-        sendmsg(end, &msg, MSG_NOSIGNAL);
+        broker_send_reply(end, &r, fd); /* the device's own (src/runtime/broker_pool.c) */
         if (fd >= 0)
             close(fd);
     }
