@@ -212,11 +212,11 @@ int mcu_dev_open(const char *dir, uint32_t slot_size, const uint8_t *install, si
     return 0;
 }
 
-int mcu_dev_boot(struct mcu_dev *d)
+/* The bootloader's choice, in memory: revert an unconfirmed trial, try a pending image once,
+ * else the confirmed image, else the highest valid version. */
+static void choose_boot_image(struct mcu_dev *d)
 {
     struct mcu_dev_state *s = &d->st;
-    mcu_dev_scan(d);
-    d->live_off = s->up_off;
     s->boots++;
     if (s->trial >= 0) {
         s->trial = -1; /* the test image was not confirmed: revert */
@@ -225,7 +225,7 @@ int mcu_dev_boot(struct mcu_dev *d)
         s->pending = -1;
         if (d->valid[p]) {
             s->trial = s->active = p;
-            return save_state(d);
+            return;
         }
     }
     if (s->confirmed >= 0 && d->valid[s->confirmed]) {
@@ -236,7 +236,21 @@ int mcu_dev_boot(struct mcu_dev *d)
             if (d->valid[i] && (s->active < 0 || mcu_version_compare(&d->info[i].version, &d->info[s->active].version) > 0))
                 s->active = i;
     }
-    return save_state(d);
+}
+
+int mcu_dev_boot(struct mcu_dev *d)
+{
+    mcu_dev_scan(d);
+    struct mcu_dev_state before = d->st;
+    uint32_t live_before = d->live_off;
+    d->live_off = d->st.up_off;
+    choose_boot_image(d);
+    int err = save_state(d);
+    if (err) { /* not recorded, so not done: the MCU goes on from its record */
+        d->st = before;
+        d->live_off = live_before;
+    }
+    return err;
 }
 
 void mcu_dev_list(const struct mcu_dev *d, struct smp_image_state *out)

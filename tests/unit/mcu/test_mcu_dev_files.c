@@ -121,6 +121,7 @@ static int state_write(struct mcu_dev *d, const uint8_t *hash, bool confirm)
     return rc;
 }
 
+/* A confirmation or a boot whose state cannot be written leaves the MCU on what it recorded. */
 static void unrecorded_change_has_no_effect(void **state)
 {
     (void)state;
@@ -158,6 +159,8 @@ static void unrecorded_change_has_no_effect(void **state)
     struct mcu_dev_state before = d->st;
     assert_int_equal(state_write(d, hash, true), SMP_RC_EUNKNOWN);
     assert_memory_equal(&d->st, &before, sizeof before); /* still on trial, as recorded */
+    assert_true(mcu_dev_boot(d) < 0); /* a reboot that cannot be recorded did not revert either */
+    assert_memory_equal(&d->st, &before, sizeof before);
     assert_int_equal(rmdir(blocker), 0);
 
     /* What it recorded is what a power cycle finds: the trial reverts to version 1. */
