@@ -536,11 +536,9 @@ ssize_t recvmsg(int fd, struct msghdr *m, int flags)
     return udp_server_recvmsg(fd, m, flags);
 }
 
-ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addrlen)
+/* recvfrom on a UDP server channel (one buffer). */
+static ssize_t udp_server_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addrlen)
 {
-    reals();
-    if (!is_udp_server(fd))
-        return real.recvfrom(fd, buf, len, flags, addr, addrlen);
     if (addr && !addrlen)
         return fail(EFAULT);
     struct iovec v = {.iov_base = buf, .iov_len = len};
@@ -551,12 +549,20 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr
     return n;
 }
 
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addrlen)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.recvfrom(fd, buf, len, flags, addr, addrlen);
+    return udp_server_recvfrom(fd, buf, len, flags, addr, addrlen);
+}
+
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
     reals();
     if (!is_udp_server(fd))
         return real.recv(fd, buf, len, flags);
-    return recvfrom(fd, buf, len, flags, NULL, NULL);
+    return udp_server_recvfrom(fd, buf, len, flags, NULL, NULL);
 }
 
 ssize_t read(int fd, void *buf, size_t len)
@@ -564,7 +570,7 @@ ssize_t read(int fd, void *buf, size_t len)
     reals();
     if (!is_udp_server(fd))
         return real.read(fd, buf, len);
-    return recvfrom(fd, buf, len, 0, NULL, NULL);
+    return udp_server_recvfrom(fd, buf, len, 0, NULL, NULL);
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *m, int flags)

@@ -41,11 +41,16 @@ void broker_send_reply(int sock, const struct broker_reply *r, int fd)
     sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* Runs the job and answers; it stops counting as in flight before the answer goes, so an app that
+ * has its answer can always submit again. */
 static void run_job(struct job *j)
 {
     struct broker_reply r = {0};
     int fd = -1;
     j->run(j->state, &r, &fd);
+    pthread_mutex_lock(&pool.lock);
+    pool.in_flight--;
+    pthread_mutex_unlock(&pool.lock);
     broker_send_reply(j->sock, &r, fd);
     if (fd >= 0)
         close(fd);
@@ -72,7 +77,6 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&pool.lock);
         run_job(j);
         pthread_mutex_lock(&pool.lock);
-        pool.in_flight--;
     }
     return NULL;
 }

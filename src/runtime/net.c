@@ -118,7 +118,7 @@ static int save_hosts_locked(void)
  * is undone, so the table in memory is always the one on disk. */
 static int change_hosts(int (*change)(const char *, uint32_t, unsigned), const char *name, uint32_t addr, unsigned ttl)
 {
-    static struct host_entry saved[MAX_HOSTS];
+    static struct host_entry saved[MAX_HOSTS]; /* static: large, and only used under the lock */
     pthread_mutex_lock(&lock);
     size_t saved_count = host_count;
     memcpy(saved, hosts, sizeof hosts);

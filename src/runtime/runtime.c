@@ -666,7 +666,6 @@ static void app_ended(struct runtime *rt, struct app *a)
 
 /* ---- the broker --------------------------------------------------------------------------- */
 
-
 /* Mirrors an RTApp's GPIO output onto the board (the line is opened for it on first use). */
 static void rt_gpio(struct runtime *rt, struct app *a, int n, int level)
 {
@@ -742,14 +741,14 @@ static void rt_control(struct runtime *rt, struct app *a, size_t index)
         a->ctl_len = 0;
 }
 
-static const struct broker_op_entry *find_op(uint32_t op)
+static broker_handler find_handler(uint32_t op)
 {
     static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops, broker_network_ops,
                                                            broker_sysevent_ops};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct broker_op_entry *e = tables[t]; e->handler; e++)
             if (e->op == op)
-                return e;
+                return e->handler;
     return NULL;
 }
 
@@ -786,10 +785,10 @@ static void handle_request(struct runtime *rt, struct app *a)
     }
     struct broker_reply r = {0};
     int fd = -1;
-    const struct broker_op_entry *op = n == sizeof q && q.version == BROKER_VERSION ? find_op(q.op) : NULL;
+    broker_handler handler = n == sizeof q && q.version == BROKER_VERSION ? find_handler(q.op) : NULL;
     if (n != sizeof q || q.version != BROKER_VERSION) {
         r.result = -EPROTO;
-    } else if (!op) {
+    } else if (!handler) {
         r.result = -ENOSYS;
     } else {
         q.text[sizeof q.text - 1] = '\0';
@@ -797,7 +796,7 @@ static void handle_request(struct runtime *rt, struct app *a)
                                      .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
                                      .manifest = a->manifest, .storage_quota = storage_quota(a),
                                      .sysevents = rt->sysevents, .reply_sock = a->broker_fd};
-        r.result = op->handler(&ctx, &q, &r, &fd);
+        r.result = handler(&ctx, &q, &r, &fd);
         if (r.result == BROKER_REPLY_LATER)
             return; /* broker_pool answers */
     }
@@ -876,11 +875,12 @@ static bool app_has_exec(pid_t init_pid, int pid)
 }
 
 /* The app's anonymous memory in KiB (heap, stack, anonymous mappings), from its smaps_rollup;
-   -1 while there is no app process or it has not yet executed the app's binary. */
-static long app_anonymous_kb(pid_t init_pid)
+   -1 while there is no app process or, until the baseline is taken (first_sample), while it has
+   not yet executed the app's binary. */
+static long app_anonymous_kb(pid_t init_pid, bool first_sample)
 {
     int pid = app_pid(init_pid);
-    if (!pid || !app_has_exec(init_pid, pid))
+    if (!pid || (first_sample && !app_has_exec(init_pid, pid)))
         return -1;
     return proc_kb(pid, "smaps_rollup", "Anonymous");
 }
@@ -891,7 +891,7 @@ static void watchdog(struct runtime *rt)
         struct app *a = rt->apps[i];
         if (a->phase != PHASE_RUNNING || a->realtime || a->debug_running)
             continue; /* not while debugging: the debugger stops and starts it (docs/runtime.md) */
-        long kb = app_anonymous_kb(a->init_pid);
+        long kb = app_anonymous_kb(a->init_pid, a->baseline_kb < 0);
         if (kb < 0)
             continue;
         if (a->baseline_kb < 0) {
