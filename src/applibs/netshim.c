@@ -529,11 +529,7 @@ static ssize_t udp_server_sendmsg(int fd, const struct msghdr *m, int flags)
 ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 {
     reals();
-    if (!is_udp_server(fd))
-        return real.recvmsg(fd, m, flags);
-    if (!m)
-        return fail(EFAULT);
-    return udp_server_recvmsg(fd, m, flags);
+    return is_udp_server(fd) ? (m ? udp_server_recvmsg(fd, m, flags) : fail(EFAULT)) : real.recvmsg(fd, m, flags);
 }
 
 /* recvfrom on a UDP server channel (one buffer). */
@@ -576,11 +572,7 @@ ssize_t read(int fd, void *buf, size_t len)
 ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
     reals();
-    if (!is_udp_server(fd))
-        return real.sendmsg(fd, m, flags);
-    if (!m)
-        return fail(EFAULT);
-    return udp_server_sendmsg(fd, m, flags);
+    return is_udp_server(fd) ? (m ? udp_server_sendmsg(fd, m, flags) : fail(EFAULT)) : real.sendmsg(fd, m, flags);
 }
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t addrlen)

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "broker_ops.h"
@@ -81,24 +80,17 @@ static int resolve(const struct broker_context *ctx, const struct broker_request
     return err ? err : BROKER_REPLY_LATER;
 }
 
-/* A connect the peer has not answered yet, finished on a pool worker. */
+/* A connect the peer has not answered yet, finished on a pool worker. A worker takes it as soon
+ * as it is submitted (the pool starts one when none is idle), so the worker's full
+ * NET_CONNECT_TIMEOUT_MS is the connect's. */
 struct connect_job {
     int sock, type;
-    struct timespec deadline; /* CLOCK_MONOTONIC: NET_CONNECT_TIMEOUT_MS after the start */
 };
-
-static int ms_until(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long long ms = (long long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
-    return ms < 0 ? 0 : (int)ms;
-}
 
 static void connect_job_run(void *state, struct broker_reply *r, int *fd)
 {
     struct connect_job *j = state;
-    r->result = net_connect_finish(j->sock, j->type, ms_until(&j->deadline), fd);
+    r->result = net_connect_finish(j->sock, j->type, NET_CONNECT_TIMEOUT_MS, fd);
     if (r->result == -EINPROGRESS)
         r->result = -ETIMEDOUT; /* the socket is still ours: closed by connect_job_free */
     else
@@ -114,7 +106,7 @@ static void connect_job_free(void *state)
 }
 
 /* The checks and the connect's start here; if the peer has not answered at once, the rest on a
- * pool worker (up to NET_CONNECT_TIMEOUT_MS in all). */
+ * pool worker (up to NET_CONNECT_TIMEOUT_MS more). */
 static int net_connect_op(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r,
                           int *fd)
 {
@@ -129,11 +121,6 @@ static int net_connect_op(const struct broker_context *ctx, const struct broker_
         return -ENOMEM;
     }
     *j = (struct connect_job){.sock = sock, .type = q->c};
-    clock_gettime(CLOCK_MONOTONIC, &j->deadline);
-    j->deadline.tv_sec += NET_CONNECT_TIMEOUT_MS / 1000;
-    j->deadline.tv_nsec += (NET_CONNECT_TIMEOUT_MS % 1000) * 1000000L;
-    if (j->deadline.tv_nsec >= 1000000000L)
-        j->deadline.tv_sec++, j->deadline.tv_nsec -= 1000000000L;
     err = broker_pool_submit(ctx->reply_sock, connect_job_run, j, connect_job_free);
     if (err)
         connect_job_free(j);

@@ -699,17 +699,6 @@ int net_connect_finish(int sock, int type, int timeout_ms, int *fd)
     return 0;
 }
 
-int net_connect(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *fd)
-{
-    int sock;
-    int err = net_connect_begin(cid, manifest, addr, port, type, &sock);
-    if (!err && (err = net_connect_finish(sock, type, NET_CONNECT_TIMEOUT_MS, fd)) == -EINPROGRESS) {
-        close(sock);
-        err = -ETIMEDOUT;
-    }
-    return err;
-}
-
 int net_listen(const struct json_value *manifest, int port, int type, int *fd)
 {
     if (port <= 0 || port > 65535 || (type != SOCK_STREAM && type != SOCK_DGRAM))

@@ -27,7 +27,7 @@
  *
  * Refusals are -EACCES (not allowed by the manifest), -EAFNOSUPPORT (not IPv4), -ENOENT (a
  * listed name that does not resolve), -EINVAL (bad arguments). Thread-safe (one mutex): the
- * broker (runtime thread) and the REST server (its threads) both use it.
+ * broker (runtime thread and broker_pool's workers) and the REST server (its threads) use it.
  */
 #ifndef OPENSPHERE_RUNTIME_NET_H
 #define OPENSPHERE_RUNTIME_NET_H
@@ -74,14 +74,12 @@ int net_resolve(const char *cid, const struct json_value *manifest, const char *
 bool net_resolve_is_local(const struct json_value *manifest, const char *name);
 /* Whether the app may connect to addr (network byte order) now. */
 bool net_connect_allowed(const char *cid, const struct json_value *manifest, uint32_t addr);
-/* Checks, then connects; *fd receives the descriptor to hand in (see above). type: SOCK_STREAM
- * or SOCK_DGRAM. 0 or -EACCES, -EINVAL, or the connect's own error (-ECONNREFUSED, -ETIMEDOUT…). */
-int net_connect(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *fd);
-/* net_connect in two steps, for a caller that must not wait. begin: the checks, then a
- * non-blocking socket and its connect started; *sock (0) or -EACCES/-EINVAL/the connect's
- * immediate error. finish: waits up to timeout_ms (0: only looks); -EINPROGRESS if the connect
- * has not ended (sock is still the caller's, to finish later or close); otherwise sock is taken:
- * 0 and *fd as net_connect gives it, or the connect's error (-ECONNREFUSED…). */
+/* A connect in two steps, so that the broker never waits for a peer (broker_network.c).
+ * begin: the checks, then a non-blocking socket and its connect started; 0 and *sock, or -EACCES,
+ * -EINVAL, or the connect's immediate error. finish: waits up to timeout_ms (0: only looks);
+ * -EINPROGRESS if the connect has not ended (sock is still the caller's, to finish later or
+ * close); otherwise sock is taken: 0 and *fd, the descriptor to hand in (see above; type
+ * SOCK_STREAM or SOCK_DGRAM), or the connect's error (-ECONNREFUSED…). */
 int net_connect_begin(const char *cid, const struct json_value *manifest, uint32_t addr, int port, int type, int *sock);
 int net_connect_finish(int sock, int type, int timeout_ms, int *fd);
 /* Checks, then binds (and for TCP listens on) a port; *fd receives the descriptor to hand in

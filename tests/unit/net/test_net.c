@@ -167,6 +167,19 @@ static void resolve_and_ttl(void **state)
     json_free(m);
 }
 
+/* The broker's connect, waiting as long as the device would (begin, then finish up to the
+ * device's timeout). */
+static int net_connect(const char *cid, const struct json_value *m, uint32_t addr, int port, int type, int *fd)
+{
+    int sock;
+    int err = net_connect_begin(cid, m, addr, port, type, &sock);
+    if (!err && (err = net_connect_finish(sock, type, NET_CONNECT_TIMEOUT_MS, fd)) == -EINPROGRESS) {
+        close(sock);
+        err = -ETIMEDOUT;
+    }
+    return err;
+}
+
 /* A port of that type (SOCK_STREAM or SOCK_DGRAM) free right now (so parallel runs of this test
  * do not collide). */
 static int free_port_of(int type)
