@@ -45,6 +45,7 @@ struct sysev {
     enum offer_state state;
     uint32_t type;
     unsigned max_minutes;
+    unsigned offered_minutes; /* the maximum named in the open Pending offer */
     long long limit;      /* monotonic ms: the end of the deferral allowance */
     long long deadline;   /* monotonic ms: the end of the current Pending/Final window or deferral */
     unsigned ms_per_min;  /* 60000, or less when the simulation speeds time up */
@@ -135,13 +136,16 @@ static void arm(struct sysev *s)
     timerfd_settime(s->timer_fd, 0, &its, NULL);
 }
 
-static void go_pending(struct sysev *s)
+/* Offers the update with `minutes` of deferral left: the whole allowance on injection (a
+ * millisecond spent logging must not round it down), what the clock leaves on a re-offer. */
+static void go_pending(struct sysev *s, unsigned minutes)
 {
     s->state = OFFER_PENDING;
+    s->offered_minutes = minutes;
     s->deadline = now_ms() + s->window_ms;
     for (size_t i = 0; i < MAX_REGS; i++)
         s->regs[i].resumed = false, s->regs[i].defer_end = 0, s->regs[i].defer_minutes = 0;
-    broadcast(s, EV_READY, ST_PENDING, remaining_minutes(s), s->type, true);
+    broadcast(s, EV_READY, ST_PENDING, minutes, s->type, true);
 }
 
 static void go_final(struct sysev *s)
@@ -177,7 +181,7 @@ static void step(struct sysev *s)
         if (remaining_minutes(s) > 0) {
             logf_sys(s, NULL, "the deferral ended: offering the update again (%u minutes of deferral left)",
                      remaining_minutes(s));
-            go_pending(s);
+            go_pending(s, remaining_minutes(s));
         } else {
             logf_sys(s, NULL, "the deferral ended and the allowance is used up: the update goes ahead");
             go_final(s);
@@ -440,7 +444,7 @@ int sysev_inject(struct sysev *s, const struct json_value *body, struct json_val
         s->limit = now_ms() + (long long)max * s->ms_per_min;
         logf_sys(s, NULL, "injected updateReadyForInstall: %s update, up to %lld minutes of deferral",
                  type == TYPE_APP ? "app" : "system", max);
-        go_pending(s);
+        go_pending(s, s->max_minutes);
         for (size_t i = 0; notified && i < MAX_REGS; i++)
             if (s->regs[i].used && s->regs[i].notified)
                 json_array_append(notified, app_ref(&s->regs[i]));
@@ -556,7 +560,10 @@ static int op_defer(const struct broker_context *ctx, const struct broker_reques
     pthread_mutex_lock(&s->lock);
     struct reg *reg = find_reg(s, ctx->component_id);
     int err = 0;
+    /* While the offer is open, an app may defer as long as it was told it could. */
     unsigned left = remaining_minutes(s);
+    if (s->state == OFFER_PENDING && s->offered_minutes > left)
+        left = s->offered_minutes;
     if (!reg || !(reg->mask & EV_READY) || (s->state != OFFER_PENDING && s->state != OFFER_DEFERRED))
         err = -EINVAL; /* nothing this app was offered is open for deferral */
     else if ((unsigned)q->b > left)

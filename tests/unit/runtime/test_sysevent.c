@@ -192,6 +192,30 @@ static void deferring_needs_SoftwareUpdateDeferral_and_an_open_offer_within_the_
     app_free(&a), app_free(&b);
 }
 
+/* The offer names the whole allowance, and while it is open the app may defer all of it, even
+ * when the clock has already eaten into the first simulated minute (a CI run once got max=9). */
+static void the_offered_maximum_holds_while_the_offer_is_open(void **state)
+{
+    struct fixture *f = *state;
+    struct app a;
+    app_init(&a, f->s, 9, ALL);
+    assert_int_equal(call(&a, BROKER_SYSEVENT_REGISTER, 1, 0), 0);
+    char why[256];
+    assert_int_equal(inject(f->s, "{\"event\":\"updateReadyForInstall\",\"updateType\":\"system\","
+                                  "\"maxDeferralMinutes\":10,\"secondsPerMinute\":1,\"windowSeconds\":5}", why), 0);
+    struct broker_sysevent m = next(&a);
+    assert_int_equal(m.status, 1);
+    assert_int_equal(m.max_deferral_minutes, 10);
+    usleep(50 * 1000); /* 0.05 simulated minutes pass: only 9 whole minutes are left on the clock */
+    assert_int_equal(call(&a, BROKER_SYSEVENT_DEFER, 1, 11), -EINVAL);
+    assert_int_equal(call(&a, BROKER_SYSEVENT_DEFER, 1, 10), 0);
+    assert_int_equal(next(&a).status, 3);
+    assert_int_equal(call(&a, BROKER_SYSEVENT_RESUME, 1, 0), 0);
+    assert_int_equal(next(&a).status, 2);
+    sysev_forget(f->s, &a.cid);
+    app_free(&a);
+}
+
 static void one_shot_events_are_final_and_carry_no_deferral_for_noUpdateAvailable(void **state)
 {
     struct fixture *f = *state;
@@ -244,6 +268,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(deferring_needs_SoftwareUpdateDeferral_and_an_open_offer_within_the_allowance, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(one_shot_events_are_final_and_carry_no_deferral_for_noUpdateAvailable, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_offered_maximum_holds_while_the_offer_is_open, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_injections_say_which_field, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
