@@ -25,6 +25,10 @@
  *   recvfrom/recv/recvmsg/read    on a UDP server: the next datagram, without the channel's
  *                 header, its source as the address (MSG_TRUNC and the truncation flag as on a
  *                 UDP socket). Any other descriptor: the C library's own.
+ *   recvmmsg/sendmmsg on a UDP server: one recvmsg/sendmsg per entry, as Linux does them:
+ *                 the count done, or -1 when the first fails; MSG_WAITFORONE makes every
+ *                 entry after the first non-blocking; the timeout is checked after each
+ *                 datagram (recvmmsg(2) BUGS: it does not bound a blocked receive).
  *   sendto/sendmsg on a UDP server: a datagram to the named address (EDESTADDRREQ without one,
  *                 EAFNOSUPPORT not IPv4, EMSGSIZE over 65507 bytes); the device drops it unless
  *                 that peer sent to the port lately. send/write on one: EDESTADDRREQ (system.c
@@ -55,6 +59,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "broker_client.h"
@@ -76,6 +81,8 @@ typedef ssize_t (*recvmsg_fn)(int, struct msghdr *, int);
 typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef ssize_t (*sendto_fn)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 typedef ssize_t (*sendmsg_fn)(int, const struct msghdr *, int);
+typedef int (*recvmmsg_fn)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
+typedef int (*sendmmsg_fn)(int, struct mmsghdr *, unsigned int, int);
 
 /* Set once (find_reals(), before any entry point uses them), read-only afterwards. */
 static struct {
@@ -93,6 +100,8 @@ static struct {
     read_fn read;
     sendto_fn sendto;
     sendmsg_fn sendmsg;
+    recvmmsg_fn recvmmsg;
+    sendmmsg_fn sendmmsg;
 } real;
 
 static void find_real(void *slot, const char *name)
@@ -124,6 +133,8 @@ static void find_reals(void)
     find_real(&real.read, "read");
     find_real(&real.sendto, "sendto");
     find_real(&real.sendmsg, "sendmsg");
+    find_real(&real.recvmmsg, "recvmmsg");
+    find_real(&real.sendmmsg, "sendmmsg");
 }
 
 /* Its own once: the broker call below sends and receives through the interposers, which need
@@ -583,6 +594,61 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
     struct iovec v = {.iov_base = (void *)buf, .iov_len = len};
     struct msghdr m = {.msg_name = (void *)addr, .msg_namelen = addrlen, .msg_iov = &v, .msg_iovlen = 1};
     return udp_server_sendmsg(fd, &m, flags);
+}
+
+static long long monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int udp_server_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *timeout)
+{
+    if (!v && n)
+        return fail(EFAULT);
+    if (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L))
+        return fail(EINVAL);
+    long long deadline = timeout ? monotonic_ns() + timeout->tv_sec * 1000000000LL + timeout->tv_nsec : 0;
+    int first_flags = flags & ~MSG_WAITFORONE;
+    unsigned int done = 0;
+    for (; done < n; done++) {
+        int f = done && (flags & MSG_WAITFORONE) ? first_flags | MSG_DONTWAIT : first_flags;
+        ssize_t got = udp_server_recvmsg(fd, &v[done].msg_hdr, f);
+        if (got < 0)
+            return done ? (int)done : -1; /* the error of a later entry waits for the next call */
+        v[done].msg_len = (unsigned int)got;
+        if (timeout && monotonic_ns() >= deadline) {
+            done++;
+            break;
+        }
+    }
+    return (int)done;
+}
+
+int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *timeout)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.recvmmsg(fd, v, n, flags, timeout);
+    return udp_server_recvmmsg(fd, v, n, flags, timeout);
+}
+
+int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+    reals();
+    if (!is_udp_server(fd))
+        return real.sendmmsg(fd, v, n, flags);
+    if (!v && n)
+        return fail(EFAULT);
+    unsigned int done = 0;
+    for (; done < n; done++) {
+        ssize_t sent = udp_server_sendmsg(fd, &v[done].msg_hdr, flags);
+        if (sent < 0)
+            return done ? (int)done : -1;
+        v[done].msg_len = (unsigned int)sent;
+    }
+    return (int)done;
 }
 
 bool applibs_is_udp_server(int fd)

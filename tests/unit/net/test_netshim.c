@@ -447,6 +447,47 @@ static void udp_server_datagrams_carry_their_peer(void **state)
     assert_int_equal(errno, EMSGSIZE);
     assert_int_equal(recv(udp_device_end, buf, sizeof buf, MSG_DONTWAIT), -1); /* nothing else went */
 
+    /* recvmmsg/sendmmsg: one datagram per entry, each with its peer; MSG_WAITFORONE stops at
+     * what has arrived; a first entry that fails is -1, a later one ends the batch */
+    device_delivers("10.0.0.7", 5000, "one");
+    device_delivers("10.0.0.9", 5002, "three");
+    char b0[8], b1[8], b2[8];
+    struct sockaddr_in f0, f1, f2;
+    struct iovec iv[3] = {{b0, sizeof b0}, {b1, sizeof b1}, {b2, sizeof b2}};
+    struct mmsghdr mm[3] = {
+        {.msg_hdr = {.msg_name = &f0, .msg_namelen = sizeof f0, .msg_iov = &iv[0], .msg_iovlen = 1}},
+        {.msg_hdr = {.msg_name = &f1, .msg_namelen = sizeof f1, .msg_iov = &iv[1], .msg_iovlen = 1}},
+        {.msg_hdr = {.msg_name = &f2, .msg_namelen = sizeof f2, .msg_iov = &iv[2], .msg_iovlen = 1}},
+    };
+    assert_int_equal(recvmmsg(u, mm, 3, MSG_WAITFORONE, NULL), 2);
+    assert_int_equal(mm[0].msg_len, 3);
+    assert_memory_equal(b0, "one", 3);
+    assert_int_equal(f0.sin_addr.s_addr, inet_addr("10.0.0.7"));
+    assert_int_equal(mm[1].msg_len, 5);
+    assert_memory_equal(b1, "three", 5);
+    assert_int_equal(f1.sin_addr.s_addr, inet_addr("10.0.0.9"));
+    assert_int_equal(ntohs(f1.sin_port), 5002);
+    assert_int_equal(recvmmsg(u, mm, 3, MSG_DONTWAIT, NULL), -1);
+    assert_int_equal(errno, EAGAIN);
+    struct timespec bad_timeout = {.tv_sec = 0, .tv_nsec = 1000000000L};
+    assert_int_equal(recvmmsg(u, mm, 3, MSG_DONTWAIT, &bad_timeout), -1);
+    assert_int_equal(errno, EINVAL);
+    struct sockaddr_in peer9 = to("10.0.0.9", 5002);
+    struct iovec ov[3] = {{"a", 1}, {"bc", 2}, {"def", 3}};
+    struct mmsghdr om[3] = {
+        {.msg_hdr = {.msg_name = &peer, .msg_namelen = sizeof peer, .msg_iov = &ov[0], .msg_iovlen = 1}},
+        {.msg_hdr = {.msg_name = &peer9, .msg_namelen = sizeof peer9, .msg_iov = &ov[1], .msg_iovlen = 1}},
+        {.msg_hdr = {.msg_name = NULL, .msg_namelen = 0, .msg_iov = &ov[2], .msg_iovlen = 1}},
+    };
+    assert_int_equal(sendmmsg(u, om, 3, 0), 2); /* the third has no address */
+    assert_int_equal(om[0].msg_len, 1);
+    assert_int_equal(om[1].msg_len, 2);
+    device_expects("10.0.0.7", 5000, "a");
+    device_expects("10.0.0.9", 5002, "bc");
+    assert_int_equal(sendmmsg(u, &om[2], 1, 0), -1);
+    assert_int_equal(errno, EDESTADDRREQ);
+    assert_int_equal(recv(udp_device_end, buf, sizeof buf, MSG_DONTWAIT), -1);
+
     /* the device going away is the end of the stream */
     close(udp_device_end);
     assert_int_equal(recv(u, buf, sizeof buf, 0), 0);
