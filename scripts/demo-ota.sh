@@ -31,7 +31,7 @@ echo "Two devices with external MCUs at 1.0.0 are ready. Deploying version 2 ($k
 
 bar() { # bar NAME STATUS DONE SIZE
   local width=30 pct=0 fill
-  [ "$4" != None ] && [ "$4" -gt 0 ] 2>/dev/null && pct=$(($3 * 100 / $4))
+  [ "$4" != null ] && [ "$4" -gt 0 ] 2>/dev/null && pct=$(($3 * 100 / $4))
   fill=$((pct * width / 100))
   printf '  %-4s [%-*s] %3d%%  %-12s\n' "$1" $width "$(printf '%*s' $fill '' | tr ' ' '#')" $pct "$2"
 }
@@ -44,8 +44,8 @@ while [ $((SECONDS - start)) -lt "$limit" ]; do
   for d in $devices; do
     eval "id=\$ID_$d"
     st=$(row "$id" status) done=$(row "$id" bytesDone) size=$(row "$id" size)
-    [ "$st" = None ] || [ -z "$st" ] && st=waiting done=0 size=1
-    [ "$done" = None ] && done=0
+    [ "$st" = null ] || [ -z "$st" ] && st=waiting done=0 size=1
+    [ "$done" = null ] && done=0
     if ! running "$d"; then st="power off"; fi
     [ -t 1 ] || [ "$st" != "${last[$d]:-}" ] && bar "$d" "$st" "$done" "$size" && lines=$((lines + 1))
     [ "$st" = error ] && [ "$st" != "${last[$d]:-}" ] && echo "        $(row "$id" error)" && lines=$((lines + 1))

@@ -20,6 +20,7 @@ packages=(
   mosquitto mosquitto-clients libmosquitto-dev  # the device twin (MQTT broker, test clients, agent + cloud)
   nginx                             # the documented blob front end (OTA tests) and benchmark baselines
   python3                           # test helpers: the network test's HTTP server, the OTA fault server
+  jq                                # the shell tests read JSON with it (tests/lib/jget.sh)
   libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
 )
 missing=()

@@ -88,9 +88,10 @@ ota_device() {
 
 log_has() { "$sphere" device app log -d "$1" > "$work/$1.log" 2>&1; grep -qF -- "$2" "$work/$1.log"; }
 status_json() { "$sphere" ota status Widget "${1:-FieldTest}" -o json > "$work/status.json" 2>/dev/null; }
-row() { python3 -c 'import json,sys
-rows=[r for r in json.load(open(sys.argv[1])) if r["deviceId"]==sys.argv[2]]
-print(rows[0].get(sys.argv[3]) if rows else "")' "$work/status.json" "$1" "$2"; }
-running() { "$sphere" sim list -o json > "$work/list.json" && python3 -c 'import json,sys
-print([d["state"] for d in json.load(open(sys.argv[1])) if d["name"]==sys.argv[2]][0])' "$work/list.json" "$1" | grep -qx running; }
+# row ID FIELD: FIELD of device ID's row in the last status_json ("null" when unset, empty when
+# the device has no row). jq, not python: these are polled, and python took up to 1 s to start.
+row() { jq -r --arg id "$1" --arg f "$2" 'map(select(.deviceId == $id)) | if length > 0 then .[0][$f] else "" end' \
+  "$work/status.json"; }
+running() { "$sphere" sim list -o json > "$work/list.json" &&
+  jq -e --arg n "$1" 'any(.[]; .name == $n and .state == "running")' "$work/list.json" >/dev/null; }
 stopped() { ! running "$1"; }

@@ -14,7 +14,5 @@ until_ok() {
   while [ $SECONDS -le $end ]; do "$@" && return 0; sleep 0.1; done
   return 1
 }
-jget() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2:]: v=v[int(k)] if isinstance(v,list) else v[k]
-print(json.dumps(v,separators=(",",":")) if isinstance(v,(dict,list)) or v is None else v)' "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/jget.sh"   # jget FILE [KEY|INDEX]...
 summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }

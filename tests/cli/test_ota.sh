@@ -23,7 +23,7 @@ head -c $((4 * 1024 * 1024)) /dev/urandom > "$work/fw5.bin"
 head -c 1000 /dev/urandom > "$work/fw4.bin"
 run 0 sim power-cut -d ft1 --after-flash-ops 3000 --seed 7
 run 0 ota deploy "$work/fw5.bin" 5 Widget FieldTest -d 2
-progress() { status_json && local b && b=$(row "$ID_ft2" bytesDone) && [ -n "$b" ] && [ "$b" != None ] && [ "$b" -ge 1000000 ]; }
+progress() { status_json && local b && b=$(row "$ID_ft2" bytesDone) && [ -n "$b" ] && [ "$b" != null ] && [ "$b" -ge 1000000 ]; }
 until_ok 60 progress && ok || bad "ft2 never reported 1 MB downloaded: $(cat "$work/status.json")"
 [ "$(row "$ID_ft2" status)" = downloading ] && ok || bad "ft2 is not downloading any more when the cable is cut"
 # The cable is cut: the address leaves the network for 20 s (the agent gives a transfer up after 10 s

@@ -17,14 +17,13 @@ run 0 mcu-image create --version 2 "$work/v2.bin" "$work/v2.img"
 run 0 sim mcu attach -d mcu1 --uart ISU0 --version-file "$work/v1.img" --baud 921600 --slot-kb 1024
 until_ok 30 log_has mcu1 "OtaAgent: connected to the twin" && ok || bad "the agent never reached its twin"
 mcu_json() { "$sphere" sim mcu show -d mcu1 -o json > "$work/mcu.json" 2>"$err"; }
-active_version() { mcu_json && python3 -c 'import json,sys
-s=json.load(open(sys.argv[1])); im=s.get("images") or s.get("slots") or []
-print(" ".join(str(i.get("version")) for i in im if i.get("active") and i.get("confirmed")))' "$work/mcu.json"; }
+active_version() { mcu_json &&
+  jq -r '(.images // .slots // []) | map(select(.active and .confirmed) | .version | tostring) | join(" ")' "$work/mcu.json"; }
 check "the MCU does not run its factory version 1 confirmed: $(cat "$work/mcu.json" 2>/dev/null)" '[[ "$(active_version)" == 1.0.0* ]]'
 
 run 0 ota deploy "$work/v2.img" 2 Widget FieldTest
 applying_past() { status_json && [ "$(row "$ID_mcu1" status)" = applying ] && local b && b=$(row "$ID_mcu1" bytesDone) &&
-  [ "$b" != None ] && [ "$b" -ge "$1" ]; }
+  [ "$b" != null ] && [ "$b" -ge "$1" ]; }
 # 1. The device loses power while it programs the MCU.
 until_ok 120 applying_past 100000 && ok || bad "mcu1 never reported programming the MCU: $(cat "$work/status.json")"
 [ "$(row "$ID_mcu1" status)" != applied ] && ok || bad "applied before the MCU ran the image"
@@ -45,10 +44,11 @@ check "the MCU does not run version 2 confirmed: $(cat "$work/mcu.json" 2>/dev/n
 # it. `sim mcu hold` makes the MCU go silent just after that step (until the device's line hangs
 # up), so the agent is waiting for that answer when the power goes. After `sim start` the agent
 # must finish the job from whatever the MCU reports, and only then say "applied".
-mcu_field() { python3 -c 'import json,sys
-s=json.load(open(sys.argv[1])); v=sys.argv[2]
-im=[i for i in s.get("images", []) if str(i.get("version")).startswith(v + ".")]
-print(s.get("hold", {}).get("state", "none"), *(k for k in ("pending", "active", "confirmed") if im and im[0].get(k)))' "$work/mcu.json" "$1"; }
+# mcu_field VERSION → "HOLD-STATE [pending] [active] [confirmed]" for the MCU image VERSION.x.y
+mcu_field() { jq -r --arg v "$1" '
+  ([(.images // [])[] | select(.version | tostring | startswith($v + "."))] | .[0]) as $im
+  | [.hold.state // "none"] + (if $im then [("pending", "active", "confirmed") as $k | select($im[$k]) | $k] else [] end)
+  | join(" ")' "$work/mcu.json"; }
 holding() { mcu_json && [ "$(mcu_field 0 | cut -d" " -f1)" = holding ]; }
 applied_v() { status_json && [ "$(row "$ID_mcu1" status)" = applied ] && [ "$(row "$ID_mcu1" appliedVersion)" = "$1" ]; }
 cut_after() { # cut_after VERSION STEP "MCU STATE OF THE NEW IMAGE WHEN THE POWER GOES"

@@ -31,9 +31,7 @@ run() {
 }
 has() { if grep -qF -- "$2" "$1"; then ok; else bad "expected '$2' in $(basename "$1")"; sed 's/^/  | /' "$1" | head -8; fi; }
 hasnt() { if grep -qF -- "$2" "$1"; then bad "did not expect '$2' in $(basename "$1")"; else ok; fi; }
-jget() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2:]: v=v[int(k)] if isinstance(v,list) else v[k]
-print(v if not isinstance(v,bool) else str(v).lower())' "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../../lib/jget.sh"   # jget FILE [KEY|INDEX]...
 
 # ---- the database --------------------------------------------------------------------------
 db_args=()

@@ -32,9 +32,7 @@ run() {
 }
 has() { if grep -qF -- "$2" "$1"; then ok; else bad "expected '$2' in $(basename "$1")"; sed 's/^/  | /' "$1" | head -8; fi; }
 same() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
-jget() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2:]: v=v[int(k)] if isinstance(v,list) else v.get(k, "<missing>")
-print(v if not isinstance(v,bool) else str(v).lower())' "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../../lib/jget.sh"   # jget FILE [KEY|INDEX]...
 
 # ---- the database and the service ---------------------------------------------------------------
 db_args=()

@@ -30,9 +30,7 @@ run() {
 }
 has() { if grep -qF -- "$2" "$1"; then ok; else bad "expected '$2' in $(basename "$1")"; sed 's/^/  | /' "$1" | head -8; fi; }
 check() { if eval "$2"; then ok; else bad "$1"; fi; }
-jget() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2:]: v=v[int(k)] if isinstance(v,list) else v[k]
-print(json.dumps(v,separators=(",",":")) if isinstance(v,(dict,list)) or v is None else v)' "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../../lib/jget.sh"   # jget FILE [KEY|INDEX]...
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_url() { for i in $(seq 300); do [ -f "$data/cloud.url" ] && return 0; kill -0 "$cloud_pid" 2>/dev/null || break; sleep 0.05; done
   cat "$work/cloud.log"; return 1; }
