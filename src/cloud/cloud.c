@@ -1554,6 +1554,6 @@ void cloud_handle(struct cloud *s, const struct cloud_request *rq, struct cloud_
     x.c = clouddb_acquire(s->db);
     route(&x);
     clouddb_release(s->db, x.c);
-    if (!rs->status)
+    if (!rs->status && !rq->headers_only) /* headers only: no answer means "send the body" */
         storage_failed(&x, -EIO);
 }

@@ -62,6 +62,8 @@ struct cloud_request {
     const char *(*arg)(const struct cloud_request *rq, const char *name); /* a query argument or NULL; may be NULL */
     void *arg_cls;                  /* for arg() */
     struct cloud_ota_upload *upload; /* a streamed file (POST /v1/ota/deployments), or NULL */
+    bool headers_only; /* an OTA deployment whose body has not come yet: answer only to refuse it
+                        * (status 0 means "send the body"); nothing is stored */
 };
 
 struct cloud_response {

@@ -69,7 +69,9 @@ static int perform(const struct cloudclient *c, const char *method, const char *
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token);
         headers = curl_slist_append(headers, auth);
     }
-    headers = curl_slist_append(headers, "Expect:");
+    /* A file waits for "100 Continue": the service refuses a deployment it will not take (a
+     * version that is not newer…) on its headers, before the file is sent. Other bodies are small. */
+    headers = curl_slist_append(headers, file ? "Expect: 100-continue" : "Expect:");
     bool drawn = false, bar = c->progress && isatty(STDERR_FILENO);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);

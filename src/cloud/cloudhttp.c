@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "cloud.h"
@@ -28,6 +29,7 @@ struct upload {
     size_t limit;
     bool too_large;
     bool is_ota;                   /* POST /v1/ota/deployments: the body goes to a file */
+    bool answered;                 /* refused on its headers: the body is not wanted */
     struct cloud_ota_upload *file; /* NULL when the caller is not a user (the body is dropped) */
 };
 
@@ -187,6 +189,46 @@ static void take_ota_chunk(struct upload *up, const char *data, size_t len)
         up->too_large = true;
 }
 
+static struct cloud_request request_of(struct MHD_Connection *c, const char *url, const char *method, const struct upload *up)
+{
+    return (struct cloud_request){
+        .method = method,
+        .path = url,
+        .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+        .body = (const uint8_t *)up->body.data,
+        .body_len = up->body.len,
+        .force = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force")),
+        .temporary = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "temporary")),
+        .arg = query_arg,
+        .arg_cls = c,
+        .upload = up->file,
+    };
+}
+
+/* An OTA deployment from a user that waits for "100 Continue", on its headers: a refusal (bad
+ * arguments, unknown product, a version that is not newer) is answered now, before the client
+ * sends megabytes for nothing (MHD sends the 100 only when no answer is queued). A client that
+ * sends its body at once is answered after it, as before: an answer that overtakes a body still
+ * being sent can be lost to the connection's reset. Returns MHD_YES to go on reading the body. */
+static enum MHD_Result refuse_early(struct cloud_http *h, struct MHD_Connection *c, const char *url, const char *method,
+                                    struct upload *up)
+{
+    const char *expect = header(c, MHD_HTTP_HEADER_EXPECT);
+    if (!expect || strcasecmp(expect, "100-continue") != 0)
+        return MHD_YES;
+    struct cloud_request rq = request_of(c, url, method, up);
+    rq.headers_only = true;
+    struct cloud_response rs = {0};
+    cloud_handle(h->service, &rq, &rs);
+    if (!rs.status)
+        return MHD_YES;
+    up->answered = true;
+    enum MHD_Result ret = send_response(c, &rs);
+    cloud_response_free(&rs);
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
 {
@@ -200,6 +242,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!(up = start_upload(h, c, url, method)))
             return MHD_NO;
         *req_cls = up;
+        return up->file ? refuse_early(h, c, url, method, up) : MHD_YES;
+    }
+    if (up->answered) { /* whatever body still comes is dropped */
+        *upload_data_size = 0;
         return MHD_YES;
     }
     if (*upload_data_size && up->is_ota) {
@@ -231,19 +277,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         json_object_append(o, "error", e);
         rs.json = o;
     } else {
-        struct cloud_request rq = {
-            .method = method,
-            .path = url,
-            .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-            .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
-            .body = (const uint8_t *)up->body.data,
-            .body_len = up->body.len,
-            .force = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "force")),
-            .temporary = truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "temporary")),
-            .arg = query_arg,
-            .arg_cls = c,
-            .upload = up->file,
-        };
+        struct cloud_request rq = request_of(c, url, method, up);
         cloud_handle(h->service, &rq, &rs);
     }
     enum MHD_Result ret = send_response(c, &rs);

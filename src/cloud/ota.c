@@ -774,19 +774,14 @@ static bool product_exists(const struct cloud_ota_call *call, const char *produc
     return found;
 }
 
-/* In a transaction: the version check, the blob, the row. Sets rs on refusal. */
-static int insert_deployment(struct cloud_ota *ota, const struct cloud_ota_call *call, const struct deploy_params *p,
-                             const char *sha, const char *size, const char *signature, const char *id, struct cloud_response *rs)
+/* 0 when p's version is above every version ever deployed to its product and group; -EEXIST
+ * with rs set (409) when not; a store error otherwise (rs untouched). */
+static int check_version_newer(struct clouddb_conn *c, const char *tenant, const struct deploy_params *p,
+                               struct cloud_response *rs)
 {
-    struct clouddb_conn *c = call->conn;
-    struct clouddb_rows r;
-    char now[24], expires[24];
-    time_t t = time(NULL);
-    snprintf(now, sizeof now, "%lld", (long long)t);
-    snprintf(expires, sizeof expires, "%lld", (long long)t + (long long)p->days_n * 86400);
-    int err = clouddb_begin(c);
-    err = err ? err : clouddb_exec(c, "SELECT MAX(version) FROM ota_deployments WHERE tenant_id = $1 AND product = $2 "
-                                      "AND device_group = $3", PARAMS(call->tenant, p->product, p->group), &r);
+    struct clouddb_rows r = {0};
+    int err = clouddb_exec(c, "SELECT MAX(version) FROM ota_deployments WHERE tenant_id = $1 AND product = $2 "
+                              "AND device_group = $3", PARAMS(tenant, p->product, p->group), &r);
     const char *max = err ? NULL : clouddb_cell(&r, 0, 0);
     if (max && strtoull(max, NULL, 10) >= p->version_n) {
         cloud_fail(rs, 409, "version-not-newer", "version %s is not newer than %s, the highest ever deployed to %s/%s "
@@ -794,6 +789,20 @@ static int insert_deployment(struct cloud_ota *ota, const struct cloud_ota_call 
         err = -EEXIST;
     }
     clouddb_rows_free(&r);
+    return err;
+}
+
+/* In a transaction: the version check, the blob, the row. Sets rs on refusal. */
+static int insert_deployment(struct cloud_ota *ota, const struct cloud_ota_call *call, const struct deploy_params *p,
+                             const char *sha, const char *size, const char *signature, const char *id, struct cloud_response *rs)
+{
+    struct clouddb_conn *c = call->conn;
+    char now[24], expires[24];
+    time_t t = time(NULL);
+    snprintf(now, sizeof now, "%lld", (long long)t);
+    snprintf(expires, sizeof expires, "%lld", (long long)t + (long long)p->days_n * 86400);
+    int err = clouddb_begin(c);
+    err = err ? err : check_version_newer(c, call->tenant, p, rs);
     int blob = err ? 0 : bind_blob(ota, c, call->rq->upload, p, sha, size);
     if (blob == -EEXIST)
         cloud_fail(rs, 409, "blob-exists", "container '%s' version %s already holds another file; versions are "
@@ -817,6 +826,12 @@ static void h_deploy(struct cloud_ota *ota, const struct cloud_ota_call *call, s
         return;
     if (!type || strncasecmp(type, "application/octet-stream", 24) != 0)
         return cloud_fail(rs, 415, "media-type", "a deployment's file is sent as application/octet-stream");
+    if (call->rq->headers_only) { /* refuse a version that is not newer before the file is sent */
+        int err = check_version_newer(call->conn, call->tenant, &p, rs);
+        if (err && err != -EEXIST)
+            storage_failed(rs, call->conn, err);
+        return;
+    }
     struct cloud_ota_upload *up = call->rq->upload;
     if (up->size == 0)
         return cloud_fail(rs, 400, "empty-file", "the file is empty");

@@ -77,6 +77,18 @@ same "$(jget "$out" version) $(jget "$out" size) $(jget "$out" sha256) $(jget "$
 cmp -s "$work/fw5.bin" "$work/data/ota/ota/5/fw5.bin" && ok || bad "DATA/ota/ota/5/fw5.bin is not the file"
 run 1 ota deploy "$work/fw5.bin" 4 P FieldTest && has "$err" "version-not-newer" && has "$err" "version 4 is not newer than 5"
 run 1 ota deploy "$work/fw5.bin" 5 P FieldTest && has "$err" "version-not-newer"
+# A deploy the service will refuse is answered on its headers: a client that waits for
+# "100 Continue" (as `sphere ota deploy` does) sends none of the file. (If the service answered
+# only after the body, curl would send the 4 MiB after its 30 s wait and this would see them.)
+upload() { # upload PRODUCT GROUP VERSION → "STATUS BYTES-SENT"
+  curl -s -o "$work/body" -w '%{http_code} %{size_upload}' --cacert "$ca" -H "Authorization: Bearer $acme" \
+    -H 'Content-Type: application/octet-stream' -H 'Expect: 100-continue' --expect100-timeout 30 \
+    --data-binary @"$work/fw5.bin" "$url/v1/ota/deployments?product=$1&group=$2&version=$3&name=fw5.bin"; }
+same "$(upload P FieldTest 4)" "409 0" "a version not newer, refused before the upload"
+has "$work/body" "version 4 is not newer than 5"
+same "$(upload Nope FieldTest 9)" "404 0" "an unknown product, refused before the upload"
+same "$(upload P FieldTest 0)" "400 0" "version 0, refused before the upload"
+same "$(upload P Early 1)" "201 4194304" "a deploy the service takes: the file follows the 100 Continue"
 
 # The CLI's refusals name the field; nothing is uploaded.
 for v in abc 0 -1 1.5 ""; do run 1 ota deploy "$work/fw5.bin" "$v" P FieldTest && has "$err" "VERSION must be an integer greater than 0"; done
