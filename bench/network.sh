@@ -2,7 +2,7 @@
 # bench/network.sh [BUILD_DIR] — network confinement overhead (docs/network.md): connect latency
 # (median) and HTTP request throughput (libcurl, keep-alive, HTTP/1.1) from a confined app on a simulated
 # device vs the same client run unconfined on the host, in the same run, against the same local
-# server. The confined app also measures the same with plain libc calls (socket()+connect() and
+# nginx. The confined app also measures the same with plain libc calls (socket()+connect() and
 # libcurl without the helper: libapplibs' interposers, docs/network.md "Plain sockets").
 # Runs in a private network namespace (unshare -n); only 127.0.0.1 there is contacted.
 # Prints both, and the throughput ratio (target >= 0.9).
@@ -25,17 +25,6 @@ trap cleanup EXIT
 ip link set lo up
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3} CONNECTS=${CONNECTS:-300}
 
-cat > "$work/server.py" <<'PY'
-import http.server, socketserver, sys
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"; disable_nagle_algorithm = True
-    def do_GET(self):
-        self.send_response(200); self.send_header("Content-Length", "6"); self.end_headers(); self.wfile.write(b"hello\n")
-    def log_message(self, *a): pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True; allow_reuse_address = True; request_queue_size = 512
-S(("127.0.0.1", 18080), H).serve_forever()
-PY
 cat > "$work/client.c" <<'C'
 #include <applibs/networking_curl.h>
 #include <stdio.h>
@@ -50,6 +39,7 @@ int main(int argc, char **argv)
 {
     int connects = atoi(argv[1]);
     double seconds = atof(argv[2]);
+    sleep(1); /* let the start settle (the CLI that installed the app exiting, the device's start-up work) */
     struct in_addr lo = {htonl(INADDR_LOOPBACK)};
     /* Per-connect times, extension and plain calls alternating, reported as medians: a connect
      * that meets a full accept queue at the server waits a whole SYN retransmission (1 s), which
@@ -122,14 +112,27 @@ printf '{"SchemaVersion":1,"Name":"netbench","ComponentId":"77777777-0000-0000-0
   "$CONNECTS" "$SECONDS_PER_RUN" > "$work/app/app_manifest.json"
 "$sphere" image-package pack-application --package-directory "$work/app" --destination "$work/app.ip" >/dev/null || exit 1
 
-python3 "$work/server.py" & server_pid=$!
+# The server: nginx, one worker, a 6-byte answer written with its headers in one segment, the
+# connection kept for the whole run. (Python's http.server wrote headers and body separately, so
+# how often a client woke twice per request depended on timing, not on confinement.)
+cat > "$work/nginx.conf" <<CONF
+daemon off; worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off; keepalive_requests 100000000; keepalive_timeout 60s;
+  server { listen 127.0.0.1:18080 backlog=1024; location / { default_type text/plain; return 200 "hello\\n"; } }
+}
+CONF
+nginx -c "$work/nginx.conf" -p "$work" & server_pid=$!
 sleep 0.5
 "$sphere" sim create bench >/dev/null && "$sphere" sim start bench >/dev/null && "$sphere" device enable-development >/dev/null || exit 1
 
 timeout $((SECONDS_PER_RUN + 20)) "$work/host-client" "$CONNECTS" "$SECONDS_PER_RUN" > "$work/host.out" &
-sleep $((SECONDS_PER_RUN + 2)); kill %2 2>/dev/null
+sleep $((SECONDS_PER_RUN + 3)); kill %2 2>/dev/null
 host=$(grep BENCH "$work/host.out")
 "$sphere" device sideload deploy -p "$work/app.ip" >/dev/null || exit 1
+# Not a CLI call while the app measures: each one costs CPU the host run did not have to share.
+sleep $((SECONDS_PER_RUN * 2 + 2))
 for _ in $(seq 1 $((SECONDS_PER_RUN * 20 + 100))); do
   app=$("$sphere" device app log 2>/dev/null | grep -o 'BENCH .*' | tail -1); [ -n "$app" ] && break; sleep 0.1
 done
