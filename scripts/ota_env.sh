@@ -48,7 +48,7 @@ ota_stage() {
   printf '127.0.0.1 localhost\n10.78.0.1 ota-cloud.opensphere.test ota-mqtt.opensphere.test\n' > "$work/hosts"
   mount --bind "$work/hosts" /etc/hosts || { echo "cannot bind-mount /etc/hosts"; exit 1; }
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=ota-cloud.opensphere.test" \
-    -addext "subjectAltName=DNS:ota-cloud.opensphere.test,IP:10.78.0.1" -keyout "$work/tls.key" -out "$work/tls.cert" 2>/dev/null
+    -addext "subjectAltName=DNS:ota-cloud.opensphere.test,DNS:ota-mqtt.opensphere.test,IP:10.78.0.1" -keyout "$work/tls.key" -out "$work/tls.cert" 2>/dev/null
   run 0 cloud init --data "$data" --mqtt-listen 10.78.0.1:1883
   "$sphere" cloud serve --data "$data" --listen 10.78.0.1:8443 --tls-key "$work/tls.key" --tls-cert "$work/tls.cert" \
     --ota-base-url https://ota-cloud.opensphere.test:8444 2>"$work/cloud.log" &

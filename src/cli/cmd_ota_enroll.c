@@ -1,7 +1,8 @@
 /* cmd_ota_enroll.c — `sphere ota enroll -d DEV [--mqtt-host HOST] [--ca FILE] [--component CID]`:
  * gives a simulated device's OTA agent what it needs to run (docs/ota.md, "Enrolling"): fresh
  * MQTT credentials for its twin (POST /v1/devices/{id}/mqtt-credentials), the cloud's OTA public
- * key and the CA of the blob server, written as one JSON file into the agent's mutable storage
+ * key and the CA of the blob server (which the agent also checks the MQTT broker's certificate
+ * against when the credentials say "tls": the service's broker serves its certificate), written as one JSON file into the agent's mutable storage
  * (DEVDIR/storage/<component>/mutable_storage, 0600, write-new + rename). With --mcu-baud the
  * agent also programs the external MCU on ISU0 (`sphere sim mcu attach`). The device must be
  * known to the logged-in tenant (`sphere sim create NAME --cloud URL`). Restart the agent (or
@@ -58,6 +59,12 @@ static int compose(const struct json_value *creds, const char *mqtt_host, const 
     static const char *const keys[] = {"port", "username", "password", "clientId", "desiredTopic", "reportedTopic"};
     for (size_t i = 0; !err && i < sizeof keys / sizeof keys[0]; i++)
         err = copy_member(o, creds, keys[i]);
+    const struct json_value *tls = json_object_get(creds, "tls"); /* absent from older services: plain MQTT */
+    if (!err && tls && tls->type == JSON_BOOL && tls->u.boolean) {
+        if (!ca_pem)
+            err = -EPROTO; /* the agent could not check the broker's certificate */
+        err = err ? err : json_object_append(o, "tls", json_new_bool(true));
+    }
     err = err ? err : json_object_append(o, "otaPublicKey", json_new_string(key_pem));
     if (!err && ca_pem)
         err = json_object_append(o, "caCertificate", json_new_string(ca_pem));
@@ -107,6 +114,10 @@ static int run_enroll(const struct cli_invocation *inv)
     rc = rc ? rc : cloudcli_call(&c, "GET", "/v1/ota/public-key", NULL, &key);
     if (!rc && !(key_pem = strndup(key.body.data, key.body.len)))
         rc = cli_error("out of memory");
+    const struct json_value *tls = rc ? NULL : json_object_get(creds.json, "tls");
+    if (!rc && tls && tls->type == JSON_BOOL && tls->u.boolean && !ca_pem)
+        rc = cli_error("the cloud's MQTT broker uses TLS: give the certificate the agent should trust with --ca FILE "
+                       "(or log in with --ca-cert FILE)");
     struct strbuf text = {0};
     int err = rc ? 0 : compose(creds.json, mqtt_host, key_pem, ca_pem, mcu_baud, &text);
     err = rc || err ? err : write_config(dir, component, &text);

@@ -29,6 +29,7 @@ struct cloud_twin {
     struct twin *twin;         /* NULL until cloud_mqtt_start */
     char host[64];             /* the broker devices connect to */
     uint16_t port;
+    bool tls;                  /* our broker listens with TLS (the service's certificate) */
     pthread_mutex_t passwd_lock; /* one read-modify-write of the password file at a time */
 };
 
@@ -236,10 +237,13 @@ int cloud_mqtt_start(struct cloud *s, const struct cloud_mqtt_config *cfg, char 
     if (!err && (err = mqttbroker_read_secret(cfg->data_dir, &secret)) != 0)
         snprintf(why, why_size, "cannot read the service user's password %s/mqtt/service.secret: %s (run 'sphere cloud "
                                 "init --data %s')", cfg->data_dir, strerror(-err), cfg->data_dir);
+    ct->tls = !cfg->broker && cfg->tls_cert_file && cfg->tls_key_file;
     if (!err && !cfg->broker)
-        err = mqttbroker_start(cfg->data_dir, &ct->broker, why, why_size);
+        err = mqttbroker_start(cfg->data_dir, ct->tls ? cfg->tls_cert_file : NULL, ct->tls ? cfg->tls_key_file : NULL,
+                               &ct->broker, why, why_size);
     if (!err) {
         struct twin_config tc = {.host = ct->host, .port = ct->port, .username = MQTT_SERVICE_USER, .password = secret,
+                                 .tls_pinned_cert_file = ct->tls ? cfg->tls_cert_file : NULL,
                                  .on_reported = on_reported, .on_connected = on_connected, .ctx = ct};
         err = twin_open(&tc, &ct->twin, why, why_size);
     }
@@ -412,6 +416,7 @@ static void h_credentials(struct cloud *s, const char *id, struct cloud_response
     put(o, "desiredTopic", json_new_string(topic));
     snprintf(topic, sizeof topic, "%s%s%s", TWIN_TOPIC_PREFIX, id, TWIN_REPORTED_SUFFIX);
     put(o, "reportedTopic", json_new_string(topic));
+    put(o, "tls", json_new_bool(ct->tls)); /* the broker's certificate is the service's (caCertificate of `ota enroll`) */
     put(o, "brokerReloaded", json_new_bool(ct->broker && !rerr));
     if (!ct->broker)
         put(o, "note", json_new_string("the broker is not run by this service: make it reload its password file "

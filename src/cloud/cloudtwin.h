@@ -29,6 +29,10 @@ struct cloud_mqtt_config {
     const char *data_dir; /* required: DATA/mqtt/ has the broker's files and service.secret */
     const char *broker;   /* "HOST:PORT" of a broker that is already running, or NULL: start
                              mosquitto -c DATA/mqtt/mosquitto.conf as a child */
+    /* The service's TLS certificate and key (PEM files). With them the child broker listens with
+     * TLS only, the service's own client trusts exactly that certificate, and device credentials
+     * say "tls": true. Ignored with `broker` (an external broker: plain MQTT). */
+    const char *tls_cert_file, *tls_key_file;
 };
 
 /* Starts the broker (unless cfg->broker) and connects to it as the service user. Returns once the

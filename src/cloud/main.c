@@ -176,9 +176,14 @@ int main(int argc, char **argv)
         return init_mqtt(data, mqtt_listen);
     }
     if (!err && (mqtt_broker || mqtt_present(data))) {
-        struct cloud_mqtt_config mc = {.data_dir = data, .broker = mqtt_broker};
+        /* Our own broker serves MQTT over TLS with the service's certificate (the files tls_files() read). */
+        char *default_cert = path_join(data, "tls.cert.pem"), *default_key = path_join(data, "tls.key.pem");
+        struct cloud_mqtt_config mc = {.data_dir = data, .broker = mqtt_broker,
+                                       .tls_cert_file = cert_file ? cert_file : default_cert,
+                                       .tls_key_file = key_file ? key_file : default_key};
         if ((err = cloud_mqtt_start(s, &mc, why, sizeof why)) != 0)
             fprintf(stderr, "sphere-cloud: %s\n", why);
+        free(default_cert), free(default_key);
     }
     if (!err && (err = cloud_http_start(s, ip, (uint16_t)port, key, cert, &h, &bound, why, sizeof why)) != 0)
         fprintf(stderr, "sphere-cloud: %s\n", why);

@@ -22,6 +22,7 @@
 
 #include "hostio.h"
 #include "path.h"
+#include "strbuf.h"
 
 #define PBKDF2_ITERATIONS 101 /* mosquitto_passwd 2.x's default */
 #define SALT_BYTES 12
@@ -375,14 +376,54 @@ static void *watch(void *arg)
     return NULL;
 }
 
-int mqttbroker_start(const char *data_dir, struct mqttbroker **out, char *why, size_t why_size)
+/* DATA/mqtt/mosquitto.run.conf: mosquitto.conf with the TLS certificate and key for its listener
+ * (the options apply to the listener above them). Returns its path (malloc'd) or NULL, why set. */
+static char *write_tls_conf(const char *data_dir, const char *cert_file, const char *key_file, char *why, size_t why_size)
+{
+    char *base = path_join(data_dir, "mqtt/mosquitto.conf"), *run = path_join(data_dir, "mqtt/mosquitto.run.conf");
+    char *cert = realpath(cert_file, NULL), *key = realpath(key_file, NULL), *text = NULL;
+    struct strbuf conf = {0};
+    size_t len = 0;
+    int err = base && run ? 0 : -ENOMEM;
+    if (!err && (!cert || !key || strpbrk(cert, "\r\n") || strpbrk(key, "\r\n")))
+        err = -EINVAL;
+    err = err ? err : hostio_read_file(base, &text, &len);
+    if (!err && (strbuf_append(&conf, text, len) || strbuf_printf(&conf, "\n# MQTT over TLS with the service's certificate "
+                                                                         "(written by sphere-cloud at each start)\n"
+                                                                         "certfile %s\nkeyfile %s\n", cert, key)))
+        err = -ENOMEM;
+    err = err ? err : hostio_write_file_atomic(run, conf.data, conf.len, 0600);
+    if (err == -EINVAL)
+        snprintf(why, why_size, "the TLS certificate %s or key %s cannot be named in mosquitto's configuration", cert_file,
+                 key_file);
+    else if (err)
+        snprintf(why, why_size, "cannot write %s from %s: %s", run ? run : "mosquitto.run.conf", base ? base : "", strerror(-err));
+    strbuf_free(&conf);
+    free(base), free(cert), free(key), free(text);
+    if (err) {
+        free(run);
+        return NULL;
+    }
+    return run;
+}
+
+int mqttbroker_start(const char *data_dir, const char *tls_cert_file, const char *tls_key_file, struct mqttbroker **out,
+                     char *why, size_t why_size)
 {
     *out = NULL;
     struct mqttbroker *b = calloc(1, sizeof *b);
     if (!b)
         return -ENOMEM;
     pthread_mutex_init(&b->lock, NULL);
-    b->conf = path_join(data_dir, "mqtt/mosquitto.conf");
+    if (tls_cert_file && tls_key_file) {
+        if (!(b->conf = write_tls_conf(data_dir, tls_cert_file, tls_key_file, why, why_size))) {
+            pthread_mutex_destroy(&b->lock);
+            free(b);
+            return -EIO;
+        }
+    } else {
+        b->conf = path_join(data_dir, "mqtt/mosquitto.conf");
+    }
     b->log = path_join(data_dir, "mqtt/mosquitto.log");
     b->exe = strdup(access("/usr/sbin/mosquitto", X_OK) == 0 ? "/usr/sbin/mosquitto" : "/usr/bin/mosquitto");
     int err = b->conf && b->log && b->exe ? 0 : -ENOMEM;

@@ -48,13 +48,16 @@ int mqttbroker_set_password(const char *passwd_file, const char *user, const cha
 int mqttbroker_random_password(char out[33]);
 
 /* The broker as a child process. mqttbroker_start() runs `mosquitto -c DATA/mqtt/mosquitto.conf`
- * (/usr/sbin/mosquitto, else mosquitto on $PATH), waits up to 10 s until its listener accepts a
+ * (/usr/sbin/mosquitto, else mosquitto on $PATH) — or, given the service's TLS certificate and
+ * key files, `-c DATA/mqtt/mosquitto.run.conf`: mosquitto.conf plus `certfile`/`keyfile` for its
+ * listener (MQTT over TLS), rewritten (0600, atomically) at each start, waits up to 10 s until its listener accepts a
  * TCP connection, and watches it: if it dies it is reported on stderr and restarted after 1 s
  * (at most 5 times a minute, then it is left down, said so). The child gets SIGTERM if the
  * service dies (PR_SET_PDEATHSIG). Errors: -ENOENT (no mosquitto.conf), -EIO (mosquitto exited
  * or did not listen in time: see DATA/mqtt/mosquitto.log), errno of fork/exec. */
 struct mqttbroker;
-int mqttbroker_start(const char *data_dir, struct mqttbroker **out, char *why, size_t why_size);
+int mqttbroker_start(const char *data_dir, const char *tls_cert_file, const char *tls_key_file, struct mqttbroker **out,
+                     char *why, size_t why_size);
 /* Makes the broker re-read its password and ACL files (SIGHUP). -ESRCH if it is not running. */
 int mqttbroker_reload(struct mqttbroker *b);
 /* SIGTERM, wait (5 s, then SIGKILL), reap, free. NULL is allowed. */

@@ -1,5 +1,6 @@
 /* twin.c — the device twin over MQTT with libmosquitto's threaded loop (see twin.h). */
 #include "twin.h"
+#include "mqtt_loop.h"
 
 #include <errno.h>
 #include <mosquitto.h>
@@ -18,7 +19,7 @@ struct twin {
     struct twin_config cfg;
     char *host, *username, *password, *client_id;
     atomic_bool connected;
-    bool loop_started;
+    struct mqtt_loop *loop; /* the network thread, once started */
 };
 
 /* ---- pure helpers -------------------------------------------------------------------------- */
@@ -97,6 +98,14 @@ static void on_disconnect(struct mosquitto *m, void *arg, int rc)
                 mosquitto_strerror(rc));
 }
 
+/* libmosquitto's own errors (a failed TLS handshake on reconnect, …) go to the service's log. */
+static void on_log(struct mosquitto *m, void *arg, int level, const char *text)
+{
+    (void)m, (void)arg;
+    if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
+        fprintf(stderr, "sphere-cloud: twin: mqtt: %s\n", text);
+}
+
 static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
     struct twin *t = arg;
@@ -156,7 +165,13 @@ int twin_open(const struct twin_config *cfg, struct twin **out, char *why, size_
         mosquitto_connect_callback_set(t->m, on_connect);
         mosquitto_disconnect_callback_set(t->m, on_disconnect);
         mosquitto_message_callback_set(t->m, on_message);
+        mosquitto_log_callback_set(t->m, on_log);
         rc = mosquitto_reconnect_delay_set(t->m, 1, 10, true);
+    }
+    if (rc == MOSQ_ERR_SUCCESS && cfg->tls_pinned_cert_file) {
+        rc = mosquitto_tls_set(t->m, cfg->tls_pinned_cert_file, NULL, NULL, NULL, NULL);
+        if (rc == MOSQ_ERR_SUCCESS) /* the chain is the pinned certificate itself; its names are not checked */
+            rc = mosquitto_tls_insecure_set(t->m, true);
     }
     if (rc == MOSQ_ERR_SUCCESS) {
         /* A broker that is not up yet is not an error: the loop keeps trying. */
@@ -164,8 +179,7 @@ int twin_open(const struct twin_config *cfg, struct twin **out, char *why, size_
         if (crc != MOSQ_ERR_SUCCESS)
             fprintf(stderr, "sphere-cloud: twin: cannot reach the MQTT broker %s:%u yet (%s); retrying\n", t->host,
                     cfg->port, crc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(crc));
-        rc = mosquitto_loop_start(t->m);
-        t->loop_started = rc == MOSQ_ERR_SUCCESS;
+        rc = mqtt_loop_start(t->m, &t->loop) == 0 ? MOSQ_ERR_SUCCESS : MOSQ_ERR_NOMEM;
     }
     if (rc != MOSQ_ERR_SUCCESS) {
         snprintf(why, why_size, "cannot start the MQTT client: %s", mosquitto_strerror(rc));
@@ -181,9 +195,10 @@ void twin_close(struct twin *t)
     if (!t)
         return;
     if (t->m) {
-        mosquitto_disconnect(t->m);
-        if (t->loop_started)
-            mosquitto_loop_stop(t->m, false); /* the disconnect (or the wake-up) ends the loop */
+        if (t->loop)
+            mqtt_loop_stop(t->loop); /* disconnects */
+        else
+            mosquitto_disconnect(t->m);
         mosquitto_destroy(t->m);
     }
     free(t->host), free(t->username), free(t->password), free(t->client_id);

@@ -45,6 +45,9 @@ struct twin_config {
     const char *username;  /* the service user; required */
     const char *password;  /* required */
     const char *client_id; /* NULL: the user name */
+    /* NULL: plain MQTT. Else TLS, trusting exactly this self-signed certificate (the broker is
+     * the service's own child, serving the service's certificate), whatever host name it names. */
+    const char *tls_pinned_cert_file;
     /* Borrowed for the twin's life. device_id and json are valid during the call only. */
     void (*on_reported)(void *ctx, const char *device_id, const char *json);
     void (*on_connected)(void *ctx, struct twin *t); /* may be NULL; t is the connected twin */

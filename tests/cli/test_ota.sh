@@ -15,7 +15,8 @@ ota_stage 512k
 for d in ft1 ft2; do ota_device "$d" FieldTest; done
 ota_device prod1 Production
 for d in $devices; do
-  until_ok 30 log_has "$d" "OtaAgent: connected to the twin" && ok || { bad "$d: the agent never reached its twin"; tail -5 "$work/$d.log"; }
+  until_ok 30 log_has "$d" "OtaAgent: connected to the twin at ota-mqtt.opensphere.test:1883 (TLS)" && ok ||
+    { bad "$d: the agent never reached its twin over TLS"; tail -5 "$work/$d.log"; }
 done
 
 # ---- deploy v5, then a power cut inside a flash operation on ft1 and a 12 s network loss ---------------

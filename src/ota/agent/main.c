@@ -32,6 +32,10 @@
 #include <applibs/uart.h>
 #include <curl/curl.h>
 #include <mosquitto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <hw/mt3620_rdb.h>
 
@@ -40,6 +44,7 @@
 #include "json.h"
 #include "mcu_client.h"
 #include "mcu_ops.h"
+#include "mqtt_loop.h"
 #include "ota.h"
 #include "ota_job.h"
 #include "ota_stage.h"
@@ -49,6 +54,7 @@
 struct config {
     char host[256], username[160], password[160], client_id[160], desired_topic[320], reported_topic[320];
     int port;
+    bool tls;          /* MQTT over TLS, the broker's certificate checked against ca_pem and host */
     unsigned mcu_baud; /* 0: no external MCU to program */
     char *ota_key_pem, *ca_pem; /* owned */
 };
@@ -63,6 +69,7 @@ static struct {
 
 static atomic_int stop_job, stop_app;
 static struct mosquitto *mqtt;
+static struct mqtt_loop *mqtt_thread;
 static struct config cfg;
 
 static void on_sigterm(int sig)
@@ -126,6 +133,12 @@ static int load_config(struct config *c)
     c->mcu_baud = baud && baud->type == JSON_NUMBER && baud->u.number.integer > 0 ? (unsigned)baud->u.number.integer : 0;
     c->ota_key_pem = dup_string(root, "otaPublicKey");
     c->ca_pem = dup_string(root, "caCertificate");
+    const struct json_value *tls = json_object_get(root, "tls");
+    c->tls = tls && tls->type == JSON_BOOL && tls->u.boolean;
+    if (!err && c->tls && !c->ca_pem) {
+        Log_Debug("OtaAgent: configuration: \"tls\" needs \"caCertificate\" (the broker's certificate)\n");
+        err = -EINVAL;
+    }
     if (!err && !c->ota_key_pem) {
         Log_Debug("OtaAgent: configuration: \"otaPublicKey\" is missing\n");
         err = -EINVAL;
@@ -164,7 +177,7 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
         Log_Debug("OtaAgent: MQTT connection refused: %s\n", mosquitto_connack_string(rc));
         return;
     }
-    Log_Debug("OtaAgent: connected to the twin at %s:%d\n", cfg.host, cfg.port);
+    Log_Debug("OtaAgent: connected to the twin at %s:%d%s\n", cfg.host, cfg.port, cfg.tls ? " (TLS)" : "");
     mosquitto_subscribe(m, NULL, cfg.desired_topic, 1);
 }
 
@@ -191,12 +204,43 @@ static void report(void *ctx, const struct ota_report *r)
     free(json);
 }
 
+/* A TLS context that trusts only the certificates in cfg.ca_pem and wants cfg.host named in the
+ * broker's certificate. libmosquitto takes a context rather than PEM text, and the app has no
+ * file to name (its configuration lives in mutable storage). NULL on failure. */
+static SSL_CTX *mqtt_tls_context(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    BIO *pem = ctx ? BIO_new_mem_buf(cfg.ca_pem, -1) : NULL;
+    X509_STORE *store = ctx ? SSL_CTX_get_cert_store(ctx) : NULL;
+    int loaded = 0;
+    for (X509 *x; pem && store && (x = PEM_read_bio_X509(pem, NULL, NULL, NULL)) != NULL; X509_free(x))
+        loaded += X509_STORE_add_cert(store, x) == 1;
+    BIO_free(pem);
+    ERR_clear_error(); /* the end of the PEM text */
+    bool ok = loaded > 0 && SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+              X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(ctx), cfg.host, 0) == 1;
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+}
+
 static int start_mqtt(void)
 {
     mosquitto_lib_init();
     mqtt = mosquitto_new(cfg.client_id, true, NULL);
     if (!mqtt)
         return -ENOMEM;
+    if (cfg.tls) {
+        SSL_CTX *ctx = mqtt_tls_context(); /* kept for the app's life, as libmosquitto keeps using it */
+        if (!ctx || mosquitto_int_option(mqtt, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0) != MOSQ_ERR_SUCCESS ||
+            mosquitto_void_option(mqtt, MOSQ_OPT_SSL_CTX, ctx) != MOSQ_ERR_SUCCESS) {
+            Log_Debug("OtaAgent: cannot set up TLS for MQTT (caCertificate holds no usable certificate?)\n");
+            return -EINVAL;
+        }
+    }
     mosquitto_username_pw_set(mqtt, cfg.username, cfg.password);
     mosquitto_connect_callback_set(mqtt, on_connect);
     mosquitto_message_callback_set(mqtt, on_message);
@@ -204,8 +248,7 @@ static int start_mqtt(void)
     int rc = mosquitto_connect_async(mqtt, cfg.host, cfg.port, 30);
     if (rc != MOSQ_ERR_SUCCESS)
         Log_Debug("OtaAgent: MQTT connect to %s:%d: %s (retrying)\n", cfg.host, cfg.port, mosquitto_strerror(rc));
-    rc = mosquitto_loop_start(mqtt);
-    return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
+    return mqtt_loop_start(mqtt, &mqtt_thread); /* keeps reconnecting, TLS errors included */
 }
 
 /* ---- the flash ---- */
@@ -393,8 +436,7 @@ int main(void)
     if (start_mqtt() != 0)
         return 2;
     int rc = run_jobs(&stage);
-    mosquitto_disconnect(mqtt);
-    mosquitto_loop_stop(mqtt, false);
+    mqtt_loop_stop(mqtt_thread);
     mosquitto_destroy(mqtt);
     mosquitto_lib_cleanup();
     ota_stage_close(&stage);

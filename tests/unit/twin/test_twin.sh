@@ -70,6 +70,9 @@ acme=$(cat "$data/tokens/acme.token") other=$(cat "$data/tokens/other.token")
 bpid=$(broker_pid)
 check "no mosquitto child of the service" "[ -n '$bpid' ]"
 has "$work/cloud.log" "connected to the MQTT broker 127.0.0.1:$mport"
+has "$data/mqtt/mosquitto.run.conf" "listener $mport 127.0.0.1"
+has "$data/mqtt/mosquitto.run.conf" "certfile $data/tls.cert.pem"
+check "mosquitto.run.conf is not 0600" "[ \"\$(stat -c %a '$data/mqtt/mosquitto.run.conf')\" = 600 ]"
 run 1 cloud clean --yes-delete "$data" && has "$err" "is running"
 check "clean deleted something while serving" "[ -f '$data/cloud.db' ]"
 
@@ -106,6 +109,7 @@ run 0 device twin credentials -d "$A" --out "$work/a.json" && has "$out" "mode 0
 check "credentials file is not 0600" "[ \"\$(stat -c %a '$work/a.json')\" = 600 ]"
 check "credentials: wrong username" "[ \"\$(jget '$work/a.json' username)\" = '$A' ]"
 check "credentials: wrong port" "[ \"\$(jget '$work/a.json' port)\" = '$mport' ]"
+check "credentials: not TLS" "[ \"\$(jget '$work/a.json' tls)\" = true ]"
 check "credentials: wrong desiredTopic" "[ \"\$(jget '$work/a.json' desiredTopic)\" = '$(topic "$A" desired)' ]"
 check "credentials: wrong reportedTopic" "[ \"\$(jget '$work/a.json' reportedTopic)\" = '$(topic "$A" reported)' ]"
 pa=$(jget "$work/a.json" password)
@@ -113,8 +117,10 @@ expect_api '201 *' "$acme" POST "/v1/devices/$B/mqtt-credentials"
 pb=$(jget "$work/body" password)
 
 # as USER PASS: mosquitto_sub/pub connection options for a device
-sub() { local u=$1 p=$2 t=$3; shift 3; timeout 10 mosquitto_sub -h 127.0.0.1 -p "$mport" -u "$u" -P "$p" -i "$u" -t "$t" -C 1 -W 2 "$@" 2>"$work/sub.err"; }
-pub() { local u=$1 p=$2 t=$3; shift 3; timeout 10 mosquitto_pub -h 127.0.0.1 -p "$mport" -u "$u" -P "$p" -i "$u" -q 1 -t "$t" "$@" 2>"$work/pub.err"; }
+# (MQTT over TLS: the broker serves the service's certificate, $ca, for 127.0.0.1)
+mqtt_tls=(--cafile "$ca")
+sub() { local u=$1 p=$2 t=$3; shift 3; timeout 10 mosquitto_sub "${mqtt_tls[@]}" -h 127.0.0.1 -p "$mport" -u "$u" -P "$p" -i "$u" -t "$t" -C 1 -W 2 "$@" 2>"$work/sub.err"; }
+pub() { local u=$1 p=$2 t=$3; shift 3; timeout 10 mosquitto_pub "${mqtt_tls[@]}" -h 127.0.0.1 -p "$mport" -u "$u" -P "$p" -i "$u" -q 1 -t "$t" "$@" 2>"$work/pub.err"; }
 # A password change takes effect when mosquitto has reloaded (SIGHUP): retry for up to 3 s.
 sub_retry() { local got=""; for i in $(seq 15); do got=$(sub "$@") && [ -n "$got" ] && break; sleep 0.2; done; echo "$got"; }
 
@@ -152,8 +158,18 @@ check "the service died on bad payloads" "kill -0 $cloud_pid"
 check "a bad payload replaced the stored state" "[ \"\$(reported '$A' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"status\"])')\" = downloading ]"
 
 # ---- refused connections -------------------------------------------------------------------
-timeout 10 mosquitto_sub -h 127.0.0.1 -p "$mport" -t '#' -C 1 -W 2 >"$out" 2>"$err"
+timeout 10 mosquitto_sub --cafile "$ca" -h 127.0.0.1 -p "$mport" -t '#' -C 1 -W 2 >"$out" 2>"$err"
 check "an anonymous client connected" "[ \$? -ne 0 ] && grep -q 'not authorised' '$err'"
+# Without TLS, or trusting another certificate, a device with the right password gets nothing.
+timeout 10 mosquitto_sub -h 127.0.0.1 -p "$mport" -u "$A" -P "$pa" -i "$A" -t "$(topic "$A" desired)" -C 1 -W 2 >"$out" 2>"$err"
+code=$?
+check "a plain MQTT client (no TLS) connected or read (exit $code)" "[ $code -ne 0 ] && [ ! -s '$out' ]"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/rogue.key" -out "$work/rogue.pem" 2>/dev/null
+timeout 10 mosquitto_sub --cafile "$work/rogue.pem" -h 127.0.0.1 -p "$mport" -u "$A" -P "$pa" -i "$A" -t "$(topic "$A" desired)" \
+  -C 1 -W 2 >"$out" 2>"$err"
+code=$?
+check "a client trusting another certificate connected (exit $code: $(cat "$err"))" "[ $code -ne 0 ] && [ ! -s '$out' ] && grep -q 'TLS error' '$err'"
 sub "$A" "wrong-password" "$(topic "$A" desired)" >"$out"
 check "a wrong password connected" "[ \$? -ne 0 ] && grep -q 'not authorised' '$work/sub.err' && [ ! -s '$out' ]"
 sub "$A" "$pb" "$(topic "$A" desired)" >"$out"
@@ -161,7 +177,7 @@ check "A connected with B's password" "[ \$? -ne 0 ] && [ ! -s '$out' ]"
 
 # ---- re-issued credentials: the old password stops working ---------------------------------
 # (mosquitto re-checks connected clients when it reloads: one still on the old password is cut off)
-timeout 10 mosquitto_sub -h 127.0.0.1 -p "$mport" -u "$A" -P "$pa" -i "$A" -t "$(topic "$A" desired)" >/dev/null 2>"$work/old.err" &
+timeout 10 mosquitto_sub --cafile "$ca" -h 127.0.0.1 -p "$mport" -u "$A" -P "$pa" -i "$A" -t "$(topic "$A" desired)" >/dev/null 2>"$work/old.err" &
 old_sub=$!
 sleep 0.5
 run 0 device twin credentials -d "$A"
@@ -176,7 +192,7 @@ check "the old password still works" "[ \$? -ne 0 ] && [ ! -s '$out' ]"
 pa=$pa2
 
 # ---- a live device gets a new desired state ------------------------------------------------
-timeout 10 mosquitto_sub -h 127.0.0.1 -p "$mport" -u "$A" -P "$pa" -i "$A" -t "$(topic "$A" desired)" -C 2 -W 5 >"$work/live" 2>&1 &
+timeout 10 mosquitto_sub --cafile "$ca" -h 127.0.0.1 -p "$mport" -u "$A" -P "$pa" -i "$A" -t "$(topic "$A" desired)" -C 2 -W 5 >"$work/live" 2>&1 &
 live=$!
 sleep 0.5
 expect_api '200 *' "$acme" PUT "/v1/devices/$A/twin/desired" -H "Content-Type: application/json" -d '{"version":8}' 
@@ -189,7 +205,7 @@ for i in $(seq 100); do nb=$(broker_pid) && [ -n "$nb" ] && [ "$nb" != "$bpid" ]
 check "the broker was not restarted" "[ -n '$nb' ] && [ '$nb' != '$bpid' ]"
 has "$work/cloud.log" "was killed by signal 9"
 got=$(sub_retry "$A" "$pa" "$(topic "$A" desired)")
-check "after a broker restart A's desired state is not there ('$got')" "[ '$got' = '{\"version\":8}' ]"
+check "after a broker restart A's desired state is not there ('$got')" "[ '$got' = '{\"version\":8}' ]" || tail -5 "$work/cloud.log"
 bpid=$nb
 
 # ---- stopping the service stops its broker -------------------------------------------------
@@ -213,7 +229,8 @@ ext=$!
 for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$mport) 2>/dev/null && break; sleep 0.05; done
 serve --mqtt-broker "127.0.0.1:$mport" || exit 1
 check "the service started a broker although given --mqtt-broker" "[ -z \"\$(broker_pid)\" ]"
-expect_api '201 *"brokerReloaded":false*"note":*reload*' "$acme" POST "/v1/devices/$B/mqtt-credentials"
+expect_api '201 *"tls":false*"brokerReloaded":false*"note":*reload*' "$acme" POST "/v1/devices/$B/mqtt-credentials"
+mqtt_tls=() # an external broker run from the plain mosquitto.conf
 pb=$(jget "$work/body" password)
 kill -HUP "$ext"
 got=$(sub_retry "$B" "$pb" "$(topic "$B" desired)")
