@@ -69,6 +69,18 @@ run 0 sim stop prod1
 "$sphere" flashfs ls --image "$OPENSPHERE_HOME/devices/prod1/flash-isu1-csb.bin" /ota > "$work/prod1.ls" 2>&1
 ! grep -q "image-" "$work/prod1.ls" && ok || bad "prod1 has an image on its flash: $(cat "$work/prod1.ls")"
 
+# An agent that does not trust the broker's certificate never talks to it (MQTT over TLS).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "/CN=ota-mqtt.opensphere.test" \
+  -addext "subjectAltName=DNS:ota-mqtt.opensphere.test" -keyout "$work/rogue.key" -out "$work/rogue.pem" 2>/dev/null
+run 0 ota enroll -d prod1 --ca "$work/rogue.pem"
+twin_lines() { "$sphere" device app log -d prod1 2>/dev/null | grep -c "OtaAgent: connected to the twin"; }
+before=$(twin_lines)
+run 0 sim start prod1
+until_ok 30 log_has prod1 "certificate verify failed" && ok ||
+  bad "prod1 (trusting another certificate) did not refuse the broker: $(grep OtaAgent "$work/prod1.log" | tail -3)"
+[ "$(twin_lines)" = "$before" ] && ok || bad "prod1 connected to the twin although it does not trust the broker"
+run 0 sim stop prod1
+
 # No rollback: version 4 (or 5 again) cannot be deployed after 5.
 run 1 ota deploy "$work/fw4.bin" 4 Widget FieldTest && grep -q "version-not-newer\|not newer" "$err" && ok ||
   bad "deploying v4 after v5 was not refused as not newer: $(cat "$err")"

@@ -227,6 +227,14 @@ static SSL_CTX *mqtt_tls_context(void)
     return ctx;
 }
 
+/* libmosquitto's own errors (a broker certificate that fails the check, …) into the app log. */
+static void on_mqtt_log(struct mosquitto *m, void *arg, int level, const char *text)
+{
+    (void)m, (void)arg;
+    if (level & MOSQ_LOG_ERR)
+        Log_Debug("OtaAgent: mqtt: %s\n", text);
+}
+
 static int start_mqtt(void)
 {
     mosquitto_lib_init();
@@ -244,6 +252,7 @@ static int start_mqtt(void)
     mosquitto_username_pw_set(mqtt, cfg.username, cfg.password);
     mosquitto_connect_callback_set(mqtt, on_connect);
     mosquitto_message_callback_set(mqtt, on_message);
+    mosquitto_log_callback_set(mqtt, on_mqtt_log);
     mosquitto_reconnect_delay_set(mqtt, 1, 10, true);
     int rc = mosquitto_connect_async(mqtt, cfg.host, cfg.port, 30);
     if (rc != MOSQ_ERR_SUCCESS)
