@@ -68,11 +68,17 @@ static int run_hosts_add(const struct cli_invocation *inv)
     long t = ttl ? strtol(ttl, &end, 10) : 300;
     if (ttl && (*end || t < 1 || t > 86400))
         return cli_error("--ttl must be a number of seconds from 1 to 86400");
+    /* `hosts add NAME ADDRESS`, or the address as -a/--address */
+    const char *address = cli_arg(inv, "ADDRESS"), *option = cli_value(inv, "address");
+    if (address && option && strcmp(address, option) != 0)
+        return cli_usage_error(inv, "two addresses given ('%s' and --address %s): one entry per call", address, option);
+    if (!address && !(address = option))
+        return cli_usage_error(inv, "missing ADDRESS (sphere sim hosts add NAME ADDRESS)");
     struct strbuf body = {0};
     strbuf_append(&body, "{\"name\":", 8);
     json_write_string(inv->args[0], &body);
     strbuf_append(&body, ",\"address\":", 11);
-    json_write_string(cli_value(inv, "address"), &body);
+    json_write_string(address, &body);
     char tail[32];
     int n = snprintf(tail, sizeof tail, ",\"ttl\":%ld}", t);
     strbuf_append(&body, tail, (size_t)n);
@@ -153,15 +159,15 @@ static int run_firewall(const struct cli_invocation *inv)
 
 static const struct cli_option only_device[] = {DEVICE_OPTION, END_OPTIONS};
 static const struct cli_option add_options[] = {
-    {"address", 'a', "IPV4", false, true, "The IPv4 address the name resolves to (one of several)."},
+    {"address", 'a', "IPV4", false, false, "The IPv4 address, when not given as ADDRESS."},
     {"ttl", 0, "SECONDS", false, false, "How long an app may connect to the answer (default 300)."},
     DEVICE_OPTION, END_OPTIONS};
 
 static const struct cli_command hosts_list = {.name = "list", .summary = "List the device resolver's static entries.",
                                               .options = only_device, .prints_data = true, .run = run_hosts_list};
 static const struct cli_command hosts_add = {.name = "add", .summary = "Map a host name to an IPv4 address on the device.",
-                                             .options = add_options, .positionals = CLI_POSITIONALS({"NAME", false}), .prints_data = true,
-                                             .run = run_hosts_add};
+                                             .options = add_options, .positionals = CLI_POSITIONALS({"NAME", false}, {"ADDRESS", true}),
+                                             .prints_data = true, .run = run_hosts_add};
 static const struct cli_command hosts_remove = {.name = "remove", .summary = "Remove a host name's static entries.",
                                                 .options = only_device, .positionals = CLI_POSITIONALS({"NAME", false}), .prints_data = true,
                                                 .run = run_hosts_remove};

@@ -82,11 +82,15 @@ until_ok 5 test -e "$work/ready" || { echo "the test server did not start"; exit
   || { echo "cannot start a simulated device"; exit 1; }
 
 # ---- sim hosts ----------------------------------------------------------------------------------
-"$sphere" sim hosts add multi.test -a 10.77.0.2 >/dev/null && "$sphere" sim hosts add multi.test -a 10.77.0.3 >/dev/null \
+"$sphere" sim hosts add multi.test 10.77.0.2 >/dev/null && "$sphere" sim hosts add -d net multi.test -a 10.77.0.3 >/dev/null \
   && "$sphere" sim hosts add secure.test -a 10.77.0.1 >/dev/null && "$sphere" sim hosts add evil.test -a 10.77.0.4 >/dev/null \
   && "$sphere" sim hosts add short.test -a 10.77.0.5 --ttl 2 >/dev/null && "$sphere" sim hosts add broker.test -a 10.77.0.3 >/dev/null \
   && ok || bad "sim hosts add failed"
 "$sphere" sim hosts add bad_name -a 10.77.0.1 >/dev/null 2>&1 && bad "a bad host name was accepted" || ok
+"$sphere" sim hosts add x.test >/dev/null 2>"$work/err"; rc=$?
+[ $rc = 2 ] && grep -q "missing ADDRESS" "$work/err" && ok || bad "hosts add without an address: exit $rc, $(cat "$work/err")"
+"$sphere" sim hosts add x.test 10.77.0.2 -a 10.77.0.3 >/dev/null 2>"$work/err"; rc=$?
+[ $rc = 2 ] && grep -q "two addresses given" "$work/err" && ok || bad "hosts add with two addresses: exit $rc, $(cat "$work/err")"
 "$sphere" sim hosts add x.test -a 10.77.0 >/dev/null 2>&1 && bad "a bad address was accepted" || ok
 "$sphere" sim hosts add gone.test -a 10.77.0.3 >/dev/null && "$sphere" sim hosts remove gone.test >/dev/null && ok || bad "sim hosts remove failed"
 "$sphere" sim hosts list > "$work/hosts"
