@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "commands.h"
 #include "error.h"
 #include "ffs.h"
@@ -27,7 +28,7 @@ static uint32_t superblock_block_size(const uint8_t *a, uint32_t capacity)
     for (size_t i = 0; i < 3; i++)
         for (uint32_t off = 0; off <= sizes[i] / 2 && sizes[i] <= capacity; off += sizes[i] / 2) {
             const uint8_t *p = a + off;
-            uint32_t bs = (uint32_t)p[12] | (uint32_t)p[13] << 8 | (uint32_t)p[14] << 16 | (uint32_t)p[15] << 24;
+            uint32_t bs = bytes_le32(p + 12);
             if (memcmp(p, "OSFFS-SB", 8) == 0 && bs == sizes[i])
                 return bs;
         }
@@ -120,14 +121,8 @@ static int run_format(const struct cli_invocation *inv)
                          "64K to 16M; block sizes: 4K, 32K, 64K)",
                          path, size, bs, os_strerror(err));
     uint64_t volume_id = 0;
-    FILE *rnd = fopen("/dev/urandom", "rb");
-    if (rnd) {
-        if (fread(&volume_id, sizeof volume_id, 1, rnd) != 1)
-            volume_id = 0;
-        fclose(rnd);
-    }
-    if (!volume_id)
-        volume_id = 0x5EED0F5EEDull ^ (uint64_t)getpid();
+    if (bytes_random(&volume_id, sizeof volume_id) || !volume_id)
+        volume_id = 0x5EED0F5EEDull ^ (uint64_t)getpid(); /* an ID, not a secret */
     err = ffs_format(&img.wbd.bd, volume_id);
     int cerr = image_close(&img);
     if (err == -EINVAL)

@@ -122,19 +122,6 @@ static void truncated_name(const char *name, char out[32])
     out[n] = '\0';
 }
 
-static int fresh_image_id(struct guid *g)
-{
-    FILE *f = fopen("/dev/urandom", "rb");
-    size_t got = f ? fread(g->bytes, 1, 16, f) : 0;
-    if (f)
-        fclose(f);
-    if (got != 16)
-        return -EIO;
-    g->bytes[6] = (uint8_t)((g->bytes[6] & 0x0F) | 0x40); /* version 4 */
-    g->bytes[8] = (uint8_t)((g->bytes[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-    return 0;
-}
-
 static uint64_t build_time(void)
 {
     const char *epoch = getenv("SOURCE_DATE_EPOCH");
@@ -269,8 +256,8 @@ static int run_pack(const struct cli_invocation *inv)
         signing_key_thumbprint(key, meta.thumbprint);
         if (m->app_type != MANIFEST_APP_REALTIME)
             meta.depends[meta.depends_count++] = (struct imgpkg_abi){set.arv, IMGPKG_ABI_APPLICATION_RUNTIME};
-        if (fresh_image_id(&meta.image_id))
-            rc = cli_error("cannot read /dev/urandom for a fresh image ID");
+        if (guid_random(&meta.image_id))
+            rc = cli_error("the kernel gave no random bytes for a fresh image ID");
     }
     struct imgpkg_error perr = {0};
     if (!rc) {

@@ -1,19 +1,14 @@
 /* capfile.c — device capability files: build, parse, verify (see capfile.h). */
 #include "capfile.h"
 
+#include "bytes.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char fw_config_component[] = "4128b5d8-abc2-4155-9a33-8a1f31ed67ec";
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
 int capfile_build(const uint8_t device_id[DEVICE_ID_BYTES], const uint8_t *caps, size_t cap_count,
                   const struct signing_key *security_service, uint8_t **out, size_t *out_len)
@@ -22,24 +17,21 @@ int capfile_build(const uint8_t device_id[DEVICE_ID_BYTES], const uint8_t *caps,
         return -EINVAL;
     struct imgpkg_metadata meta = {.image_type = IMGPKG_TYPE_FIRMWARE_CONFIG, .signing_type = IMGPKG_SIGNING_ECDSA256};
     guid_parse(fw_config_component, &meta.component_id);
-    FILE *rnd = fopen("/dev/urandom", "rb");
-    size_t got = rnd ? fread(meta.image_id.bytes, 1, 16, rnd) : 0;
-    if (rnd)
-        fclose(rnd);
-    if (got != 16)
-        return -EIO;
+    int err = bytes_random(meta.image_id.bytes, sizeof meta.image_id.bytes);
+    if (err)
+        return err;
     strcpy(meta.name, "fw_config");
     signing_key_thumbprint(security_service, meta.thumbprint);
     uint8_t *buf = calloc(1, CAPFILE_BODY_SIZE + 256 + IMGPKG_SIGNATURE_SIZE);
     if (!buf)
         return -ENOMEM;
-    put32(buf, CAPFILE_MAGIC);
-    put32(buf + 4, 1);
-    put32(buf + 8, 0xCC);
+    bytes_put_le32(buf, CAPFILE_MAGIC);
+    bytes_put_le32(buf + 4, 1);
+    bytes_put_le32(buf + 8, 0xCC);
     memcpy(buf + 12, device_id, DEVICE_ID_BYTES);
     memcpy(buf + 12 + DEVICE_ID_BYTES, caps, cap_count);
     size_t len = CAPFILE_BODY_SIZE + imgpkg_write_metadata(buf + CAPFILE_BODY_SIZE, &meta);
-    int err = signing_sign(security_service, buf, len, buf + len);
+    err = signing_sign(security_service, buf, len, buf + len);
     if (err) {
         free(buf);
         return err;
@@ -59,7 +51,7 @@ int capfile_parse(const uint8_t *data, size_t len, const struct keystore *truste
         return e;
     struct guid fw;
     guid_parse(fw_config_component, &fw);
-    if (body != CAPFILE_BODY_SIZE || get32(data) != CAPFILE_MAGIC || get32(data + 4) != 1 ||
+    if (body != CAPFILE_BODY_SIZE || bytes_le32(data) != CAPFILE_MAGIC || bytes_le32(data + 4) != 1 ||
         out->meta.image_type != IMGPKG_TYPE_FIRMWARE_CONFIG || !guid_equal(&out->meta.component_id, &fw)) {
         if (err) {
             err->code = "not-a-capability-file";

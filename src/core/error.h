@@ -7,7 +7,8 @@
  * Detailed, user-facing explanations of *input* problems (a bad manifest, a malformed
  * hardware definition) are not squeezed into the return value: they are appended to a
  * struct diag_list (diag.h), and the function returns -EINVAL once it has reported them.
- * At the Applibs boundary (later) the rule becomes the platform's: -1 and errno.
+ * At the Applibs boundary the rule is the platform's instead: -1 and the errno each Applibs
+ * header documents (src/applibs).
  */
 #ifndef OPENSPHERE_CORE_ERROR_H
 #define OPENSPHERE_CORE_ERROR_H

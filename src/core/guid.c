@@ -1,6 +1,8 @@
 /* guid.c — GUID text parsing and formatting (see guid.h). */
 #include "guid.h"
 
+#include "bytes.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,4 +53,14 @@ void guid_format(const struct guid *g, char out[GUID_TEXT_LEN + 1])
     snprintf(out, GUID_TEXT_LEN + 1,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
              b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+int guid_random(struct guid *out)
+{
+    int err = bytes_random(out->bytes, sizeof out->bytes);
+    if (err)
+        return err;
+    out->bytes[6] = (uint8_t)((out->bytes[6] & 0x0F) | 0x40); /* version 4 */
+    out->bytes[8] = (uint8_t)((out->bytes[8] & 0x3F) | 0x80); /* RFC 4122 variant */
+    return 0;
 }

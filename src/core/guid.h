@@ -23,5 +23,7 @@ bool guid_equal(const struct guid *a, const struct guid *b);
 bool guid_is_nil(const struct guid *g);
 /* Writes 36 characters and a NUL into out[37]. */
 void guid_format(const struct guid *g, char out[GUID_TEXT_LEN + 1]);
+/* A fresh random (version 4, RFC 4122 variant) GUID from bytes_random(): 0, or -EIO. */
+int guid_random(struct guid *out);
 
 #endif

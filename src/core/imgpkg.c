@@ -1,6 +1,8 @@
 /* imgpkg.c — image-package writer and bounds-checked reader (see imgpkg.h, docs/image-package.md). */
 #include "imgpkg.h"
 
+#include "bytes.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,14 +28,6 @@
 static const char fs_signature[16] = "Compressed ROMFS";
 static const char fs_name[16] = "Compressed";
 
-/* ---- little-endian helpers ---------------------------------------------------------------- */
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v), put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v), put32(p + 4, (uint32_t)(v >> 32)); }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 static int fail(struct imgpkg_error *err, const char *code, size_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -193,9 +187,9 @@ static void sort_and_measure(struct node *n, size_t *table_bytes, size_t *inodes
 
 static void write_inode(uint8_t *p, uint32_t mode, uint32_t size, size_t name_len, uint32_t offset)
 {
-    put32(p, mode & 0xFFFF);                                    /* mode:16, uid:16 = 0 */
-    put32(p + 4, size & 0xFFFFFF);                              /* size:24, gid:8 = 0 */
-    put32(p + 8, (uint32_t)(padded_name(name_len) / 4) | (offset / 4) << 6); /* namelen:6, offset:26 */
+    bytes_put_le32(p, mode & 0xFFFF);                                    /* mode:16, uid:16 = 0 */
+    bytes_put_le32(p + 4, size & 0xFFFFFF);                              /* size:24, gid:8 = 0 */
+    bytes_put_le32(p + 8, (uint32_t)(padded_name(name_len) / 4) | (offset / 4) << 6); /* namelen:6, offset:26 */
 }
 
 struct layout {
@@ -253,33 +247,33 @@ static size_t data_pages(const struct node *dir)
 static size_t write_sections(uint8_t *p, const struct imgpkg_metadata *m, bool with_temporary, bool with_depends)
 {
     uint8_t *start = p;
-    put32(p, IMGPKG_METADATA_MAGIC);
-    put32(p + 4, 3u + with_temporary + with_depends);
+    bytes_put_le32(p, IMGPKG_METADATA_MAGIC);
+    bytes_put_le32(p + 4, 3u + with_temporary + with_depends);
     p += 8;
-    put16(p, IMGPKG_SECTION_IDENTITY), put16(p + 2, 36), p += 4;
-    put16(p, m->image_type), put16(p + 2, 0);
+    bytes_put_le16(p, IMGPKG_SECTION_IDENTITY), bytes_put_le16(p + 2, 36), p += 4;
+    bytes_put_le16(p, m->image_type), bytes_put_le16(p + 2, 0);
     imgpkg_guid_to_bytes_le(&m->component_id, p + 4);
     imgpkg_guid_to_bytes_le(&m->image_id, p + 20);
     p += 36;
-    put16(p, IMGPKG_SECTION_SIGNATURE), put16(p + 2, 24), p += 4;
-    memcpy(p, m->thumbprint, 20), put32(p + 20, m->signing_type), p += 24;
-    put16(p, IMGPKG_SECTION_DEBUG), put16(p + 2, 40), p += 4;
-    put64(p, m->build_time);
+    bytes_put_le16(p, IMGPKG_SECTION_SIGNATURE), bytes_put_le16(p + 2, 24), p += 4;
+    memcpy(p, m->thumbprint, 20), bytes_put_le32(p + 20, m->signing_type), p += 24;
+    bytes_put_le16(p, IMGPKG_SECTION_DEBUG), bytes_put_le16(p + 2, 40), p += 4;
+    bytes_put_le64(p, m->build_time);
     memset(p + 8, 0, 32);
     memcpy(p + 8, m->name, strnlen(m->name, 31));
     p += 40;
     if (with_temporary) {
-        put16(p, IMGPKG_SECTION_TEMPORARY), put16(p + 2, 4), p += 4;
-        put32(p, m->temporary_flags), p += 4;
+        bytes_put_le16(p, IMGPKG_SECTION_TEMPORARY), bytes_put_le16(p + 2, 4), p += 4;
+        bytes_put_le32(p, m->temporary_flags), p += 4;
     }
     if (with_depends) {
-        put16(p, IMGPKG_SECTION_ABI_DEPENDS), put16(p + 2, (uint16_t)(4 + 8 * m->depends_count)), p += 4;
-        put32(p, m->depends_count), p += 4;
+        bytes_put_le16(p, IMGPKG_SECTION_ABI_DEPENDS), bytes_put_le16(p + 2, (uint16_t)(4 + 8 * m->depends_count)), p += 4;
+        bytes_put_le32(p, m->depends_count), p += 4;
         for (uint32_t i = 0; i < m->depends_count; i++, p += 8)
-            put32(p, m->depends[i].version), put32(p + 4, m->depends[i].type);
+            bytes_put_le32(p, m->depends[i].version), bytes_put_le32(p + 4, m->depends[i].type);
     }
     size_t len = (size_t)(p - start) + 4;
-    put32(p, (uint32_t)len);
+    bytes_put_le32(p, (uint32_t)len);
     return len;
 }
 
@@ -323,17 +317,17 @@ int imgpkg_build(const struct imgpkg_input_file *files, size_t count, const stru
         free_tree(root);
         return -ENOMEM;
     }
-    put32(buf, IMGPKG_FS_MAGIC);
-    put32(buf + 4, (uint32_t)body_size);
-    put32(buf + 8, IMGPKG_FS_FLAGS);
+    bytes_put_le32(buf, IMGPKG_FS_MAGIC);
+    bytes_put_le32(buf + 4, (uint32_t)body_size);
+    bytes_put_le32(buf + 8, IMGPKG_FS_FLAGS);
     memcpy(buf + 16, fs_signature, 16);
-    put32(buf + 44, (uint32_t)inodes);
+    bytes_put_le32(buf + 44, (uint32_t)inodes);
     memcpy(buf + 48, fs_name, 16);
     root->inode = buf + SUPERBLOCK_SIZE;
     struct layout l = {.body = buf, .table_at = SUPERBLOCK_SIZE + INODE_SIZE, .data_at = data_start};
     lay_out_dir(&l, root);
     lay_out_files(&l, root);
-    put32(buf + CRC_OFFSET, (uint32_t)crc32(0L, buf, (uInt)body_size));
+    bytes_put_le32(buf + CRC_OFFSET, (uint32_t)crc32(0L, buf, (uInt)body_size));
     size_t meta_len = write_sections(buf + body_size, meta, true, true);
     free_tree(root);
     *out = buf;
@@ -382,7 +376,7 @@ struct inode {
 
 static struct inode read_inode(const uint8_t *p)
 {
-    uint32_t w0 = get32(p), w1 = get32(p + 4), w2 = get32(p + 8);
+    uint32_t w0 = bytes_le32(p), w1 = bytes_le32(p + 4), w2 = bytes_le32(p + 8);
     return (struct inode){w0 & 0xFFFF, w1 & 0xFFFFFF, (w2 & 0x3F) * 4, (w2 >> 6) * 4};
 }
 
@@ -463,19 +457,19 @@ static int parse_fs(const uint8_t *body, size_t size, struct imgpkg *pkg, struct
 {
     if (size < SUPERBLOCK_SIZE + INODE_SIZE)
         return fail(err, "too-small", 0, "the file system is %zu bytes, smaller than its superblock", size);
-    if (get32(body) != IMGPKG_FS_MAGIC)
-        return fail(err, "bad-fs-magic", 0, "the file system's magic is 0x%08x, not 0x%08x", get32(body), IMGPKG_FS_MAGIC);
-    if (get32(body + 4) != size)
+    if (bytes_le32(body) != IMGPKG_FS_MAGIC)
+        return fail(err, "bad-fs-magic", 0, "the file system's magic is 0x%08x, not 0x%08x", bytes_le32(body), IMGPKG_FS_MAGIC);
+    if (bytes_le32(body + 4) != size)
         return fail(err, "bad-fs-size", 4, "the file system says it is %u bytes, but the metadata starts at %zu",
-                    get32(body + 4), size);
+                    bytes_le32(body + 4), size);
     if (size % IMGPKG_PAGE)
         return fail(err, "bad-fs-size", 4, "the file system's size %zu is not a multiple of %u", size, IMGPKG_PAGE);
-    if (get32(body + 8) != IMGPKG_FS_FLAGS || get32(body + 12) != 0)
-        return fail(err, "bad-fs-flags", 8, "unsupported file-system flags 0x%x (expected 0x%x)", get32(body + 8),
+    if (bytes_le32(body + 8) != IMGPKG_FS_FLAGS || bytes_le32(body + 12) != 0)
+        return fail(err, "bad-fs-flags", 8, "unsupported file-system flags 0x%x (expected 0x%x)", bytes_le32(body + 8),
                     IMGPKG_FS_FLAGS);
     if (memcmp(body + 16, fs_signature, 16) != 0)
         return fail(err, "bad-fs-magic", 16, "the file system's signature is not \"Compressed ROMFS\"");
-    uint32_t stored = get32(body + CRC_OFFSET);
+    uint32_t stored = bytes_le32(body + CRC_OFFSET);
     uLong crc = crc32(0L, body, CRC_OFFSET);
     static const uint8_t zero[4];
     crc = crc32(crc, zero, 4);
@@ -491,9 +485,9 @@ static int parse_fs(const uint8_t *body, size_t size, struct imgpkg *pkg, struct
     free(r.extents);
     if (e)
         return e;
-    if (get32(body + 44) != r.inodes)
+    if (bytes_le32(body + 44) != r.inodes)
         return fail(err, "bad-file-count", 44, "the superblock counts %u entries but the file system has %zu",
-                    get32(body + 44), r.inodes);
+                    bytes_le32(body + 44), r.inodes);
     return 0;
 }
 
@@ -513,32 +507,32 @@ static int parse_section(const uint8_t *p, uint16_t id, uint16_t len, size_t at,
                         known[i].len);
     switch (id) {
     case IMGPKG_SECTION_IDENTITY:
-        m->image_type = get16(p);
+        m->image_type = bytes_le16(p);
         imgpkg_guid_from_bytes_le(p + 4, &m->component_id);
         imgpkg_guid_from_bytes_le(p + 20, &m->image_id);
         return 0;
     case IMGPKG_SECTION_SIGNATURE:
         memcpy(m->thumbprint, p, 20);
-        m->signing_type = get32(p + 20);
+        m->signing_type = bytes_le32(p + 20);
         return 0;
     case IMGPKG_SECTION_DEBUG:
-        m->build_time = get64(p);
+        m->build_time = bytes_le64(p);
         if (memchr(p + 8, 0, 32) == NULL)
             return fail(err, "bad-name", at + 12, "the image name is not NUL-terminated within 32 bytes");
         memcpy(m->name, p + 8, 32);
         return 0;
     case IMGPKG_SECTION_TEMPORARY:
-        m->temporary_flags = get32(p);
+        m->temporary_flags = bytes_le32(p);
         m->has_temporary = true;
         return 0;
     case IMGPKG_SECTION_ABI_DEPENDS: {
-        uint32_t n = len >= 4 ? get32(p) : UINT32_MAX;
+        uint32_t n = len >= 4 ? bytes_le32(p) : UINT32_MAX;
         if (n > IMGPKG_MAX_ABIS || len != 4 + 8 * n)
             return fail(err, "bad-section-length", at, "the ABIDepends section's length %u does not fit its count", len);
         m->depends_count = n;
         m->has_depends = true;
         for (uint32_t i = 0; i < n; i++)
-            m->depends[i] = (struct imgpkg_abi){get32(p + 4 + 8 * i), get32(p + 8 + 8 * i)};
+            m->depends[i] = (struct imgpkg_abi){bytes_le32(p + 4 + 8 * i), bytes_le32(p + 8 + 8 * i)};
         return 0;
     }
     default:
@@ -549,15 +543,15 @@ static int parse_section(const uint8_t *p, uint16_t id, uint16_t len, size_t at,
 static int parse_metadata(const uint8_t *data, size_t start, size_t end, struct imgpkg_metadata *m,
                           struct imgpkg_error *err)
 {
-    if (get32(data + start) != IMGPKG_METADATA_MAGIC)
+    if (bytes_le32(data + start) != IMGPKG_METADATA_MAGIC)
         return fail(err, "bad-metadata-magic", start, "no metadata magic (\"4X4M\") at offset %zu", start);
-    uint32_t count = get32(data + start + 4);
+    uint32_t count = bytes_le32(data + start + 4);
     size_t at = start + 8;
     uint32_t seen = 0; /* bit per known section */
     for (uint32_t i = 0; i < count; i++) {
         if (end - at < 4)
             return fail(err, "bad-section", at, "section %u of %u starts past the metadata's end", i + 1, count);
-        uint16_t id = get16(data + at), len = get16(data + at + 2);
+        uint16_t id = bytes_le16(data + at), len = bytes_le16(data + at + 2);
         if (end - at - 4 < len)
             return fail(err, "bad-section", at, "section %u (%zu bytes) runs past the metadata's end", i + 1, (size_t)len);
         int bit = id == IMGPKG_SECTION_IDENTITY ? 1 : id == IMGPKG_SECTION_SIGNATURE ? 2 : id == IMGPKG_SECTION_DEBUG ? 4
@@ -586,7 +580,7 @@ int imgpkg_parse_metadata(const uint8_t *data, size_t len, struct imgpkg_metadat
     if (len < sig + 12)
         return fail(err, "too-small", 0, "%zu bytes is too small for signed metadata", len);
     size_t meta_end = len - sig - 4;
-    uint32_t meta_len = get32(data + meta_end);
+    uint32_t meta_len = bytes_le32(data + meta_end);
     if (meta_len < 12 || meta_len > len - sig)
         return fail(err, "bad-metadata-length", meta_end, "the metadata length %u does not fit a %zu-byte file",
                     meta_len, len);

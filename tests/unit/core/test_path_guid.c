@@ -78,6 +78,21 @@ static void malformed_guids_are_refused(void **state)
     assert_int_equal(guid_parse("", &g), -EINVAL);
 }
 
+static void random_guids_are_version_4_and_differ(void **state)
+{
+    struct guid a, b;
+    assert_int_equal(guid_random(&a), 0);
+    assert_int_equal(guid_random(&b), 0);
+    assert_false(guid_equal(&a, &b));
+    char text[GUID_TEXT_LEN + 1];
+    guid_format(&a, text);
+    assert_int_equal(text[14], '4');                  /* version nibble */
+    assert_non_null(strchr("89ab", text[19]));       /* RFC 4122 variant */
+    struct guid back;
+    assert_int_equal(guid_parse(text, &back), 0);
+    assert_true(guid_equal(&a, &back));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +101,7 @@ int main(void)
         cmocka_unit_test(dirname_basename_and_join),
         cmocka_unit_test(guids_parse_in_either_case_and_compare_equal),
         cmocka_unit_test(malformed_guids_are_refused),
+        cmocka_unit_test(random_guids_are_version_4_and_differ),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
