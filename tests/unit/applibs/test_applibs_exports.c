@@ -6,7 +6,9 @@
  * of usr/lib/libapplibs_core.a (`nm -g --defined-only -P`) and fails on each name that is
  * neither an Applibs API name — one of the headers' prefixes (or an unprefixed name of theirs,
  * clock_systohc) and declared in the sysroot's usr/include/applibs headers — nor in the allow-list
- * of interposed C library names below, which must equal libapplibs.ld's EXTERN list. */
+ * of interposed C library names below, which must equal libapplibs.ld's EXTERN list.
+ * And the broker client's object (APPLIBS_OBJECTS, the library's objects before `ld -r`) calls
+ * none of those names: it talks on system calls, since the interposers ask the broker. */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -211,6 +213,46 @@ static void the_allow_list_is_the_linker_scripts_extern_list(void **state)
     assert_int_equal(found, COUNT(interposed));
 }
 
+/* broker_client.c must not call an interposer: their logic (netshim.c) asks the broker, so a
+ * broker call through send()/recvmsg() could come back to itself. */
+static void the_broker_client_calls_no_interposer(void **state)
+{
+    (void)state;
+    const char *objects = APPLIBS_OBJECTS, *suffix = "/broker_client.c.o", *object = NULL;
+    size_t object_len = 0;
+    for (const char *p = objects; *p;) {
+        size_t n = strcspn(p, ":");
+        if (n >= strlen(suffix) && !strncmp(p + n - strlen(suffix), suffix, strlen(suffix))) {
+            object = p;
+            object_len = n;
+        }
+        p += n + (p[n] == ':');
+    }
+    if (!object)
+        fail_msg("no broker_client.c.o in APPLIBS_OBJECTS (%s)", objects);
+    char cmd[4096];
+    assert_true(snprintf(cmd, sizeof cmd, "'%s' -u -P '%.*s'", APPLIBS_NM, (int)object_len, object) < (int)sizeof cmd);
+    FILE *nm = popen(cmd, "r");
+    assert_non_null(nm);
+    int undefined = 0, calls = 0;
+    char line[1024];
+    while (fgets(line, sizeof line, nm)) {
+        char name[512];
+        if (sscanf(line, "%511s", name) != 1)
+            continue;
+        undefined++;
+        if (listed(interposed, COUNT(interposed), name)) {
+            fprintf(stderr, "broker_client.c calls %s, one of libapplibs' interposers\n", name);
+            calls++;
+        }
+    }
+    int status = pclose(nm);
+    if (!WIFEXITED(status) || WEXITSTATUS(status))
+        fail_msg("%s failed (status %d)", cmd, status);
+    assert_true(undefined > 0); /* nm read it: it calls syscall() at least */
+    assert_int_equal(calls, 0);
+}
+
 /* The rule itself refuses libapplibs' internal names and undeclared look-alikes. */
 static void internal_and_undeclared_names_are_refused(void **state)
 {
@@ -231,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_sysroot_exports_only_applibs_and_the_interposers),
         cmocka_unit_test(the_allow_list_is_the_linker_scripts_extern_list),
+        cmocka_unit_test(the_broker_client_calls_no_interposer),
         cmocka_unit_test(internal_and_undeclared_names_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
