@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* intercore.h — the inter-core sockets this process holds (intercore.c). Internal to libapplibs.
  * send()/write() of more than BROKER_INTERCORE_MAX_PAYLOAD bytes on one fail with EMSGSIZE, as
  * on the platform, since the kernel's own SOCK_SEQPACKET limit is larger (docs/intercore.md). */

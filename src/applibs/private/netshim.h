@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netshim.h — the logic behind libapplibs' C library entry points (netshim.c). Internal to
  * libapplibs: interpose.c defines socket(), connect(), … write() as calls of these.
  *
