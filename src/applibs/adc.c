@@ -1,4 +1,5 @@
 /* adc.c — ADC controller handles (see applibs/adc.h; board_wire.h requests). */
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/adc.h>
 
 #include <errno.h>

@@ -1,4 +1,6 @@
-/* broker_client.c — requests to the device's broker (see broker_client.h). */
+/* broker_client.c — requests to the device's broker (see broker_client.h). It talks on the
+ * system calls themselves (broker_sys_*), never through send()/recvmsg(): those are libapplibs'
+ * own interposers (interpose.c), whose logic (netshim.c) asks the broker in turn. */
 #include "broker_client.h"
 
 #include <errno.h>
@@ -11,6 +13,25 @@
 
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* send(BROKER_FD, …) without the interposer: the whole request or -1 with errno. */
+static ssize_t broker_sys_send(const void *buf, size_t len, int flags)
+{
+    return syscall(SYS_sendto, BROKER_FD, buf, len, flags, NULL, 0);
+}
+
+/* recvmsg(BROKER_FD, …) without the interposer. */
+static ssize_t broker_sys_recvmsg(struct msghdr *msg, int flags)
+{
+    return syscall(SYS_recvmsg, BROKER_FD, msg, flags);
+}
+
+/* getsockopt(BROKER_FD, SOL_SOCKET, …) of an int without the interposer. */
+static int broker_sys_socket_int(int name, int *value)
+{
+    socklen_t len = sizeof *value;
+    return (int)syscall(SYS_getsockopt, BROKER_FD, SOL_SOCKET, name, value, &len);
+}
+
 int applibs_broker_call(struct broker_request *q, struct broker_reply *r, int *fd)
 {
     if (fd)
@@ -18,14 +39,14 @@ int applibs_broker_call(struct broker_request *q, struct broker_reply *r, int *f
     q->version = BROKER_VERSION;
     memset(r, 0, sizeof *r);
     pthread_mutex_lock(&call_lock);
-    ssize_t n = send(BROKER_FD, q, sizeof *q, MSG_NOSIGNAL);
+    ssize_t n = broker_sys_send(q, sizeof *q, MSG_NOSIGNAL);
     int result = n == sizeof *q ? 0 : -ENOTCONN;
     if (!result) {
         struct iovec iov = {.iov_base = r, .iov_len = sizeof *r};
         char control[CMSG_SPACE(sizeof(int))];
         struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
         do
-            n = recvmsg(BROKER_FD, &msg, MSG_CMSG_CLOEXEC);
+            n = broker_sys_recvmsg(&msg, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n != sizeof *r) {
             result = -ENOTCONN;
@@ -49,22 +70,25 @@ int applibs_result(int result, int value)
     return value;
 }
 
+bool applibs_broker_present(void)
+{
+    int saved = errno, domain = 0, type = 0;
+    bool device = broker_sys_socket_int(SO_DOMAIN, &domain) == 0 && domain == AF_UNIX &&
+                  broker_sys_socket_int(SO_TYPE, &type) == 0 && type == SOCK_SEQPACKET;
+    errno = saved;
+    return device;
+}
+
 /* Before main: an app started for debugging waits here until the device's gdbserver has
  * attached (the device answers only then); otherwise the answer comes at once. Outside a device
  * the call fails at once (no broker). */
 __attribute__((constructor)) static void applibs_wait_for_debugger(void)
 {
-    /* Only on a device: fd 3 is then an AF_UNIX SOCK_SEQPACKET socket (the raw system call, not
-     * the getsockopt libapplibs interposes). */
-    int saved = errno, domain = 0, type = 0;
-    socklen_t len = sizeof domain;
-    bool device = syscall(SYS_getsockopt, BROKER_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
-    len = sizeof type;
-    device = device && syscall(SYS_getsockopt, BROKER_FD, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET;
-    if (device) {
-        struct broker_request q = {.op = BROKER_DEBUG_WAIT};
-        struct broker_reply r;
-        applibs_broker_call(&q, &r, NULL);
-    }
+    if (!applibs_broker_present())
+        return;
+    int saved = errno;
+    struct broker_request q = {.op = BROKER_DEBUG_WAIT};
+    struct broker_reply r;
+    applibs_broker_call(&q, &r, NULL);
     errno = saved;
 }

@@ -1,4 +1,5 @@
 /* eventloop.c — EventLoop over epoll (see applibs/eventloop.h). */
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/eventloop.h>
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* i2c.c — I2C master handles (see applibs/i2c.h): board_wire.h requests on a socket to the
  * board's bus. */
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/i2c.h>
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* log.c — Log_Debug: formatted lines to standard error, which the device collects. */
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/log.h>
 
 #include <errno.h>

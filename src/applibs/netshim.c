@@ -1,7 +1,9 @@
 /* netshim.c — plain getaddrinfo()/socket()/connect() inside a confined app (docs/network.md,
- * "Plain sockets"). libapplibs defines these libc entry points; the SDK's libapplibs.a linker
- * script forces this object into every app and the executable exports them, so the app's own
- * calls and those of the shared libraries it loads (libcurl, libmosquitto…) land here.
+ * "Plain sockets"): the logic of libapplibs' C library entry points. interpose.c defines those
+ * names (socket, connect, … write), each a call of its netshim_* here (private/netshim.h); the
+ * SDK's libapplibs.a linker script forces them into every app and the executable exports them,
+ * so the app's own calls and those of the shared libraries it loads (libcurl, libmosquitto…)
+ * land here.
  *
  * Contract. Inside a device (fd 3 is the broker) nothing here widens what the app may do: every
  * network socket is still made, checked and connected by the device (the broker's RESOLVE,
@@ -31,8 +33,9 @@
  *                 datagram (recvmmsg(2) BUGS: it does not bound a blocked receive).
  *   sendto/sendmsg on a UDP server: a datagram to the named address (EDESTADDRREQ without one,
  *                 EAFNOSUPPORT not IPv4, EMSGSIZE over 65507 bytes); the device drops it unless
- *                 that peer sent to the port lately. send/write on one: EDESTADDRREQ (system.c
- *                 defines those two and asks applibs_is_udp_server()).
+ *                 that peer sent to the port lately. send/write on one: EDESTADDRREQ.
+ *   send/write    also EMSGSIZE for more than BROKER_INTERCORE_MAX_PAYLOAD bytes on an
+ *                 inter-core socket (intercore.c); otherwise the system call.
  *                 These interposers cost an atomic load until the app has a UDP server, then a
  *                 table lookup per call (docs/network.md).
  *   setsockopt/getsockopt/getsockname/getpeername   answered for placeholders (and the socket
@@ -42,6 +45,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/networking.h>
 
 #include <arpa/inet.h>
@@ -58,11 +62,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "broker_client.h"
+#include "intercore.h"
 #include "netshim.h"
 
 /* ---- the C library's own entry points ------------------------------------------------------ */
@@ -137,19 +143,14 @@ static void find_reals(void)
     find_real(&real.sendmmsg, "sendmmsg");
 }
 
-/* Its own once: the broker call below sends and receives through the interposers, which need
- * `real` but must not wait for detect_once. */
+/* Its own once: the data-path entry points need `real` but not the broker's answer, which they
+ * ask for only once the app has a UDP server. */
 static void reals(void) { pthread_once(&reals_once, find_reals); }
 
 static void detect(void)
 {
     reals();
-    int domain = 0, type = 0;
-    socklen_t len = sizeof domain;
-    if (real.getsockopt(BROKER_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
-        return;
-    len = sizeof type;
-    if (real.getsockopt(BROKER_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET)
+    if (!applibs_broker_present())
         return;
     int saved = errno;
     struct broker_request q = {.op = BROKER_NET_STATUS};
@@ -280,7 +281,7 @@ static int adopt(struct shim_entry *e, int conn, enum shim_state state)
 
 /* ---- sockets -------------------------------------------------------------------------------- */
 
-int socket(int domain, int type, int protocol)
+int netshim_socket(int domain, int type, int protocol)
 {
     if (!in_device())
         return real.socket(domain, type, protocol);
@@ -305,7 +306,7 @@ int socket(int domain, int type, int protocol)
     return sv[0];
 }
 
-int connect(int fd, const struct sockaddr *addr, socklen_t len)
+int netshim_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0)
@@ -333,7 +334,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
     return adopt(&e, conn, SHIM_CONNECTED);
 }
 
-int bind(int fd, const struct sockaddr *addr, socklen_t len)
+int netshim_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0 || e.state != SHIM_PLACEHOLDER)
@@ -360,7 +361,7 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
     return 0;
 }
 
-int listen(int fd, int backlog)
+int netshim_listen(int fd, int backlog)
 {
     struct shim_entry e;
     if (in_device() && shim_find(fd, &e) >= 0 && e.state == SHIM_LISTENING)
@@ -370,7 +371,7 @@ int listen(int fd, int backlog)
 
 static bool recordable(int level) { return level == SOL_SOCKET || level == IPPROTO_TCP; }
 
-int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+int netshim_setsockopt(int fd, int level, int name, const void *value, socklen_t len)
 {
     struct shim_entry e;
     int slot;
@@ -412,7 +413,7 @@ static int answer_int(void *value, socklen_t *len, int v)
     return 0;
 }
 
-int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+int netshim_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0)
@@ -453,7 +454,7 @@ static int answer_addr(struct sockaddr *addr, socklen_t *len, const struct socka
 
 /* A placeholder has no address yet; a UDP flow or server is an AF_UNIX channel, so its names
  * are ours. */
-int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+int netshim_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0 || (e.state != SHIM_PLACEHOLDER && e.type != SOCK_DGRAM))
@@ -462,7 +463,7 @@ int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
     return answer_addr(addr, len, e.state == SHIM_UDP_SERVER ? &e.peer : &any);
 }
 
-int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+int netshim_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
     struct shim_entry e;
     if (!in_device() || shim_find(fd, &e) < 0 || (e.state != SHIM_PLACEHOLDER && e.type != SOCK_DGRAM))
@@ -537,7 +538,7 @@ static ssize_t udp_server_sendmsg(int fd, const struct msghdr *m, int flags)
     return n < 0 ? n : n - (ssize_t)sizeof h;
 }
 
-ssize_t recvmsg(int fd, struct msghdr *m, int flags)
+ssize_t netshim_recvmsg(int fd, struct msghdr *m, int flags)
 {
     reals();
     return is_udp_server(fd) ? (m ? udp_server_recvmsg(fd, m, flags) : fail(EFAULT)) : real.recvmsg(fd, m, flags);
@@ -556,7 +557,7 @@ static ssize_t udp_server_recvfrom(int fd, void *buf, size_t len, int flags, str
     return n;
 }
 
-ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addrlen)
+ssize_t netshim_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addrlen)
 {
     reals();
     if (!is_udp_server(fd))
@@ -564,7 +565,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr
     return udp_server_recvfrom(fd, buf, len, flags, addr, addrlen);
 }
 
-ssize_t recv(int fd, void *buf, size_t len, int flags)
+ssize_t netshim_recv(int fd, void *buf, size_t len, int flags)
 {
     reals();
     if (!is_udp_server(fd))
@@ -572,7 +573,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     return udp_server_recvfrom(fd, buf, len, flags, NULL, NULL);
 }
 
-ssize_t read(int fd, void *buf, size_t len)
+ssize_t netshim_read(int fd, void *buf, size_t len)
 {
     reals();
     if (!is_udp_server(fd))
@@ -580,13 +581,13 @@ ssize_t read(int fd, void *buf, size_t len)
     return udp_server_recvfrom(fd, buf, len, 0, NULL, NULL);
 }
 
-ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
+ssize_t netshim_sendmsg(int fd, const struct msghdr *m, int flags)
 {
     reals();
     return is_udp_server(fd) ? (m ? udp_server_sendmsg(fd, m, flags) : fail(EFAULT)) : real.sendmsg(fd, m, flags);
 }
 
-ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t addrlen)
+ssize_t netshim_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t addrlen)
 {
     reals();
     if (!is_udp_server(fd))
@@ -626,7 +627,7 @@ static int udp_server_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int fl
     return (int)done;
 }
 
-int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *timeout)
+int netshim_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *timeout)
 {
     reals();
     if (!is_udp_server(fd))
@@ -634,7 +635,7 @@ int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timesp
     return udp_server_recvmmsg(fd, v, n, flags, timeout);
 }
 
-int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+int netshim_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
     reals();
     if (!is_udp_server(fd))
@@ -651,10 +652,28 @@ int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
     return (int)done;
 }
 
-bool applibs_is_udp_server(int fd)
+/* send/write: no destination on a UDP server channel, and the inter-core size limit. */
+static int send_refusal(int fd, size_t len)
+{
+    if (is_udp_server(fd))
+        return EDESTADDRREQ;
+    if (applibs_intercore_too_big(fd, len))
+        return EMSGSIZE;
+    return 0;
+}
+
+ssize_t netshim_send(int fd, const void *buf, size_t len, int flags)
 {
     reals();
-    return is_udp_server(fd);
+    int err = send_refusal(fd, len);
+    return err ? fail(err) : syscall(SYS_sendto, fd, buf, len, flags, NULL, 0);
+}
+
+ssize_t netshim_write(int fd, const void *buf, size_t len)
+{
+    reals();
+    int err = send_refusal(fd, len);
+    return err ? fail(err) : syscall(SYS_write, fd, buf, len);
 }
 
 /* ---- names ---------------------------------------------------------------------------------- */
@@ -744,7 +763,7 @@ static void free_list(struct addrinfo *ai)
 enum { KNOWN_FLAGS = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL | AI_ADDRCONFIG |
                      AI_NUMERICSERV | AI_IDN | AI_CANONIDN };
 
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
+int netshim_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
 {
     if (!in_device())
         return real.getaddrinfo(node, service, hints, res);
@@ -821,7 +840,7 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
     return 0;
 }
 
-void freeaddrinfo(struct addrinfo *ai)
+void netshim_freeaddrinfo(struct addrinfo *ai)
 {
     if (!in_device())
         real.freeaddrinfo(ai);

@@ -1,4 +1,5 @@
 /* pwm.c — PWM controller handles (see applibs/pwm.h; board_wire.h requests). */
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/pwm.h>
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* spi.c — SPI master handles (see applibs/spi.h): each call is one chip-select frame sent to
  * the board as segment headers and the bytes written (board_wire.h). */
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/spi.h>
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* storage.c — mutable storage (through the broker) and the app's own image files. */
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/storage.h>
 
 #include <errno.h>

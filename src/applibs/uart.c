@@ -1,5 +1,6 @@
 /* uart.c — UART handles (see applibs/uart.h): the broker checks the manifest and the board
  * hands over a raw pseudo-terminal set to the configuration; the app reads and writes it. */
+#include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/uart.h>
 
 #include <errno.h>

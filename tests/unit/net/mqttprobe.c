@@ -29,7 +29,8 @@ static void on_connect(struct mosquitto *m, void *user, int rc)
     if (rc) {
         char text[80];
         snprintf(text, sizeof text, "connack %d", rc);
-        return say(first, text);
+        say(first, text);
+        return;
     }
     mosquitto_subscribe(m, NULL, "opensphere/in", 1);
 }

@@ -133,8 +133,10 @@ static void gai_probe(const char *p, const char *host, const char *service, cons
     lookup_protocol = strchr(opts, 'u') ? IPPROTO_UDP : 0;
     int rc = lookup(strcmp(host, "-") ? name : NULL, service, family, type, flags, &res, why, sizeof why);
     lookup_protocol = 0;
-    if (rc)
-        return say(p, "%s", why);
+    if (rc) {
+        say(p, "%s", why);
+        return;
+    }
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)ai->ai_addr;
         char t[INET_ADDRSTRLEN];
@@ -153,8 +155,10 @@ static void plain_probe(const char *p, const char *host, const char *port)
 {
     struct addrinfo *res = NULL;
     char why[64];
-    if (lookup(host, port, AF_UNSPEC, SOCK_STREAM, 0, &res, why, sizeof why))
-        return say(p, "%s", why);
+    if (lookup(host, port, AF_UNSPEC, SOCK_STREAM, 0, &res, why, sizeof why)) {
+        say(p, "%s", why);
+        return;
+    }
     int s = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
     int one = 1, domain = 0;
     socklen_t len = sizeof domain;
@@ -176,8 +180,10 @@ static void plain_probe(const char *p, const char *host, const char *port)
     char buf[256] = "";
     ssize_t n = send(s, req, sizeof req - 1, 0) == (ssize_t)sizeof req - 1 ? recv(s, buf, sizeof buf - 1, MSG_WAITALL) : -1;
     close(s);
-    if (n < 12)
-        return say(p, "short %s", err_name());
+    if (n < 12) {
+        say(p, "short %s", err_name());
+        return;
+    }
     buf[12] = '\0';
     say(p, "ok %s%s%s domain %s nodelay %d again %s", buf + 9, (fl & O_NONBLOCK) ? " nonblock" : "",
         (fdfl & FD_CLOEXEC) ? " cloexec" : "", domain == AF_INET ? "inet" : "other", nodelay,
@@ -190,8 +196,10 @@ static void plain_udp_probe(const char *p, const char *host, const char *port)
 {
     struct addrinfo *res = NULL;
     char why[64], in[128];
-    if (lookup(host, port, AF_INET, SOCK_DGRAM, 0, &res, why, sizeof why))
-        return say(p, "%s", why);
+    if (lookup(host, port, AF_INET, SOCK_DGRAM, 0, &res, why, sizeof why)) {
+        say(p, "%s", why);
+        return;
+    }
     int s = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in any = {.sin_family = AF_INET};
     if (s < 0 || bind(s, (struct sockaddr *)&any, sizeof any) < 0 || connect(s, res->ai_addr, res->ai_addrlen) < 0 ||
@@ -285,14 +293,18 @@ static void reuse_probe(const char *p, const char *addr, int port)
 static void tcp(const char *p, const char *addr, int port)
 {
     int s = OpenSphere_Networking_Connect(addr_of(addr), (uint16_t)port, SOCK_STREAM);
-    if (s < 0)
-        return say(p, "%s", err_name());
+    if (s < 0) {
+        say(p, "%s", err_name());
+        return;
+    }
     const char req[] = "GET / HTTP/1.0\r\n\r\n";
     char buf[256] = "";
     ssize_t n = write(s, req, sizeof req - 1) == (ssize_t)sizeof req - 1 ? read(s, buf, sizeof buf - 1) : -1;
     close(s);
-    if (n < 12)
-        return say(p, "short %s", err_name());
+    if (n < 12) {
+        say(p, "short %s", err_name());
+        return;
+    }
     buf[12] = '\0';
     say(p, "ok %s", buf + 9);
 }
@@ -359,8 +371,10 @@ static void race(const char *p, const char *good, const char *bad, int port)
 static void listen_probe(const char *p, int port)
 {
     int l = OpenSphere_Networking_Listen((uint16_t)port, SOCK_STREAM);
-    if (l < 0)
-        return say(p, "%s", err_name());
+    if (l < 0) {
+        say(p, "%s", err_name());
+        return;
+    }
     int again = OpenSphere_Networking_Listen((uint16_t)port, SOCK_STREAM);
     say(p, "ok (again: %s)", again < 0 ? err_name() : "ok");
     struct pollfd pf = {.fd = l, .events = POLLIN};

@@ -1,5 +1,5 @@
 /* board_client.h — libapplibs' side of the board's handle protocol (src/board/board_wire.h),
- * shared by i2c.c, spi.c, adc.c and pwm.c. Internal to libapplibs. */
+ * shared by uart.c, i2c.c, spi.c, adc.c and pwm.c. Internal to libapplibs. */
 #ifndef OPENSPHERE_APPLIBS_BOARD_CLIENT_H
 #define OPENSPHERE_APPLIBS_BOARD_CLIENT_H
 
