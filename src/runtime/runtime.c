@@ -1,19 +1,17 @@
 /*
  * runtime.c — the supervisor (see runtime.h, docs/runtime.md): one thread with one epoll loop
  * owns every app. It reconciles the apps with the device's desired state (start, stop, restart
- * with backoff, replace on a new image), runs high-level apps in containers and answers their
- * broker requests, splits their output into the device log, debugs them under gdbserver, and
- * gives the device its status hooks. RTApps and their inter-core peers are runtime_rtapp.c's; the
- * memory watchdog and report are runtime_watchdog.c's; what the three share is in
- * private/runtime_int.h.
+ * with backoff, replace on a new image), runs high-level apps in containers, answers their
+ * broker requests, splits their output into the device log, and gives the device its hooks.
+ * RTApps and their inter-core peers are runtime_rtapp.c's, debugging a high-level app is
+ * runtime_debug.c's, the memory watchdog and report are runtime_watchdog.c's; what the four share
+ * is in private/runtime_int.h. The epoll tag of each event says which app and which of its
+ * descriptors fired; this file dispatches them.
  *
- * This file stays long (~900 lines) because it is one module: the supervisor's loop and the
- * high-level app's life cycle, which every handler here moves along.
+ * It stays about 700 lines because it is one module: the high-level app's life cycle (extract,
+ * start, watch, end, restart), which every handler here moves along.
  */
 #include "runtime.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +37,6 @@
 #include "hostio.h"
 #include "imgpkg.h"
 #include "path.h"
-#include "debug.h"
 #include "runtime_int.h"
 #include "sysevent.h"
 
@@ -248,24 +245,11 @@ static void request_stop(struct runtime *rt, struct app *a)
     runtime_arm_timer(a, STOP_GRACE_MS);
 }
 
-/* Copies app output to the debug output port's client, if any (dropped when it cannot keep up). */
-static void out_copy(struct app *a, const char *text, size_t len, bool newline)
-{
-    if (a->out_client_fd < 0)
-        return;
-    struct iovec iov[2] = {{(void *)text, len}, {"\n", newline ? 1 : 0}};
-    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-    if (sendmsg(a->out_client_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN) {
-        close(a->out_client_fd);
-        a->out_client_fd = -1;
-    }
-}
-
 static void flush_output(struct runtime *rt, struct app *a, char *buf, size_t *len)
 {
     if (*len) {
         applog_add(rt->log, &a->cid, "app", buf, *len);
-        out_copy(a, buf, *len, true);
+        runtime_debug_copy_output(a, buf, *len, true);
     }
     *len = 0;
 }
@@ -287,7 +271,7 @@ void runtime_app_ended(struct runtime *rt, struct app *a)
     ssize_t n;
     while (a->out_fd >= 0 && (n = read(a->out_fd, chunk, sizeof chunk)) > 0) {
         applog_add(rt->log, &a->cid, "app", chunk, (size_t)n);
-        out_copy(a, chunk, (size_t)n, false);
+        runtime_debug_copy_output(a, chunk, (size_t)n, false);
     }
     flush_output(rt, a, a->out_buf, &a->out_len);
     flush_output(rt, a, a->err_buf, &a->err_len);
@@ -358,14 +342,7 @@ static void handle_request(struct runtime *rt, struct app *a)
     if (n < 0)
         return;
     if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_DEBUG_WAIT) {
-        /* Started for debugging: the answer waits until gdbserver has attached (debug_event). */
-        pthread_mutex_lock(&rt->lock);
-        a->debug_waiting = a->debug_running && a->gdbserver_pid <= 0;
-        pthread_mutex_unlock(&rt->lock);
-        if (!a->debug_waiting) {
-            struct broker_reply r = {0};
-            broker_send_reply(a->broker_fd, &r, -1);
-        }
+        runtime_debug_wait(rt, a);
         return;
     }
     if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_APP_CONNECT) {
@@ -457,46 +434,6 @@ static struct app *add_app(struct runtime *rt, const struct device_app_view *v, 
     return a;
 }
 
-/* A high-level app's debug state from the device's view (rt->lock held): the listening socket
- * is made (if on_status has not yet) and watched, or closed when debugging ends. */
-static void hl_debug_sync(struct runtime *rt, struct app *a, size_t index, bool debugging)
-{
-    a->debug_wanted = debugging;
-    if (debugging && a->gdb_fd < 0) {
-        uint16_t port = 0;
-        if (debug_listen(DEBUG_GDB_PORT, &a->gdb_fd, &port) == 0)
-            a->gdb_port = port;
-        else
-            runtime_log_app(rt, a, "cannot listen for a debugger for %s on 127.0.0.1", a->name);
-    }
-    if (debugging && a->gdb_fd >= 0 && !a->gdb_watched) {
-        runtime_watch(rt, a->gdb_fd, runtime_tag(TAG_GDB_LISTEN, index));
-        a->gdb_watched = true;
-    }
-    if (!debugging && a->gdb_fd >= 0) {
-        runtime_close_fd(rt, &a->gdb_fd);
-        a->gdb_port = 0;
-        a->gdb_watched = false;
-    }
-    if (debugging && a->out_listen_fd < 0) {
-        uint16_t port = 0;
-        if (debug_listen(DEBUG_OUTPUT_PORT, &a->out_listen_fd, &port) == 0)
-            a->out_port = port;
-    }
-    if (debugging && a->out_listen_fd >= 0 && !a->out_watched) {
-        runtime_watch(rt, a->out_listen_fd, runtime_tag(TAG_OUT_LISTEN, index));
-        a->out_watched = true;
-    }
-    if (!debugging && a->out_listen_fd >= 0) {
-        runtime_close_fd(rt, &a->out_listen_fd);
-        a->out_port = 0;
-        a->out_watched = false;
-        if (a->out_client_fd >= 0)
-            close(a->out_client_fd);
-        a->out_client_fd = -1;
-    }
-}
-
 static void reconcile(struct runtime *rt)
 {
     struct device_app_view *views = NULL;
@@ -531,7 +468,7 @@ static void reconcile(struct runtime *rt)
         a->wanted = v->running;
         pthread_mutex_lock(&rt->lock);
         if (!a->realtime)
-            hl_debug_sync(rt, a, index, v->debugging);
+            runtime_debug_sync(rt, a, index, v->debugging);
         bool debug_changed = a->debug_wanted != a->debug_running;
         pthread_mutex_unlock(&rt->lock);
         if (!a->wanted)
@@ -545,7 +482,7 @@ static void reconcile(struct runtime *rt)
         if (!rt->apps[i]->present) {
             if (!rt->apps[i]->realtime) {
                 pthread_mutex_lock(&rt->lock);
-                hl_debug_sync(rt, rt->apps[i], i, false);
+                runtime_debug_sync(rt, rt->apps[i], i, false);
                 pthread_mutex_unlock(&rt->lock);
             }
             rt->apps[i]->wanted = false;
@@ -571,98 +508,6 @@ static void on_timer(struct runtime *rt, struct app *a, size_t index)
             start_app(rt, a, index);
         }
     }
-}
-
-static void gdbserver_reaped(struct runtime *rt, struct app *a)
-{
-    int status = 0;
-    if (a->gdbserver_pid > 0 && waitpid(a->gdbserver_pid, &status, 0) == a->gdbserver_pid)
-        runtime_log_app(rt, a, "gdbserver for %s ended (%s %d)", a->name, WIFSIGNALED(status) ? "signal" : "exit code",
-                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-    runtime_close_fd(rt, &a->gdbserver_pidfd);
-    pthread_mutex_lock(&rt->lock);
-    a->gdbserver_pid = 0;
-    pthread_mutex_unlock(&rt->lock);
-}
-
-/* A debugger connected to a high-level app's port, gdbserver ended, or it wrote something. */
-static void debug_event(struct runtime *rt, struct app *a, size_t index, enum tag_kind kind)
-{
-    if (kind == TAG_GDB_SERVER) {
-        gdbserver_reaped(rt, a);
-        return;
-    }
-    if (kind == TAG_GDB_ERR) {
-        char chunk[512];
-        ssize_t n = read(a->gdbserver_err_fd, chunk, sizeof chunk);
-        if (n <= 0) {
-            if (a->gdbserver_len)
-                applog_add(rt->log, &a->cid, "gdbserver", a->gdbserver_buf, a->gdbserver_len);
-            a->gdbserver_len = 0;
-            runtime_close_fd(rt, &a->gdbserver_err_fd);
-            return;
-        }
-        for (ssize_t i = 0; i < n; i++) {
-            if (chunk[i] == '\n' || a->gdbserver_len == sizeof a->gdbserver_buf) {
-                applog_add(rt->log, &a->cid, "gdbserver", a->gdbserver_buf, a->gdbserver_len);
-                /* "Attached; pid = N": the app is under gdbserver's control, let it go on (it runs
-                 * when gdb continues it). */
-                if (a->debug_waiting && a->gdbserver_len >= 9 && !memcmp(a->gdbserver_buf, "Attached;", 9)) {
-                    struct broker_reply r = {0};
-                    a->debug_waiting = false;
-                    if (a->broker_fd >= 0)
-                        broker_send_reply(a->broker_fd, &r, -1);
-                }
-                a->gdbserver_len = 0;
-                if (chunk[i] == '\n')
-                    continue;
-            }
-            a->gdbserver_buf[a->gdbserver_len++] = chunk[i];
-        }
-        return;
-    }
-    if (a->gdb_fd < 0)
-        return;
-    int conn = accept4(a->gdb_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (conn < 0)
-        return;
-    char path[4096];
-    int pid = a->phase == PHASE_RUNNING ? runtime_app_pid(a->init_pid) : 0;
-    const char *refused = a->gdbserver_pid > 0 ? "a debugger is already attached"
-                          : !pid               ? "the app is not running (it restarts; connect again)"
-                          : device_gdbserver_path(path, sizeof path) ? "gdbserver is not installed (Debian package gdbserver)"
-                                                                     : NULL;
-    if (refused) {
-        runtime_log_app(rt, a, "refused a debugger connection to %s: %s", a->name, refused);
-        close(conn);
-        return;
-    }
-    int errp[2] = {-1, -1};
-    pid_t gs = 0;
-    int pidfd = -1;
-    int err = pipe2(errp, O_CLOEXEC) < 0 ? -errno : 0;
-    if (!err)
-        err = debug_spawn_gdbserver(path, conn, pid, errp[1], &gs, &pidfd);
-    close(conn);
-    if (errp[1] >= 0)
-        close(errp[1]);
-    if (err) {
-        if (errp[0] >= 0)
-            close(errp[0]);
-        runtime_log_app(rt, a, "cannot start gdbserver for %s: %s", a->name, strerror(-err));
-        return;
-    }
-    if (a->gdbserver_err_fd >= 0)
-        runtime_close_fd(rt, &a->gdbserver_err_fd);
-    a->gdbserver_err_fd = errp[0];
-    a->gdbserver_pidfd = pidfd;
-    a->gdbserver_len = 0;
-    pthread_mutex_lock(&rt->lock);
-    a->gdbserver_pid = gs;
-    pthread_mutex_unlock(&rt->lock);
-    runtime_watch(rt, a->gdbserver_err_fd, runtime_tag(TAG_GDB_ERR, index));
-    runtime_watch(rt, a->gdbserver_pidfd, runtime_tag(TAG_GDB_SERVER, index));
-    runtime_log_app(rt, a, "a debugger connected to %s: %s attached to it (host pid %d)", a->name, path, pid);
 }
 
 static void *supervisor(void *arg)
@@ -717,18 +562,9 @@ static void *supervisor(void *arg)
             case TAG_GDB_LISTEN:
             case TAG_GDB_SERVER:
             case TAG_GDB_ERR:
-                if (a)
-                    debug_event(rt, a, index, kind);
-                break;
             case TAG_OUT_LISTEN:
-                if (a && a->out_listen_fd >= 0) {
-                    int c = accept4(a->out_listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-                    if (c >= 0) { /* the newest client gets the output */
-                        if (a->out_client_fd >= 0)
-                            close(a->out_client_fd);
-                        a->out_client_fd = c;
-                    }
-                }
+                if (a)
+                    runtime_debug_event(rt, a, index, kind);
                 break;
             }
         }
@@ -755,30 +591,6 @@ static void on_device_changed(void *ctx)
     (void)r;
 }
 
-/* A high-level app's debug port in its status, made at once so `app start --debug-mode` can
- * answer it (the supervisor starts watching it in reconcile). Called with rt->lock held. */
-static void hl_debug_state(struct runtime *rt, struct app *a, struct json_value *status)
-{
-    const struct json_value *state = json_object_get(status, "state");
-    bool debugging = state && state->type == JSON_STRING && !strcmp(state->u.string.chars, "debugging");
-    if (debugging && a->gdb_fd < 0) {
-        uint16_t port = 0;
-        if (debug_listen(DEBUG_GDB_PORT, &a->gdb_fd, &port) == 0)
-            a->gdb_port = port;
-    }
-    if (debugging && a->out_listen_fd < 0) {
-        uint16_t port = 0;
-        if (debug_listen(DEBUG_OUTPUT_PORT, &a->out_listen_fd, &port) == 0)
-            a->out_port = port;
-    }
-    if (debugging && a->out_listen_fd >= 0)
-        json_object_append(status, "outPort", json_new_int(a->out_port));
-    if (debugging && a->gdb_fd >= 0) {
-        json_object_append(status, "gdbPort", json_new_int(a->gdb_port));
-        json_object_append(status, "debuggerAttached", json_new_bool(a->gdbserver_pid > 0));
-    }
-}
-
 static void on_status(void *ctx, const struct guid *cid, struct json_value *status)
 {
     struct runtime *rt = ctx;
@@ -790,7 +602,7 @@ static void on_status(void *ctx, const struct guid *cid, struct json_value *stat
         if (a->realtime)
             runtime_rtapp_debug_state(a, status);
         else
-            hl_debug_state(rt, a, status);
+            runtime_debug_status(a, status);
         json_object_append(status, "restarts", json_new_int(a->restarts));
         sysev_app_status(rt->sysevents, &a->cid, status);
         /* Inter-core connections: an RTApp's high-level app, or a high-level app's RTApps. */
@@ -897,20 +709,7 @@ void runtime_stop(struct runtime *rt)
         runtime_close_fd(rt, &a->status_fd), runtime_close_fd(rt, &a->broker_fd), runtime_close_fd(rt, &a->out_fd);
         runtime_close_fd(rt, &a->err_fd), runtime_close_fd(rt, &a->timer_fd);
         runtime_rtapp_free(a);
-        if (a->gdb_fd >= 0)
-            close(a->gdb_fd);
-        if (a->gdbserver_pid > 0) {
-            kill(a->gdbserver_pid, SIGKILL);
-            waitpid(a->gdbserver_pid, NULL, 0);
-        }
-        if (a->gdbserver_pidfd >= 0)
-            close(a->gdbserver_pidfd);
-        if (a->gdbserver_err_fd >= 0)
-            close(a->gdbserver_err_fd);
-        if (a->out_listen_fd >= 0)
-            close(a->out_listen_fd);
-        if (a->out_client_fd >= 0)
-            close(a->out_client_fd);
+        runtime_debug_free(a);
         json_free(a->manifest);
         free(a->image_path), free(a->image_dir), free(a);
     }

@@ -4,9 +4,11 @@
  *
  *   runtime.c           the supervisor: its thread and epoll loop, reconciling the apps with the
  *                       device's desired state, high-level apps (containers, broker requests,
- *                       output, debugging), the device's hooks, runtime_start()/runtime_stop().
+ *                       output), the device's hooks, runtime_start()/runtime_stop().
  *   runtime_rtapp.c     RTApps: the sphere-rtcore helper's life and control protocol, and the
  *                       inter-core channel between one RTApp and its high-level peer.
+ *   runtime_debug.c     debugging a high-level app: its GDB and output ports, gdbserver, the
+ *                       start held until a debugger attaches.
  *   runtime_watchdog.c  the apps' memory: the watchdog that kills an app over its limit, and the
  *                       device's memory report.
  *
@@ -159,6 +161,28 @@ void runtime_rtapp_free(struct app *a);
 /* The device's status for the RTApp: opens or closes its GDB stub's listening socket as the
  * state says "debugging" or not, and adds gdbPort. Called with rt->lock held. */
 void runtime_rtapp_debug_state(struct app *a, struct json_value *status);
+
+/* ---- runtime_debug.c ---- */
+
+/* Copies a line (or, newline false, a raw chunk) of the app's output to the output port's
+ * client, if one is connected; a client that cannot keep up loses it, one that failed is closed. */
+void runtime_debug_copy_output(struct app *a, const char *text, size_t len, bool newline);
+/* Reconcile saw the device's debugging flag for a high-level app: makes (if the status hook has
+ * not) and watches its GDB and output ports, or closes them. Called with rt->lock held. */
+void runtime_debug_sync(struct runtime *rt, struct app *a, size_t index, bool debugging);
+/* The device's status for a high-level app: makes its ports as soon as the state is
+ * "debugging" and adds outPort, gdbPort and debuggerAttached. Called with rt->lock held. */
+void runtime_debug_status(struct app *a, struct json_value *status);
+/* BROKER_DEBUG_WAIT from the app: answered now, unless it was started for debugging and no
+ * gdbserver is attached yet (then when gdbserver reports "Attached;"). */
+void runtime_debug_wait(struct runtime *rt, struct app *a);
+/* One of the app's debugging descriptors fired (TAG_GDB_LISTEN: a debugger connects, one
+ * gdbserver at a time; TAG_GDB_SERVER: gdbserver ended; TAG_GDB_ERR: its output;
+ * TAG_OUT_LISTEN: an output client connects, replacing the previous one). */
+void runtime_debug_event(struct runtime *rt, struct app *a, size_t index, enum tag_kind kind);
+/* Frees the app's debugging resources at runtime_stop() (kills gdbserver; an RTApp's GDB stub
+ * socket, in gdb_fd too). */
+void runtime_debug_free(struct app *a);
 
 /* ---- runtime_watchdog.c ---- */
 
