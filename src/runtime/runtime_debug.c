@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * runtime_debug.c — debugging a high-level app in the supervisor (docs/runtime.md, "Debugging high-level apps").
+ * runtime_debug.c — debugging a high-level app in the supervisor (docs/runtime.md, "Debugging
+ * high-level apps").
  *
  * While the device's state for an app is "debugging", the app has two listening sockets on
  * 127.0.0.1: the GDB port (2345 when free) and the output port (2342 when free). Each debugger

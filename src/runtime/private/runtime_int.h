@@ -39,9 +39,10 @@
 #define BACKOFF_MAX_MS 10000
 #define STABLE_RUN_MS 10000    /* a run this long resets the backoff */
 
-
 enum app_phase { PHASE_IDLE, PHASE_RUNNING, PHASE_STOPPING, PHASE_BACKOFF };
 
+/* One installed app as the supervisor runs it: rt->apps[i], i being the index in its epoll tags.
+ * Grouped by who uses the fields: everyone, RTApps (runtime_rtapp.c), debugging. */
 struct app {
     struct guid cid;
     struct guid image_id;
@@ -99,6 +100,7 @@ struct app {
     bool out_watched;
 };
 
+/* The supervisor: one per device (runtime.h). */
 struct runtime {
     char *rtcore_helper; /* path of sphere-rtcore, next to sphered */
     struct device *device;
