@@ -127,8 +127,6 @@ int device_gdbserver_path(char *out, size_t out_size);
 
 /* Which key signed an image (SIGNER_UNKNOWN also when it is malformed or does not verify). */
 enum signer device_image_signer(struct device *d, const uint8_t *data, size_t len);
-/* The component IDs of the installed applications, malloc'd (count in *n). */
-struct guid *device_installed_apps(struct device *d, size_t *n);
 /* Whether the device has the appDevelopment capability (then it takes no cloud app updates). */
 bool device_in_development(struct device *d);
 

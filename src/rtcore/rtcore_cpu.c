@@ -1,4 +1,6 @@
-/* rtcore_cpu.c — one Cortex-M4F core on Unicorn, with host-side exceptions (see rtcore_cpu.h). */
+/* rtcore_cpu.c — one Cortex-M4F core on Unicorn, with host-side exceptions (see rtcore_cpu.h).
+ * It stays long (about 800 lines) as one module: the only file that calls the Unicorn engine,
+ * whose hooks, clock, exception entry and debugging all share one struct rtcore_cpu. */
 #include "rtcore_cpu.h"
 
 #include <errno.h>
@@ -8,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 #include <unicorn/unicorn.h>
+
+#include "bytes.h"
 
 enum {
     EXCP_SWI = 2,
@@ -106,13 +110,6 @@ static uint8_t *mem_ptr(struct rtcore_cpu *c, uint32_t addr, uint32_t len, bool 
     return c->mem[r] + (addr - rtcore_regions[r].base);
 }
 
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static void wr32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 __attribute__((format(printf, 2, 3))) static void crash(struct rtcore_cpu *c, const char *fmt, ...)
 {
     if (c->crashed)
@@ -144,17 +141,17 @@ static void push_frame(struct rtcore_cpu *c, uint8_t *f, uint32_t return_pc, uin
 {
     static const int core[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
     for (int i = 0; i < 6; i++)
-        wr32(f + 4 * i, reg(c, core[i]));
-    wr32(f + 24, return_pc & ~1u);
-    wr32(f + 28, xpsr);
+        bytes_put_le32(f + 4 * i, reg(c, core[i]));
+    bytes_put_le32(f + 24, return_pc & ~1u);
+    bytes_put_le32(f + 28, xpsr);
     for (int d = 0; d < 8; d++) {
         uint64_t v = 0;
         uc_reg_read(c->uc, UC_ARM_REG_D0 + d, &v);
-        wr32(f + 32 + 8 * d, (uint32_t)v);
-        wr32(f + 36 + 8 * d, (uint32_t)(v >> 32));
+        bytes_put_le32(f + 32 + 8 * d, (uint32_t)v);
+        bytes_put_le32(f + 36 + 8 * d, (uint32_t)(v >> 32));
     }
-    wr32(f + 0x60, reg(c, UC_ARM_REG_FPSCR));
-    wr32(f + 0x64, 0);
+    bytes_put_le32(f + 0x60, reg(c, UC_ARM_REG_FPSCR));
+    bytes_put_le32(f + 0x64, 0);
 }
 
 static bool take_exception(struct rtcore_cpu *c, unsigned exc, uint32_t return_pc)
@@ -170,7 +167,7 @@ static bool take_exception(struct rtcore_cpu *c, unsigned exc, uint32_t return_p
         xpsr |= 1u << 9;
     uint8_t *f = mem_ptr(c, frame, FRAME_FP, true);
     const uint8_t *vec = mem_ptr(c, c->soc.vtor + 4 * exc, 4, false);
-    uint32_t handler = vec ? rd32(vec) : 0;
+    uint32_t handler = vec ? bytes_le32(vec) : 0;
     if (!f) {
         crash(c, "stack overflow: cannot push the %s exception frame at 0x%08x (SP 0x%08x, PC 0x%08x)",
               exc_name(exc), frame, sp, return_pc);
@@ -198,14 +195,14 @@ static void pop_frame(struct rtcore_cpu *c, const uint8_t *f, bool fp)
 {
     static const int core[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
     for (int i = 0; i < 6; i++)
-        set_reg(c, core[i], rd32(f + 4 * i));
+        set_reg(c, core[i], bytes_le32(f + 4 * i));
     if (!fp)
         return;
     for (int d = 0; d < 8; d++) {
-        uint64_t v = rd32(f + 32 + 8 * d) | (uint64_t)rd32(f + 36 + 8 * d) << 32;
+        uint64_t v = bytes_le32(f + 32 + 8 * d) | (uint64_t)bytes_le32(f + 36 + 8 * d) << 32;
         uc_reg_write(c->uc, UC_ARM_REG_D0 + d, &v);
     }
-    set_reg(c, UC_ARM_REG_FPSCR, rd32(f + 0x60));
+    set_reg(c, UC_ARM_REG_FPSCR, bytes_le32(f + 0x60));
 }
 
 static void exception_return(struct rtcore_cpu *c)
@@ -224,7 +221,7 @@ static void exception_return(struct rtcore_cpu *c)
         crash(c, "exception return from %s with its frame outside memory (SP 0x%08x)", exc_name(exc), sp);
         return;
     }
-    uint32_t pc = rd32(f + 24), xpsr = rd32(f + 28);
+    uint32_t pc = bytes_le32(f + 24), xpsr = bytes_le32(f + 28);
     if (to_thread != ((xpsr & 0x1FF) == 0)) {
         crash(c, "exception return 0x%08x does not match the stacked IPSR %u", exc_return, xpsr & 0x1FF);
         return;
@@ -455,12 +452,17 @@ static int map_memory(struct rtcore_cpu *c)
     return 0;
 }
 
+/* uc_hook_add() takes every callback as void * (its real type depends on the hook type), a
+ * function-to-object pointer conversion ISO C leaves undefined and -Wpedantic refuses; POSIX
+ * (and unicorn's API) requires it to work, so it is marked __extension__, here only. */
+#define HOOK_FN(fn) (__extension__(void *)(fn))
+
 static int add_hooks(struct rtcore_cpu *c)
 {
     uc_hook h;
-    if (uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, (void *)on_block, c, 1, 0) != UC_ERR_OK ||
-        uc_hook_add(c->uc, &h, UC_HOOK_INTR, (void *)on_intr, c, 1, 0) != UC_ERR_OK ||
-        uc_hook_add(c->uc, &h, UC_HOOK_MEM_INVALID, (void *)on_bad_access, c, 1, 0) != UC_ERR_OK)
+    if (uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, HOOK_FN(on_block), c, 1, 0) != UC_ERR_OK ||
+        uc_hook_add(c->uc, &h, UC_HOOK_INTR, HOOK_FN(on_intr), c, 1, 0) != UC_ERR_OK ||
+        uc_hook_add(c->uc, &h, UC_HOOK_MEM_INVALID, HOOK_FN(on_bad_access), c, 1, 0) != UC_ERR_OK)
         return -EIO;
     return 0;
 }
@@ -517,7 +519,7 @@ void rtcore_cpu_free(struct rtcore_cpu *c)
 static bool halfword_at(struct rtcore_cpu *c, uint32_t addr, uint16_t want)
 {
     const uint8_t *p = mem_ptr(c, addr, 2, false);
-    return p && (uint16_t)(p[0] | p[1] << 8) == want;
+    return p && bytes_le16(p) == want;
 }
 
 /* WFI: let time pass to the next deadline (instruction clock: at once; host clock: sleep, at
@@ -743,7 +745,7 @@ int rtcore_cpu_breakpoint(struct rtcore_cpu *c, uint32_t addr, bool set)
         return -EFAULT;
     if (free_slot < 0)
         return -ENOSPC;
-    if (uc_hook_add(c->uc, &c->bp[free_slot].hook, UC_HOOK_CODE, (void *)on_breakpoint, c, addr, addr) != UC_ERR_OK)
+    if (uc_hook_add(c->uc, &c->bp[free_slot].hook, UC_HOOK_CODE, HOOK_FN(on_breakpoint), c, addr, addr) != UC_ERR_OK)
         return -EIO;
     c->bp[free_slot].addr = addr;
     c->bp[free_slot].used = true;
@@ -768,7 +770,7 @@ enum rtcore_stop rtcore_cpu_step(struct rtcore_cpu *c)
     c->bp_hit = false;
     uint32_t pc = reg(c, UC_ARM_REG_PC);
     uc_hook hook;
-    if (uc_hook_add(c->uc, &hook, UC_HOOK_CODE, (void *)on_step, c, 1, 0) != UC_ERR_OK) {
+    if (uc_hook_add(c->uc, &hook, UC_HOOK_CODE, HOOK_FN(on_step), c, 1, 0) != UC_ERR_OK) {
         crash(c, "the debugger cannot single-step at PC 0x%08x", pc);
         return RTCORE_STOP_CRASHED;
     }

@@ -2,6 +2,8 @@
 #include "rtcore_ctl.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -145,4 +147,184 @@ size_t rtcore_ctl_escape(const char *in, size_t len, char *out, size_t out_size)
     }
     out[o] = '\0';
     return i;
+}
+
+/* ---- events (helper -> supervisor) ---------------------------------------------------------- */
+
+/* A decimal number of 1..20 digits, no sign or leading zero (but "0"), at most max; returns the
+ * digits consumed, 0 if none fit. */
+static size_t parse_u64(const char *p, size_t len, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    while (i < len && p[i] >= '0' && p[i] <= '9') {
+        unsigned d = (unsigned)(p[i] - '0');
+        if ((i == 1 && p[0] == '0') || v > (max - d) / 10)
+            return 0;
+        v = v * 10 + d;
+        i++;
+    }
+    *out = v;
+    return i;
+}
+
+/* The whole of p[0..len) is a number <= max. */
+static bool whole_u64(const char *p, size_t len, uint64_t max, uint64_t *out)
+{
+    return len && parse_u64(p, len, max, out) == len;
+}
+
+/* "<key>=<n>" at *p, followed by a space or the end; advances *p. */
+static bool parse_field(const char **p, const char *end, const char *key, uint64_t *out)
+{
+    size_t klen = strlen(key);
+    if ((size_t)(end - *p) <= klen || memcmp(*p, key, klen) || (*p)[klen] != '=')
+        return false;
+    *p += klen + 1;
+    size_t n = parse_u64(*p, (size_t)(end - *p), UINT64_MAX, out);
+    if (!n || (*p + n != end && (*p)[n] != ' '))
+        return false;
+    *p += n + (*p + n != end);
+    return true;
+}
+
+static bool state_word(const char *p, size_t len, enum rtcore_ctl_state *out)
+{
+    static const char *const names[] = {[RTCORE_CTL_STATE_LOADED] = "loaded", [RTCORE_CTL_STATE_RUNNING] = "running",
+                                        [RTCORE_CTL_STATE_ASLEEP] = "asleep", [RTCORE_CTL_STATE_STOPPED] = "stopped"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (word_is(p, len, names[i])) {
+            *out = (enum rtcore_ctl_state)i;
+            return true;
+        }
+    return false;
+}
+
+/* "state <loaded|running|asleep|stopped>" | "state crashed[ <reason>]" | "state exited <int>" */
+static int parse_state(const char *p, size_t len, struct rtcore_ctl_event *ev)
+{
+    if (state_word(p, len, &ev->state))
+        return 0;
+    if (len >= 7 && memcmp(p, "crashed", 7) == 0 && (len == 7 || p[7] == ' ')) {
+        ev->state = RTCORE_CTL_STATE_CRASHED;
+        ev->text = len > 8 ? p + 8 : p + len;
+        ev->text_len = len > 8 ? len - 8 : 0;
+        return 0;
+    }
+    if (len > 7 && memcmp(p, "exited ", 7) == 0) {
+        bool negative = p[7] == '-';
+        uint64_t v;
+        if (!whole_u64(p + 7 + negative, len - 7 - negative, negative ? (uint64_t)INT_MAX + 1 : INT_MAX, &v))
+            return -EINVAL;
+        ev->state = RTCORE_CTL_STATE_EXITED;
+        ev->exit_status = negative ? (int)(-(int64_t)v) : (int)v;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+/* "status <state> instructions=<n> cycles=<n> exceptions=<n>" */
+static int parse_status(const char *p, size_t len, struct rtcore_ctl_event *ev)
+{
+    const char *space = memchr(p, ' ', len), *end = p + len;
+    if (!space || !state_word(p, (size_t)(space - p), &ev->state))
+        return -EINVAL;
+    const char *q = space + 1;
+    if (!parse_field(&q, end, "instructions", &ev->instructions) || !parse_field(&q, end, "cycles", &ev->cycles) ||
+        !parse_field(&q, end, "exceptions", &ev->exceptions) || q != end)
+        return -EINVAL;
+    return 0;
+}
+
+/* "uart ISU<0..4> <text>" */
+static int parse_uart(const char *p, size_t len, struct rtcore_ctl_event *ev)
+{
+    if (len < 5 || memcmp(p, "ISU", 3) || p[3] < '0' || p[3] > '4' || p[4] != ' ')
+        return -EINVAL;
+    ev->isu = p[3] - '0';
+    ev->text = p + 5, ev->text_len = len - 5;
+    return 0;
+}
+
+/* "gpio <0..95> <0|1> <cycles>" */
+static int parse_gpio(const char *p, size_t len, struct rtcore_ctl_event *ev)
+{
+    uint64_t gpio;
+    size_t n = parse_u64(p, len, 95, &gpio);
+    if (!n || len < n + 4 || p[n] != ' ' || (p[n + 1] != '0' && p[n + 1] != '1') || p[n + 2] != ' ' ||
+        !whole_u64(p + n + 3, len - n - 3, UINT64_MAX, &ev->cycles))
+        return -EINVAL;
+    ev->gpio = (int)gpio;
+    ev->level = p[n + 1] == '1';
+    return 0;
+}
+
+/* "msg-out <cid> <hex>": the payload may be empty (then the line ends after the cid's space,
+ * or after the cid). */
+static int parse_msg_out(const char *p, size_t len, struct rtcore_ctl_event *ev)
+{
+    if (len < 36 || rtcore_ctl_cid_parse(p, 36, ev->cid))
+        return -EINVAL;
+    const char *hex = p + 36;
+    size_t digits = len - 36;
+    if (digits) {
+        if (*hex != ' ')
+            return -EINVAL;
+        hex++, digits--;
+    }
+    if (digits % 2 || digits / 2 > RTCORE_CTL_MAX_PAYLOAD || unhex(hex, digits, ev->data))
+        return -EINVAL;
+    ev->len = digits / 2;
+    return 0;
+}
+
+static int parse_text(const char *p, size_t len, struct rtcore_ctl_event *ev)
+{
+    ev->text = p, ev->text_len = len;
+    return 0;
+}
+
+static int parse_gdb_port(const char *p, size_t len, struct rtcore_ctl_event *ev)
+{
+    uint64_t port;
+    if (!whole_u64(p, len, 65535, &port) || !port)
+        return -EINVAL;
+    ev->port = (int)port;
+    return 0;
+}
+
+int rtcore_ctl_event_parse(const char *line, size_t len, struct rtcore_ctl_event *out)
+{
+    static const struct {
+        const char *word;
+        enum rtcore_ctl_event_kind kind;
+        int (*parse)(const char *args, size_t len, struct rtcore_ctl_event *ev); /* NULL: no arguments */
+    } events[] = {
+        {"state", RTCORE_CTL_EV_STATE, parse_state},       {"status", RTCORE_CTL_EV_STATUS, parse_status},
+        {"log", RTCORE_CTL_EV_LOG, parse_text},            {"uart", RTCORE_CTL_EV_UART, parse_uart},
+        {"gpio", RTCORE_CTL_EV_GPIO, parse_gpio},          {"error", RTCORE_CTL_EV_ERROR, parse_text},
+        {"msg-ack", RTCORE_CTL_EV_MSG_ACK, NULL},          {"msg-out", RTCORE_CTL_EV_MSG_OUT, parse_msg_out},
+        {"mbox-error", RTCORE_CTL_EV_MBOX_ERROR, parse_text}, {"gdb-port", RTCORE_CTL_EV_GDB_PORT, parse_gdb_port},
+    };
+    if (len && line[len - 1] == '\r')
+        len--;
+    memset(out, 0, offsetof(struct rtcore_ctl_event, data));
+    out->len = 0;
+    out->kind = RTCORE_CTL_EV_UNKNOWN;
+    out->args = line + len;
+    const char *space = memchr(line, ' ', len);
+    size_t word_len = space ? (size_t)(space - line) : len;
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        if (!word_is(line, word_len, events[i].word))
+            continue;
+        out->kind = events[i].kind;
+        if (!events[i].parse)
+            return space ? -EINVAL : 0;
+        if (!space)
+            return -EINVAL;
+        out->args = space + 1;
+        out->args_len = len - word_len - 1;
+        return events[i].parse(out->args, out->args_len, out);
+    }
+    return 0;
 }

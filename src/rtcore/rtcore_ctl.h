@@ -19,9 +19,15 @@
  *                             msg-out <component id> <hex payload>  (one block the core sent,
  *                               addressed to that app; the next follows only after msg-out-ack)
  *                             mbox-error <text>    (the core corrupted its rings: channel closed)
+ *                             gdb-port <port>      (with --gdb-port/--gdb-listen-fd: the stub's port,
+ *                               before "state loaded")
  * Text is escaped: bytes below 0x20, 0x7F and above, and '\' become \xNN or \\.
  *
- * Pure functions; no allocation.
+ * Both directions are parsed here: rtcore_ctl_parse() reads a command (the helper's side),
+ * rtcore_ctl_event_parse() reads an event (the supervisor's side, src/runtime). Writers format
+ * lines themselves with rtcore_ctl_escape(), rtcore_ctl_cid_format() and rtcore_ctl_hex().
+ *
+ * Pure functions; no allocation; inputs need not be NUL-terminated.
  */
 #ifndef OPENSPHERE_RTCORE_CTL_H
 #define OPENSPHERE_RTCORE_CTL_H
@@ -48,6 +54,63 @@ struct rtcore_ctl_cmd {
 
 /* Parses one command line (without its '\n'). Returns 0 or -EINVAL. */
 int rtcore_ctl_parse(const char *line, size_t len, struct rtcore_ctl_cmd *out);
+
+/* ---- events (helper -> supervisor) ---- */
+
+enum rtcore_ctl_event_kind {
+    RTCORE_CTL_EV_UNKNOWN,    /* no event word matched (a newer helper's event: ignore it) */
+    RTCORE_CTL_EV_STATE,      /* state <loaded|running|asleep|stopped> | crashed <reason> | exited <n> */
+    RTCORE_CTL_EV_STATUS,     /* status <loaded|running|stopped> instructions= cycles= exceptions= */
+    RTCORE_CTL_EV_LOG,        /* log <text> */
+    RTCORE_CTL_EV_UART,       /* uart ISU<k> <text> */
+    RTCORE_CTL_EV_GPIO,       /* gpio <gpio> <0|1> <cycles> */
+    RTCORE_CTL_EV_ERROR,      /* error <text> */
+    RTCORE_CTL_EV_MSG_ACK,    /* msg-ack */
+    RTCORE_CTL_EV_MSG_OUT,    /* msg-out <component id> <hex payload> */
+    RTCORE_CTL_EV_MBOX_ERROR, /* mbox-error <text> */
+    RTCORE_CTL_EV_GDB_PORT,   /* gdb-port <1..65535> */
+};
+
+enum rtcore_ctl_state {
+    RTCORE_CTL_STATE_LOADED,
+    RTCORE_CTL_STATE_RUNNING,
+    RTCORE_CTL_STATE_ASLEEP,
+    RTCORE_CTL_STATE_STOPPED,
+    RTCORE_CTL_STATE_CRASHED,
+    RTCORE_CTL_STATE_EXITED,
+};
+
+/* One parsed event. Only the fields of its kind are set (the others are zero; data[] beyond len
+ * is left as it was). `args` and
+ * `text` point into the parsed line (valid while it is) and are not NUL-terminated; text is
+ * still escaped, exactly as the helper sent it. */
+struct rtcore_ctl_event {
+    enum rtcore_ctl_event_kind kind;
+    const char *args;            /* everything after "<word> " ("" for msg-ack) */
+    size_t args_len;
+    enum rtcore_ctl_state state; /* STATE, STATUS */
+    int exit_status;             /* STATE exited */
+    const char *text;            /* STATE crashed: the reason; LOG, UART, ERROR, MBOX_ERROR */
+    size_t text_len;
+    int isu;                     /* UART: 0..4 */
+    int gpio;                    /* GPIO: 0..95 */
+    bool level;                  /* GPIO */
+    uint64_t cycles;             /* GPIO: core cycles when it changed; STATUS: cycles run */
+    uint64_t instructions, exceptions; /* STATUS */
+    int port;                    /* GDB_PORT */
+    uint8_t cid[16];             /* MSG_OUT: the addressee, in the ring's byte order */
+    uint8_t data[RTCORE_CTL_MAX_PAYLOAD]; /* MSG_OUT payload */
+    size_t len;
+};
+
+/*
+ * Parses one event line (without its '\n'; a trailing '\r' is ignored) into *out.
+ * Returns 0; or -EINVAL when the event word is known but its arguments are malformed (out->kind
+ * then names that event and out->args holds its raw arguments, so a supervisor can still answer
+ * a malformed msg-out with msg-out-ack). A line no event word matches returns 0 with kind
+ * RTCORE_CTL_EV_UNKNOWN: events may be added, and a supervisor must skip ones it does not know.
+ */
+int rtcore_ctl_event_parse(const char *line, size_t len, struct rtcore_ctl_event *out);
 
 /* Component IDs on the ring: the GUID's first three fields little-endian, then 8 bytes in order
  * (as the samples' Component_Id struct). Parse accepts either case; format writes lower case.

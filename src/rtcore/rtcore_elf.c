@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
+
 const struct rtcore_region rtcore_regions[RTCORE_REGION_COUNT] = {
     [RTCORE_TCM] = {"TCM", 0x00100000u, 192u * 1024u, true},
     [RTCORE_FLASH] = {"XIP flash", 0x10000000u, 1024u * 1024u, false},
@@ -14,8 +16,6 @@ const struct rtcore_region rtcore_regions[RTCORE_REGION_COUNT] = {
 
 enum { EHDR_SIZE = 52, PHDR_SIZE = 32, PT_LOAD = 1, PF_X = 1, EM_ARM = 40, ET_EXEC = 2 };
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
 __attribute__((format(printf, 3, 4))) static int refuse(struct rtcore_load_error *err, const char *code, const char *fmt, ...)
 {
@@ -43,12 +43,12 @@ static int check_header(const uint8_t *d, size_t len, struct rtcore_load_error *
         return refuse(err, "bad-magic", "not an ELF file");
     if (d[4] != 1 || d[5] != 1)
         return refuse(err, "bad-class", "not a 32-bit little-endian ELF file (class %u, data %u)", d[4], d[5]);
-    if (le16(d + 16) != ET_EXEC)
-        return refuse(err, "not-executable", "ELF type %u is not an executable (2)", le16(d + 16));
-    if (le16(d + 18) != EM_ARM)
-        return refuse(err, "wrong-machine", "ELF machine %u is not ARM (40)", le16(d + 18));
-    uint32_t phoff = le32(d + 28);
-    uint16_t phentsize = le16(d + 42), phnum = le16(d + 44);
+    if (bytes_le16(d + 16) != ET_EXEC)
+        return refuse(err, "not-executable", "ELF type %u is not an executable (2)", bytes_le16(d + 16));
+    if (bytes_le16(d + 18) != EM_ARM)
+        return refuse(err, "wrong-machine", "ELF machine %u is not ARM (40)", bytes_le16(d + 18));
+    uint32_t phoff = bytes_le32(d + 28);
+    uint16_t phentsize = bytes_le16(d + 42), phnum = bytes_le16(d + 44);
     if (phnum == 0)
         return refuse(err, "no-segments", "the ELF file has no program headers");
     if (phentsize != PHDR_SIZE)
@@ -61,7 +61,7 @@ static int check_header(const uint8_t *d, size_t len, struct rtcore_load_error *
 
 static int add_segment(const uint8_t *ph, size_t len, struct rtcore_image *img, struct rtcore_load_error *err)
 {
-    uint32_t offset = le32(ph + 4), vaddr = le32(ph + 8), filesz = le32(ph + 16), memsz = le32(ph + 20);
+    uint32_t offset = bytes_le32(ph + 4), vaddr = bytes_le32(ph + 8), filesz = bytes_le32(ph + 16), memsz = bytes_le32(ph + 20);
     size_t n = img->segment_count;
     if (memsz == 0)
         return 0;
@@ -82,7 +82,7 @@ static int add_segment(const uint8_t *ph, size_t len, struct rtcore_image *img, 
         if ((uint64_t)vaddr < (uint64_t)s->vaddr + s->memsz && (uint64_t)s->vaddr < (uint64_t)vaddr + memsz)
             return refuse(err, "overlapping-segments", "segments at 0x%08x and 0x%08x overlap", s->vaddr, vaddr);
     }
-    img->segments[n] = (struct rtcore_segment){vaddr, memsz, offset, filesz, (le32(ph + 24) & PF_X) != 0,
+    img->segments[n] = (struct rtcore_segment){vaddr, memsz, offset, filesz, (bytes_le32(ph + 24) & PF_X) != 0,
                                                (enum rtcore_region_id)region};
     img->segment_count++;
     return 0;
@@ -118,8 +118,8 @@ static int check_vectors(const uint8_t *data, struct rtcore_image *img, struct r
     const uint8_t *sp = file_word(img, data, lowest), *pc = file_word(img, data, lowest + 4);
     if (!sp || !pc)
         return refuse(err, "no-vector-table", "no vector table: the first 8 bytes at 0x%08x are not in the file", lowest);
-    img->initial_sp = le32(sp);
-    img->reset_pc = le32(pc);
+    img->initial_sp = bytes_le32(sp);
+    img->reset_pc = bytes_le32(pc);
     int sp_region = rtcore_region_of(img->initial_sp - 4, 4);
     if (sp_region < 0 || !rtcore_regions[sp_region].writable || (img->initial_sp & 7))
         return refuse(err, "bad-initial-sp", "initial stack pointer 0x%08x is not an 8-byte aligned address in TCM or SYSRAM",
@@ -138,12 +138,12 @@ int rtcore_elf_parse(const uint8_t *data, size_t len, struct rtcore_image *out, 
     int rc = check_header(data, len, err);
     if (rc)
         return rc;
-    out->entry = le32(data + 24);
-    uint32_t phoff = le32(data + 28);
-    uint16_t phnum = le16(data + 44);
+    out->entry = bytes_le32(data + 24);
+    uint32_t phoff = bytes_le32(data + 28);
+    uint16_t phnum = bytes_le16(data + 44);
     for (uint16_t i = 0; i < phnum; i++) {
         const uint8_t *ph = data + phoff + (size_t)i * PHDR_SIZE;
-        if (le32(ph) == PT_LOAD && (rc = add_segment(ph, len, out, err)))
+        if (bytes_le32(ph) == PT_LOAD && (rc = add_segment(ph, len, out, err)))
             return rc;
     }
     if (out->segment_count == 0)

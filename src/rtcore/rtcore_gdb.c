@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
+
 static const char hexdigits[] = "0123456789abcdef";
 
 static const char target_xml[] =
@@ -68,10 +70,11 @@ static bool parse_hex(const char **p, const char *end, uint32_t *out)
 
 static void put_word(char *out, uint32_t v) /* target (little-endian) byte order */
 {
+    uint8_t b[4];
+    bytes_put_le32(b, v);
     for (int i = 0; i < 4; i++) {
-        uint8_t b = (uint8_t)(v >> (8 * i));
-        out[2 * i] = hexdigits[b >> 4];
-        out[2 * i + 1] = hexdigits[b & 15];
+        out[2 * i] = hexdigits[b[i] >> 4];
+        out[2 * i + 1] = hexdigits[b[i] & 15];
     }
 }
 
@@ -91,7 +94,7 @@ static bool get_word(const char *s, uint32_t *v)
     uint8_t b[4];
     if (!get_bytes(s, 4, b))
         return false;
-    *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    *v = bytes_le32(b);
     return true;
 }
 

@@ -5,23 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
+
 enum { REG_TX_PORT = 0x14, REG_RX_EN = 0x18, REG_RX_STS = 0x1C, REG_CMD = 0x50, REG_DATA = 0x54, REG_COUNT = 0x58 };
 enum { STS_CONSUMED = 1u, STS_SENT = 2u };
 
 /* The outbound ring (core -> device) is buffer 0, the inbound ring buffer 1. */
 static uint8_t *header(struct rtcore_mbox *m, int buf) { return m->shared + (size_t)buf * RTCORE_MBOX_BUF_SIZE; }
 static uint8_t *data(struct rtcore_mbox *m, int buf) { return header(m, buf) + RTCORE_MBOX_HEADER; }
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static uint32_t pad16(uint32_t n) { return (n + 15u) & ~15u; }
 
@@ -39,8 +30,8 @@ static bool valid_pos(uint32_t pos) { return pos < RTCORE_MBOX_DATA && pos % 16 
 /* Publishes the device's positions (it writes only the inbound header). */
 static void publish(struct rtcore_mbox *m)
 {
-    wr32(header(m, 1), m->in_write);
-    wr32(header(m, 1) + 4, m->out_read);
+    bytes_put_le32(header(m, 1), m->in_write);
+    bytes_put_le32(header(m, 1) + 4, m->out_read);
 }
 
 void rtcore_mbox_reset(struct rtcore_mbox *m, uint8_t *shared)
@@ -121,7 +112,7 @@ int rtcore_mbox_push(struct rtcore_mbox *m, const uint8_t sender[16], const void
         return -ENODEV;
     if (m->broken)
         return -EPROTO;
-    uint32_t remote_read = rd32(header(m, 0) + 4); /* the core's read position in the inbound ring */
+    uint32_t remote_read = bytes_le32(header(m, 0) + 4); /* the core's read position in the inbound ring */
     if (!valid_pos(remote_read))
         return broken(m, "inbound read position", remote_read);
     uint32_t avail = remote_read <= m->in_write ? remote_read + RTCORE_MBOX_DATA - m->in_write : remote_read - m->in_write;
@@ -129,7 +120,7 @@ int rtcore_mbox_push(struct rtcore_mbox *m, const uint8_t sender[16], const void
     if (avail < block + 16)
         return -EAGAIN;
     uint8_t head[4 + RTCORE_MBOX_BLOCK_EXTRA] = {0};
-    wr32(head, size);
+    bytes_put_le32(head, size);
     memcpy(head + 4, sender, 16);
     ring_put(m, m->in_write, head, sizeof head);
     ring_put(m, (m->in_write + (uint32_t)sizeof head) % RTCORE_MBOX_DATA, payload, (uint32_t)len);
@@ -145,13 +136,13 @@ int rtcore_mbox_pop(struct rtcore_mbox *m, uint8_t dest[16], uint8_t *payload, s
         return -ENODEV;
     if (m->broken)
         return -EPROTO;
-    uint32_t remote_write = rd32(header(m, 0)); /* the core's write position in the outbound ring */
+    uint32_t remote_write = bytes_le32(header(m, 0)); /* the core's write position in the outbound ring */
     if (!valid_pos(remote_write))
         return broken(m, "outbound write position", remote_write);
     if (remote_write == m->out_read)
         return -EAGAIN;
     uint32_t used = remote_write > m->out_read ? remote_write - m->out_read : remote_write + RTCORE_MBOX_DATA - m->out_read;
-    uint32_t size = rd32(data(m, 0) + m->out_read);
+    uint32_t size = bytes_le32(data(m, 0) + m->out_read);
     if (size < RTCORE_MBOX_BLOCK_EXTRA || size > RTCORE_MBOX_BLOCK_EXTRA + RTCORE_MBOX_MAX_PAYLOAD)
         return broken(m, "block size", size);
     if (pad16(4 + size) > used)

@@ -58,9 +58,16 @@ static void bit_put(uint64_t set[2], int pin, bool v)
 
 /* ---- time ---------------------------------------------------------------------------------- */
 
+/* floor(a * mul / div) modulo 2^64, without a 128-bit product: a = q * div + r, so the result is
+ * q * mul + r * mul / div exactly; r * mul < div * mul fits 64 bits for 32-bit mul and div. */
+static uint64_t mul_div(uint64_t a, uint32_t mul, uint32_t div)
+{
+    return a / div * mul + a % div * mul / div;
+}
+
 static uint64_t ticks_to_cycles(uint64_t ticks, uint32_t hz)
 {
-    return (uint64_t)(((unsigned __int128)ticks * RTCORE_HZ) / hz);
+    return mul_div(ticks, RTCORE_HZ, hz);
 }
 
 static void timer_schedule(struct rtcore_timer *t)
@@ -295,10 +302,12 @@ static void scs_write_word(struct rtcore_soc *soc, uint32_t off, uint32_t v, uin
         return;
     }
     }
-    if (off >= 0x100 && off < 0x110) return nvic_set_bits(soc, (off - 0x100) / 4, v & mask, 0);
-    if (off >= 0x180 && off < 0x190) return nvic_set_bits(soc, (off - 0x180) / 4, v & mask, 1);
-    if (off >= 0x200 && off < 0x210) return nvic_set_bits(soc, (off - 0x200) / 4, v & mask, 2);
-    if (off >= 0x280 && off < 0x290) return nvic_set_bits(soc, (off - 0x280) / 4, v & mask, 3);
+    static const uint32_t nvic_sets[] = {0x100, 0x180, 0x200, 0x280}; /* ISER, ICER, ISPR, ICPR */
+    for (int what = 0; what < 4; what++)
+        if (off >= nvic_sets[what] && off < nvic_sets[what] + 0x10) {
+            nvic_set_bits(soc, (off - nvic_sets[what]) / 4, v & mask, what);
+            return;
+        }
     if (off >= 0x300 && off < 0x310)
         return; /* IABR is read-only */
     soc->scs_store[off / 4] = merged;
@@ -318,7 +327,7 @@ static uint32_t timer_remaining(const struct rtcore_soc *soc, const struct rtcor
     if (t->deadline == UINT64_MAX)
         return 0;
     uint32_t hz = (t->ctrl & 4) ? 1000u : 32768u;
-    return (uint32_t)((unsigned __int128)(t->deadline - soc->now) * hz / RTCORE_HZ);
+    return (uint32_t)mul_div(t->deadline - soc->now, hz, RTCORE_HZ);
 }
 
 static uint32_t gpt_read_word(struct rtcore_soc *soc, uint32_t off)
@@ -461,12 +470,18 @@ static void write_word(struct rtcore_soc *soc, int block, uint32_t off, uint32_t
 {
     const struct rtcore_block_info *b = &rtcore_blocks[block];
     uint32_t reg;
-    if (b->kind == RTCORE_BLK_SCS)
-        return scs_write_word(soc, off, v, mask);
-    if (b->kind == RTCORE_BLK_GPT)
-        return gpt_write_word(soc, off, (gpt_read_word(soc, off) & ~mask & (off ? ~0u : 0)) | (v & mask));
-    if (gpio_window(b, off, &reg))
-        return gpio_write(soc, b, reg, v & mask);
+    if (b->kind == RTCORE_BLK_SCS) {
+        scs_write_word(soc, off, v, mask);
+        return;
+    }
+    if (b->kind == RTCORE_BLK_GPT) {
+        gpt_write_word(soc, off, (gpt_read_word(soc, off) & ~mask & (off ? ~0u : 0)) | (v & mask));
+        return;
+    }
+    if (gpio_window(b, off, &reg)) {
+        gpio_write(soc, b, reg, v & mask);
+        return;
+    }
     if (uart_window(b) && off == 0 && (mask & 0xFF)) {
         if (b->kind == RTCORE_BLK_DEBUG_UART && soc->ops.debug_uart_tx)
             soc->ops.debug_uart_tx(soc->ops.ctx, (uint8_t)v);

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -57,7 +58,7 @@ int debug_spawn_gdbserver(const char *gdbserver, int conn, pid_t app_pid, int er
             _exit(126);
         syscall(SYS_close_range, 3, ~0U, 0);
         execl(gdbserver, "gdbserver", "--attach", "stdio", pidtext, (char *)NULL);
-        dprintf(2, "cannot run %s: %m\n", gdbserver);
+        dprintf(2, "cannot run %s: %s\n", gdbserver, strerror(errno));
         _exit(127);
     }
     int pfd = (int)syscall(SYS_pidfd_open, child, 0);

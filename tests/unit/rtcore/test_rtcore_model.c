@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,6 +365,99 @@ static void test_control_commands_parse_and_bad_ones_are_refused(void **state)
             fail_msg("accepted \"%s\"", bad[i]);
 }
 
+/* Every event the helper writes (src/rtcore/main.c's emit() formats), parsed back. */
+static void test_control_events_parse_as_the_helper_writes_them(void **state)
+{
+    static struct rtcore_ctl_event e;
+#define PARSE(text) assert_int_equal(rtcore_ctl_event_parse(text, strlen(text), &e), 0)
+    PARSE("state loaded");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_STATE);
+    assert_int_equal(e.state, RTCORE_CTL_STATE_LOADED);
+    PARSE("state asleep\r");
+    assert_int_equal(e.state, RTCORE_CTL_STATE_ASLEEP);
+    PARSE("state crashed hard fault at 0x00100040");
+    assert_int_equal(e.state, RTCORE_CTL_STATE_CRASHED);
+    assert_int_equal(e.text_len, 24);
+    assert_memory_equal(e.text, "hard fault at 0x00100040", 24);
+    assert_int_equal(e.args_len, 32); /* "crashed <reason>", as a supervisor logs it */
+    PARSE("state exited -3");
+    assert_int_equal(e.state, RTCORE_CTL_STATE_EXITED);
+    assert_int_equal(e.exit_status, -3);
+    PARSE("status running instructions=12 cycles=18446744073709551615 exceptions=0");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_STATUS);
+    assert_int_equal(e.state, RTCORE_CTL_STATE_RUNNING);
+    assert_true(e.instructions == 12 && e.cycles == UINT64_MAX && e.exceptions == 0);
+    PARSE("log tick \\x01\\\\");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_LOG);
+    assert_int_equal(e.text_len, 11); /* still escaped */
+    PARSE("log ");
+    assert_int_equal(e.text_len, 0);
+    PARSE("uart ISU3 hello");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_UART);
+    assert_int_equal(e.isu, 3);
+    assert_int_equal(e.text_len, 5);
+    PARSE("gpio 95 1 247000");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_GPIO);
+    assert_true(e.gpio == 95 && e.level && e.cycles == 247000);
+    PARSE("error unknown command: go");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_ERROR);
+    PARSE("msg-ack");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_MSG_ACK);
+    PARSE("mbox-error no shared buffers");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_MBOX_ERROR);
+    assert_int_equal(e.text_len, 17);
+    PARSE("gdb-port 4711");
+    assert_int_equal(e.kind, RTCORE_CTL_EV_GDB_PORT);
+    assert_int_equal(e.port, 4711);
+    PARSE("a-later-event with arguments"); /* unknown events are skipped, not errors */
+    assert_int_equal(e.kind, RTCORE_CTL_EV_UNKNOWN);
+#undef PARSE
+}
+
+static void test_control_msg_out_round_trips_cid_and_payload(void **state)
+{
+    static struct rtcore_ctl_event e;
+    const uint8_t cid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    static uint8_t payload[RTCORE_CTL_MAX_PAYLOAD];
+    static char hex[2 * RTCORE_CTL_MAX_PAYLOAD + 1], line[RTCORE_CTL_MAX_LINE];
+    char text[37];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload[i] = (uint8_t)(i * 7);
+    rtcore_ctl_cid_format(cid, text);
+    rtcore_ctl_hex(payload, sizeof payload, hex);
+    int n = snprintf(line, sizeof line, "msg-out %s %s", text, hex);
+    assert_int_equal(rtcore_ctl_event_parse(line, (size_t)n, &e), 0);
+    assert_int_equal(e.kind, RTCORE_CTL_EV_MSG_OUT);
+    assert_memory_equal(e.cid, cid, 16);
+    assert_int_equal(e.len, sizeof payload);
+    assert_memory_equal(e.data, payload, sizeof payload);
+    n = snprintf(line, sizeof line, "msg-out %s", text); /* an empty block */
+    assert_int_equal(rtcore_ctl_event_parse(line, (size_t)n, &e), 0);
+    assert_int_equal(e.len, 0);
+    n = snprintf(line, sizeof line, "msg-out %s %s00", text, hex); /* one byte too many */
+    assert_int_equal(rtcore_ctl_event_parse(line, (size_t)n, &e), -EINVAL);
+    assert_int_equal(e.kind, RTCORE_CTL_EV_MSG_OUT); /* still named: the supervisor acks it */
+    assert_int_equal(e.args_len, (size_t)n - 8);
+}
+
+static void test_control_malformed_events_are_refused(void **state)
+{
+    static struct rtcore_ctl_event e;
+    static const char *const bad[] = {
+        "state", "state Loaded", "state loaded now", "state crashedX", "state exited", "state exited 1x",
+        "state exited 2147483648", "state exited 01", "status running", "status running instructions=1 cycles=2",
+        "status running instructions=1 cycles=2 exceptions=3 more", "status crashed instructions=1 cycles=2 exceptions=3",
+        "status running instructions=18446744073709551616 cycles=0 exceptions=0", "log", "uart ISU5 x", "uart ISU0",
+        "uart isu0 x", "gpio 96 1 0", "gpio 1 2 0", "gpio 1 1", "gpio 1 1 x", "gpio  1 1 0", "gpio 01 1 0",
+        "msg-ack now", "msg-out", "msg-out 00000000-0000-0000-0000-00000000000 00",
+        "msg-out 00000000-0000-0000-0000-000000000000 0", "msg-out 00000000-0000-0000-0000-000000000000 0g",
+        "msg-out 00000000-0000-0000-0000-000000000000x00", "mbox-error", "gdb-port 0", "gdb-port 65536", "gdb-port",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (rtcore_ctl_event_parse(bad[i], strlen(bad[i]), &e) != -EINVAL)
+            fail_msg("accepted \"%s\"", bad[i]);
+}
+
 static void test_control_escape_keeps_lines_single(void **state)
 {
     char out[32];
@@ -389,6 +483,9 @@ int main(void)
         cmocka_unit_test(test_grants_follow_the_manifest),
         cmocka_unit_test(test_grants_refuse_bad_manifests),
         cmocka_unit_test(test_control_commands_parse_and_bad_ones_are_refused),
+        cmocka_unit_test(test_control_events_parse_as_the_helper_writes_them),
+        cmocka_unit_test(test_control_msg_out_round_trips_cid_and_payload),
+        cmocka_unit_test(test_control_malformed_events_are_refused),
         cmocka_unit_test(test_control_escape_keeps_lines_single),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
