@@ -20,7 +20,7 @@
 #   expect_log [-E] TEXT [SECONDS [LOG-ARGS...]]  wait (default $log_wait, else 5 s) until the log
 #                                     holds TEXT (-E: an extended regex): ok, else bad and the last
 #                                     $log_tail (8) lines of it that match $log_show (all)
-#   deploy PACKAGE           sideload PACKAGE (a file, or NAME for $work/NAME.ip) to $dev; bad if refused
+#   deploy PACKAGE           sideload PACKAGE (a path, or NAME for $work/NAME.ip) to $dev; bad if refused
 #   probe NAME CID CAPS ARGS...  builds $probe_src (default tests/apps/probe.c, $probe_cflags,
 #                            default -O1) into $work/NAME.ip with that manifest, CmdArgs ARGS and a
 #                            data/hello.txt; sets cur to CID's first 8 digits
@@ -55,7 +55,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/jget.sh"   # jget FILE [KEY|INDEX]
 summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
 
 log_args=()
-log_fetch() { "$sphere" device app log ${dev:+-d "$dev"} "${log_args[@]}" "$@" > "${logf:=$work/log}" 2>&1; }
+log_fetch() { : "${logf:=$work/log}"; "$sphere" device app log ${dev:+-d "$dev"} "${log_args[@]}" "$@" > "$logf" 2>&1; }
 log_has() { local text=$1; shift; log_fetch "$@"; grep -qF -- "$text" "$logf"; }
 log_has_re() { local re=$1; shift; log_fetch "$@"; grep -qE -- "$re" "$logf"; }
 expect_log() {
@@ -69,7 +69,7 @@ expect_log() {
   fi
 }
 deploy() {
-  local pkg=$1; [ -f "$pkg" ] || pkg=$work/$1.ip
+  local pkg=$work/$1.ip; case $1 in */*) pkg=$1;; esac
   "$sphere" device sideload deploy ${dev:+-d "$dev"} -p "$pkg" >/dev/null 2>"$work/deploy.err" ||
     { bad "deploying $1 failed"; sed 's/^/  | /' "$work/deploy.err"; }
 }
