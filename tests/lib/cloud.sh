@@ -8,6 +8,7 @@
 #                             server's (the tests give -F); sets pgdir, pg_bin, pg_url and
 #                             db_args=(--db $pg_url). Exits 1 with "SKIP: ..." when PostgreSQL is
 #                             not installed, and 1 with the server's log when it does not start
+#   pg_stop                   stops that server and deletes its folder
 #   cloud_serve DATA ARG...   `sphere cloud serve --data DATA ARG...` in the background (stderr
 #                             appended to $work/cloud.log), waits up to 20 s, while it lives, for a
 #                             new DATA/cloud.url; sets cloud_pid, url, ca=DATA/tls.cert.pem and the
@@ -34,6 +35,10 @@ pg_start() {
     || { cat "$pgdir/log"; exit 1; }
   pg_url=postgresql://cloud@127.0.0.1:$port/postgres
   db_args=(--db "$pg_url")
+}
+pg_stop() {
+  [ -n "$pgdir" ] || return 0
+  pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"; pgdir=""
 }
 cloud_serve() {
   local data=$1; shift
@@ -68,6 +73,6 @@ cloud_cleanup() {
   for d in "$OPENSPHERE_HOME"/devices/*; do [ -f "$d/sphered.pid" ] && kill "$(cat "$d/sphered.pid")" 2>/dev/null; done
   cloud_stop
   [ -n "$nginx_dir" ] && [ -f "$nginx_dir/nginx.pid" ] && kill "$(cat "$nginx_dir/nginx.pid")" 2>/dev/null
-  if [ -n "$pgdir" ]; then pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"; fi
+  pg_stop
   rm -rf "$work" "$OPENSPHERE_HOME" "$OPENSPHERE_CONFIG_DIR"
 }
