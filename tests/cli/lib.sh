@@ -14,6 +14,11 @@
 #   until_ok SECONDS CMD...  re-run CMD every 0.1 s until it succeeds or the time is up
 #   jget FILE KEY...         a value from a JSON file (objects by key, arrays by index)
 #   summary                  print "N passed, N failed"; non-zero on any failure
+#   sim_stop_all             stops every simulated device under $OPENSPHERE_HOME (and its external
+#                            MCU); a sphered that outlives `sim stop` (or left a stale pid file
+#                            after a power cut) is killed only if that pid is still a sphered
+#   sim_cleanup              the device tests' EXIT trap: sim_stop_all, then deletes $work,
+#                            $OPENSPHERE_HOME and $OPENSPHERE_CONFIG_DIR (when set)
 # The simulated device $dev ("-d $dev" is given when dev is set, else sphere's attached device):
 #   log_has TEXT [LOG-ARGS...]        `sphere device app log [-d $dev] ${log_args[@]} LOG-ARGS` to
 #                                     $logf (default $work/log) holds TEXT (fixed string)
@@ -53,6 +58,18 @@ until_ok() {
 }
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/jget.sh"   # jget FILE [KEY|INDEX]...
 summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
+sim_stop_all() {
+  local d name pid
+  for d in "${OPENSPHERE_HOME:-/nonexistent}"/devices/*; do
+    [ -f "$d/sphered.pid" ] || continue
+    name=${d##*/}
+    "$sphere" sim mcu stop -d "$name" >/dev/null 2>&1; "$sphere" sim stop "$name" >/dev/null 2>&1
+    pid=$(cat "$d/sphered.pid" 2>/dev/null) || continue
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sphered ] && kill "$pid" 2>/dev/null
+  done
+  return 0
+}
+sim_cleanup() { sim_stop_all; rm -rf "$work" "$OPENSPHERE_HOME" ${OPENSPHERE_CONFIG_DIR:+"$OPENSPHERE_CONFIG_DIR"}; }
 
 log_args=()
 log_fetch() { : "${logf:=$work/log}"; "$sphere" device app log ${dev:+-d "$dev"} "${log_args[@]}" "$@" > "$logf" 2>&1; }

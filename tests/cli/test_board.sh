@@ -12,9 +12,7 @@ export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 cleanup() {
   [ -n "${watch_pid:-}" ] && kill "$watch_pid" 2>/dev/null
-  "$sphere" sim stop bd >/dev/null 2>&1
-  "$sphere" sim stop bd2 >/dev/null 2>&1
-  rm -rf "$work" "$OPENSPHERE_HOME"
+  sim_cleanup
 }
 trap cleanup EXIT
 . "$src/tests/cli/lib.sh"

@@ -14,9 +14,8 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() { "$sphere" sim stop hld >/dev/null 2>&1; "$sphere" sim stop nogdb >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
-trap cleanup EXIT
 . "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
 command -v gdbserver >/dev/null || { echo "SKIP: gdbserver is not installed (scripts/install-deps.sh)"; exit 0; }
 command -v gdb >/dev/null || { echo "SKIP: gdb is not installed"; exit 0; }
 CID=66666666-0000-0000-0000-0000000000d1

@@ -8,12 +8,8 @@ set -u
 sphere=$1 src=$2
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() {
-  for d in "$OPENSPHERE_HOME"/devices/*; do [ -f "$d/sphered.pid" ] && kill "$(cat "$d/sphered.pid")" 2>/dev/null; done
-  rm -rf "$work" "$OPENSPHERE_HOME"
-}
-trap cleanup EXIT
 . "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
 out=$work/out err=$work/err
 
 # app NAME CID CAPS [TYPE] — an app folder with that manifest; packs it to $work/NAME.ip.

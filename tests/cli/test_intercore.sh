@@ -10,12 +10,8 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() {
-  "$sphere" sim stop ic >/dev/null 2>&1
-  rm -rf "$work" "$OPENSPHERE_HOME"
-}
-trap cleanup EXIT
 . "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
 logf=$work/log log_wait=10
 
 HL=7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d    # examples/intercore/hl_echo

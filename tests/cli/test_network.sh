@@ -26,10 +26,10 @@ export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 server_pid= broker_pid=
 cleanup() {
-  "$sphere" sim stop net >/dev/null 2>&1
+  sim_stop_all
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
-  [ -n "${KEEP:-}" ] && cp "$logf" /tmp/net-last.log; rm -rf "$work" "$OPENSPHERE_HOME"
+  [ -n "${KEEP:-}" ] && cp "$logf" /tmp/net-last.log; sim_cleanup
 }
 trap cleanup EXIT
 . "$src/tests/cli/lib.sh"

@@ -10,12 +10,8 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() {
-  "$sphere" sim stop rt >/dev/null 2>&1; "$sphere" sim stop roomy >/dev/null 2>&1
-  rm -rf "$work" "$OPENSPHERE_HOME"
-}
-trap cleanup EXIT
 . "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
 logf=$work/log
 gpio_changes() { curl -s --unix-socket "$OPENSPHERE_HOME/devices/rt/rest.sock" "http://localhost/sim/gpio/$1" | sed -n 's/.*"changes":\([0-9]*\).*/\1/p'; }
 

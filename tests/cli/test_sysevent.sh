@@ -13,9 +13,8 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() { "$sphere" sim stop sev >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
-trap cleanup EXIT
 . "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
 dev=sev probe_cflags="-O1 -g" # expect_log TEXT SECONDS -i CID waits for TEXT in that app's lines of the device log
 
 # ---- no device running: a clear error, exit 1 -----------------------------------------------

@@ -19,9 +19,9 @@
 #                             $work/nginx ($nginx_dir) on LISTEN, serving DATA/ota and sending the
 #                             rest to $url (CA $ca); SED-ARGs edit the configuration further.
 #                             Returns 1, start log printed, when it does not start
-#   cloud_cleanup             the EXIT trap: stops the simulated devices named in $devices (their
-#                             MCUs too), kills any other device's sphered, stops the service, nginx
-#                             and PostgreSQL, deletes $work, $OPENSPHERE_HOME and $OPENSPHERE_CONFIG_DIR
+#   cloud_cleanup             the EXIT trap: stops the simulated devices (lib.sh's sim_stop_all),
+#                             the service, nginx and PostgreSQL, deletes $work, $OPENSPHERE_HOME
+#                             and $OPENSPHERE_CONFIG_DIR
 cloud_pid="" pgdir="" nginx_dir="" db_args=()
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
@@ -68,9 +68,7 @@ nginx_ota() {
   echo "nginx did not start:"; cat "$nginx_dir/start.log" "$nginx_dir/error.log" 2>/dev/null | head -10 | sed 's/^/  | /'; return 1
 }
 cloud_cleanup() {
-  local d
-  for d in ${devices:-}; do "$sphere" sim mcu stop -d "$d" >/dev/null 2>&1; "$sphere" sim stop "$d" >/dev/null 2>&1; done
-  for d in "$OPENSPHERE_HOME"/devices/*; do [ -f "$d/sphered.pid" ] && kill "$(cat "$d/sphered.pid")" 2>/dev/null; done
+  sim_stop_all
   cloud_stop
   [ -n "$nginx_dir" ] && [ -f "$nginx_dir/nginx.pid" ] && kill "$(cat "$nginx_dir/nginx.pid")" 2>/dev/null
   pg_stop

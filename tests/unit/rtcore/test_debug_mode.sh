@@ -11,7 +11,7 @@ sphere=$build/bin/sphere
 fw=$build/tests/unit/rtcore/fw/gdb_target.elf
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() { exec 5>&- 2>/dev/null; "$sphere" sim stop dbg >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
+cleanup() { exec 5>&- 2>/dev/null; sim_cleanup; }
 trap cleanup EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/../../cli/lib.sh" # fail MSG
 CID=3c1e6f0a-9b2d-4c8e-a7f1-5d3b2e1a0c9f
