@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # lib.sh — the one harness of the shell tests (source it; it defines, it runs nothing). Every test
-# script sources it and defines none of these itself. Each has one argument order:
+# script sources it and defines none of these itself. Each has one argument order. The test sets
+# what they use: $sphere (the CLI), $work (its temp folder), $out/$err (run), $src/$sdk (probe).
 #   ok [MSG]                 count a passed check (prints "ok: MSG" when given one)
 #   bad MSG                  count a failed check: prints "FAIL: MSG" ("FAIL [$fail_tag]: MSG"
 #                            when the test sets fail_tag, e.g. to its database backend)
@@ -22,13 +23,15 @@
 # The simulated device $dev ("-d $dev" is given when dev is set, else sphere's attached device):
 #   log_has TEXT [LOG-ARGS...]        `sphere device app log [-d $dev] ${log_args[@]} LOG-ARGS` to
 #                                     $logf (default $work/log) holds TEXT (fixed string)
+#   log_has_re REGEX [LOG-ARGS...]    the same with an extended regex
 #   expect_log [-E] TEXT [SECONDS [LOG-ARGS...]]  wait (default $log_wait, else 5 s) until the log
 #                                     holds TEXT (-E: an extended regex): ok, else bad and the last
 #                                     $log_tail (8) lines of it that match $log_show (all)
 #   deploy PACKAGE           sideload PACKAGE (a path, or NAME for $work/NAME.ip) to $dev; bad if refused
 #   probe NAME CID CAPS ARGS...  builds $probe_src (default tests/apps/probe.c, $probe_cflags,
 #                            default -O1) into $work/NAME.ip with that manifest, CmdArgs ARGS and a
-#                            data/hello.txt; sets cur to CID's first 8 digits
+#                            data/hello.txt (the binary is built once per source, in $work);
+#                            sets cur to CID's first 8 digits
 #   rest DEVICE METHOD PATH [CURL-ARGS...]   a request to DEVICE's REST socket: prints "STATUS BODY",
 #                            the body also in $work/body
 #   expect_rest WANT DEVICE METHOD PATH [CURL-ARGS...]  "STATUS BODY" matches the glob WANT
