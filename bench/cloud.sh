@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cloud.sh BUILD_DIR — device check-ins per second against the cloud service, with 1,000
 # simulated device identities (each with its own device token, claimed into Field Test, whose
 # deployment targets one image), once with SQLite and once with PostgreSQL (a server started
@@ -8,23 +9,11 @@
 # one installed image): a light client, not 1,000 daemons.
 set -euo pipefail
 build=${1:-build}
-sphere=$(cd "$build/bin" && pwd)/sphere
+src=$(cd "$(dirname "$0")/.." && pwd)
 secs=${SECONDS_PER_RUN:-5}
-if ! command -v nginx >/dev/null; then  # the baseline; installed without starting its service
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx-light >/dev/null
-fi
-export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
-work=$(mktemp -d)
-pids=() pgdir=""
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -n "$pgdir" ] && pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work" "$OPENSPHERE_HOME" "$OPENSPHERE_CONFIG_DIR" "$pgdir"
-}
-trap cleanup EXIT
+. "$src/bench/lib.sh"         # sphere, work, nginx_static, rate, bench_bg, clean-up at exit
+. "$src/tests/lib/cloud.sh"   # cloud_serve, pg_start, pg_stop, free_port
+bench_on_exit pg_stop
 mkdir -p "$work/app/bin"
 printf '{"SchemaVersion":1,"Name":"bench","ComponentId":"44444444-0000-0000-0000-000000000001","EntryPoint":"/bin/app","Capabilities":{}}' > "$work/app/app_manifest.json"
 head -c 20000 /dev/urandom > "$work/app/bin/app"
@@ -33,9 +22,7 @@ head -c 20000 /dev/urandom > "$work/app/bin/app"
 # serve NAME [--db URL] — starts a cloud, fills it with 1,000 claimed devices; sets url/ca/tokens file.
 serve() {
   local name=$1; shift
-  "$sphere" cloud serve --data "$work/$name" "$@" 2>"$work/$name.log" & pids+=($!)
-  for i in $(seq 200); do [ -f "$work/$name/cloud.url" ] && break; sleep 0.05; done
-  url=$(cat "$work/$name/cloud.url") ca=$work/$name/tls.cert.pem
+  cloud_serve "$work/$name" "$@"; bench_pids+=("$cloud_pid")
   "$sphere" login --cloud "$url" --token-file "$work/$name/tokens/default.token" --ca-cert "$ca" >/dev/null
   "$sphere" product create --name Bench >/dev/null
   image=$("$sphere" image add --image "$work/app.ip" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -65,7 +52,6 @@ request = function()
                     ["Content-Type"] = "application/json"}, body)
 end
 LUA
-rate() { wrk -t1 -c8 -d"${secs}"s "$@" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
 checkin_rate() { # checkin_rate NAME — check-ins/s and the size of one answer
   local body='{"installed":[{"componentId":"44444444-0000-0000-0000-000000000001","imageId":"'"$image"'"}],"appDevelopment":false}'
   local tok; tok=$(head -1 "$work/$1.tokens")
@@ -77,33 +63,18 @@ checkin_rate() { # checkin_rate NAME — check-ins/s and the size of one answer
 serve sqlite
 sqlite_rate=$(checkin_rate sqlite) sqlite_url=$url sqlite_ca_dir=$work/sqlite
 size=$(stat -c %s "$work/sqlite.answer")
-if [ -x "$pg_bin/initdb" ]; then
-  pgdir=$(mktemp -d); chmod 755 "$pgdir"; [ "$(id -u)" -eq 0 ] && chown nobody "$pgdir"
-  pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  pg_as "$pg_bin/initdb" -D "$pgdir/data" -A trust -U cloud >/dev/null
-  pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w -o "-h 127.0.0.1 -p $pgport -k $pgdir" start >/dev/null
-  serve pg --db "postgresql://cloud@127.0.0.1:$pgport/postgres"
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  pg_start
+  serve pg "${db_args[@]}"
   pg_rate=$(checkin_rate pg)
 else
   pg_rate=0; echo "PostgreSQL is not installed: its figure is 0"
 fi
 
 # nginx: the same answer as a static file, same certificate and key as the SQLite cloud.
-nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+nport=$(free_port)
 mkdir -p "$work/www"; cp "$work/sqlite.answer" "$work/www/checkin"
-cat > "$work/nginx.conf" <<CONF
-daemon off; worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.err;
-events { worker_connections 256; }
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:$nport ssl; ssl_certificate $sqlite_ca_dir/tls.cert.pem; ssl_certificate_key $sqlite_ca_dir/tls.key.pem;
-    location / { root $work/www; default_type application/json; }
-  }
-}
-CONF
-nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
-sleep 0.5
+nginx_static "$work/www" "$sqlite_ca_dir/tls.cert.pem" "$sqlite_ca_dir/tls.key.pem" "$nport"
 nginx_rate=$(rate "https://127.0.0.1:$nport/checkin")
 printf 'device check-ins over HTTPS, 1000 device identities, %d-byte answer, wrk 1 thread 8 connections %ss:\n' "$size" "$secs"
 printf '  cloud + SQLite      %8.0f check-ins/s (ratio to nginx %.2f)\n' "$sqlite_rate" "$(echo "$sqlite_rate / $nginx_rate" | bc -l)"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # device.sh BUILD_DIR — the simulated device's REST performance, against baselines measured in
 # the same run:
 #   1. sideload-to-installed latency of a 64 KiB package (`sphere device sideload deploy`:
@@ -7,21 +8,9 @@
 #      file of the same size with the same certificate and key, also over HTTPS on loopback.
 set -euo pipefail
 build=${1:-build}
-sphere=$(cd "$build/bin" && pwd)/sphere
 runs=${RUNS:-200}
-if ! command -v nginx >/dev/null; then  # the baseline; installed without starting its service
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx-light >/dev/null
-fi
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
-nginx_pid=""
-cleanup() {
-  "$sphere" sim stop bench >/dev/null 2>&1 || true
-  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
-  rm -rf "$OPENSPHERE_HOME" "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"   # sphere, work, nginx_static, rate, clean-up at exit
+bench_on_exit "$sphere" sim stop bench
 "$sphere" sim create bench >/dev/null && "$sphere" sim start bench >/dev/null && "$sphere" device enable-development >/dev/null
 state=$OPENSPHERE_HOME/devices/bench
 
@@ -42,20 +31,7 @@ port=$(sed -n 's/.*"httpsPort": *\([0-9]*\).*/\1/p' "$state/device.json")
 nport=$((port + 1))
 body=$(curl -s --cacert "$state/tls.cert.pem" "https://127.0.0.1:$port/status")
 mkdir -p "$work/www"; printf '%s' "$body" > "$work/www/status"
-cat > "$work/nginx.conf" <<CONF
-daemon off; worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.err;
-events { worker_connections 256; }
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:$nport ssl; ssl_certificate $state/tls.cert.pem; ssl_certificate_key $state/tls.key.pem;
-    location / { root $work/www; default_type application/json; }
-  }
-}
-CONF
-nginx -c "$work/nginx.conf" -p "$work" & nginx_pid=$!
-sleep 0.5
-rate() { wrk -t1 -c8 -d"${SECONDS_PER_RUN:-5}"s "$1" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
+nginx_static "$work/www" "$state/tls.cert.pem" "$state/tls.key.pem" "$nport"
 ours=$(rate "https://127.0.0.1:$port/status"); theirs=$(rate "https://127.0.0.1:$nport/status")
 printf 'GET /status over HTTPS: sphered %.0f req/s, nginx (static file, same TLS key) %.0f req/s, ratio %.2f\n' \
   "$ours" "$theirs" "$(echo "$ours / $theirs" | bc -l)"

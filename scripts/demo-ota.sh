@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # demo-ota.sh BUILD_DIR — `make run-ota`: the whole external-MCU OTA scenario on one machine,
 # unattended. A cloud with its MQTT broker and an nginx blob front end, two simulated devices
 # (ft1, ft2) each running OpenSphere's OTA agent with an external MCU on ISU0 (factory firmware
@@ -23,7 +24,7 @@ run 0 mcu-image create --version 2 "$work/fw.bin" "$work/fw2.img"
 for d in $devices; do
   ota_device "$d" FieldTest --mcu-baud 921600
   run 0 sim mcu attach -d "$d" --uart ISU0 --version-file "$work/factory.img" --baud 921600 --slot-kb $((kb + 64))
-  until_ok 30 log_has "$d" "OtaAgent: connected to the twin" || { echo "$d: the agent did not reach its twin"; exit 1; }
+  until_ok 30 log_has "OtaAgent: connected to the twin" -d "$d" || { echo "$d: the agent did not reach its twin"; exit 1; }
 done
 [ "$failed" -eq 0 ] || { echo "the stage is not ready ($failed problem(s) above)"; exit 1; }
 echo "Two devices with external MCUs at 1.0.0 are ready. Deploying version 2 ($kb KiB) to Widget/FieldTest:"
@@ -67,5 +68,5 @@ for d in $devices; do echo "$d's external MCU:"; "$sphere" sim mcu show -d "$d" 
 [ -n "$cut_done" ] || { echo "The power cut never happened (ft1 was never seen half-way through its download)."; exit 1; }
 [ $all = 1 ] && echo "Done: both devices downloaded, verified and programmed version 2 into their MCUs." && exit 0
 echo "The rollout did not finish in $limit s. The agents' last words:"
-for d in $devices; do log_has "$d" x; grep -E "OtaAgent|runtime" "$work/$d.log" | tail -8 | sed "s/^/  $d | /"; done
+for d in $devices; do log_has x -d "$d"; grep -E "OtaAgent|runtime" "$logf" | tail -8 | sed "s/^/  $d | /"; done
 exit 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ota_env.sh — the stage for the external-MCU OTA flow, shared by tests/cli/test_ota*.sh and the
 # demo (scripts/demo-ota.sh). Source it with $sphere (the CLI), $src (the source tree) and
 # $devices (names, for clean-up) set. First it re-runs the calling script (with its arguments)
@@ -10,8 +11,8 @@
 #                              with the SDK ($agent)
 #   ota_device NAME GROUP [ENROLL-ARGS]  a device claimed, tagged productType=Widget
 #                              deviceGroup=GROUP, started, running the enrolled agent ($ID_<NAME>)
-#   run WANT ARGS   sphere ARGS must exit WANT (ok/bad); output in $out, $err
-#   log_has NAME TEXT / status_json GROUP / row ID FIELD / running NAME / stopped NAME
+#   status_json GROUP / row ID FIELD / running NAME / stopped NAME
+# with tests/cli/lib.sh (run, log_has TEXT -d NAME, ...) and tests/lib/cloud.sh sourced.
 set -u
 if [ "${OPENSPHERE_NETNS_TEST:-}" != 1 ]; then
   if [ "$(id -u)" != 0 ] || ! unshare -n -m true 2>/dev/null || ! command -v ip >/dev/null || ! command -v mosquitto >/dev/null; then
@@ -20,26 +21,18 @@ if [ "${OPENSPHERE_NETNS_TEST:-}" != 1 ]; then
   OPENSPHERE_NETNS_TEST=1 exec unshare -n -m bash "$0" "$@"
 fi
 . "$src/tests/cli/lib.sh"
+. "$src/tests/lib/cloud.sh"
 bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
 work=$(mktemp -d)
-data=$work/cloud cloud_pid= nginx_dir=
-cleanup() {
-  for d in $devices; do "$sphere" sim mcu stop -d "$d" >/dev/null 2>&1; "$sphere" sim stop "$d" >/dev/null 2>&1; done
-  [ -n "$nginx_dir" ] && [ -f "$nginx_dir/nginx.pid" ] && kill "$(cat "$nginx_dir/nginx.pid")" 2>/dev/null
-  [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
+data=$work/cloud
+ota_cleanup() {
   [ -n "${KEEP:-}" ] && { rm -rf /tmp/ota-e2e-last; cp -r "$work" /tmp/ota-e2e-last; cp -r "$OPENSPHERE_HOME" /tmp/ota-e2e-last/home; }
-  rm -rf "$work" "$OPENSPHERE_HOME" "$OPENSPHERE_CONFIG_DIR"
+  cloud_cleanup
 }
-trap cleanup EXIT
+trap ota_cleanup EXIT
 out=$work/out err=$work/err
-run() {
-  local want=$1; shift
-  "$sphere" "$@" >"$out" 2>"$err"; local got=$?
-  if [ "$got" -ne "$want" ]; then bad "sphere $* exited $got, expected $want"; sed 's/^/  | /' "$err" "$out" | head -8; return 1; fi
-  ok
-}
 
 ota_stage() {
   local rate=${1:-512k}
@@ -50,21 +43,14 @@ ota_stage() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=ota-cloud.opensphere.test" \
     -addext "subjectAltName=DNS:ota-cloud.opensphere.test,DNS:ota-mqtt.opensphere.test,IP:10.78.0.1" -keyout "$work/tls.key" -out "$work/tls.cert" 2>/dev/null
   run 0 cloud init --data "$data" --mqtt-listen 10.78.0.1:1883
-  "$sphere" cloud serve --data "$data" --listen 10.78.0.1:8443 --tls-key "$work/tls.key" --tls-cert "$work/tls.cert" \
-    --ota-base-url https://ota-cloud.opensphere.test:8444 2>"$work/cloud.log" &
-  cloud_pid=$!
-  until_ok 20 test -f "$data/cloud.url" || { echo "the cloud did not start"; cat "$work/cloud.log"; exit 1; }
-  url=$(cat "$data/cloud.url")
+  cloud_serve "$data" --listen 10.78.0.1:8443 --tls-key "$work/tls.key" --tls-cert "$work/tls.cert" \
+    --ota-base-url https://ota-cloud.opensphere.test:8444 || exit 1
+  ca=$work/tls.cert
   # nginx (tools/nginx-ota.conf.in) serves the blobs over HTTPS, rate-limited per download so
   # that a 4 MiB transfer takes seconds, as on a real link, and faults land in the middle.
-  nginx_dir=$work/nginx; mkdir -p "$nginx_dir"
-  sed -e "s|@USER@|$(id -un)|; s|@RUNDIR@|$nginx_dir|g; s|@OTA_ROOT@|$data/ota|; s|@CLOUD_URL@|$url|; s|@CLOUD_CA@|$work/tls.cert|" \
-      -e "s|@LISTEN@|10.78.0.1:8444 ssl; ssl_certificate $work/tls.cert; ssl_certificate_key $work/tls.key; limit_rate $rate|" \
-      -e 's|proxy_ssl_name "OpenSphere cloud";|proxy_ssl_name ota-cloud.opensphere.test;|' \
-      "$src/tools/nginx-ota.conf.in" > "$nginx_dir/nginx.conf"
-  "$(command -v nginx || echo /usr/sbin/nginx)" -c "$nginx_dir/nginx.conf" -e "$nginx_dir/error.log" 2>"$work/nginx.err" ||
-    { echo "nginx did not start: $(cat "$work/nginx.err")"; exit 1; }
-  run 0 login --cloud "$url" --token-file "$data/tokens/default.token" --ca-cert "$work/tls.cert"
+  nginx_ota "10.78.0.1:8444 ssl; ssl_certificate $work/tls.cert; ssl_certificate_key $work/tls.key; limit_rate $rate" "$data" \
+    -e 's|proxy_ssl_name "OpenSphere cloud";|proxy_ssl_name ota-cloud.opensphere.test;|' || exit 1
+  run 0 login --cloud "$url" --token-file "$data/tokens/default.token" --ca-cert "$ca"
   run 0 product create --name Widget
   (AzureSphereDefaultSDKDir=$sdk OPENSPHERE_SPHERE_TOOL=$sphere cmake -S "$src/src/ota/agent" -B "$work/agent" -G Ninja \
      -DCMAKE_TOOLCHAIN_FILE="$sdk/CMakeFiles/AzureSphereToolchain.cmake" -DAZURE_SPHERE_TARGET_API_SET=latest-lts >/dev/null &&
@@ -86,7 +72,6 @@ ota_device() {
   run 0 ota enroll -d "$d" "$@" # after the install, which starts the app with empty storage: it retries until enrolled
 }
 
-log_has() { "$sphere" device app log -d "$1" > "$work/$1.log" 2>&1; grep -qF -- "$2" "$work/$1.log"; }
 status_json() { "$sphere" ota status Widget "${1:-FieldTest}" -o json > "$work/status.json" 2>/dev/null; }
 # row ID FIELD: FIELD of device ID's row in the last status_json ("null" when unset, empty when
 # the device has no row). jq, not python: these are polled, and python took up to 1 s to start.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_board.sh SPHERE SOURCE_DIR — the simulated board end to end: apps using UART, I2C, SPI,
 # ADC and PWM through Applibs on a simulated device (every call and its errno, EACCES outside
 # the manifest, one owner per peripheral), driven and watched from the CLI (sim uart/adc/accel/
@@ -11,42 +12,21 @@ export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 cleanup() {
   [ -n "${watch_pid:-}" ] && kill "$watch_pid" 2>/dev/null
-  "$sphere" sim stop bd >/dev/null 2>&1
-  "$sphere" sim stop bd2 >/dev/null 2>&1
-  rm -rf "$work" "$OPENSPHERE_HOME"
+  sim_cleanup
 }
 trap cleanup EXIT
-. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
-logf=$work/log
+. "$src/tests/cli/lib.sh"
+probe_src=$src/tests/unit/board/boardprobe.c # probe builds the board probe app
 
-log_has() { "$sphere" device app log -d "$dev" > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
-expect_log() { if until_ok "${2:-5}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -5 "$logf" | sed 's/^/  | /'; fi; }
 # expect_probes WANT... — each "name result" must appear as "PROBE name result" in the log.
 # Lines carry the app's component ID's first 8 digits ($cur, set by probe), so apps never mix.
 expect_probes() {
   expect_log "$cur PROBE done"
   for want in "$@"; do grep -qF "$cur PROBE $want" "$logf" && ok || bad "expected '$cur PROBE $want' in the log"; done
 }
-rest() { curl -s --unix-socket "$OPENSPHERE_HOME/devices/$dev/rest.sock" "$@"; }
-
-# probe NAME CID CAPS ARGS... — builds tests/unit/board/boardprobe.c into a package with that manifest.
-probe() {
-  local name=$1 cid=$2 caps=$3; shift 3
-  local dir=$work/$name args=""
-  cur=${cid:0:8}
-  mkdir -p "$dir/bin"
-  [ -f "$work/boardprobe" ] || cc -O1 -o "$work/boardprobe" "$src/tests/unit/board/boardprobe.c" -isystem "$sdk/Sysroots/17/usr/include" \
-    -L"$sdk/Sysroots/17/usr/lib" -lapplibs || { bad "cannot build the board probe app"; return 1; }
-  cp "$work/boardprobe" "$dir/bin/app"
-  for a in "$@"; do args="$args${args:+,}\"$a\""; done
-  printf '{"SchemaVersion":1,"Name":"%s","ComponentId":"%s","EntryPoint":"/bin/app","CmdArgs":[%s],"Capabilities":%s}' \
-    "$name" "$cid" "$args" "$caps" > "$dir/app_manifest.json"
-  "$sphere" image-package pack-application --package-directory "$dir" --destination "$work/$name.ip" >/dev/null
-}
-deploy() { "$sphere" device sideload deploy -d "$dev" -p "$work/$1.ip" > /dev/null || bad "deploying $1 failed"; }
 remove() { "$sphere" device sideload delete -d "$dev" -i "$1" > /dev/null || bad "deleting $1 failed"; }
 
-dev=bd
+dev=bd # log_has, expect_log, deploy and remove talk to $dev
 "$sphere" sim create bd >/dev/null && "$sphere" sim start bd >/dev/null && "$sphere" device enable-development -d bd >/dev/null \
   || { echo "cannot start a simulated device"; exit 1; }
 
@@ -200,7 +180,7 @@ echo '{"Name":"x","HardwareDefinition":"y","I2cMaster":{"ISU9":[]}}' > "$work/ba
 dev=bd2
 "$sphere" sim start bd2 >/dev/null && "$sphere" device enable-development -d bd2 >/dev/null || bad "cannot start bd2"
 "$sphere" sim accel -d bd2 --name right --x 0 --y 0 --z=-1 >/dev/null
-rest http://localhost/sim/board | grep -q '"name":"two-sensors"' && ok || bad "bd2 did not load its board file"
+rest "$dev" GET /sim/board | grep -q '"name":"two-sensors"' && ok || bad "bd2 did not load its board file"
 "$sphere" sim uart -d bd2 ISU0 2>/dev/null && bad "bd2 has a UART its board file does not declare" || ok
 probe twosensors 55555557-0000-0000-0000-000000000000 "$all" i2c i2c_accel spi_a spi_whoami adc adc_bits
 deploy twosensors
@@ -210,5 +190,4 @@ for d in bd bd2; do
   "$sphere" sim stop $d >/dev/null
   if grep -E "Sanitizer|runtime error" "$OPENSPHERE_HOME/devices/$d/sphered.log"; then bad "a sanitizer reported a problem in sphered ($d)"; else ok; fi
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,29 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_cli.sh SPHERE SOURCE_DIR — end-to-end checks of `sphere` as a user runs it: exit codes,
 # help at every level, error formats, -o json, header generation. Prints "N passed, N failed".
 set -u
 sphere=$1 src=$2
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
+. "$src/tests/cli/lib.sh"
 out=$work/out err=$work/err
-
-# run CODE ARGS... — runs sphere, checks its exit code.
-run() {
-  local want=$1; shift
-  "$sphere" "$@" >"$out" 2>"$err"; local got=$?
-  if [ "$got" -ne "$want" ]; then
-    echo "FAIL: sphere $* exited $got, expected $want"; sed 's/^/  stderr: /' "$err" | head -5; failed=$((failed + 1)); return 1
-  fi
-  passed=$((passed + 1))
-}
-# has FILE TEXT — the output file contains TEXT (fixed string).
-has() {
-  if grep -qF -- "$2" "$1"; then passed=$((passed + 1)); else
-    echo "FAIL: expected '$2' in $(basename "$1"):"; sed 's/^/  | /' "$1" | head -8; failed=$((failed + 1)); fi
-}
-lacks() {
-  if grep -qF -- "$2" "$1"; then echo "FAIL: did not expect '$2' in $(basename "$1")"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
-}
 
 rdb="--target-definition-filename mt3620_rdb.json"
 example=$src/examples/manifests/documented_example.json
@@ -100,9 +83,8 @@ cp "$src/tests/data/headers/mt3620_rdb/sample_appliance.json" "$work/hw/mt3620_r
 hw=$work/hw/mt3620_rdb/sample_appliance.json
 run 1 hardware-definition test-header --hardware-definition-file "$hw" && has "$err" "the header does not exist"
 run 0 hardware-definition generate-header --hardware-definition-file "$hw" && has "$out" "inc/hw/sample_appliance.h"
-if [ "$(sha256sum < "$work/hw/mt3620_rdb/inc/hw/sample_appliance.h" | cut -d' ' -f1)" = \
-     eab90bacd9fad4e1fe91c01320e58ede30bc74dbb363b5585a6f67aff9fca76b ]; then passed=$((passed + 1)); else
-  echo "FAIL: generated sample_appliance.h differs from the published header"; failed=$((failed + 1)); fi
+same "$(sha256sum < "$work/hw/mt3620_rdb/inc/hw/sample_appliance.h" | cut -d' ' -f1)" \
+     eab90bacd9fad4e1fe91c01320e58ede30bc74dbb363b5585a6f67aff9fca76b "generated sample_appliance.h differs from the published header"
 run 0 hardware-definition test-header --hardware-definition-file "$hw" && has "$out" "is up to date"
 echo "// edited" >> "$work/hw/mt3620_rdb/inc/hw/sample_appliance.h"
 run 1 hardware-definition test-header --hardware-definition-file "$hw" && has "$err" "is out of date"
@@ -110,7 +92,6 @@ run 0 hardware-definition validate -o json --hardware-definition-file "$hw" && h
 sed 's/"Mapping": "MT3620_RDB_BUTTON_A"/"Mapping": "MT3620_RDB_BUTTON_Z"/' "$hw" > "$work/hw/mt3620_rdb/broken.json"
 run 1 hardware-definition generate-header --hardware-definition-file "$work/hw/mt3620_rdb/broken.json" \
   && has "$err" "broken.json:22:9: Peripherals[0].Mapping: \"SAMPLE_BUTTON_1\" maps to \"MT3620_RDB_BUTTON_Z\", which is not defined"
-[ ! -e "$work/hw/mt3620_rdb/inc/hw/broken.h" ] && passed=$((passed + 1)) || { echo "FAIL: header written for a broken definition"; failed=$((failed + 1)); }
+check "header written for a broken definition" "[ ! -e '$work/hw/mt3620_rdb/inc/hw/broken.h' ]"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

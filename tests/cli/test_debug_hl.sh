@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_debug_hl.sh SPHERE SOURCE_DIR — `sphere device app start --debug-mode` on a high-level
 # app, end to end (docs/runtime.md, "Debugging high-level apps"): the app is restarted stopped
 # at its first instruction, state "debugging", port reported (2345 when free); Debian's gdb
@@ -13,14 +14,12 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() { "$sphere" sim stop hld >/dev/null 2>&1; "$sphere" sim stop nogdb >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
-trap cleanup EXIT
-. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
+. "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
 command -v gdbserver >/dev/null || { echo "SKIP: gdbserver is not installed (scripts/install-deps.sh)"; exit 0; }
 command -v gdb >/dev/null || { echo "SKIP: gdb is not installed"; exit 0; }
 CID=66666666-0000-0000-0000-0000000000d1
-log_has() { "$sphere" device app log -d hld -i $CID > "$work/log" 2>&1; grep -qF -- "$1" "$work/log"; }
-expect_log() { if until_ok "${2:-5}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -6 "$work/log"; fi; }
+dev=hld log_args=(-i "$CID") logf=$work/log # the ticker's lines of the device log, for log_has and expect_log
 
 mkdir -p "$work/app/bin"
 cat > "$work/ticker.c" <<'C'
@@ -116,5 +115,4 @@ OPENSPHERE_GDBSERVER=/nonexistent/gdbserver "$sphere" sim start nogdb >/dev/null
   || bad "without gdbserver: exit $rc, $(cat "$work/err")"
 "$sphere" sim stop nogdb >/dev/null
 if grep -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/*/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

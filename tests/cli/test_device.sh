@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_device.sh SPHERE SOURCE_DIR — the simulated device end to end, through its REST API
 # (curl over the Unix socket and over HTTPS) and through `sphere device`: authorisation,
 # capabilities, trust, API sets, resource rules, malformed and oversized requests, concurrency,
@@ -7,35 +8,9 @@ set -u
 sphere=$1 src=$2
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() {
-  for d in "$OPENSPHERE_HOME"/devices/*; do [ -f "$d/sphered.pid" ] && kill "$(cat "$d/sphered.pid")" 2>/dev/null; done
-  rm -rf "$work" "$OPENSPHERE_HOME"
-}
-trap cleanup EXIT
-passed=0 failed=0
+. "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
 out=$work/out err=$work/err
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-run() {
-  local want=$1; shift
-  "$sphere" "$@" >"$out" 2>"$err"; local got=$?
-  if [ "$got" -ne "$want" ]; then bad "sphere $* exited $got, expected $want"; sed 's/^/  | /' "$err" "$out" | head -6; return 1; fi
-  ok
-}
-has() { if grep -qF -- "$2" "$1"; then ok; else bad "expected '$2' in $(basename "$1")"; sed 's/^/  | /' "$1" | head -6; fi; }
-
-# rest DEVICE METHOD PATH [curl args...] — prints "STATUS BODY".
-rest() {
-  local dev=$1 method=$2 path=$3; shift 3
-  curl -s -o "$work/body" -w '%{http_code}' --unix-socket "$OPENSPHERE_HOME/devices/$dev/rest.sock" \
-       -X "$method" "http://localhost$path" "$@" > "$work/code"
-  echo "$(cat "$work/code") $(cat "$work/body")"
-}
-expect_rest() { # expect_rest WANT DEVICE METHOD PATH [curl args]
-  local want=$1; shift
-  local got; got=$(rest "$@")
-  if [[ "$got" == $want ]]; then ok; else bad "$2 $3: got '$got', expected '$want'"; fi
-}
 
 # app NAME CID CAPS [TYPE] — an app folder with that manifest; packs it to $work/NAME.ip.
 app() {
@@ -233,5 +208,4 @@ run 0 sim stop dev
 # Under ASan/UBSan the daemons report to their logs: none may hold a sanitizer report.
 if grep -l -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/*/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
 run 0 sim delete dev && [ ! -e "$OPENSPHERE_HOME/devices/dev" ] && ok || bad "sim delete left the state folder"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,25 +1,13 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_image_package.sh SPHERE SOURCE_DIR — `sphere image-package` and `sphere keys` end to end:
 # pack a sample app, inspect it, check the body with util-linux's fsck.cramfs (an independent
 # reader of the cramfs layout), production keys, RTApps, beta API sets, and the error paths.
 set -u
 sphere=$1 src=$2
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
+. "$src/tests/cli/lib.sh"
 out=$work/out err=$work/err
-run() {
-  local want=$1; shift
-  "$sphere" "$@" >"$out" 2>"$err"; local got=$?
-  if [ "$got" -ne "$want" ]; then
-    echo "FAIL: sphere $* exited $got, expected $want"; sed 's/^/  stderr: /' "$err" | head -5; failed=$((failed + 1)); return 1
-  fi
-  passed=$((passed + 1))
-}
-has() {
-  if grep -qF -- "$2" "$1"; then passed=$((passed + 1)); else
-    echo "FAIL: expected '$2' in $(basename "$1"):"; sed 's/^/  | /' "$1" | head -8; failed=$((failed + 1)); fi
-}
-check() { if eval "$1"; then passed=$((passed + 1)); else echo "FAIL: $2"; failed=$((failed + 1)); fi; }
 
 # A sample high-level app laid out as the SDK's CMake lays out its approot.
 app=$work/approot
@@ -63,9 +51,9 @@ has "$out" '"trust": "sdk"'
 # The packaged manifest: minified, raw values, explicit type and runtime version.
 body=$(( $(od -An -tu4 -j4 -N4 "$pkg") ))
 dd if="$pkg" of="$work/body.cramfs" bs=4096 count=$((body / 4096)) status=none
-check "fsck.cramfs '$work/body.cramfs' >/dev/null 2>&1" "fsck.cramfs rejects the package body"
-check "dd if='$pkg' bs=4096 skip=1 count=1 status=none | tr -d '\0' | grep -qF '\"Capabilities\":{\"Gpio\":[8,12],\"Uart\":[\"ISU0\"],\"MutableStorage\":{\"SizeKB\":8}},\"MallocVersion\":2,\"ApplicationType\":\"Default\",\"TargetApplicationRuntimeVersion\":17}'" \
-      "packaged manifest is not the normalised one"
+check "fsck.cramfs rejects the package body" "fsck.cramfs '$work/body.cramfs' >/dev/null 2>&1"
+check "packaged manifest is not the normalised one" \
+      "dd if='$pkg' bs=4096 skip=1 count=1 status=none | tr -d '\0' | grep -qF '\"Capabilities\":{\"Gpio\":[8,12],\"Uart\":[\"ISU0\"],\"MutableStorage\":{\"SizeKB\":8}},\"MallocVersion\":2,\"ApplicationType\":\"Default\",\"TargetApplicationRuntimeVersion\":17}'"
 
 # Deterministic apart from image ID and signature.
 SOURCE_DATE_EPOCH=1700000000 "$sphere" image-package pack-application --package-directory "$app" --destination "$work/a.ip" $rdb >/dev/null
@@ -73,13 +61,13 @@ SOURCE_DATE_EPOCH=1700000000 "$sphere" image-package pack-application --package-
 cmp -l "$work/a.ip" "$work/b.ip" | awk '{print $1}' > "$work/diff"
 size=$(stat -c %s "$work/a.ip")
 meta=$((size - 64 - 4))
-check "awk -v body=$body -v sig=$((size - 64)) '(\$1 - 1 < body + 32 || \$1 - 1 >= body + 48) && \$1 - 1 < sig { bad = 1 } END { exit bad }' '$work/diff'" \
-      "two packs differ outside the image ID and the signature"
+check "two packs differ outside the image ID and the signature" \
+      "awk -v body=$body -v sig=$((size - 64)) '(\$1 - 1 < body + 32 || \$1 - 1 >= body + 48) && \$1 - 1 < sig { bad = 1 } END { exit bad }' '$work/diff'"
 
 # Beta API sets and RTApps.
 run 0 image-package pack-application --package-directory "$app" --destination "$work/beta.ip" $rdb --target-api-set 8+Beta2101
 run 0 image-package show -p "$work/beta.ip" && has "$out" "ApplicationRuntime, version 8"
-check "grep -aqF '\"TargetBetaApis\":\"Beta2101\"' '$work/beta.ip'" "beta set not stamped into the manifest"
+check "beta set not stamped into the manifest" "grep -aqF '\"TargetBetaApis\":\"Beta2101\"' '$work/beta.ip'"
 run 1 image-package pack-application --package-directory "$app" --destination "$work/x.ip" $rdb --target-api-set 99
 has "$err" "no release provides ARV 99"
 rt=$work/rtroot; mkdir -p "$rt/bin"
@@ -91,7 +79,7 @@ run 0 image-package show -p "$work/rt.ip" && has "$out" "Depends on:           n
 
 # Production keys.
 run 0 keys generate --name prod --directory "$work" --common-name "Contoso production"
-check "[ \"\$(stat -c %a '$work/prod.key.pem')\" = 600 ]" "private key is not mode 0600"
+check "private key is not mode 0600" "[ \"\$(stat -c %a '$work/prod.key.pem')\" = 600 ]"
 run 1 keys generate --name prod --directory "$work" && has "$err" "refusing to overwrite a key"
 run 0 image-package pack-application --package-directory "$app" --destination "$work/prod.ip" $rdb \
       --signing-key "$work/prod.key.pem" --signing-cert "$work/prod.cert.pem"
@@ -115,7 +103,7 @@ run 1 image-package pack-application --package-directory "$work/bad" --destinati
 has "$err" "Capabilities.MutableStorage.SizeKB: 80 KiB is out of range"
 has "$err" "MallocVersion: must be 1"
 has "$err" "2 errors"
-check "[ ! -e '$work/x.ip' ]" "a package was written despite errors"
+check "a package was written despite errors" "[ ! -e '$work/x.ip' ]"
 rm "$work/bad/bin/app"; sed -i 's/"SizeKB": 80/"SizeKB": 8/; s/"MallocVersion": 9/"MallocVersion": 2/' "$work/bad/app_manifest.json"
 run 1 image-package pack-application --package-directory "$work/bad" --destination "$work/x.ip" $rdb
 has "$err" "EntryPoint \"/bin/app\" does not exist in the package folder"
@@ -124,5 +112,4 @@ run 1 image-package pack-application --package-directory "$work/bad" --destinati
 has "$err" "certs/link is not a regular file or folder"
 run 2 image-package pack-application --package-directory "$app" && has "$err" "missing required option '--destination'"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

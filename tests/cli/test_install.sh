@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_install.sh SPHERE SOURCE_DIR — `make install`'s layout works on its own: the installed
 # tools find the installed SDK, and a sample-style project builds against it.
 set -u
 sphere=$1 src=$2
 build=$(cd "$(dirname "$sphere")/.." && pwd)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$src/tests/cli/lib.sh"
 prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null 2>&1 && ok || bad "cmake --install failed"
 for f in bin/sphere bin/sphered share/opensphere/sdk/CMakeFiles/AzureSphereToolchain.cmake \
@@ -20,5 +19,4 @@ cp -r "$src/examples/blinky" "$work/blinky" && rm -rf "$work/blinky/out"
 (cd "$work/blinky" && AzureSphereDefaultSDKDir=$prefix/share/opensphere/sdk PATH=/usr/bin:/bin cmake --preset ARM-Debug >/dev/null 2>&1 \
   && cmake --build out/ARM-Debug >/dev/null 2>&1) && [ -f "$work/blinky/out/ARM-Debug/Blinky.imagepackage" ] && ok \
   || bad "blinky does not build against the installed SDK"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_intercore.sh SPHERE SOURCE_DIR — inter-core communication end to end (docs/intercore.md):
 # the echo example (HL app + RTApp built from sample-style projects) on a simulated device;
 # round trips, 1040 bytes and one over, back-pressure, restart of either side mid-stream, the
@@ -9,15 +10,9 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() {
-  "$sphere" sim stop ic >/dev/null 2>&1
-  rm -rf "$work" "$OPENSPHERE_HOME"
-}
-trap cleanup EXIT
-. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
-logf=$work/log
-log_has() { "$sphere" device app log > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
-expect_log() { if until_ok "${2:-10}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -5 "$logf" | sed 's/^/  | /'; fi; }
+. "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
+logf=$work/log log_wait=10
 
 HL=7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d    # examples/intercore/hl_echo
 RT=0e5c9a7b-3d2f-4b1a-9c8e-7f6d5e4c3b2a    # examples/intercore/rt_echo (lists HL in upper case)
@@ -49,7 +44,6 @@ rt() {
     "$1" "$2" "$3" > "$work/$1/app_manifest.json"
   "$sphere" image-package pack-application --package-directory "$work/$1" --destination "$work/$1.ip" >/dev/null
 }
-deploy() { "$sphere" device sideload deploy -p "$1" >/dev/null 2>"$work/err" || { bad "deploying $1 failed"; cat "$work/err"; }; }
 clear() { "$sphere" device sideload delete >/dev/null; }
 
 "$sphere" sim create ic >/dev/null && "$sphere" sim start ic >/dev/null && "$sphere" device enable-development >/dev/null \
@@ -123,7 +117,7 @@ rt rt_deny 0e5c9a7b-0000-4b1a-9c8e-000000000003 "[\"7d1c2b3a-0000-4a6b-8c7d-9999
 hl hl_peer $HL2 "[\"$HL\"]" "$HL" connect
 deploy "$work/rt_ok.ip"; deploy "$work/rt_deny.ip"; deploy "$work/hl_peer.ip"
 connect_results() { "$sphere" device app log > "$logf" 2>&1; grep -c "ICP connect" "$logf"; }
-check() { # NAME CONNS TARGET WANT — a fresh HL app (component $HL) calls Application_Connect(TARGET)
+connect_case() { # NAME CONNS TARGET WANT — a fresh HL app (component $HL) calls Application_Connect(TARGET)
   "$sphere" device sideload delete -e $RT -e 0e5c9a7b-0000-4b1a-9c8e-000000000003 -e $HL2 >/dev/null
   local before; before=$(connect_results)
   hl "$1" $HL "$2" "$3" connect
@@ -133,15 +127,15 @@ check() { # NAME CONNS TARGET WANT — a fresh HL app (component $HL) calls Appl
     [ "$got" = "$4" ] && ok || bad "$1: Application_Connect($3) gave $got, want $4 (rerun: bash $0 $sphere $src)"
   else bad "$1: no result"; fi
 }
-check m_both_list     "[\"$RT\"]" $RT ok
-check m_mixed_case    "[\"$RT_UP\"]" "$(echo $RT | sed 's/0e5c/0E5C/')" ok
-check m_hl_not_list   "[]" $RT EACCES
-check m_rt_not_list   "[\"0e5c9a7b-0000-4b1a-9c8e-000000000003\"]" 0e5c9a7b-0000-4b1a-9c8e-000000000003 EACCES
-check m_hl_to_hl      "[\"$HL2\"]" $HL2 EACCES
-check m_absent        "[\"0e5c9a7b-0000-4b1a-9c8e-00000000dead\"]" 0e5c9a7b-0000-4b1a-9c8e-00000000dead ECONNREFUSED
-check m_malformed     "[\"$RT\"]" not-a-guid EINVAL
+connect_case m_both_list     "[\"$RT\"]" $RT ok
+connect_case m_mixed_case    "[\"$RT_UP\"]" "$(echo $RT | sed 's/0e5c/0E5C/')" ok
+connect_case m_hl_not_list   "[]" $RT EACCES
+connect_case m_rt_not_list   "[\"0e5c9a7b-0000-4b1a-9c8e-000000000003\"]" 0e5c9a7b-0000-4b1a-9c8e-000000000003 EACCES
+connect_case m_hl_to_hl      "[\"$HL2\"]" $HL2 EACCES
+connect_case m_absent        "[\"0e5c9a7b-0000-4b1a-9c8e-00000000dead\"]" 0e5c9a7b-0000-4b1a-9c8e-00000000dead ECONNREFUSED
+connect_case m_malformed     "[\"$RT\"]" not-a-guid EINVAL
 "$sphere" device app stop -i $RT >/dev/null
-check m_stopped       "[\"$RT\"]" $RT ECONNREFUSED
+connect_case m_stopped       "[\"$RT\"]" $RT ECONNREFUSED
 clear
 
 # ---- a hostile RTApp: bogus block, bogus positions; the device drops, closes and carries on -----
@@ -162,5 +156,4 @@ clear
 deploy "$rtpkg"; deploy "$hlpkg"
 expect_log "got 'HELLO FROM HL_ECHO" 5
 
-echo "test_intercore: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_network.sh SPHERE SOURCE_DIR — network confinement end to end (docs/network.md). The whole
 # test, the simulated device included, runs in a network namespace it creates (unshare -n): test
 # hosts are addresses 10.77.0.1-5 on a veth interface there, served by a small Python server
@@ -25,16 +26,14 @@ export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 server_pid= broker_pid=
 cleanup() {
-  "$sphere" sim stop net >/dev/null 2>&1
+  sim_stop_all
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
-  [ -n "${KEEP:-}" ] && cp "$logf" /tmp/net-last.log; rm -rf "$work" "$OPENSPHERE_HOME"
+  [ -n "${KEEP:-}" ] && cp "$logf" /tmp/net-last.log; sim_cleanup
 }
 trap cleanup EXIT
-. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
-logf=$work/log
-log_has() { "$sphere" device app log > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
-expect_log() { if until_ok "${2:-10}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; grep "NET " "$logf" | tail -40 | sed 's/^/  | /'; fi; }
+. "$src/tests/cli/lib.sh"
+logf=$work/log log_wait=10 log_show="NET " log_tail=40 # expect_log waits 10 s, shows the last 40 NET lines
 want() { grep -qF -- "NET $1" "$logf" && ok || { bad "expected 'NET $1'"; grep -F "NET ${1%% *}" "$logf" | sed 's/^/  | /'; }; }
 
 # ---- the namespace's test hosts ------------------------------------------------------------------
@@ -299,5 +298,4 @@ grep -q "66666666 NET ready ok no" "$logf" && ok || bad "Networking_IsNetworking
 
 "$sphere" sim stop net >/dev/null
 if grep -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/net/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

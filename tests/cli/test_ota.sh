@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ota.sh SPHERE SRC — the external-MCU OTA flow end to end (docs/ota.md): a cloud with its
 # MQTT broker, three simulated devices running OpenSphere's OTA agent (built with the SDK,
 # sideloaded), a 4 MiB firmware deployed as version 5 to product Widget, group FieldTest.
@@ -15,8 +16,8 @@ ota_stage 512k
 for d in ft1 ft2; do ota_device "$d" FieldTest; done
 ota_device prod1 Production
 for d in $devices; do
-  until_ok 30 log_has "$d" "OtaAgent: connected to the twin at ota-mqtt.opensphere.test:1883 (TLS)" && ok ||
-    { bad "$d: the agent never reached its twin over TLS"; tail -5 "$work/$d.log"; }
+  until_ok 30 log_has "OtaAgent: connected to the twin at ota-mqtt.opensphere.test:1883 (TLS)" -d "$d" && ok ||
+    { bad "$d: the agent never reached its twin over TLS"; tail -5 "$logf"; }
 done
 
 # ---- deploy v5, then a power cut inside a flash operation on ft1 and a 12 s network loss ---------------
@@ -30,7 +31,7 @@ until_ok 60 progress && ok || bad "ft2 never reported 1 MB downloaded: $(cat "$w
 # The cable is cut: the address leaves the network for 20 s (the agent gives a transfer up after 10 s
 # without a byte; what the sockets had buffered still arrives first).
 ip addr del 10.78.0.1/24 dev dum0; sleep 20; ip addr add 10.78.0.1/24 dev dum0
-interrupted() { log_has ft2 "OtaAgent: interrupted"; }
+interrupted() { log_has "OtaAgent: interrupted" -d ft2; }
 until_ok 20 interrupted && ok || bad "ft2 did not notice the network loss"
 until_ok 60 stopped ft1
 if stopped ft1; then
@@ -49,7 +50,7 @@ until_ok 240 verified && ok || bad "the FieldTest devices did not both end verif
 echo "ota status after the rollout:"; sed 's/^/  | /' "$work/status.txt"
 
 # The bytes on each FieldTest device's SPI flash are the firmware, byte for byte.
-log_has ft1 "OtaAgent: verified"
+log_has "OtaAgent: verified" -d ft1; cp "$logf" "$work/ft1.log"
 for d in ft1 ft2; do
   run 0 sim stop "$d"
   "$sphere" flashfs cat --image "$OPENSPHERE_HOME/devices/$d/flash-isu1-csb.bin" /ota/image-5.bin > "$work/$d.img" 2>"$err" &&
@@ -76,8 +77,8 @@ run 0 ota enroll -d prod1 --ca "$work/rogue.pem"
 twin_lines() { "$sphere" device app log -d prod1 2>/dev/null | grep -c "OtaAgent: connected to the twin"; }
 before=$(twin_lines)
 run 0 sim start prod1
-until_ok 30 log_has prod1 "certificate verify failed" && ok ||
-  bad "prod1 (trusting another certificate) did not refuse the broker: $(grep OtaAgent "$work/prod1.log" | tail -3)"
+until_ok 30 log_has "certificate verify failed" -d prod1 && ok ||
+  bad "prod1 (trusting another certificate) did not refuse the broker: $(grep OtaAgent "$logf" | tail -3)"
 [ "$(twin_lines)" = "$before" ] && ok || bad "prod1 connected to the twin although it does not trust the broker"
 run 0 sim stop prod1
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ota_mcu.sh SPHERE SRC — the external MCU at the end of the OTA flow (docs/ota.md, docs/mcu.md):
 # a device whose agent programs the simulated MCU on ISU0 (SMP serial recovery at 921600 baud)
 # after verifying the image. Version 2 (a 512 KiB MCU image) replaces the MCU's factory version 1
@@ -15,7 +16,7 @@ head -c 65536 /dev/urandom > "$work/v1.bin" && head -c 524288 /dev/urandom > "$w
 run 0 mcu-image create --version 1 "$work/v1.bin" "$work/v1.img"
 run 0 mcu-image create --version 2 "$work/v2.bin" "$work/v2.img"
 run 0 sim mcu attach -d mcu1 --uart ISU0 --version-file "$work/v1.img" --baud 921600 --slot-kb 1024
-until_ok 30 log_has mcu1 "OtaAgent: connected to the twin" && ok || bad "the agent never reached its twin"
+until_ok 30 log_has "OtaAgent: connected to the twin" -d mcu1 && ok || bad "the agent never reached its twin"
 mcu_json() { "$sphere" sim mcu show -d mcu1 -o json > "$work/mcu.json" 2>"$err"; }
 active_version() { mcu_json &&
   jq -r '(.images // .slots // []) | map(select(.active and .confirmed) | .version | tostring) | join(" ")' "$work/mcu.json"; }
@@ -29,7 +30,7 @@ until_ok 120 applying_past 100000 && ok || bad "mcu1 never reported programming 
 [ "$(row "$ID_mcu1" status)" != applied ] && ok || bad "applied before the MCU ran the image"
 run 0 sim power-cut -d mcu1
 run 0 sim start mcu1
-until_ok 60 log_has mcu1 "OtaAgent: applying" && ok || bad "mcu1 did not resume programming after its power cut"
+until_ok 60 log_has "OtaAgent: applying" -d mcu1 && ok || bad "mcu1 did not resume programming after its power cut"
 # 2. The MCU loses power while it is being programmed (it restarts by itself: its own supply).
 until_ok 120 applying_past 300000 && ok || bad "mcu1 did not get past 300 KB of programming: $(cat "$work/status.json")"
 run 0 sim mcu power-cut -d mcu1
@@ -63,7 +64,7 @@ cut_after() { # cut_after VERSION STEP "MCU STATE OF THE NEW IMAGE WHEN THE POWE
   run 0 sim power-cut -d mcu1
   run 0 sim start mcu1
   until_ok 90 applied_v "$v" && ok || { bad "v$v: never reported applied after a cut after '$step': $(cat "$work/status.json")"
-    log_has mcu1 x; grep OtaAgent "$work/mcu1.log" | tail -6; }
+    log_has x -d mcu1; grep OtaAgent "$logf" | tail -6; }
   check "v$v: the MCU does not run version $v confirmed: $(cat "$work/mcu.json" 2>/dev/null)" '[[ "$(active_version)" == $v.0.0* ]]'
   [ "$(mcu_field "$v")" = "none active confirmed" ] && ok || bad "v$v: the hold did not end with the hang-up: $(mcu_field "$v")"
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_runtime.sh SPHERE SOURCE_DIR — high-level apps on a simulated device, end to end: an app
 # laid out like the platform's samples built with CMake against our SDK, Applibs calls and their
 # errors, the container's confinement, the lifecycle (restart with backoff, crash and exit
@@ -9,32 +10,11 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() {
-  "$sphere" sim stop rt >/dev/null 2>&1; "$sphere" sim stop roomy >/dev/null 2>&1
-  rm -rf "$work" "$OPENSPHERE_HOME"
-}
-trap cleanup EXIT
-. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
+. "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
 logf=$work/log
-
-# until SECONDS COMMAND... — retries COMMAND every 0.1 s for up to SECONDS.
-log_has() { "$sphere" device app log > "$logf" 2>&1; grep -qF -- "$1" "$logf"; }
-expect_log() { if until_ok "${2:-5}" log_has "$1"; then ok; else bad "the device log never showed '$1'"; tail -5 "$logf" | sed 's/^/  | /'; fi; }
 gpio_changes() { curl -s --unix-socket "$OPENSPHERE_HOME/devices/rt/rest.sock" "http://localhost/sim/gpio/$1" | sed -n 's/.*"changes":\([0-9]*\).*/\1/p'; }
 
-# probe NAME CID CAPS ARGS... — builds tests/apps/probe.c into a package with that manifest.
-probe() {
-  local name=$1 cid=$2 caps=$3; shift 3
-  local dir=$work/$name args=""
-  mkdir -p "$dir/bin" "$dir/data"; echo hello > "$dir/data/hello.txt"
-  cc -O1 -o "$dir/bin/app" "$src/tests/apps/probe.c" -isystem "$sdk/Sysroots/17/usr/include" -L"$sdk/Sysroots/17/usr/lib" -lapplibs \
-    || { bad "cannot build the probe app"; return 1; }
-  for a in "$@"; do args="$args${args:+,}\"$a\""; done
-  printf '{"SchemaVersion":1,"Name":"%s","ComponentId":"%s","EntryPoint":"/bin/app","CmdArgs":[%s],"Capabilities":%s}' \
-    "$name" "$cid" "$args" "$caps" > "$dir/app_manifest.json"
-  "$sphere" image-package pack-application --package-directory "$dir" --destination "$work/$name.ip" >/dev/null
-}
-deploy() { "$sphere" device sideload deploy -p "$work/$1.ip" > /dev/null || bad "deploying $1 failed"; }
 
 "$sphere" sim create rt >/dev/null && "$sphere" sim start rt >/dev/null && "$sphere" device enable-development >/dev/null \
   || { echo "cannot start a simulated device"; exit 1; }
@@ -232,5 +212,4 @@ expect_log "restarting RtBad"
 
 "$sphere" sim stop rt >/dev/null
 if grep -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/rt/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

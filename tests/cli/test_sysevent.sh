@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_sysevent.sh SPHERE SOURCE_DIR — system events end to end (docs/runtime.md, "System
 # events"): probe apps register through libapplibs; `sphere sim sysevent` injects update events
 # through POST /sim/sysevent; each registered app's EventLoop callback gets the event with the
@@ -12,27 +13,9 @@ bin=$(dirname "$sphere")
 sdk=$(cd "$bin/../sdk" && pwd)
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() { "$sphere" sim stop sev >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
-trap cleanup EXIT
-. "$src/tests/cli/lib.sh" # ok, bad, until_ok, check, jget
-# app_has CID TEXT [SECONDS] — waits for TEXT in that app's lines of the device log.
-app_log_has() { "$sphere" device app log -i "$1" > "$work/log.$1" 2>&1; grep -qF -- "$2" "$work/log.$1"; }
-app_log_re() { "$sphere" device app log -i "$1" > "$work/log.$1" 2>&1; grep -qE -- "$2" "$work/log.$1"; }
-app_has_re() { if until_ok "${3:-5}" app_log_re "$1" "$2"; then ok; else bad "app $1 never logged /$2/"; tail -8 "$work/log.$1"; fi; }
-app_has() { if until_ok "${3:-5}" app_log_has "$1" "$2"; then ok; else bad "app $1 never logged '$2'"; tail -8 "$work/log.$1" | sed 's/^  | //'; fi; }
-
-probe() { # NAME CID CAPS ARGS...
-  local name=$1 cid=$2 caps=$3; shift 3
-  local dir=$work/$name args=""
-  mkdir -p "$dir/bin"
-  cc -O1 -g -o "$dir/bin/app" "$src/tests/apps/probe.c" -isystem "$sdk/Sysroots/17/usr/include" -L"$sdk/Sysroots/17/usr/lib" -lapplibs \
-    || { bad "cannot build the probe app"; return 1; }
-  for a in "$@"; do args="$args${args:+,}\"$a\""; done
-  printf '{"SchemaVersion":1,"Name":"%s","ComponentId":"%s","EntryPoint":"/bin/app","CmdArgs":[%s],"Capabilities":%s}' \
-    "$name" "$cid" "$args" "$caps" > "$dir/app_manifest.json"
-  "$sphere" image-package pack-application --package-directory "$dir" --destination "$work/$name.ip" >/dev/null
-  "$sphere" device sideload deploy -d sev -p "$work/$name.ip" >/dev/null || bad "deploying $name failed"
-}
+. "$src/tests/cli/lib.sh"
+trap sim_cleanup EXIT
+dev=sev probe_cflags="-O1 -g" # expect_log TEXT SECONDS -i CID waits for TEXT in that app's lines of the device log
 
 # ---- no device running: a clear error, exit 1 -----------------------------------------------
 "$sphere" sim sysevent -d sev updateReadyForInstall >"$work/out" 2>"$work/err"; rc=$?
@@ -46,17 +29,17 @@ B=55555555-0000-0000-0000-00000000000b # registers, may not defer
 C=55555555-0000-0000-0000-00000000000c # no SystemEventNotifications
 D=55555555-0000-0000-0000-00000000000d # registers, then unregisters
 E=55555555-0000-0000-0000-00000000000e # never registers
-probe deferrer $A '{"SystemEventNotifications":true,"SoftwareUpdateDeferral":true}' deferidle sysev-ready defer:4
-probe listener $B '{"SystemEventNotifications":true}' sysev defer:2
-probe nocap $C '{"SoftwareUpdateDeferral":true}' sysev
-probe quitter $D '{"SystemEventNotifications":true}' sysev unregister
-probe bystander $E '{"SystemEventNotifications":true}' log
-app_has $A "PROBE deferidle EINVAL"   # nothing offered yet
-app_has $A "PROBE sysev-ready ok"
-app_has $B "PROBE sysev ok"
-app_has $C "PROBE sysev EACCES"       # registering needs SystemEventNotifications
-app_has $D "PROBE unregister ok"
-app_has $E "PROBE done"
+probe deferrer $A '{"SystemEventNotifications":true,"SoftwareUpdateDeferral":true}' deferidle sysev-ready defer:4; deploy deferrer
+probe listener $B '{"SystemEventNotifications":true}' sysev defer:2; deploy listener
+probe nocap $C '{"SoftwareUpdateDeferral":true}' sysev; deploy nocap
+probe quitter $D '{"SystemEventNotifications":true}' sysev unregister; deploy quitter
+probe bystander $E '{"SystemEventNotifications":true}' log; deploy bystander
+expect_log "PROBE deferidle EINVAL" 5 -i $A   # nothing offered yet
+expect_log "PROBE sysev-ready ok" 5 -i $A
+expect_log "PROBE sysev ok" 5 -i $B
+expect_log "PROBE sysev EACCES" 5 -i $C       # registering needs SystemEventNotifications
+expect_log "PROBE unregister ok" 5 -i $D
+expect_log "PROBE done" 5 -i $E
 
 "$sphere" sim sysevent -d sev > "$work/out" 2>&1 || bad "sim sysevent (view) failed: $(cat "$work/out")"
 grep -q "Registered apps: 2" "$work/out" && grep -q "$A (deferrer): updateReadyForInstall$" "$work/out" \
@@ -72,10 +55,9 @@ grep -q "SysEvents   : updateReadyForInstall updateStarted noUpdateAvailable" "$
 [ $rc = 2 ] && grep -q "update-type must be app or system" "$work/err" && ok || bad "a bad update type: exit $rc"
 "$sphere" sim sysevent -d sev updateReadyForInstall --update-type system --max-deferral-minutes 5000 >/dev/null 2>"$work/err"; rc=$?
 [ $rc = 1 ] && grep -q "maxDeferralMinutes" "$work/err" && ok || bad "more than 1440 minutes for a system update: exit $rc, $(cat "$work/err")"
-rest() { curl -s -o "$work/body" -w '%{http_code}' --unix-socket "$OPENSPHERE_HOME/devices/sev/rest.sock" "$@"; }
-[ "$(rest -X POST -d '{"event":"reboot"}' http://localhost/sim/sysevent)" = 400 ] && grep -q '"detail":"\\"event\\" must be' "$work/body" \
+[[ "$(rest sev POST /sim/sysevent -d '{"event":"reboot"}')" == "400 "* ]] && grep -q '"detail":"\\"event\\" must be' "$work/body" \
   && ok || bad "REST: a bad event: $(cat "$work/body")"
-[ "$(rest -X POST -d 'nonsense' http://localhost/sim/sysevent)" = 400 ] && ok || bad "REST: a body that is not JSON"
+[[ "$(rest sev POST /sim/sysevent -d 'nonsense')" == "400 "* ]] && ok || bad "REST: a body that is not JSON"
 
 # ---- a system update: A defers (twice) until the allowance runs out; B may not defer -----------
 # 10 minutes of allowance, 2 s per simulated minute, 3 s warning windows (room for a loaded machine).
@@ -85,11 +67,11 @@ grep -q "Notified apps: 2" "$work/out" && grep -q "  $A (deferrer)" "$work/out" 
   || { bad "the CLI does not report A and B as notified"; cat "$work/out"; }
 grep -q "$A (deferrer): deferred 4 minutes" "$work/out" && grep -q "An app deferred the update." "$work/out" && ok \
   || { bad "the CLI does not report A's deferral"; cat "$work/out"; }
-app_has $A "SYSEVENT event=0x1 status=Pending type=System max=10"
-app_has $A "PROBE defer ok"
-app_has $B "SYSEVENT event=0x1 status=Pending type=System max=10"
-app_has $B "PROBE defer EACCES"        # deferring needs SoftwareUpdateDeferral
-app_has $B "SYSEVENT event=0x1 status=Deferred"
+expect_log "SYSEVENT event=0x1 status=Pending type=System max=10" 5 -i $A
+expect_log "PROBE defer ok" 5 -i $A
+expect_log "SYSEVENT event=0x1 status=Pending type=System max=10" 5 -i $B
+expect_log "PROBE defer EACCES" 5 -i $B        # deferring needs SoftwareUpdateDeferral
+expect_log "SYSEVENT event=0x1 status=Deferred" 5 -i $B
 "$sphere" sim sysevent -d sev > "$work/out"
 grep -q "Update offer: system update, deferred (allowance 10 minutes" "$work/out" && grep -q "Deferred until: " "$work/out" && ok \
   || { bad "the view does not show the deferral"; cat "$work/out"; }
@@ -99,12 +81,12 @@ grep -q "Deferral    : update deferred 4 minutes, until " "$work/out" && ok || {
 [ $rc = 1 ] && grep -qE "already (deferred|pending)" "$work/err" && ok || bad "a second offer during a deferral: exit $rc, $(cat "$work/err")"
 # The deferral ends after 4 simulated minutes: offered again with what is left, deferred again,
 # then the rest of the allowance is too short for 4 minutes: refused, and the update goes ahead.
-app_has_re $A "SYSEVENT event=0x1 status=Pending type=System max=[56]$" 14 # 10 - 4, less the time taken
-app_has $A "PROBE defer EINVAL" 18
-app_has $A "SYSEVENT event=0x1 status=Final type=System" 8
-app_has $B "SYSEVENT event=0x1 status=Final type=System" 2
+expect_log -E "SYSEVENT event=0x1 status=Pending type=System max=[56]$" 14 -i $A # 10 - 4, less the time taken
+expect_log "PROBE defer EINVAL" 18 -i $A
+expect_log "SYSEVENT event=0x1 status=Final type=System" 8 -i $A
+expect_log "SYSEVENT event=0x1 status=Final type=System" 2 -i $B
 until_ok 6 sh -c "\"$sphere\" sim sysevent -d sev | grep -q 'Update offer: system update, complete'" && ok || bad "the offer did not complete"
-grep -c "status=Complete" "$work/log.$A" | grep -q '^0$' && ok || bad "a system update sent Complete"
+log_has "status=Complete" -i "$A" && bad "a system update sent Complete" || ok
 
 # ---- an app update nobody defers: Pending, Final, Complete -------------------------------------
 "$sphere" device app stop -d sev -i $A >/dev/null
@@ -113,17 +95,17 @@ until_ok 6 sh -c "\"$sphere\" sim sysevent -d sev | grep -q 'Registered apps: 1'
 "$sphere" sim sysevent -d sev updateReadyForInstall --update-type app --window-seconds 1 > "$work/out" 2>&1 \
   || bad "injecting an app update failed: $(cat "$work/out")"
 grep -q "Notified apps: 1" "$work/out" && grep -q "No app deferred the update." "$work/out" && ok || { bad "app update report"; cat "$work/out"; }
-app_has $B "SYSEVENT event=0x1 status=Pending type=App max=10020"
-app_has $B "SYSEVENT event=0x1 status=Final type=App max=0" 4
-app_has $B "SYSEVENT event=0x1 status=Complete type=App" 4
+expect_log "SYSEVENT event=0x1 status=Pending type=App max=10020" 5 -i $B
+expect_log "SYSEVENT event=0x1 status=Final type=App max=0" 4 -i $B
+expect_log "SYSEVENT event=0x1 status=Complete type=App" 4 -i $B
 
 # ---- updateStarted and noUpdateAvailable ----------------------------------------------------
 "$sphere" sim sysevent -d sev updateStarted --update-type system > "$work/out" 2>&1 && grep -q "  $B (listener)" "$work/out" \
   && ! grep -q "$A" "$work/out" && ok || { bad "updateStarted report"; cat "$work/out"; }
-app_has $B "SYSEVENT event=0x2 status=Final type=System max=1440"
+expect_log "SYSEVENT event=0x2 status=Final type=System max=1440" 5 -i $B
 "$sphere" sim sysevent -d sev noUpdateAvailable -o json > "$work/out" 2>&1 && grep -q '"event": "noUpdateAvailable"' "$work/out" && ok \
   || { bad "noUpdateAvailable -o json"; cat "$work/out"; }
-app_has $B "SYSEVENT event=0x4 status=Final type=none max=0"
+expect_log "SYSEVENT event=0x4 status=Final type=none max=0" 5 -i $B
 
 # ---- apps that are not registered got nothing ---------------------------------------------------
 for cid in $C $D $E; do
@@ -136,5 +118,4 @@ done
 "$sphere" sim sysevent -d sev noUpdateAvailable >/dev/null 2>"$work/err"; rc=$?
 [ $rc = 1 ] && grep -q "^error: " "$work/err" && ok || bad "injecting into a stopped device: exit $rc, $(cat "$work/err")"
 if grep -E "Sanitizer|runtime error" "$OPENSPHERE_HOME"/devices/sev/sphered.log; then bad "a sanitizer reported a problem in sphered"; else ok; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_cloud.sh SPHERE SOURCE_DIR sqlite|postgresql — the cloud service end to end, through the
 # CLI, curl and simulated devices: tenants and tokens (unauthorised and cross-tenant requests
 # refused), products and default groups, claiming, image rules and production re-signing,
@@ -11,58 +12,21 @@ sphere=$1 src=$2 backend=${3:-sqlite}
 bin=$(dirname "$sphere")
 export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
 work=$(mktemp -d)
-pgdir="" cloud_pid=""
-cleanup() {
-  for d in "$OPENSPHERE_HOME"/devices/*; do [ -f "$d/sphered.pid" ] && kill "$(cat "$d/sphered.pid")" 2>/dev/null; done
-  [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
-  if [ -n "$pgdir" ]; then pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"; fi
-  rm -rf "$work" "$OPENSPHERE_HOME" "$OPENSPHERE_CONFIG_DIR"
-}
-trap cleanup EXIT
-passed=0 failed=0
-out=$work/out err=$work/err
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL [$backend]: $*"; failed=$((failed + 1)); }
-run() {
-  local want=$1; shift
-  "$sphere" "$@" >"$out" 2>"$err"; local got=$?
-  if [ "$got" -ne "$want" ]; then bad "sphere $* exited $got, expected $want"; sed 's/^/  | /' "$err" "$out" | head -8; return 1; fi
-  ok
-}
-has() { if grep -qF -- "$2" "$1"; then ok; else bad "expected '$2' in $(basename "$1")"; sed 's/^/  | /' "$1" | head -8; fi; }
-hasnt() { if grep -qF -- "$2" "$1"; then bad "did not expect '$2' in $(basename "$1")"; else ok; fi; }
-source "$(dirname "${BASH_SOURCE[0]}")/../../lib/jget.sh"   # jget FILE [KEY|INDEX]...
+. "$src/tests/cli/lib.sh"
+. "$src/tests/lib/cloud.sh"
+trap cloud_cleanup EXIT
+out=$work/out err=$work/err fail_tag=$backend
 
 # ---- the database --------------------------------------------------------------------------
-db_args=()
-pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
 if [ "$backend" = postgresql ]; then
-  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  [ -x "$pg_bin/initdb" ] || { echo "SKIP: PostgreSQL is not installed (apt-get install postgresql)"; exit 1; }
-  pgdir=$(mktemp -d); chmod 755 "$pgdir"; [ "$(id -u)" -eq 0 ] && chown nobody "$pgdir"
-  pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  pg_as "$pg_bin/initdb" -D "$pgdir/data" -A trust -U cloud >"$pgdir/initdb.log" 2>&1 || { cat "$pgdir/initdb.log"; exit 1; }
-  pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w -o "-h 127.0.0.1 -p $pgport -k $pgdir -F" start >/dev/null \
-    || { cat "$pgdir/log"; exit 1; }
-  db_args=(--db "postgresql://cloud@127.0.0.1:$pgport/postgres")
-  sql() { "$pg_bin/psql" -qtA "postgresql://cloud@127.0.0.1:$pgport/postgres" -c "$1"; }
+  pg_start -F
+  sql() { "$pg_bin/psql" -qtA "$pg_url" -c "$1"; }
 else
   sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); [print("|".join(map(str,r))) for r in c.execute(sys.argv[2])]; c.commit()' "$work/data/cloud.db" "$1"; }
 fi
 
 # ---- the service ---------------------------------------------------------------------------
-"$sphere" cloud serve --data "$work/data" --tenant acme --tenant other "${db_args[@]}" 2>"$work/cloud.log" &
-cloud_pid=$!
-for i in $(seq 200); do [ -f "$work/data/cloud.url" ] && break; sleep 0.05; done
-[ -f "$work/data/cloud.url" ] || { cat "$work/cloud.log"; exit 1; }
-url=$(cat "$work/data/cloud.url") ca=$work/data/tls.cert.pem
-acme=$(cat "$work/data/tokens/acme.token") other=$(cat "$work/data/tokens/other.token")
-api() { # api TOKEN METHOD PATH [curl args] — prints "STATUS BODY"
-  local tok=$1 m=$2 p=$3; shift 3
-  curl -s -o "$work/body" -w '%{http_code}' --cacert "$ca" ${tok:+-H "Authorization: Bearer $tok"} -X "$m" "$url$p" "$@" > "$work/code"
-  echo "$(cat "$work/code") $(cat "$work/body")"
-}
-expect_api() { local want=$1; shift; local got; got=$(api "$@"); if [[ "$got" == $want ]]; then ok; else bad "$2 $3: got '$got', expected '$want'"; fi; }
+cloud_serve "$work/data" --tenant acme --tenant other "${db_args[@]}" || exit 1
 
 # Tokens: none, malformed, unknown, and a server restart keeps them.
 expect_api '401 *unauthenticated*' "" GET /v1/products
@@ -241,18 +205,15 @@ for point in cloud:after-checkin cloud:after-download cloud:after-install cloud:
 done
 
 # ---- the same data after a restart (migrations are idempotent) -----------------------------
-kill "$cloud_pid"; wait "$cloud_pid" 2>/dev/null
-"$sphere" cloud serve --data "$work/data" --tenant acme --tenant other --listen "${url#https://}" "${db_args[@]}" 2>>"$work/cloud.log" &
-cloud_pid=$!
-for i in $(seq 200); do [ -f "$work/data/cloud.url" ] && break; sleep 0.05; done
+cloud_stop
+cloud_serve "$work/data" --tenant acme --tenant other --listen "${url#https://}" "${db_args[@]}" || bad "the service did not start again"
 run 0 device list && has "$out" "${FT1,,}"
 run 0 image show --image "$A" && has "$out" "appA"
 
-kill "$cloud_pid"; wait "$cloud_pid" 2>/dev/null; cloud_pid=""
+cloud_stop
 for d in "$OPENSPHERE_HOME"/devices/*; do [ -f "$d/sphered.pid" ] && kill "$(cat "$d/sphered.pid")" 2>/dev/null; done; sleep 0.5
 # Under ASan/UBSan: no report in the service's or any device's log (leaks included).
 if grep -l "ERROR: .*Sanitizer\|runtime error\|LeakSanitizer" "$work/cloud.log" "$work/fault.log" "$OPENSPHERE_HOME"/devices/*/sphered.log 2>/dev/null; then
   bad "sanitizer reports (above)"; grep -h -A12 "ERROR: .*Sanitizer\|runtime error" "$work/cloud.log" "$OPENSPHERE_HOME"/devices/*/sphered.log | head -40
 else ok; fi
-echo "$passed passed, $failed failed ($backend)"
-[ "$failed" -eq 0 ]
+summary

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ota.sh SPHERE SOURCE_DIR [sqlite|postgresql] — external-MCU OTA in the cloud service end to end (SQLite), through
 # the CLI and curl: deploy (versions strictly increasing, cancelled ones included; files immutable),
 # targeting by the tags productType=/deviceGroup=, the desired state and its signature (checked
@@ -12,53 +13,14 @@ set -u
 sphere=$1 src=$2 backend=${3:-sqlite}
 export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
 work=$(mktemp -d)
-cloud_pid="" nginx_dir="" pgdir=""
-cleanup() {
-  [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
-  if [ -n "$pgdir" ]; then pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"; fi
-  [ -n "$nginx_dir" ] && [ -f "$nginx_dir/nginx.pid" ] && kill "$(cat "$nginx_dir/nginx.pid")" 2>/dev/null
-  rm -rf "$work" "$OPENSPHERE_HOME" "$OPENSPHERE_CONFIG_DIR"
-}
-trap cleanup EXIT
-passed=0 failed=0
-out=$work/out err=$work/err
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL [$backend]: $*"; failed=$((failed + 1)); }
-run() {
-  local want=$1; shift
-  "$sphere" "$@" >"$out" 2>"$err"; local got=$?
-  if [ "$got" -ne "$want" ]; then bad "sphere $* exited $got, expected $want"; sed 's/^/  | /' "$err" "$out" | head -8; return 1; fi
-  ok
-}
-has() { if grep -qF -- "$2" "$1"; then ok; else bad "expected '$2' in $(basename "$1")"; sed 's/^/  | /' "$1" | head -8; fi; }
-same() { if [ "$1" = "$2" ]; then ok; else bad "$3: got '$1', expected '$2'"; fi; }
-source "$(dirname "${BASH_SOURCE[0]}")/../../lib/jget.sh"   # jget FILE [KEY|INDEX]...
+. "$src/tests/cli/lib.sh"
+. "$src/tests/lib/cloud.sh"
+trap cloud_cleanup EXIT
+out=$work/out err=$work/err fail_tag=$backend
 
 # ---- the database and the service ---------------------------------------------------------------
-db_args=()
-pg_as() { if [ "$(id -u)" -eq 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
-if [ "$backend" = postgresql ]; then
-  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  [ -x "$pg_bin/initdb" ] || { echo "SKIP: PostgreSQL is not installed (apt-get install postgresql)"; exit 1; }
-  pgdir=$(mktemp -d); chmod 755 "$pgdir"; [ "$(id -u)" -eq 0 ] && chown nobody "$pgdir"
-  pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  pg_as "$pg_bin/initdb" -D "$pgdir/data" -A trust -U cloud >"$pgdir/initdb.log" 2>&1 || { cat "$pgdir/initdb.log"; exit 1; }
-  pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w -o "-h 127.0.0.1 -p $pgport -k $pgdir -F" start >/dev/null \
-    || { cat "$pgdir/log"; exit 1; }
-  db_args=(--db "postgresql://cloud@127.0.0.1:$pgport/postgres")
-fi
-"$sphere" cloud serve --data "$work/data" --tenant acme "${db_args[@]}" 2>"$work/cloud.log" &
-cloud_pid=$!
-for i in $(seq 200); do [ -f "$work/data/cloud.url" ] && break; sleep 0.05; done
-[ -f "$work/data/cloud.url" ] || { cat "$work/cloud.log"; exit 1; }
-url=$(cat "$work/data/cloud.url") ca=$work/data/tls.cert.pem
-acme=$(cat "$work/data/tokens/acme.token")
-api() { # api TOKEN METHOD PATH [curl args] — prints "STATUS BODY"
-  local tok=$1 m=$2 p=$3; shift 3
-  curl -s -o "$work/body" -w '%{http_code}' --cacert "$ca" ${tok:+-H "Authorization: Bearer $tok"} -X "$m" "$url$p" "$@" > "$work/code"
-  echo "$(cat "$work/code") $(cat "$work/body")"
-}
-expect_api() { local want=$1; shift; local got; got=$(api "$@"); if [[ "$got" == $want ]]; then ok; else bad "$2 $3: got '${got:0:300}', expected '$want'"; fi; }
+[ "$backend" = postgresql ] && pg_start -F
+cloud_serve "$work/data" --tenant acme "${db_args[@]}" || exit 1
 run 0 login --cloud "$url" --token "$acme" --ca-cert "$ca"
 run 0 product create --name P
 
@@ -237,15 +199,11 @@ run 0 ota status P FieldTest -o json && same "$(jget "$out" 0 status) $(jget "$o
 run 1 ota status Nope FieldTest && has "$err" "unknown-product"
 
 # ---- nginx in front of the same blobs ------------------------------------------------------------------
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-if [ ! -x "$nginx_bin" ]; then
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   bad "nginx is not installed (apt-get install nginx-light or nginx)"
 else
-  nginx_dir=$work/nginx; mkdir -p "$nginx_dir"
-  nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  sed -e "s|@USER@|$(id -un)|; s|@RUNDIR@|$nginx_dir|g; s|@LISTEN@|127.0.0.1:$nport|; s|@OTA_ROOT@|$work/data/ota|" \
-      -e "s|@CLOUD_URL@|$url|; s|@CLOUD_CA@|$ca|" "$src/tools/nginx-ota.conf.in" >"$nginx_dir/nginx.conf"
-  if "$nginx_bin" -e stderr -p "$nginx_dir" -c "$nginx_dir/nginx.conf" 2>"$nginx_dir/start.log"; then
+  nport=$(free_port)
+  if nginx_ota "127.0.0.1:$nport" "$work/data"; then
     ok
     for i in $(seq 100); do [ -s "$nginx_dir/nginx.pid" ] && break; sleep 0.05; done
     nurl=http://127.0.0.1:$nport nblob=$nurl${blob#$url}
@@ -269,9 +227,8 @@ else
     same "$(fetch "${nblob/\/5\/fw5.bin/\/5\/fw6.bin}")" 403 "nginx: tampered path"
     same "$(fetch "$nurl/blobs/.incoming/x?se=1&sig=00")" 403 "nginx: the incoming folder"
   else
-    bad "nginx did not start"; cat "$nginx_dir/start.log" "$nginx_dir/error.log" 2>/dev/null | head -10
+    bad "nginx did not start"
   fi
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # cli_flashfs.sh SPHERE — `sphere flashfs` end to end: format a 1 MiB image with 4 KiB
 # blocks, put a file, ls, cat and compare, fsck clean; then damage one data byte and one
 # superblock byte and require fsck to exit 1 and say what is damaged; a blank image must
@@ -7,7 +8,7 @@ set -euo pipefail
 sphere=$1
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 img=$work/flash.img
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../cli/lib.sh" # fail MSG
 
 "$sphere" flashfs format --image "$img" --size 1M --block-size 4K >/dev/null
 [ "$(stat -c %s "$img")" = 1048576 ] || fail "image size"

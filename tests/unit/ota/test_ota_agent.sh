@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ota_agent.sh OTA_HOST SRC_DIR [all|faults|sweep] — the OTA agent's job (src/ota) against a
 # misbehaving blob server (blobfault.py), on the W25Q128JV model through the SPI NOR driver, with
 # power cuts. Every case checks what a user would see: the final state, the image on flash byte
@@ -11,9 +12,7 @@ work=$(mktemp -d)
 server_pid=
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$src/../../cli/lib.sh" # ok MSG prints "ok: MSG"
 
 size=$((4 * 1024 * 1024))
 head -c $size /dev/urandom > "$work/fw5.bin"
@@ -24,7 +23,7 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$work/rogue.key" 2>/dev/nu
 
 python3 "$src/blobfault.py" "$work/fw5.bin" --port-file "$work/port" 2> "$work/server.log" &
 server_pid=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+until_ok 5 test -s "$work/port" || { echo "blobfault.py did not start"; cat "$work/server.log"; exit 1; }
 port=$(cat "$work/port")
 base=http://127.0.0.1:$port
 
@@ -41,8 +40,8 @@ sha5=$(sha256sum "$work/fw5.bin" | cut -d' ' -f1)
 desired "$work/v5.json" 5 $size "$sha5" "$work/ota.key"
 
 fault() { curl -sf -X POST -d "$1" "$base/_fault" >/dev/null || bad "cannot arm fault $1"; }
-# run NAME [ota_host options...] → runs on a fresh flash (unless FLASH is set), result JSON in $work/NAME.json
-run() {
+# agent_run NAME [ota_host options...] → runs on a fresh flash (unless FLASH is set), result JSON in $work/NAME.json
+agent_run() {
   local name=$1; shift
   local flash=${FLASH:-$work/$name.flash}
   "$host" --flash "$flash" --desired "${DESIRED:-$work/v5.json}" --pubkey "$work/ota.pub" --backoff-ms 50 \
@@ -78,7 +77,7 @@ expect_error() {
 }
 
 # 1. A clean download: one transfer, every byte fetched once.
-run clean
+agent_run clean
 expect_verified clean
 [ "$(field clean bytesFetched)" = $size ] && [ "$(field clean transfers)" = 1 ] && ok "clean: 1 transfer, $size bytes" ||
   bad "clean: expected 1 transfer of $size bytes, got $(cat "$work/clean.json")"
@@ -86,7 +85,7 @@ expect_verified clean
 if [ "$part" != sweep ]; then
 # 2. The cable is cut three times: each resume starts at the last committed block.
 fault '{"mode":"drop","after":1000000,"count":3}'
-run drop
+agent_run drop
 expect_verified drop
 fetched=$(field drop bytesFetched)
 [ "$fetched" -le $((size + 3 * 65536)) ] && [ "$(field drop transfers)" = 4 ] &&
@@ -94,65 +93,65 @@ fetched=$(field drop bytesFetched)
 
 # 3. The server stalls: the agent gives up on the transfer after 2 s and resumes.
 fault '{"mode":"stall","after":700000,"seconds":6}'
-run stall
+agent_run stall
 expect_verified stall
 
 # 4. A resume answered with the whole body (Range ignored): restart cleanly from 0, no splice.
 fault '{"mode":"drop","after":1500000,"count":1}'
-run norange_a --network-attempts 1
+agent_run norange_a --network-attempts 1
 fault '{"mode":"norange","count":1}'
-FLASH=$work/norange_a.flash run norange
+FLASH=$work/norange_a.flash agent_run norange
 expect_verified norange
 
 # 5. 206 for another range than asked; a short body; a long body; 503s.
 fault '{"mode":"drop","after":900000,"count":1}'
-run badrange_a --network-attempts 1
+agent_run badrange_a --network-attempts 1
 fault '{"mode":"badrange","count":1}'
-FLASH=$work/badrange_a.flash run badrange
+FLASH=$work/badrange_a.flash agent_run badrange
 expect_verified badrange
 fault '{"mode":"short","count":2}'
-run short
+agent_run short
 expect_verified short
 fault '{"mode":"long","count":1}'
-run long
+agent_run long
 expect_error long "size"
 fault '{"mode":"error","status":503,"count":2}'
-run unavailable
+agent_run unavailable
 expect_verified unavailable
 
 # 6. A flipped bit: the hash check refuses it, the image is fetched again; twice → a clear error.
 fault '{"mode":"corrupt","at":3000000,"count":1}'
-run corrupt_once
+agent_run corrupt_once
 expect_verified corrupt_once
 fault '{"mode":"corrupt","at":123,"count":2}'
-run corrupt_twice
+agent_run corrupt_twice
 expect_error corrupt_twice "SHA-256 mismatch"
 
 # 7. An expired URL is an error, not a retry loop.
 fault '{"mode":"expire","count":1}'
-run expired
+agent_run expired
 expect_error expired "HTTP 403"
 
 # 8. A deployment signed by another key is refused before anything is downloaded.
 desired "$work/rogue-desired.json" 5 $size "$sha5" "$work/rogue.key"
-DESIRED=$work/rogue-desired.json run rogue
+DESIRED=$work/rogue-desired.json agent_run rogue
 expect_error rogue "signature"
 [ "$(field rogue transfers)" = 0 ] && ok "rogue: refused before any transfer" || bad "rogue: $(cat "$work/rogue.json")"
 
 # 9. Anti-rollback: after v5 is accepted, v4 is refused and v5 is not fetched again.
 desired "$work/v4.json" 4 $size "$sha5" "$work/ota.key"
-FLASH=$work/clean.flash DESIRED=$work/v4.json run rollback
+FLASH=$work/clean.flash DESIRED=$work/v4.json agent_run rollback
 ACCEPTED=5 expect_error rollback "no rollback"
-FLASH=$work/clean.flash run again
+FLASH=$work/clean.flash agent_run again
 [ "$(field again status)" = verified ] && [ "$(field again transfers)" = 0 ] && ok "again: v5 already accepted, no transfer" ||
   bad "again: $(cat "$work/again.json")"
 
 # 10. The blob changes under a half-done download: If-Range answers 200 with the new bytes,
 # the agent restarts from 0 (never splices), and the hash (the deployment's) refuses them.
 fault '{"mode":"drop","after":1200000,"count":1}'
-run changed_a --network-attempts 1
+agent_run changed_a --network-attempts 1
 fault "{\"mode\":\"change\",\"file\":\"$work/other.bin\"}"
-FLASH=$work/changed_a.flash run changed
+FLASH=$work/changed_a.flash agent_run changed
 expect_error changed "SHA-256 mismatch"
 fault "{\"mode\":\"change\",\"file\":\"$work/fw5.bin\"}"
 
@@ -165,7 +164,7 @@ total_ops=$(field clean ops)
 points=$(seq "$step" "$step" "$total_ops")
 swept=0 sweep_fetched=0
 for k in $points; do
-  run "cut$k" --cut-at "$k" --seed "$k"
+  agent_run "cut$k" --cut-at "$k" --seed "$k"
   if [ "$(field "cut$k" status 2>/dev/null)" = verified ] && cmp -s "$work/cut$k.out" "$work/fw5.bin"; then
     swept=$((swept + 1)) sweep_fetched=$((sweep_fetched + $(field "cut$k" bytesFetched)))
   else
@@ -180,14 +179,14 @@ fi # sweep
 if [ "$part" != sweep ]; then
 
 # Repeated cuts during one OTA: one every 1500 flash operations (a 64 KiB block costs about 260).
-run cuts1500 --cut-every 1500
+agent_run cuts1500 --cut-every 1500
 expect_verified cuts1500
 echo "figures: cut every 1500 flash ops: $(cat "$work/cuts1500.json")"
 
 # 12. Power cuts at random points of network faults (different seeds and spacings).
 for seed in 1 2 3; do
   fault '{"mode":"drop","after":800000,"count":2}'
-  run "netcut$seed" --cut-every $((997 * seed)) --seed $seed
+  agent_run "netcut$seed" --cut-every $((997 * seed)) --seed $seed
   expect_verified "netcut$seed"
 done
 
@@ -205,11 +204,10 @@ for mode in drop stall norange badrange short corrupt unavailable; do
   esac
   seed=$((RANDOM % 1000 + 1))
   fault "$f"
-  run "faultcut_$mode" --cut-every $((1400 + RANDOM % 1200)) --seed $seed
+  agent_run "faultcut_$mode" --cut-every $((1400 + RANDOM % 1200)) --seed $seed
   expect_verified "faultcut_$mode"
   fault '{"mode":"none"}'
 done
 fi # faults, part 2
 
-[ $fails -eq 0 ] && echo "all OTA agent fault cases passed" || echo "$fails OTA agent case(s) failed"
-exit $((fails > 0))
+summary

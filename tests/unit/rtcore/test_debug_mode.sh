@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_debug_mode.sh BUILD_DIR — `sphere device app start --debug-mode` on an RTApp, end to end:
 # a simulated device restarts the app's core under the GDB stub and answers its port; raw RSP
 # packets over bash's /dev/tcp (127.0.0.1 only) read the PC, set a breakpoint and continue to
@@ -10,9 +11,9 @@ sphere=$build/bin/sphere
 fw=$build/tests/unit/rtcore/fw/gdb_target.elf
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
-cleanup() { exec 5>&- 2>/dev/null; "$sphere" sim stop dbg >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
+cleanup() { exec 5>&- 2>/dev/null; sim_cleanup; }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../cli/lib.sh" # fail MSG
 CID=3c1e6f0a-9b2d-4c8e-a7f1-5d3b2e1a0c9f
 nm=$(command -v arm-none-eabi-nm) || fail "no arm-none-eabi-nm"
 sym() { "$nm" "$fw" | awk -v s="$1" '$3 == s { print $1 }'; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_examples.sh BUILD_DIR — the example RTApps end to end: built unchanged from their
 # CMakePresets.json with the SDK's RT toolchain file into image packages, run through
 # `sphere rtcore run`; blinky must blink GPIO 8 from its timer interrupt, and the same
@@ -8,7 +9,7 @@ build=$(cd "$1" && pwd)
 src=$(cd "$(dirname "$0")/../../.." && pwd)
 sphere=$build/bin/sphere
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../cli/lib.sh" # fail MSG
 
 cp -r "$src/examples/rtapps" "$work/rtapps"
 AzureSphereDefaultSDKDir=$build/sdk ArmGnuPath= make -C "$work/rtapps" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "examples did not build"; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_twin.sh SPHERE — the device twin end to end (docs/twin.md): `sphere cloud init` prepares a
 # data folder with DATA/mqtt, `sphere cloud serve` runs Debian's mosquitto on a free 127.0.0.1 port
 # as its child, and mosquitto_sub/mosquitto_pub play the devices: a device gets its retained
@@ -12,31 +13,13 @@ set -u
 sphere=$1
 export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
 work=$(mktemp -d)
-data=$work/data cloud_pid=""
-cleanup() {
-  [ -n "$cloud_pid" ] && kill "$cloud_pid" 2>/dev/null && wait "$cloud_pid" 2>/dev/null
-  rm -rf "$work" "$OPENSPHERE_HOME" "$OPENSPHERE_CONFIG_DIR"
-}
-trap cleanup EXIT
-passed=0 failed=0
+data=$work/data src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+. "$src/tests/cli/lib.sh"
+. "$src/tests/lib/cloud.sh"
+trap cloud_cleanup EXIT
 out=$work/out err=$work/err
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-run() {
-  local want=$1; shift
-  "$sphere" "$@" >"$out" 2>"$err"; local got=$?
-  if [ "$got" -ne "$want" ]; then bad "sphere $* exited $got, expected $want"; sed 's/^/  | /' "$err" "$out" | head -8; return 1; fi
-  ok
-}
-has() { if grep -qF -- "$2" "$1"; then ok; else bad "expected '$2' in $(basename "$1")"; sed 's/^/  | /' "$1" | head -8; fi; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
-source "$(dirname "${BASH_SOURCE[0]}")/../../lib/jget.sh"   # jget FILE [KEY|INDEX]...
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_url() { for i in $(seq 300); do [ -f "$data/cloud.url" ] && return 0; kill -0 "$cloud_pid" 2>/dev/null || break; sleep 0.05; done
-  cat "$work/cloud.log"; return 1; }
 broker_pid() { pgrep -P "$cloud_pid" -x mosquitto; }
-serve() { rm -f "$data/cloud.url"; "$sphere" cloud serve --data "$data" --tenant acme --tenant other "$@" 2>>"$work/cloud.log" &
-  cloud_pid=$!; wait_url && url=$(cat "$data/cloud.url"); }
+serve() { cloud_serve "$data" --tenant acme --tenant other "$@"; } # sets cloud_pid, url, ca, acme, other
 
 A=$(printf 'a%.0s' $(seq 128)) B=$(printf 'b%.0s' $(seq 128)) C=$(printf 'c%.0s' $(seq 128))
 topic() { echo "opensphere/devices/$1/twin/$2"; }
@@ -64,9 +47,7 @@ mkdir -p "$work/notcloud/keep" && run 1 cloud clean --yes-delete "$work/notcloud
 check "clean touched a foreign folder" "[ -d '$work/notcloud/keep' ]"
 
 # ---- serve: the broker as a child ----------------------------------------------------------
-serve || { echo "the service did not start"; exit 1; }
-url=$(cat "$data/cloud.url") ca=$data/tls.cert.pem
-acme=$(cat "$data/tokens/acme.token") other=$(cat "$data/tokens/other.token")
+serve || exit 1
 bpid=$(broker_pid)
 check "no mosquitto child of the service" "[ -n '$bpid' ]"
 has "$work/cloud.log" "connected to the MQTT broker 127.0.0.1:$mport"
@@ -75,13 +56,6 @@ has "$data/mqtt/mosquitto.run.conf" "certfile $data/tls.cert.pem"
 check "mosquitto.run.conf is not 0600" "[ \"\$(stat -c %a '$data/mqtt/mosquitto.run.conf')\" = 600 ]"
 run 1 cloud clean --yes-delete "$data" && has "$err" "is running"
 check "clean deleted something while serving" "[ -f '$data/cloud.db' ]"
-
-api() { # api TOKEN METHOD PATH [curl args] — prints "STATUS BODY"
-  local tok=$1 m=$2 p=$3; shift 3
-  curl -s -o "$work/body" -w '%{http_code}' --cacert "$ca" ${tok:+-H "Authorization: Bearer $tok"} -X "$m" "$url$p" "$@" >"$work/code"
-  echo "$(cat "$work/code") $(cat "$work/body")"
-}
-expect_api() { local want=$1; shift; local got; got=$(api "$@"); if [[ "$got" == $want ]]; then ok; else bad "$2 $3: got '$got', expected '$want'"; fi; }
 
 # Devices become known to a tenant when provisioned.
 expect_api '201 *' "$acme" POST "/v1/devices/$A/token"
@@ -209,7 +183,7 @@ check "after a broker restart A's desired state is not there ('$got')" "[ '$got'
 bpid=$nb
 
 # ---- stopping the service stops its broker -------------------------------------------------
-kill "$cloud_pid"; wait "$cloud_pid" 2>/dev/null; cloud_pid=""
+cloud_stop
 for i in $(seq 50); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
 check "mosquitto ($bpid) outlived the service" "! kill -0 $bpid 2>/dev/null"
 check "cloud.pid left behind" "[ ! -f '$data/cloud.pid' ]"
@@ -219,7 +193,7 @@ serve || exit 1
 bpid=$(broker_pid)
 check "no broker after restart" "[ -n '$bpid' ]"
 expect_api '200 *"reported":{"status":"downloading"*' "$acme" GET "/v1/devices/$A/twin"
-kill -9 "$cloud_pid"; wait "$cloud_pid" 2>/dev/null; cloud_pid=""
+cloud_stop KILL
 for i in $(seq 50); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
 check "mosquitto ($bpid) outlived a killed service" "! kill -0 $bpid 2>/dev/null"
 
@@ -235,7 +209,7 @@ pb=$(jget "$work/body" password)
 kill -HUP "$ext"
 got=$(sub_retry "$B" "$pb" "$(topic "$B" desired)")
 check "B with the external broker: no desired state ('$got')" "[ '$got' = '{\"version\":99}' ]"
-kill "$cloud_pid"; wait "$cloud_pid" 2>/dev/null; cloud_pid=""
+cloud_stop
 check "the service stopped an external broker" "kill -0 $ext"
 kill "$ext"; wait "$ext" 2>/dev/null
 
@@ -247,5 +221,4 @@ check "clean left the folder" "[ ! -e '$data' ]"
 if grep -l "ERROR: .*Sanitizer\|runtime error\|LeakSanitizer" "$work/cloud.log" 2>/dev/null; then
   bad "sanitizer reports"; grep -h -A12 "ERROR: .*Sanitizer\|runtime error" "$work/cloud.log" | head -40
 else ok; fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
