@@ -128,6 +128,20 @@ static bool ssid_is_text(const uint8_t *ssid, size_t len)
     return true;
 }
 
+void wifi_ssid_text(const uint8_t *ssid, size_t len, char out[2 * WIFI_SSID_MAX + 1])
+{
+    if (len > WIFI_SSID_MAX)
+        len = WIFI_SSID_MAX;
+    if (ssid_is_text(ssid, len)) {
+        memcpy(out, ssid, len);
+        out[len] = 0;
+        return;
+    }
+    for (size_t i = 0; i < len; i++)
+        snprintf(out + 2 * i, 3, "%02x", ssid[i]);
+    out[2 * len] = 0;
+}
+
 /* ---- defaults -------------------------------------------------------------------------------- */
 
 static void default_aps(struct wifi *w)

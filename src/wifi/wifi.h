@@ -207,6 +207,8 @@ int wifi_security_parse(const char *name);         /* -EINVAL when unknown */
 const char *wifi_error_name(int error);            /* "NetworkNotFound", … */
 const char *wifi_cert_error_name(int cert_error);  /* "CertificateNotFound", … */
 void wifi_bssid_format(const uint8_t bssid[6], char out[18]);
+/* An SSID as text: itself when printable ASCII, else its bytes as hex digits (out: 65 bytes). */
+void wifi_ssid_text(const uint8_t *ssid, size_t len, char out[2 * WIFI_SSID_MAX + 1]);
 int wifi_bssid_parse(const char *text, uint8_t out[6]);
 /* Checks a PSK's form: 8-63 printable ASCII characters, or 64 hex digits. */
 bool wifi_psk_valid(const char *psk, size_t len);
