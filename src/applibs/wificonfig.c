@@ -18,7 +18,7 @@ _Static_assert(sizeof(struct broker_wifi_diag) <= sizeof((struct broker_reply *)
 static int call(struct broker_request *q, struct broker_reply *r)
 {
     int err = applibs_broker_call(q, r, NULL);
-    if (err == -ENOTCONN) /* outside a device: no Wi-Fi */
+    if (err == -ENOTCONN && r->result != -ENOTCONN) /* no answer: outside a device, no Wi-Fi */
         err = -EAGAIN;
     return applibs_result(err, err ? 0 : r->value);
 }
