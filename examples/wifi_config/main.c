@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <applibs/log.h>
 #include <applibs/networking.h>
@@ -211,6 +214,19 @@ static void deprecated(void)
     OK("forget-network-wpa2", WifiConfig_ForgetNetwork(&legacy2), 0);
 }
 
+/* A plain connect() to 127.0.0.1:80, which the device mediates (docs/network.md): -1 + errno. */
+static int try_connect(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int r = s < 0 ? -1 : connect(s, (const struct sockaddr *)&to, sizeof to);
+    int err = errno;
+    if (s >= 0)
+        close(s);
+    errno = err;
+    return r;
+}
+
 static void forget_all(void)
 {
     OK("forget-all", WifiConfig_ForgetAllNetworks(), 0);
@@ -219,9 +235,11 @@ static void forget_all(void)
     WifiConfig_ConnectedNetwork c;
     FAILS("no-current", WifiConfig_GetCurrentNetwork(&c), ENODATA);
     TRUE("networking-not-ready", !networking_ready());
+    FAILS("connect-while-wlan0-down", try_connect(), ENETUNREACH);
     OK("store-cafe", WifiConfig_StoreWpa2Network((const uint8_t *)"Cafe", 4, "cafe-secret", 11), 0);
     OK("connected-again", WifiConfig_GetConnectedNetworkId(), 0);
     TRUE("networking-ready", networking_ready());
+    FAILS("connect-when-up-meets-the-manifest", try_connect(), EACCES); /* loopback is never allowed */
 }
 
 static void suite(void)

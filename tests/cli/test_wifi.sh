@@ -57,6 +57,8 @@ SUITE=3c1d7e0a-9f52-4a61-b8e4-57c0d2a9e6b1 NOCAP=3c1d7e0a-9f52-4a61-b8e4-57c0d2a
 "$sphere" device sideload deploy -p "$work/wifi_config/out/ARM-Debug/WifiConfig.imagepackage" >/dev/null || bad "deploying the example failed"
 expect_log $SUITE "WIFI suite done" 20
 grep -q "WIFI suite done: [0-9]* passed, 0 failed" "$work/log" && ok || bad "the suite failed: $(grep -e 'suite done' -e FAIL "$work/log")"
+# the suite changes the Wi-Fi configuration: remove it so that a restart does not run it again
+"$sphere" device sideload delete -i $SUITE >/dev/null || bad "deleting the suite app failed"
 
 # repackage: the same binary with other arguments and capabilities
 variant() { # NAME CID CAPS ARG
