@@ -41,9 +41,9 @@ static struct wifi *lock(struct device_result *r)
 
 static int parse_id(const char *param, struct device_result *r)
 {
-    char *end;
-    long id = param ? strtol(param, &end, 10) : -1;
-    if (!param || end == param || *end || id < 0 || id > 1000000) {
+    char *end = NULL;
+    long id = param && param[0] >= '0' && param[0] <= '9' ? strtol(param, &end, 10) : -1; /* digits only */
+    if (id < 0 || *end || id > 1000000) {
         refuse(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param ? param : "");
         return -1;
     }
