@@ -44,7 +44,7 @@ int Networking_GetInterfaceConnectionStatus(const char *networkInterfaceName,
         errno = EFAULT;
         return -1;
     }
-    if (strcmp(networkInterfaceName, "eth0")) {
+    if (strcmp(networkInterfaceName, "eth0") && strcmp(networkInterfaceName, "wlan0")) {
         errno = ENODEV;
         return -1;
     }

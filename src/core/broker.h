@@ -51,6 +51,60 @@ enum broker_op {
     BROKER_NET_LISTEN = 99,  /* a = port, c = SOCK_STREAM or SOCK_DGRAM; answers a listening TCP
                                 socket, or for UDP one end of a SOCK_SEQPACKET pair carrying
                                 datagrams, each prefixed by struct broker_udp_header */
+    /* Wi-Fi configuration, applibs/wificonfig.h (docs/wifi.md). Each needs WifiConfig in the
+     * manifest (EACCES), the ones marked EAP also EnterpriseWifiConfig; EAGAIN when the device
+     * has no Wi-Fi model. id = a network ID (an index into the stored networks). */
+    BROKER_WIFI_ADD_NETWORK = 128,      /* reply value = the new network's id */
+    BROKER_WIFI_ADD_DUPLICATE = 129,    /* a = id, text = config name; reply value = new id */
+    BROKER_WIFI_FORGET = 130,           /* a = id */
+    BROKER_WIFI_FORGET_ALL = 131,       /* persisted at once */
+    BROKER_WIFI_STORED_COUNT = 132,     /* reply value = count */
+    BROKER_WIFI_STORED_GET = 133,       /* a = index; reply text = struct broker_wifi_network */
+    BROKER_WIFI_CURRENT = 134,          /* reply text = struct broker_wifi_bss; ENODATA */
+    BROKER_WIFI_CONNECTED_ID = 135,     /* reply value = id; ENOTCONN */
+    BROKER_WIFI_SCAN = 136,             /* scans; reply value = count */
+    BROKER_WIFI_SCANNED_GET = 137,      /* a = index into the last scan; reply text = struct broker_wifi_bss */
+    BROKER_WIFI_SET_SSID = 138,         /* a = id, b = length, text = the SSID's bytes */
+    BROKER_WIFI_SET_SECURITY = 139,     /* a = id, b = WifiConfig_Security (3 = EAP) */
+    BROKER_WIFI_SET_ENABLED = 140,      /* a = id, b = 0 or 1 */
+    BROKER_WIFI_PERSIST = 141,
+    BROKER_WIFI_RELOAD = 142,
+    BROKER_WIFI_SET_PSK = 143,          /* a = id, b = length, text = the key */
+    BROKER_WIFI_SET_TARGETED_SCAN = 144, /* a = id, b = 0 or 1 */
+    BROKER_WIFI_GET_IDENTITY = 145,     /* EAP; a = id, b = offset; reply value = full length, text =
+                                           up to 95 bytes from offset, NUL-terminated */
+    BROKER_WIFI_SET_IDENTITY = 146,     /* EAP; a = id, b = offset, c = full length, text = the bytes
+                                           from offset (up to 95); keeps the first b bytes */
+    BROKER_WIFI_SET_CONFIG_NAME = 147,  /* a = id, text = name */
+    BROKER_WIFI_ID_BY_CONFIG_NAME = 148, /* text = name; reply value = id */
+    BROKER_WIFI_DIAGNOSTICS = 149,      /* a = id; reply text = struct broker_wifi_diag; ENODEV */
+    BROKER_WIFI_GET_CERT_ID = 150,      /* EAP; a = id, b = 1 root CA, 2 client; reply text = id */
+    BROKER_WIFI_SET_CERT_ID = 151,      /* EAP; a = id, b = 1 root CA, 2 client, text = id */
+    BROKER_WIFI_STORE_NETWORK = 152,    /* deprecated Store*Network: a = SSID length, b = PSK length
+                                           (0: open), text = SSID (32 bytes) then PSK; persisted */
+    BROKER_WIFI_FORGET_MATCHING = 153,  /* deprecated ForgetNetwork: a = SSID length, b = security,
+                                           text = SSID; ENOENT when none matches */
+};
+
+/* Wi-Fi replies' text (host byte order; docs/wifi.md). */
+struct broker_wifi_network {
+    uint8_t ssid[32];
+    uint8_t ssid_len, enabled, connected, security;
+};
+struct broker_wifi_bss { /* a scanned or the connected access point */
+    uint8_t ssid[32];
+    uint8_t bssid[6];
+    uint8_t ssid_len, security;
+    uint32_t frequency_mhz;
+    int8_t signal_rssi;
+    uint8_t reserved[3];
+};
+struct broker_wifi_diag {
+    uint8_t enabled, connected, reserved[2];
+    int32_t error;
+    int64_t timestamp;
+    int32_t cert_error, cert_depth;
+    char cert_subject[72]; /* NUL-terminated, truncated */
 };
 
 /* Before each datagram on a UDP server's channel: from the device, who sent it; from the app,

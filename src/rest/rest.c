@@ -1,6 +1,7 @@
 /* rest.c — HTTP glue for the device REST API (see rest.h). */
 #include "rest.h"
 #include "net.h"
+#include "rest_wifi.h"
 
 #include "applog.h"
 #include "board.h"
@@ -157,6 +158,17 @@ static const struct route routes[] = {
     {"GET", "/app/quota/*", AUTH_REST_ALLOWED, BODY_NONE, h_app_quota},
     {"GET", "/images", AUTH_REST_ALLOWED, BODY_NONE, h_images},
     {"GET", "/stats/memory/groups/applications", AUTH_REST_ALLOWED, BODY_NONE, h_memory},
+    /* Wi-Fi (rest_wifi.c, docs/wifi.md) */
+    {"GET", "/wifi/config/networks", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_list},
+    {"POST", "/wifi/config/networks", AUTH_REST_ALLOWED, BODY_JSON, rest_wifi_add},
+    {"GET", "/wifi/config/networks/*", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_get},
+    {"PATCH", "/wifi/config/networks/*", AUTH_REST_ALLOWED, BODY_JSON, rest_wifi_patch},
+    {"DELETE", "/wifi/config/networks/*", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_delete},
+    {"GET", "/wifi/diagnostics/networks", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_diagnostics},
+    {"GET", "/wifi/diagnostics/networks/*", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_diagnostic},
+    {"GET", "/wifi/interface", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_interface},
+    {"PATCH", "/wifi/interface", AUTH_REST_ALLOWED, BODY_JSON, rest_wifi_interface_patch},
+    {"GET", "/wifi/scan", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_scan},
 };
 
 /* ---- plumbing ----------------------------------------------------------------------------- */
@@ -273,7 +285,7 @@ static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c,
     else
         rt->handle(s->device, &auth, param, json, req, &r);
     device_unlock(s->device);
-    enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, MHD_HTTP_OK, r.body);
+    enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, rt->handle == rest_wifi_add ? MHD_HTTP_CREATED : MHD_HTTP_OK, r.body);
     device_result_free(&r);
     free(cap);
     json_free(json);
@@ -426,6 +438,13 @@ static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection 
         struct json_value *o = url[5] == 'h' ? net_hosts_json() : net_firewall_rules(s->device);
         enum MHD_Result ret = o ? send_json(c, MHD_HTTP_OK, o) : send_error(c, DERR_INTERNAL, "out of memory");
         json_free(o);
+        return ret;
+    }
+    if (!strncmp(url, "/sim/wifi/", 10)) { /* the simulated access points (rest_wifi.c) */
+        struct device_result r = {0};
+        rest_wifi_sim(method, url + 10, req->body.data, req->body.len, &r);
+        enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, MHD_HTTP_OK, r.body);
+        device_result_free(&r);
         return ret;
     }
     return sim_board(s, c, url + 5, method, req);

@@ -12,6 +12,7 @@
 #include "broker_ops.h"
 #include "broker_pool.h"
 #include "net.h"
+#include "wifi_device.h"
 
 /* Networking_InterfaceConnectionStatus bits (applibs/networking.h). */
 #define STATUS_UP 1u
@@ -21,7 +22,7 @@
 static int net_status(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
 {
     (void)ctx, (void)q, (void)fd;
-    r->value = net_ready() ? (int32_t)(STATUS_UP | STATUS_CONNECTED | STATUS_IP) : 0;
+    r->value = net_ready() && wifi_device_link_up() ? (int32_t)(STATUS_UP | STATUS_CONNECTED | STATUS_IP) : 0;
     return 0;
 }
 
@@ -65,6 +66,8 @@ static void resolve_job_free(void *state)
 static int resolve(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
 {
     (void)fd;
+    if (!wifi_device_link_up()) /* wlan0 is down (docs/wifi.md) */
+        return -ENETUNREACH;
     if (net_resolve_is_local(ctx->manifest, q->text))
         return resolve_into(ctx->component_text, ctx->manifest, q->text, r);
     struct resolve_job *j = calloc(1, sizeof *j);
@@ -111,6 +114,8 @@ static int net_connect_op(const struct broker_context *ctx, const struct broker_
                           int *fd)
 {
     (void)r;
+    if (!wifi_device_link_up()) /* wlan0 is down (docs/wifi.md) */
+        return -ENETUNREACH;
     int sock;
     int err = net_connect_begin(ctx->component_text, ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);
     if (err || (err = net_connect_finish(sock, q->c, 0, fd)) != -EINPROGRESS)

@@ -17,6 +17,7 @@
 #include "path.h"
 #include "rest.h"
 #include "runtime.h"
+#include "wifi_device.h"
 
 static int usage(void)
 {
@@ -88,6 +89,8 @@ int main(int argc, char **argv)
     if (!err && (err = hosts ? net_hosts_open(hosts, why, sizeof why) : -ENOMEM) != 0)
         fprintf(stderr, "sphered: the static hosts file: %s\n", why);
     free(hosts);
+    if (!err && (err = wifi_device_open(state, NULL, why, sizeof why)) != 0) /* wifi.json, wifi-aps.json */
+        fprintf(stderr, "sphered: the Wi-Fi state: %s\n", why);
     if (!err && https && (!key || !cert)) {
         fprintf(stderr, "sphered: %s has no tls.key.pem / tls.cert.pem\n", state);
         err = -ENOENT;
@@ -136,6 +139,7 @@ int main(int argc, char **argv)
     free(sock);
     free(key);
     free(cert);
+    wifi_device_close();
     device_close(d);
     return err ? 1 : 0;
 }

@@ -32,6 +32,7 @@
 #include <applibs/storage.h>
 #include <applibs/sysevent.h>
 #include <applibs/uart.h>
+#include <applibs/wificonfig.h>
 #pragma GCC visibility pop
 
 /* Marks the definition of a C library function libapplibs replaces (interpose.c). */

@@ -51,6 +51,7 @@ extern const struct broker_op_entry broker_core_ops[];
 extern const struct broker_op_entry broker_peripheral_ops[];
 extern const struct broker_op_entry broker_network_ops[];
 extern const struct broker_op_entry broker_sysevent_ops[]; /* sysevent.c */
+extern const struct broker_op_entry broker_wifi_ops[];     /* broker_wifi.c (wificonfig.h) */
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);

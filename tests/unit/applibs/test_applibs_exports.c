@@ -26,7 +26,7 @@
 static const char *const api_prefixes[] = {
     "ADC_",     "Application_", "Applications_", "EventLoop_", "GPIO_",         "I2CMaster_",
     "Log_",     "Networking_",  "OpenSphere_Networking_",      "PowerManagement_", "PWM_",
-    "SPIMaster_", "Storage_",   "SysEvent_",     "UART_",
+    "SPIMaster_", "Storage_",   "SysEvent_",     "UART_",       "WifiConfig_",   "CertStore_",
 };
 /* Applibs API names without a prefix: applibs/rtc.h. */
 static const char *const api_unprefixed[] = {"clock_systohc"};
@@ -92,8 +92,11 @@ static bool allowed(const char *headers, const char *name)
     if (listed(interposed, COUNT(interposed), name))
         return true;
     bool api_name = listed(api_unprefixed, COUNT(api_unprefixed), name);
+    /* The SDK's versioned entry points: z__WifiConfig_GetScannedNetworks behind an inline
+     * WifiConfig_GetScannedNetworks that passes the struct version. */
+    const char *base = strncmp(name, "z__", 3) ? name : name + 3;
     for (size_t i = 0; i < COUNT(api_prefixes) && !api_name; i++)
-        api_name = !strncmp(name, api_prefixes[i], strlen(api_prefixes[i]));
+        api_name = !strncmp(base, api_prefixes[i], strlen(api_prefixes[i]));
     return api_name && declares(headers, name);
 }
 

@@ -8,6 +8,8 @@
  *                                    up with an IPv4 address.
  *   Networking_GetInterfaceConnectionStatus("eth0", …)  the device's interface bits (the
  *                                    simulated device has one interface, "eth0"; others ENODEV).
+ *                                    "wlan0" gives the same bits; both are 0 while no stored Wi-Fi
+ *                                    network is connected (docs/wifi.md).
  *
  * OpenSphere extensions (not in Azure Sphere's Applibs; return -1 and set errno on failure):
  *   OpenSphere_Networking_Resolve    resolves a host name listed in AllowedConnections through the
