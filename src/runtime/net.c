@@ -61,7 +61,8 @@ static bool valid_name(const char *name)
     if (n == 0 || n > 63)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!(name[i] == '.' || name[i] == '-' || (name[i] >= '0' && name[i] <= '9') ||
+        if (!(name[i] == '.' || name[i] == '-' || name[i] == '_' /* DNS-SD labels: _svc._tcp.local */ ||
+              (name[i] >= '0' && name[i] <= '9') ||
               ((name[i] | 0x20) >= 'a' && (name[i] | 0x20) <= 'z')))
             return false;
     return true;
@@ -198,7 +199,7 @@ static int load_entry(const struct json_value *o, size_t index, struct host_entr
     if (o->type != JSON_OBJECT)
         field = "", reason = "must be an object {\"name\", \"address\", \"ttl\"}";
     else if (!name || name->type != JSON_STRING || !valid_name(name->u.string.chars))
-        field = ".name", reason = "must be a host name (1-63 characters of A-Z a-z 0-9 . -)";
+        field = ".name", reason = "must be a host name (1-63 characters of A-Z a-z 0-9 . - _)";
     else if (!address || address->type != JSON_STRING || !parse_ipv4(address->u.string.chars, &into->addr))
         field = ".address", reason = "must be an IPv4 address (dotted quad)";
     else if (!ttl || ttl->type != JSON_NUMBER || !ttl->u.number.is_integer || ttl->u.number.integer < 1 ||
