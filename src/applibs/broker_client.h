@@ -8,6 +8,8 @@
 /* Sends a request and waits for the reply. Returns the reply's result (0 or -errno; -ENOTCONN
  * when the app runs outside a device); *fd (if not NULL) receives a descriptor or -1. */
 int applibs_broker_call(struct broker_request *q, struct broker_reply *r, int *fd);
+/* The same, with `send_fd` attached to the request (SCM_RIGHTS; the caller keeps and closes it). */
+int applibs_broker_call_with_fd(struct broker_request *q, struct broker_reply *r, int send_fd);
 /* Sets errno from a negative result and returns -1; returns `value` for 0. */
 int applibs_result(int result, int value);
 

@@ -51,6 +51,28 @@ enum broker_op {
     BROKER_NET_LISTEN = 99,  /* a = port, c = SOCK_STREAM or SOCK_DGRAM; answers a listening TCP
                                 socket, or for UDP one end of a SOCK_SEQPACKET pair carrying
                                 datagrams, each prefixed by struct broker_udp_header */
+    /* The certificate store (docs/certstore.md). Requests that carry PEM blobs pass them in one
+       descriptor attached to the request (SCM_RIGHTS from the app): the read end of a pipe the
+       app has filled and closed. Identifiers travel in text (at most 17 bytes are read). */
+    BROKER_CERTSTORE_INSTALL_ROOT_CA = 160, /* text = id, a = certificate length; descriptor */
+    BROKER_CERTSTORE_INSTALL_CLIENT = 161,  /* text = id, a = certificate, b = key, c = password
+                                               length (-1: none); descriptor: the three in order */
+    BROKER_CERTSTORE_DELETE = 162,          /* text = id */
+    BROKER_CERTSTORE_COUNT = 163,           /* reply value = count */
+    BROKER_CERTSTORE_ID_AT = 164,           /* a = index; reply text = id */
+    BROKER_CERTSTORE_SPACE = 165,           /* reply value = bytes available */
+    BROKER_CERTSTORE_INFO = 166,            /* text = id, a = BROKER_CERTSTORE_FIELD_*, b = offset;
+                                               reply text = the field from b (at most 95 bytes),
+                                               value = its whole length */
+    BROKER_CERTSTORE_MOVE = 167,            /* text = source id, NUL, destination id */
+};
+
+/* Fields of BROKER_CERTSTORE_INFO; times are "YYYYMMDDHHMMSS" (UTC). */
+enum broker_certstore_field {
+    BROKER_CERTSTORE_FIELD_SUBJECT = 1,
+    BROKER_CERTSTORE_FIELD_ISSUER = 2,
+    BROKER_CERTSTORE_FIELD_NOT_BEFORE = 3,
+    BROKER_CERTSTORE_FIELD_NOT_AFTER = 4,
 };
 
 /* Before each datagram on a UDP server's channel: from the device, who sent it; from the app,

@@ -744,7 +744,7 @@ static void rt_control(struct runtime *rt, struct app *a, size_t index)
 static broker_handler find_handler(uint32_t op)
 {
     static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops, broker_network_ops,
-                                                           broker_sysevent_ops};
+                                                           broker_sysevent_ops, broker_certstore_ops};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct broker_op_entry *e = tables[t]; e->handler; e++)
             if (e->op == op)
@@ -752,16 +752,29 @@ static broker_handler find_handler(uint32_t op)
     return NULL;
 }
 
+static void handle_request_with_fd(struct runtime *rt, struct app *a, struct broker_request *q_in, ssize_t n,
+                                   int request_fd);
+
 static void handle_request(struct runtime *rt, struct app *a)
 {
     struct broker_request q;
-    ssize_t n = recv(a->broker_fd, &q, sizeof q, MSG_DONTWAIT);
+    int request_fd = -1; /* a descriptor the app attached (docs/certstore.md); closed below */
+    ssize_t n = broker_receive_request(a->broker_fd, &q, &request_fd);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         close_fd(rt, &a->broker_fd);
         return;
     }
     if (n < 0)
         return;
+    handle_request_with_fd(rt, a, &q, n, request_fd);
+    if (request_fd >= 0)
+        close(request_fd);
+}
+
+static void handle_request_with_fd(struct runtime *rt, struct app *a, struct broker_request *q_in, ssize_t n,
+                                   int request_fd)
+{
+    struct broker_request q = *q_in;
     if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_DEBUG_WAIT) {
         /* Started for debugging: the answer waits until gdbserver has attached (debug_event). */
         pthread_mutex_lock(&rt->lock);
@@ -795,7 +808,8 @@ static void handle_request(struct runtime *rt, struct app *a)
         struct broker_context ctx = {.device = rt->device, .board = rt->board, .log = rt->log,
                                      .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
                                      .manifest = a->manifest, .storage_quota = storage_quota(a),
-                                     .sysevents = rt->sysevents, .reply_sock = a->broker_fd};
+                                     .sysevents = rt->sysevents, .reply_sock = a->broker_fd,
+                                     .request_fd = request_fd};
         r.result = handler(&ctx, &q, &r, &fd);
         if (r.result == BROKER_REPLY_LATER)
             return; /* broker_pool answers */
