@@ -1,5 +1,6 @@
 /* rest.c — HTTP glue for the device REST API (see rest.h). */
 #include "rest.h"
+#include "rest_certstore.h"
 #include "net.h"
 
 #include "applog.h"
@@ -140,6 +141,19 @@ static void h_memory(struct device *d, const struct auth *a, const char *p, cons
     device_memory_stats(d, a, r);
 }
 
+/* The certificate store (rest_certstore.c). */
+#define CERTSTORE(fn)                                                                                                  \
+    static void h_certstore_##fn(struct device *d, const struct auth *a, const char *p, const struct json_value *j,    \
+                                 const struct request *q, struct device_result *r)                                    \
+    {                                                                                                                  \
+        rest_certstore_##fn(d, a, p, j, r);                                                                            \
+    }
+CERTSTORE(list)
+CERTSTORE(show)
+CERTSTORE(add)
+CERTSTORE(delete)
+CERTSTORE(space)
+
 static const struct route routes[] = {
     {"GET", "/abi_versions", AUTH_NONE, BODY_NONE, h_device_abi_versions},
     {"GET", "/device/capabilities", AUTH_NONE, BODY_NONE, h_device_capabilities},
@@ -157,6 +171,11 @@ static const struct route routes[] = {
     {"GET", "/app/quota/*", AUTH_REST_ALLOWED, BODY_NONE, h_app_quota},
     {"GET", "/images", AUTH_REST_ALLOWED, BODY_NONE, h_images},
     {"GET", "/stats/memory/groups/applications", AUTH_REST_ALLOWED, BODY_NONE, h_memory},
+    {"GET", "/certstore/certs", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_list},
+    {"GET", "/certstore/certs/*", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_show},
+    {"POST", "/certstore/certs/*", AUTH_REST_ALLOWED, BODY_JSON, h_certstore_add},
+    {"DELETE", "/certstore/certs/*", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_delete},
+    {"GET", "/certstore/space", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_space},
 };
 
 /* ---- plumbing ----------------------------------------------------------------------------- */
