@@ -24,6 +24,7 @@ extern const struct cli_command cmd_sim_watch;
 extern const struct cli_command cmd_sim_power_cut;
 extern const struct cli_command cmd_sim_hosts;      /* cmd_network.c */
 extern const struct cli_command cmd_device_network; /* cmd_network.c */
+extern const struct cli_command cmd_device_certificate; /* cmd_certificate.c */
 /* Checks board file FILE and copies it to <state_dir>/board.json. Prints and returns non-zero on failure. */
 int cli_sim_store_board(const char *file, const char *state_dir);
 extern const struct cli_command cmd_flashfs;
