@@ -25,6 +25,7 @@
 
 #include "broker.h"
 #include "broker_ops.h"
+#include "deviceauth_bind.h"
 #include "broker_pool.h"
 #include "container.h"
 #include "hostio.h"
@@ -332,6 +333,10 @@ static void start_app(struct runtime *rt, struct app *a, size_t index)
             .entry_point = ep && ep->type == JSON_STRING ? ep->u.string.chars : "/bin/app", .args = args,
             .scratch_dir = scratch, .broker_fd = broker[1], .stdout_fd = out[1], .stderr_fd = errp[1],
             .status_fd = status[1], .max_file_bytes = storage_quota(a), .seccomp_filter = rt->filter};
+        char daa[4096];
+        if (runtime_deviceauth_file(device_state_dir(rt->device), rt->run_dir, a->cid_text, a->manifest, daa,
+                                    sizeof daa) > 0)
+            spec.deviceauth_file = daa;
         err = container_start(&spec, &a->init_pid, why, sizeof why);
     }
     free(args);
