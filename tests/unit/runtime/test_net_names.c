@@ -38,6 +38,7 @@ static const struct name_case cases[] = {
     {"space_is_not_a_name", "_sample service._tcp.local", -EINVAL},
     {"slash_is_not_a_name", "_sample-service/_tcp.local", -EINVAL},
     {"empty_name", "", -EINVAL},
+    {"underscore_inside_a_label", "_sample_service._tcp.local", -EINVAL},
 };
 
 static int add_hosts(void **state)
@@ -92,6 +93,9 @@ static void hosts_table_takes_dns_sd_names(void **state)
     assert_int_equal(net_hosts_add("_x._tcp.local", "127.0.0.9", 5), 0);
     assert_int_equal(net_hosts_remove("_x._tcp.local"), 0);
     assert_int_equal(net_hosts_add("a b", "127.0.0.9", 5), -EINVAL);
+    assert_int_equal(net_hosts_add("bad_name", "127.0.0.9", 5), -EINVAL); /* '_' only to begin a label */
+    assert_int_equal(net_hosts_add("_", "127.0.0.9", 5), -EINVAL);
+    assert_int_equal(net_hosts_add("__x.local", "127.0.0.9", 5), -EINVAL);
 }
 
 int main(void)
