@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/certstore.h — OpenSphere Applibs: the device's certificate store (docs/certstore.md).
  * Every function needs the CertStore capability (else EACCES) and returns -1 with errno on
  * failure: EFAULT for a NULL pointer; ERANGE for a blob of 0 or more than CERTSTORE_MAX_CERT_SIZE

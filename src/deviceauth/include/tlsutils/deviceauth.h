@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tlsutils/deviceauth.h — OpenSphere SDK: device authentication (docs/deviceauth.md). Link
  * `tlsutils` (and `wolfssl` to use the certificate with wolfSSL). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tlsutils/deviceauth_curl.h — OpenSphere SDK: mutual TLS with the device's authentication
  * certificate for libcurl (docs/deviceauth.md). Link `tlsutils` and `curl`. */
 #pragma once
