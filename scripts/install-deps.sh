@@ -22,6 +22,7 @@ packages=(
   python3                           # test helpers: the network test's HTTP server, the OTA fault server
   jq                                # the shell tests read JSON with it (tests/lib/jget.sh)
   libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
+  libwolfssl-dev                    # wolfSSL in the SDK's sysroots, as the platform's SDK ships it (docs/deviceauth.md)
 )
 missing=()
 for p in "${packages[@]}"; do

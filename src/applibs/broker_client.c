@@ -32,14 +32,49 @@ static int broker_sys_socket_int(int name, int *value)
     return (int)syscall(SYS_getsockopt, BROKER_FD, SOL_SOCKET, name, value, &len);
 }
 
+/* sendmsg(BROKER_FD, …) without the interposer. */
+static ssize_t broker_sys_sendmsg(const struct msghdr *msg, int flags)
+{
+    return syscall(SYS_sendmsg, BROKER_FD, msg, flags);
+}
+
+/* Sends the request, with `send_fd` attached when >= 0 (SCM_RIGHTS). */
+static ssize_t send_request(const struct broker_request *q, int send_fd)
+{
+    if (send_fd < 0)
+        return broker_sys_send(q, sizeof *q, MSG_NOSIGNAL);
+    struct iovec iov = {.iov_base = (void *)q, .iov_len = sizeof *q};
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &send_fd, sizeof send_fd);
+    return broker_sys_sendmsg(&msg, MSG_NOSIGNAL);
+}
+
+static int broker_call(struct broker_request *q, struct broker_reply *r, int *fd, int send_fd);
+
 int applibs_broker_call(struct broker_request *q, struct broker_reply *r, int *fd)
+{
+    return broker_call(q, r, fd, -1);
+}
+
+int applibs_broker_call_with_fd(struct broker_request *q, struct broker_reply *r, int send_fd)
+{
+    return broker_call(q, r, NULL, send_fd);
+}
+
+static int broker_call(struct broker_request *q, struct broker_reply *r, int *fd, int send_fd)
 {
     if (fd)
         *fd = -1;
     q->version = BROKER_VERSION;
     memset(r, 0, sizeof *r);
     pthread_mutex_lock(&call_lock);
-    ssize_t n = broker_sys_send(q, sizeof *q, MSG_NOSIGNAL);
+    ssize_t n = send_request(q, send_fd);
     int result = n == sizeof *q ? 0 : -ENOTCONN;
     if (!result) {
         struct iovec iov = {.iov_base = r, .iov_len = sizeof *r};

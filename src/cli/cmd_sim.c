@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "deviceauth.h"
 #include "device.h"
 #include "error.h"
 #include "hostio.h"
@@ -101,7 +102,10 @@ static int run_create(const struct cli_invocation *inv)
         struct device *d = NULL;
         char *sdk = hostio_sdk_dir();
         if (device_open(dir, sdk, &d, why, sizeof why) == 0) {
-            if (cli_value(inv, "cloud")) /* a device token from the user's tenant, kept in its state */
+            /* the security service issues the device its authentication certificate (docs/deviceauth.md) */
+            if (deviceauth_provision(home, dir, device_id_text(d), why, sizeof why))
+                rc = cli_error("cannot give '%s' its device certificate: %s", name, why);
+            if (!rc && cli_value(inv, "cloud")) /* a device token from the user's tenant, kept in its state */
                 rc = cloudcli_provision_sim(dir, device_id_text(d), cli_value(inv, "cloud"), cli_value(inv, "cloud-ca"));
             if (inv->output == CLI_OUTPUT_JSON)
                 printf("{\"name\":\"%s\",\"deviceId\":\"%s\",\"httpsPort\":%u,\"stateDirectory\":\"%s\"}\n", name,

@@ -27,6 +27,7 @@ extern const struct cli_command cmd_device_network; /* cmd_network.c */
 extern const struct cli_command cmd_device_wifi;    /* cmd_wifi.c: sphere device wifi … */
 extern const struct cli_command cmd_device_network_show_diagnostics; /* cmd_wifi.c */
 extern const struct cli_command cmd_sim_wifi;       /* cmd_wifi.c: the simulated access points */
+extern const struct cli_command cmd_device_certificate; /* cmd_certificate.c */
 /* Checks board file FILE and copies it to <state_dir>/board.json. Prints and returns non-zero on failure. */
 int cli_sim_store_board(const char *file, const char *state_dir);
 extern const struct cli_command cmd_flashfs;

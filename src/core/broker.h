@@ -84,6 +84,28 @@ enum broker_op {
                                            (0: open), text = SSID (32 bytes) then PSK; persisted */
     BROKER_WIFI_FORGET_MATCHING = 153,  /* deprecated ForgetNetwork: a = SSID length, b = security,
                                            text = SSID; ENOENT when none matches */
+    /* The certificate store (docs/certstore.md). Requests that carry PEM blobs pass them in one
+       descriptor attached to the request (SCM_RIGHTS from the app): the read end of a pipe the
+       app has filled and closed. Identifiers travel in text (at most 17 bytes are read). */
+    BROKER_CERTSTORE_INSTALL_ROOT_CA = 160, /* text = id, a = certificate length; descriptor */
+    BROKER_CERTSTORE_INSTALL_CLIENT = 161,  /* text = id, a = certificate, b = key, c = password
+                                               length (-1: none); descriptor: the three in order */
+    BROKER_CERTSTORE_DELETE = 162,          /* text = id */
+    BROKER_CERTSTORE_COUNT = 163,           /* reply value = count */
+    BROKER_CERTSTORE_ID_AT = 164,           /* a = index; reply text = id */
+    BROKER_CERTSTORE_SPACE = 165,           /* reply value = bytes available */
+    BROKER_CERTSTORE_INFO = 166,            /* text = id, a = BROKER_CERTSTORE_FIELD_*, b = offset;
+                                               reply text = the field from b (at most 95 bytes),
+                                               value = its whole length */
+    BROKER_CERTSTORE_MOVE = 167,            /* text = source id, NUL, destination id */
+};
+
+/* Fields of BROKER_CERTSTORE_INFO; times are "YYYYMMDDHHMMSS" (UTC). */
+enum broker_certstore_field {
+    BROKER_CERTSTORE_FIELD_SUBJECT = 1,
+    BROKER_CERTSTORE_FIELD_ISSUER = 2,
+    BROKER_CERTSTORE_FIELD_NOT_BEFORE = 3,
+    BROKER_CERTSTORE_FIELD_NOT_AFTER = 4,
 };
 
 /* Wi-Fi replies' text (host byte order; docs/wifi.md). */

@@ -461,7 +461,10 @@ static bool is_ipv4(const char *s)
     return parts == 4;
 }
 
-/* NULL if `host` is a valid DNS host name, else the reason. */
+/* NULL if `host` is a valid DNS host name, else the reason. A label may begin with one '_'
+ * followed by at least one letter, digit or '-': the service and protocol labels of a DNS-SD
+ * service instance name such as `_sample-service._tcp.local` (RFC 6763 section 7; the platform's
+ * DNSServiceDiscovery sample lists that name). '_' anywhere else is refused. */
 static const char *host_name_problem(const char *host)
 {
     size_t len = strlen(host);
@@ -483,10 +486,19 @@ static const char *host_name_problem(const char *host)
             label = 0;
             continue;
         }
+        if (label == 0 && *c == '_') {
+            if (c[1] == '.' || c[1] == '\0')
+                return "has a label that is only '_'";
+            if (c[1] == '-' || c[1] == '_')
+                return "has a label that starts with '_' followed by '-' or '_'";
+            label++;
+            continue;
+        }
         if (label == 0 && *c == '-')
             return "has a label that starts with '-'";
         if (!(isalnum((unsigned char)*c) || *c == '-'))
-            return "contains a character not allowed in a host name (letters, digits, '-' and '.')";
+            return "contains a character not allowed in a host name (letters, digits, '-' and '.'; '_' only to begin a "
+                   "DNS-SD service label)";
         label++;
     }
 }
@@ -865,10 +877,12 @@ static void check_fields(struct validator *v, const struct json_value *root)
         }
 
     const struct json_value *mv = json_object_get(root, "MallocVersion");
-    if (mv && v->app == APP_RT)
-        error_at(v, mv->pos, "MallocVersion", "applies only to high-level apps");
-    else if (mv && (!is_integer(mv) || mv->u.number.integer < 1 || mv->u.number.integer > 2))
+    if (mv && (!is_integer(mv) || mv->u.number.integer < 1 || mv->u.number.integer > 2))
         error_at(v, mv->pos, "MallocVersion", "must be 1 (standard malloc) or 2 (mallocng)");
+    else if (mv && v->app == APP_RT)
+        /* The SDK's 23.x+ templates write it into every manifest, RTApps' included: accepted and
+         * kept in the package as written; an RTApp has no libc malloc for it to choose. */
+        warning_at(v, mv->pos, "MallocVersion", "applies only to high-level apps; a real-time capable app ignores it");
 
     const struct json_value *arv = json_object_get(root, "TargetApplicationRuntimeVersion");
     if (arv && v->app == APP_RT)

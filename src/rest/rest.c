@@ -1,5 +1,6 @@
 /* rest.c — HTTP glue for the device REST API (see rest.h). */
 #include "rest.h"
+#include "rest_certstore.h"
 #include "net.h"
 #include "rest_wifi.h"
 
@@ -141,6 +142,19 @@ static void h_memory(struct device *d, const struct auth *a, const char *p, cons
     device_memory_stats(d, a, r);
 }
 
+/* The certificate store (rest_certstore.c). */
+#define CERTSTORE(fn)                                                                                                  \
+    static void h_certstore_##fn(struct device *d, const struct auth *a, const char *p, const struct json_value *j,    \
+                                 const struct request *q, struct device_result *r)                                    \
+    {                                                                                                                  \
+        rest_certstore_##fn(d, a, p, j, r);                                                                            \
+    }
+CERTSTORE(list)
+CERTSTORE(show)
+CERTSTORE(add)
+CERTSTORE(delete)
+CERTSTORE(space)
+
 static const struct route routes[] = {
     {"GET", "/abi_versions", AUTH_NONE, BODY_NONE, h_device_abi_versions},
     {"GET", "/device/capabilities", AUTH_NONE, BODY_NONE, h_device_capabilities},
@@ -169,6 +183,11 @@ static const struct route routes[] = {
     {"GET", "/wifi/interface", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_interface},
     {"PATCH", "/wifi/interface", AUTH_REST_ALLOWED, BODY_JSON, rest_wifi_interface_patch},
     {"GET", "/wifi/scan", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_scan},
+    {"GET", "/certstore/certs", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_list},
+    {"GET", "/certstore/certs/*", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_show},
+    {"POST", "/certstore/certs/*", AUTH_REST_ALLOWED, BODY_JSON, h_certstore_add},
+    {"DELETE", "/certstore/certs/*", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_delete},
+    {"GET", "/certstore/space", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_space},
 };
 
 /* ---- plumbing ----------------------------------------------------------------------------- */

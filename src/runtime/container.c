@@ -1,5 +1,6 @@
 /* container.c — namespaces, a read-only root, seccomp, and a tiny init (see container.h). */
 #include "container.h"
+#include "deviceauth.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,6 +112,17 @@ static void build_root(const struct container_spec *s)
     bind_device(root, "null");
     bind_device(root, "zero");
     bind_device(root, "urandom");
+    if (s->deviceauth_file) { /* the device-authentication file (docs/deviceauth.md), read-only */
+        snprintf(path, sizeof path, "%s" DEVICEAUTH_APP_PATH, root);
+        char *slash = strrchr(path, '/');
+        *slash = '\0';
+        make_dirs(path);
+        *slash = '/';
+        int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0400);
+        if (fd >= 0)
+            close(fd);
+        bind_read_only(s->deviceauth_file, path);
+    }
     if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
         fail("pivot_root");
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)

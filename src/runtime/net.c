@@ -55,15 +55,23 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static bool alnum(char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* Letters, digits, '-' and '.'; '_' only to begin a label and followed by a letter or digit (the
+ * DNS-SD service labels of `_sample-service._tcp.local`, as the manifest rules allow them). */
 static bool valid_name(const char *name)
 {
     size_t n = strlen(name);
     if (n == 0 || n > 63)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (!(name[i] == '.' || name[i] == '-' || (name[i] >= '0' && name[i] <= '9') ||
-              ((name[i] | 0x20) >= 'a' && (name[i] | 0x20) <= 'z')))
+    for (size_t i = 0; i < n; i++) {
+        bool label_start = i == 0 || name[i - 1] == '.';
+        if (!(name[i] == '.' || name[i] == '-' || alnum(name[i]) || (name[i] == '_' && label_start && alnum(name[i + 1]))))
             return false;
+    }
     return true;
 }
 
@@ -198,7 +206,7 @@ static int load_entry(const struct json_value *o, size_t index, struct host_entr
     if (o->type != JSON_OBJECT)
         field = "", reason = "must be an object {\"name\", \"address\", \"ttl\"}";
     else if (!name || name->type != JSON_STRING || !valid_name(name->u.string.chars))
-        field = ".name", reason = "must be a host name (1-63 characters of A-Z a-z 0-9 . -)";
+        field = ".name", reason = "must be a host name (1-63 characters of A-Z a-z 0-9 . -, and _ to begin a label)";
     else if (!address || address->type != JSON_STRING || !parse_ipv4(address->u.string.chars, &into->addr))
         field = ".address", reason = "must be an IPv4 address (dotted quad)";
     else if (!ttl || ttl->type != JSON_NUMBER || !ttl->u.number.is_integer || ttl->u.number.integer < 1 ||

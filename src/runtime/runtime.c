@@ -32,6 +32,7 @@
 
 #include "broker.h"
 #include "broker_ops.h"
+#include "deviceauth_bind.h"
 #include "broker_pool.h"
 #include "container.h"
 #include "hostio.h"
@@ -188,6 +189,10 @@ static void start_app(struct runtime *rt, struct app *a, size_t index)
             .entry_point = ep && ep->type == JSON_STRING ? ep->u.string.chars : "/bin/app", .args = args,
             .scratch_dir = scratch, .broker_fd = broker[1], .stdout_fd = out[1], .stderr_fd = errp[1],
             .status_fd = status[1], .max_file_bytes = storage_quota(a), .seccomp_filter = rt->filter};
+        char daa[4096];
+        if (runtime_deviceauth_file(device_state_dir(rt->device), rt->run_dir, a->cid_text, a->manifest, daa,
+                                    sizeof daa) > 0)
+            spec.deviceauth_file = daa;
         err = container_start(&spec, &a->init_pid, why, sizeof why);
     }
     free(args);
@@ -323,7 +328,7 @@ void runtime_app_ended(struct runtime *rt, struct app *a)
 static broker_handler find_handler(uint32_t op)
 {
     static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops, broker_network_ops,
-                                                           broker_sysevent_ops, broker_wifi_ops};
+                                                           broker_sysevent_ops, broker_wifi_ops, broker_certstore_ops};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct broker_op_entry *e = tables[t]; e->handler; e++)
             if (e->op == op)
@@ -331,16 +336,29 @@ static broker_handler find_handler(uint32_t op)
     return NULL;
 }
 
+static void handle_request_with_fd(struct runtime *rt, struct app *a, struct broker_request *q_in, ssize_t n,
+                                   int request_fd);
+
 static void handle_request(struct runtime *rt, struct app *a)
 {
     struct broker_request q;
-    ssize_t n = recv(a->broker_fd, &q, sizeof q, MSG_DONTWAIT);
+    int request_fd = -1; /* a descriptor the app attached (docs/certstore.md); closed below */
+    ssize_t n = broker_receive_request(a->broker_fd, &q, &request_fd);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         runtime_close_fd(rt, &a->broker_fd);
         return;
     }
     if (n < 0)
         return;
+    handle_request_with_fd(rt, a, &q, n, request_fd);
+    if (request_fd >= 0)
+        close(request_fd);
+}
+
+static void handle_request_with_fd(struct runtime *rt, struct app *a, struct broker_request *q_in, ssize_t n,
+                                   int request_fd)
+{
+    struct broker_request q = *q_in;
     if (n == sizeof q && q.version == BROKER_VERSION && q.op == BROKER_DEBUG_WAIT) {
         runtime_debug_wait(rt, a);
         return;
@@ -367,7 +385,8 @@ static void handle_request(struct runtime *rt, struct app *a)
         struct broker_context ctx = {.device = rt->device, .board = rt->board, .log = rt->log,
                                      .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
                                      .manifest = a->manifest, .storage_quota = storage_quota(a),
-                                     .sysevents = rt->sysevents, .reply_sock = a->broker_fd};
+                                     .sysevents = rt->sysevents, .reply_sock = a->broker_fd,
+                                     .request_fd = request_fd};
         r.result = handler(&ctx, &q, &r, &fd);
         if (r.result == BROKER_REPLY_LATER)
             return; /* broker_pool answers */

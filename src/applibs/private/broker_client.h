@@ -13,6 +13,8 @@ int applibs_broker_call(struct broker_request *q, struct broker_reply *r, int *f
 /* Whether the app runs on a device: fd 3 (BROKER_FD) is an AF_UNIX SOCK_SEQPACKET socket. Asks
  * the kernel directly (not libapplibs' getsockopt interposer); errno is kept. */
 bool applibs_broker_present(void);
+/* The same, with `send_fd` attached to the request (SCM_RIGHTS; the caller keeps and closes it). */
+int applibs_broker_call_with_fd(struct broker_request *q, struct broker_reply *r, int send_fd);
 /* Sets errno from a negative result and returns -1; returns `value` for 0. */
 int applibs_result(int result, int value);
 

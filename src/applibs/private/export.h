@@ -20,6 +20,7 @@
 #include <applibs/adc.h>
 #include <applibs/application.h>
 #include <applibs/applications.h>
+#include <applibs/certstore.h>
 #include <applibs/eventloop.h>
 #include <applibs/gpio.h>
 #include <applibs/i2c.h>

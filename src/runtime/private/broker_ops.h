@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "applog.h"
 #include "board.h"
@@ -30,6 +31,8 @@ struct broker_context {
     unsigned long long storage_quota;  /* MutableStorage bytes, 0 = none */
     struct sysev *sysevents;           /* the device's system-event manager (sysevent.h) */
     int reply_sock;                    /* the app's broker socket (for broker_pool_submit) */
+    int request_fd;                    /* a descriptor the app attached to the request, or -1
+                                          (the caller closes it) */
 };
 
 /* Returned by a handler that has handed the request to broker_pool (it would have to wait): the
@@ -52,6 +55,11 @@ extern const struct broker_op_entry broker_peripheral_ops[];
 extern const struct broker_op_entry broker_network_ops[];
 extern const struct broker_op_entry broker_sysevent_ops[]; /* sysevent.c */
 extern const struct broker_op_entry broker_wifi_ops[];     /* broker_wifi.c (wificonfig.h) */
+extern const struct broker_op_entry broker_certstore_ops[]; /* broker_certstore.c */
+
+/* Receives one request and at most one descriptor attached to it (*fd, else -1; the caller
+ * closes it). Returns what recvmsg returns. (broker_certstore.c) */
+ssize_t broker_receive_request(int sock, struct broker_request *q, int *fd);
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);

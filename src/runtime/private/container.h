@@ -28,6 +28,7 @@ struct container_spec {
     int status_fd;           /* init writes the app's int wait status here, then exits */
     unsigned long long max_file_bytes; /* RLIMIT_FSIZE: the mutable-storage quota */
     const void *seccomp_filter;        /* from container_build_filter */
+    const char *deviceauth_file;       /* bound read-only at DEVICEAUTH_APP_PATH, or NULL */
 };
 
 /* Builds the app's seccomp program once (a struct sock_fprog, malloc'd; free with

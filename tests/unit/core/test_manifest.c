@@ -122,6 +122,23 @@ static const struct manifest_case cases[] = {
     {"hosts_empty_label", HL("{\"AllowedConnections\":[\"a..b\"]}"), "Capabilities.AllowedConnections[0]", "empty label"},
     {"hosts_bad_character", HL("{\"AllowedConnections\":[\"a_b.com\"]}"), "Capabilities.AllowedConnections[0]", "not allowed in a host name"},
     {"hosts_label_hyphen", HL("{\"AllowedConnections\":[\"-a.com\"]}"), "Capabilities.AllowedConnections[0]", "starts with '-'"},
+    {"hosts_dns_sd_service", HL("{\"AllowedConnections\":[\"_sample-service._tcp.local\"]}"), NULL, NULL},
+    {"hosts_dns_sd_udp", HL("{\"AllowedConnections\":[\"_printer._udp.example.com\"]}"), NULL, NULL},
+    {"hosts_dns_sd_with_instance", HL("{\"AllowedConnections\":[\"kitchen._ipp._tcp.local\"]}"), NULL, NULL},
+    {"hosts_underscore_alone", HL("{\"AllowedConnections\":[\"_._tcp.local\"]}"), "Capabilities.AllowedConnections[0]",
+     "only '_'"},
+    {"hosts_underscore_last_label", HL("{\"AllowedConnections\":[\"a._\"]}"), "Capabilities.AllowedConnections[0]",
+     "only '_'"},
+    {"hosts_double_underscore", HL("{\"AllowedConnections\":[\"__svc._tcp.local\"]}"), "Capabilities.AllowedConnections[0]",
+     "followed by '-' or '_'"},
+    {"hosts_underscore_hyphen", HL("{\"AllowedConnections\":[\"_-svc._tcp.local\"]}"), "Capabilities.AllowedConnections[0]",
+     "followed by '-' or '_'"},
+    {"hosts_underscore_inside_label", HL("{\"AllowedConnections\":[\"_svc_x._tcp.local\"]}"),
+     "Capabilities.AllowedConnections[0]", "not allowed in a host name"},
+    {"hosts_underscore_at_label_end", HL("{\"AllowedConnections\":[\"svc_._tcp.local\"]}"),
+     "Capabilities.AllowedConnections[0]", "not allowed in a host name"},
+    {"hosts_dns_sd_trailing_dot", HL("{\"AllowedConnections\":[\"_svc._tcp.local.\"]}"),
+     "Capabilities.AllowedConnections[0]", "ends with a dot"},
     {"hosts_strings_only", HL("{\"AllowedConnections\":[5]}"), "Capabilities.AllowedConnections[0]", "must be a host name"},
     {"ports_valid_and_shared_between_tcp_udp",
      HL("{\"AllowedTcpServerPorts\":[1024,65535],\"AllowedUdpServerPorts\":[1024]}"), NULL, NULL},
@@ -169,8 +186,14 @@ static const struct manifest_case cases[] = {
     {"hl_no_external_interrupt", HL("{\"ExternalInterrupt\":[\"EINT4\"]}"), "Capabilities.ExternalInterrupt",
      "only to real-time capable apps"},
     {"hl_no_i2s", HL("{\"I2sSubordinate\":[\"I2S0\"]}"), "Capabilities.I2sSubordinate", "only to real-time capable apps"},
-    {"rt_no_malloc_version", "{\"SchemaVersion\":1,\"Name\":\"T\"," CID ",\"EntryPoint\":\"/bin/app\",\"Capabilities\":{},"
-     "\"ApplicationType\":\"RealTimeCapable\",\"MallocVersion\":2}", "MallocVersion", "only to high-level apps"},
+    {"rt_malloc_version_2_accepted", "{\"SchemaVersion\":1,\"Name\":\"T\"," CID ",\"EntryPoint\":\"/bin/app\",\"Capabilities\":{},"
+     "\"ApplicationType\":\"RealTimeCapable\",\"MallocVersion\":2}", NULL, NULL},
+    {"rt_malloc_version_1_accepted", "{\"SchemaVersion\":1,\"Name\":\"T\"," CID ",\"EntryPoint\":\"/bin/app\",\"Capabilities\":{},"
+     "\"ApplicationType\":\"RealTimeCapable\",\"MallocVersion\":1}", NULL, NULL},
+    {"rt_malloc_version_range", "{\"SchemaVersion\":1,\"Name\":\"T\"," CID ",\"EntryPoint\":\"/bin/app\",\"Capabilities\":{},"
+     "\"ApplicationType\":\"RealTimeCapable\",\"MallocVersion\":3}", "MallocVersion", "must be 1"},
+    {"rt_malloc_version_integer", "{\"SchemaVersion\":1,\"Name\":\"T\"," CID ",\"EntryPoint\":\"/bin/app\",\"Capabilities\":{},"
+     "\"ApplicationType\":\"RealTimeCapable\",\"MallocVersion\":\"2\"}", "MallocVersion", "must be 1"},
     {"rt_no_arv", "{\"SchemaVersion\":1,\"Name\":\"T\"," CID ",\"EntryPoint\":\"/bin/app\",\"Capabilities\":{},"
      "\"ApplicationType\":\"RealTimeCapable\",\"TargetApplicationRuntimeVersion\":16}", "TargetApplicationRuntimeVersion",
      "no runtime version"},
@@ -338,6 +361,28 @@ static void duplicate_host_is_a_warning(void **state)
     diag_list_free(&diags);
 }
 
+/* A RealTimeCapable manifest with "MallocVersion": 2 (the SDK's templates write it) is valid with
+ * one warning, and the package keeps the field as written. */
+static void rt_malloc_version_is_a_warning_and_kept(void **state)
+{
+    struct diag_list diags = {0};
+    struct manifest *m = NULL;
+    assert_int_equal(validate("{\"SchemaVersion\":1,\"Name\":\"T\"," CID ",\"EntryPoint\":\"/bin/app\","
+                              "\"Capabilities\":{},\"ApplicationType\":\"RealTimeCapable\",\"MallocVersion\":2}",
+                              &diags, &m),
+                     0);
+    assert_int_equal(diag_error_count(&diags), 0);
+    assert_int_equal(diag_warning_count(&diags), 1);
+    assert_string_equal(diags.items[0].path, "MallocVersion");
+    assert_non_null(strstr(diags.items[0].message, "ignores it"));
+    const struct json_value *mv = json_object_get(m->normalized, "MallocVersion");
+    assert_non_null(mv);
+    assert_int_equal(mv->u.number.integer, 2);
+    assert_int_equal(m->app_type, MANIFEST_APP_REALTIME);
+    manifest_free(m);
+    diag_list_free(&diags);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +393,7 @@ int main(void)
         cmocka_unit_test(long_name_is_a_warning_not_an_error),
         cmocka_unit_test(names_without_a_target_definition_are_refused),
         cmocka_unit_test(duplicate_host_is_a_warning),
+        cmocka_unit_test(rt_malloc_version_is_a_warning_and_kept),
     };
     return cmocka_run_group_tests(tests, load_rdb, free_rdb);
 }
