@@ -1,6 +1,6 @@
-/* ota.c — external-MCU OTA in the cloud: deployments, targeting, desired state, reports, signed
- * blob URLs and blob storage (see ota.h, docs/ota.md). */
-#include "ota.h"
+/* cloud_ota.c — external-MCU OTA in the cloud: deployments, targeting, desired state, reports, signed
+ * blob URLs and blob storage (see cloud_ota.h, docs/ota.md). */
+#include "cloud_ota.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +10,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
+#include "cloud_int.h"
 #include "error.h"
 #include "guid.h"
 #include "hostio.h"
@@ -28,7 +29,6 @@
 #include "signing.h"
 #include "strbuf.h"
 
-#define PARAMS(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
 #define MAX_DAYS 3650
 #define MAX_SEGMENT 63
 
@@ -58,15 +58,6 @@ static void hex(const uint8_t *data, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++)
         sprintf(out + 2 * i, "%02x", data[i]);
-}
-
-static void new_id(char out[GUID_TEXT_LEN + 1])
-{
-    struct guid g;
-    RAND_bytes(g.bytes, sizeof g.bytes);
-    g.bytes[6] = (uint8_t)((g.bytes[6] & 0x0f) | 0x40);
-    g.bytes[8] = (uint8_t)((g.bytes[8] & 0x3f) | 0x80);
-    guid_format(&g, out);
 }
 
 /* A decimal integer in [min, max], the whole string. */
@@ -132,7 +123,7 @@ static int load_url_key(struct cloud_ota *ota, const char *data_dir, char *why, 
         return -ENOMEM;
     int err = hostio_read_file(p, &data, &len);
     if (err == -ENOENT) {
-        err = RAND_bytes(ota->url_key, sizeof ota->url_key) == 1 ? 0 : -EIO;
+        err = bytes_random(ota->url_key, sizeof ota->url_key);
         err = err ? err : hostio_write_new_file(p, ota->url_key, sizeof ota->url_key, 0600);
     } else if (!err && len != sizeof ota->url_key) {
         err = -EINVAL;
@@ -407,14 +398,6 @@ int cloud_ota_desired_json_on(struct cloud_ota *ota, struct clouddb_conn *c, con
     return err;
 }
 
-int cloud_ota_desired_json(struct cloud_ota *ota, const char *tenant_id, const char *device_id, char **json_out)
-{
-    struct clouddb_conn *c = clouddb_acquire(ota->db);
-    int err = cloud_ota_desired_json_on(ota, c, tenant_id, device_id, json_out);
-    clouddb_release(ota->db, c);
-    return err;
-}
-
 void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx)
 {
     ota->targets_changed = fn;
@@ -513,15 +496,6 @@ static int store_report_on(struct clouddb_conn *c, const char *device, const str
                         NULL);
 }
 
-int cloud_ota_store_report(struct cloud_ota *ota, const char *device_id, const struct json_value *report, char *why,
-                           size_t why_size)
-{
-    struct clouddb_conn *c = clouddb_acquire(ota->db);
-    int err = cloud_ota_store_report_on(c, device_id, report, why, why_size);
-    clouddb_release(ota->db, c);
-    return err;
-}
-
 int cloud_ota_store_report_on(struct clouddb_conn *c, const char *device_id, const struct json_value *report, char *why,
                               size_t why_size)
 {
@@ -554,12 +528,16 @@ int cloud_ota_upload_begin(struct cloud_ota *ota, struct cloud_ota_upload **out)
     char id[GUID_TEXT_LEN + 1], name[GUID_TEXT_LEN + 32];
     if (!up)
         return -ENOMEM;
-    new_id(id);
+    int err = cloud_new_id(id);
+    if (err) {
+        free(up);
+        return err;
+    }
     snprintf(name, sizeof name, "%s.tmp.%ld", id, (long)getpid()); /* hostio_remove_stale_temporaries' pattern */
     up->fd = -1;
     up->path = path_join(ota->incoming_dir, name);
     up->sha = EVP_MD_CTX_new();
-    int err = up->path && up->sha ? 0 : -ENOMEM;
+    err = up->path && up->sha ? 0 : -ENOMEM;
     if (!err && EVP_DigestInit_ex(up->sha, EVP_sha256(), NULL) != 1)
         err = -EIO;
     if (!err && (up->fd = open(up->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
@@ -837,8 +815,11 @@ static void h_deploy(struct cloud_ota *ota, const struct cloud_ota_call *call, s
         return cloud_fail(rs, 400, "empty-file", "the file is empty");
     char sha[65], size[24], id[GUID_TEXT_LEN + 1], *signature = NULL;
     snprintf(size, sizeof size, "%" PRIu64, up->size);
-    new_id(id);
-    int err = upload_finish(up, sha);
+    int err = cloud_new_id(id);
+    if (err)
+        return cloud_fail(rs, 500, "random-failed", "the service could not get random bytes for a new ID: %s",
+                          os_strerror(err));
+    err = upload_finish(up, sha);
     struct otasig_fields f = {p.product, p.version_n, up->size, sha};
     err = err ? err : otasig_sign(ota->signing_key, &f, &signature);
     if (err)
