@@ -211,8 +211,10 @@ static void h_whoami(struct cloud_call *x)
 {
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT name FROM tenants WHERE id = $1", PARAMS(x->tenant), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     struct json_value *o = json_new_object();
     cloud_put_str(o, "tenantId", x->tenant);
     cloud_put_str(o, "tenant", clouddb_cell(&r, 0, 0));
@@ -236,12 +238,16 @@ static void route_ota(struct cloud_call *x)
 
 static void route(struct cloud_call *x)
 {
-    if (!(cloud_call_is(x, 0, "v1") && x->nseg >= 2))
-        return cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s (the API is under /v1/)", x->rq->path);
+    if (!(cloud_call_is(x, 0, "v1") && x->nseg >= 2)) {
+        cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s (the API is under /v1/)", x->rq->path);
+        return;
+    }
     if (!authenticate(x))
         return;
-    if (cloud_call_is(x, 1, "whoami") && x->nseg == 2)
-        return cloud_call_method(x, "GET") ? h_whoami(x) : cloud_call_not_allowed(x);
+    if (cloud_call_is(x, 1, "whoami") && x->nseg == 2) {
+        cloud_call_method(x, "GET") ? h_whoami(x) : cloud_call_not_allowed(x);
+        return;
+    }
     if (cloud_call_is(x, 1, "device")) {
         if (!need(x, 'd'))
             return;

@@ -92,15 +92,21 @@ static char *blob_path(struct cloud *s, const char *sha)
 static void h_image_add(struct cloud_call *x)
 {
     const struct cloud_request *rq = x->rq;
-    if (!rq->content_type || strncasecmp(rq->content_type, "application/octet-stream", 24) != 0)
-        return cloud_call_fail(x, 415, "media-type", "upload the image package as application/octet-stream");
-    if (rq->body_len > CLOUD_MAX_IMAGE)
-        return cloud_call_fail(x, 413, "image-too-large", "the image is %zu bytes; images are limited to 1 MiB (%u bytes)",
+    if (!rq->content_type || strncasecmp(rq->content_type, "application/octet-stream", 24) != 0) {
+        cloud_call_fail(x, 415, "media-type", "upload the image package as application/octet-stream");
+        return;
+    }
+    if (rq->body_len > CLOUD_MAX_IMAGE) {
+        cloud_call_fail(x, 413, "image-too-large", "the image is %zu bytes; images are limited to 1 MiB (%u bytes)",
                     rq->body_len, CLOUD_MAX_IMAGE);
+        return;
+    }
     struct imgpkg pkg;
     struct imgpkg_error perr = {0};
-    if (imgpkg_parse(rq->body, rq->body_len, &pkg, &perr) != 0)
-        return cloud_call_fail(x, 400, "invalid-image", "the image package is malformed: %s [%s]", perr.message, perr.code);
+    if (imgpkg_parse(rq->body, rq->body_len, &pkg, &perr) != 0) {
+        cloud_call_fail(x, 400, "invalid-image", "the image package is malformed: %s [%s]", perr.message, perr.code);
+        return;
+    }
     struct keystore_match match;
     int err = keystore_verify(x->s->upload_keys, pkg.meta.thumbprint, rq->body, pkg.signed_size, pkg.signature, &match);
     char iid[GUID_TEXT_LEN + 1], cid[GUID_TEXT_LEN + 1], src[65], sha[65], now[24], size[24];
@@ -174,8 +180,10 @@ static void h_image_list(struct cloud_call *x)
 {
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " IMAGE_COLUMNS " FROM images WHERE tenant_id = $1 ORDER BY uploaded, id", PARAMS(x->tenant), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     struct json_value *list = json_new_array();
     for (size_t i = 0; i < r.nrows; i++)
         cloud_append(list, image_json(&r, i));
@@ -201,14 +209,18 @@ static bool send_blob(struct cloud_call *x, const char *sha)
 
 static void h_image_show(struct cloud_call *x, const char *id, bool content)
 {
-    if (!cloud_is_guid(id))
-        return cloud_call_fail(x, 400, "bad-image-id", "'%s' is not an image ID", id);
+    if (!cloud_is_guid(id)) {
+        cloud_call_fail(x, 400, "bad-image-id", "'%s' is not an image ID", id);
+        return;
+    }
     char iid[GUID_TEXT_LEN + 1];
     cloud_lower_guid(id, iid);
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " IMAGE_COLUMNS " FROM images WHERE tenant_id = $1 AND id = $2", PARAMS(x->tenant, iid), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     if (r.nrows != 1)
         cloud_call_fail(x, 404, "unknown-image", "there is no image %s", iid);
     else if (content)
@@ -225,8 +237,10 @@ void cloud_deploy_list(struct cloud_call *x, const char *group)
     struct clouddb_rows r, imgs;
     int err = cloud_call_query(x, "SELECT id, seq, created FROM deployments WHERE tenant_id = $1 AND group_id = $2 ORDER BY seq DESC",
                 PARAMS(x->tenant, group), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     struct json_value *list = json_new_array();
     for (size_t i = 0; i < r.nrows && !err; i++) {
         struct json_value *o = json_new_object(), *ids = json_new_array();
@@ -246,7 +260,8 @@ void cloud_deploy_list(struct cloud_call *x, const char *group)
     clouddb_rows_free(&r);
     if (err) {
         json_free(list);
-        return cloud_call_store_failed(x, err);
+        cloud_call_store_failed(x, err);
+        return;
     }
     cloud_call_reply(x, 200, list);
 }
@@ -308,8 +323,10 @@ void cloud_deploy_create(struct cloud_call *x, const char *group)
         if (err)
             clouddb_rollback(x->c);
     }
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     struct json_value *o = json_new_object(), *list = json_new_array();
     cloud_put_str(o, "id", did);
     cloud_put_str(o, "deviceGroupId", group);
@@ -390,8 +407,10 @@ static void h_checkin(struct cloud_call *x)
     bool updates = false;
     struct clouddb_rows r;
     err = err ? err : target_set(x, &updates, group, sizeof group, &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     struct json_value *o = json_new_object(), *targets = json_new_array();
     cloud_put_str(o, "deviceGroup", group[0] ? group : NULL);
     cloud_put_bool(o, "applicationUpdates", updates);
@@ -416,8 +435,10 @@ static void h_report(struct cloud_call *x)
     struct cloud_checkin ci;
     if (!parse_checkin(x, &ci))
         return;
-    if (!ci.result[0])
-        return cloud_call_fail(x, 400, "bad-checkin", "a report needs \"result\": \"ok\" or \"failed\"");
+    if (!ci.result[0]) {
+        cloud_call_fail(x, 400, "bad-checkin", "a report needs \"result\": \"ok\" or \"failed\"");
+        return;
+    }
     char now[24];
     cloud_now_text(now);
     char *installed = installed_text(&ci);
@@ -433,8 +454,10 @@ static void h_report(struct cloud_call *x)
                         PARAMS(x->subject, installed, strbuf_str(&sb)), NULL);
     free(installed);
     strbuf_free(&sb);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     cloud_call_reply(x, 200, json_new_object());
 }
 
@@ -444,8 +467,10 @@ static void h_device_image(struct cloud_call *x, const char *id)
     char group[64];
     struct clouddb_rows r;
     int err = target_set(x, &updates, group, sizeof group, &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     bool sent = false;
     for (size_t i = 0; i < r.nrows && !sent; i++)
         if (!strcasecmp(clouddb_cell(&r, i, 0), id))
@@ -460,20 +485,30 @@ static void h_device_image(struct cloud_call *x, const char *id)
 void cloud_deploy_route_images(struct cloud_call *x)
 {
     size_t n = x->nseg;
-    if (n == 2)
-        return cloud_call_method(x, "GET") ? h_image_list(x) : cloud_call_method(x, "POST") ? h_image_add(x) : cloud_call_not_allowed(x);
-    if (n == 3 || (n == 4 && cloud_call_is(x, 3, "content")))
-        return cloud_call_method(x, "GET") ? h_image_show(x, x->seg[2], n == 4) : cloud_call_not_allowed(x);
+    if (n == 2) {
+        cloud_call_method(x, "GET") ? h_image_list(x) : cloud_call_method(x, "POST") ? h_image_add(x) : cloud_call_not_allowed(x);
+        return;
+    }
+    if (n == 3 || (n == 4 && cloud_call_is(x, 3, "content"))) {
+        cloud_call_method(x, "GET") ? h_image_show(x, x->seg[2], n == 4) : cloud_call_not_allowed(x);
+        return;
+    }
     cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
 }
 
 void cloud_deploy_route_device(struct cloud_call *x)
 {
-    if (x->nseg == 3 && cloud_call_is(x, 2, "checkin"))
-        return cloud_call_method(x, "POST") ? h_checkin(x) : cloud_call_not_allowed(x);
-    if (x->nseg == 3 && cloud_call_is(x, 2, "report"))
-        return cloud_call_method(x, "POST") ? h_report(x) : cloud_call_not_allowed(x);
-    if (x->nseg == 4 && cloud_call_is(x, 2, "images"))
-        return cloud_call_method(x, "GET") ? h_device_image(x, x->seg[3]) : cloud_call_not_allowed(x);
+    if (x->nseg == 3 && cloud_call_is(x, 2, "checkin")) {
+        cloud_call_method(x, "POST") ? h_checkin(x) : cloud_call_not_allowed(x);
+        return;
+    }
+    if (x->nseg == 3 && cloud_call_is(x, 2, "report")) {
+        cloud_call_method(x, "POST") ? h_report(x) : cloud_call_not_allowed(x);
+        return;
+    }
+    if (x->nseg == 4 && cloud_call_is(x, 2, "images")) {
+        cloud_call_method(x, "GET") ? h_device_image(x, x->seg[3]) : cloud_call_not_allowed(x);
+        return;
+    }
     cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
 }

@@ -40,7 +40,8 @@ static void h_user_create(struct cloud_call *x)
     const char *name = cloud_jstr(b, "name");
     if (!name || !cloud_valid_name(name)) {
         json_free(b);
-        return cloud_call_fail(x, 400, "bad-name", "a user needs a \"name\" of 1-50 printable characters without '/'");
+        cloud_call_fail(x, 400, "bad-name", "a user needs a \"name\" of 1-50 printable characters without '/'");
+        return;
     }
     char uid[GUID_TEXT_LEN + 1], now[24], token[71], hash[65];
     cloud_now_text(now);
@@ -59,7 +60,8 @@ static void h_user_create(struct cloud_call *x)
     if (err) {
         clouddb_rollback(x->c);
         json_free(b);
-        return err == -EEXIST ? cloud_call_fail(x, 409, "user-exists", "a user called '%s' already exists", name) : cloud_call_store_failed(x, err);
+        err == -EEXIST ? cloud_call_fail(x, 409, "user-exists", "a user called '%s' already exists", name) : cloud_call_store_failed(x, err);
+        return;
     }
     struct json_value *o = json_new_object();
     cloud_put_str(o, "id", uid);
@@ -170,8 +172,10 @@ static void h_product_list(struct cloud_call *x)
 {
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " PRODUCT_COLUMNS " FROM products WHERE tenant_id = $1 ORDER BY name", PARAMS(x->tenant), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     struct json_value *list = json_new_array();
     for (size_t i = 0; i < r.nrows; i++)
         cloud_append(list, product_json(&r, i));
@@ -184,8 +188,10 @@ static void h_product_show(struct cloud_call *x, const char *name)
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " PRODUCT_COLUMNS " FROM products WHERE tenant_id = $1 AND (name = $2 OR id = $2)",
                 PARAMS(x->tenant, name), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     if (r.nrows == 1)
         cloud_call_reply(x, 200, product_json(&r, 0));
     else
@@ -215,8 +221,10 @@ static void group_list(struct cloud_call *x, const char *product)
                           PARAMS(x->tenant, product), &r)
                       : cloud_call_query(x, "SELECT " GROUP_COLUMNS GROUP_FROM "WHERE g.tenant_id = $1 ORDER BY p.name, g.name",
                           PARAMS(x->tenant), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     struct json_value *list = json_new_array();
     for (size_t i = 0; i < r.nrows; i++)
         cloud_append(list, group_json(&r, i));
@@ -297,8 +305,10 @@ static void h_group_show(struct cloud_call *x, const char *id)
 {
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " GROUP_COLUMNS GROUP_FROM "WHERE g.tenant_id = $1 AND g.id = $2", PARAMS(x->tenant, id), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     cloud_call_reply(x, 200, group_json(&r, 0));
     clouddb_rows_free(&r);
 }
@@ -376,7 +386,8 @@ static void h_device_token(struct cloud_call *x, const char *text)
     who = err ? 0 : device_owner(x, id, &claimed, &err);
     if (!err && who < 0) {
         clouddb_rollback(x->c);
-        return cloud_call_fail(x, 409, "device-other-tenant", "device %.16s... belongs to another tenant", id);
+        cloud_call_fail(x, 409, "device-other-tenant", "device %.16s... belongs to another tenant", id);
+        return;
     }
     if (!err && who == 0)
         err = cloud_call_query(x, "INSERT INTO devices (id, tenant_id, claimed) VALUES ($1, $2, 0)", PARAMS(id, x->tenant), NULL);
@@ -386,7 +397,8 @@ static void h_device_token(struct cloud_call *x, const char *text)
     err = err ? err : clouddb_commit(x->c);
     if (err) {
         clouddb_rollback(x->c);
-        return cloud_call_store_failed(x, err);
+        cloud_call_store_failed(x, err);
+        return;
     }
     struct json_value *o = json_new_object();
     cloud_put_str(o, "deviceId", id);
@@ -413,9 +425,12 @@ static void h_device_claim(struct cloud_call *x, const char *text)
     who = err ? 0 : device_owner(x, id, &claimed, &err);
     if (!err && (who < 0 || claimed)) {
         clouddb_rollback(x->c);
-        if (who < 0)
-            return cloud_call_fail(x, 409, "device-other-tenant", "device %.16s... is claimed by another tenant", id);
-        return cloud_call_fail(x, 409, "already-claimed", "device %.16s... is already claimed (claiming cannot be undone)", id);
+        if (who < 0) {
+            cloud_call_fail(x, 409, "device-other-tenant", "device %.16s... is claimed by another tenant", id);
+            return;
+        }
+        cloud_call_fail(x, 409, "already-claimed", "device %.16s... is already claimed (claiming cannot be undone)", id);
+        return;
     }
     if (!err && who == 0)
         err = cloud_call_query(x, "INSERT INTO devices (id, tenant_id, claimed, group_id) VALUES ($1, $2, 1, $3)",
@@ -426,8 +441,9 @@ static void h_device_claim(struct cloud_call *x, const char *text)
     err = err ? err : clouddb_commit(x->c);
     if (err) {
         clouddb_rollback(x->c);
-        return err == -EEXIST ? cloud_call_fail(x, 409, "device-other-tenant", "device %.16s... was claimed meanwhile", id)
+        err == -EEXIST ? cloud_call_fail(x, 409, "device-other-tenant", "device %.16s... was claimed meanwhile", id)
                               : cloud_call_store_failed(x, err);
+        return;
     }
     struct json_value *o = json_new_object();
     cloud_put_str(o, "deviceId", id);
@@ -478,8 +494,10 @@ static void h_device_list(struct cloud_call *x)
 {
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " DEVICE_COLUMNS DEVICE_FROM "WHERE d.tenant_id = $1 AND d.claimed = 1 ORDER BY d.id", PARAMS(x->tenant), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     struct json_value *list = json_new_array();
     for (size_t i = 0; i < r.nrows; i++)
         cloud_append(list, device_json(x, &r, i, false));
@@ -510,8 +528,10 @@ static void h_device_show(struct cloud_call *x, const char *text)
         return;
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " DEVICE_COLUMNS DEVICE_FROM "WHERE d.id = $1", PARAMS(id), &r);
-    if (err)
-        return cloud_call_store_failed(x, err);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
     cloud_call_reply(x, 200, device_json(x, &r, 0, true));
     clouddb_rows_free(&r);
 }
@@ -555,7 +575,8 @@ static void h_device_update(struct cloud_call *x, const char *text)
     json_free(b);
     if (err) {
         clouddb_rollback(x->c);
-        return cloud_call_store_failed(x, err);
+        cloud_call_store_failed(x, err);
+        return;
     }
     if (tags) /* the tags choose the OTA deployments that target the device */
         cloud_twin_sync_conn(cloud_twin(x->s), x->c, id);
@@ -591,8 +612,10 @@ static void h_device_capability(struct cloud_call *x, const char *text)
     uint8_t raw[DEVICE_ID_BYTES];
     device_id_parse(id, raw);
     int err = capfile_build(raw, caps, n, x->s->security, &x->rs->octets, &x->rs->octets_len);
-    if (err)
-        return cloud_call_fail(x, 500, "signing", "cannot sign the capability file: %s", strerror(-err));
+    if (err) {
+        cloud_call_fail(x, 500, "signing", "cannot sign the capability file: %s", strerror(-err));
+        return;
+    }
     x->rs->status = 200;
 }
 
@@ -609,60 +632,91 @@ static void route_groups(struct cloud_call *x)
         snprintf(ref, sizeof ref, "%s", x->seg[2]);
     else if (ref_end == 4)
         snprintf(ref, sizeof ref, "%s/%s", x->seg[2], x->seg[3]);
-    else
-        return cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
+    else {
+        cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
+        return;
+    }
     if (!find_group(x, ref, id))
         return;
-    if (deployments)
-        return cloud_call_method(x, "GET") ? cloud_deploy_list(x, id) : cloud_call_method(x, "POST") ? cloud_deploy_create(x, id) : cloud_call_not_allowed(x);
-    return cloud_call_method(x, "GET") ? h_group_show(x, id) : cloud_call_method(x, "PATCH") ? h_group_update(x, id) : cloud_call_not_allowed(x);
+    if (deployments) {
+        cloud_call_method(x, "GET") ? cloud_deploy_list(x, id) : cloud_call_method(x, "POST") ? cloud_deploy_create(x, id) : cloud_call_not_allowed(x);
+        return;
+    }
+    cloud_call_method(x, "GET") ? h_group_show(x, id) : cloud_call_method(x, "PATCH") ? h_group_update(x, id) : cloud_call_not_allowed(x);
 }
 
 void cloud_fleet_route(struct cloud_call *x)
 {
     size_t n = x->nseg;
-    if (cloud_call_is(x, 1, "users") && n == 2)
-        return cloud_call_method(x, "POST") ? h_user_create(x) : cloud_call_not_allowed(x);
+    if (cloud_call_is(x, 1, "users") && n == 2) {
+        cloud_call_method(x, "POST") ? h_user_create(x) : cloud_call_not_allowed(x);
+        return;
+    }
     if (cloud_call_is(x, 1, "products")) {
-        if (n == 2)
-            return cloud_call_method(x, "GET") ? h_product_list(x) : cloud_call_method(x, "POST") ? h_product_create(x) : cloud_call_not_allowed(x);
-        if (n == 3)
-            return cloud_call_method(x, "GET") ? h_product_show(x, x->seg[2]) : cloud_call_not_allowed(x);
+        if (n == 2) {
+            cloud_call_method(x, "GET") ? h_product_list(x) : cloud_call_method(x, "POST") ? h_product_create(x) : cloud_call_not_allowed(x);
+            return;
+        }
+        if (n == 3) {
+            cloud_call_method(x, "GET") ? h_product_show(x, x->seg[2]) : cloud_call_not_allowed(x);
+            return;
+        }
         if (n == 4 && cloud_call_is(x, 3, "device-groups")) {
             char pid[GUID_TEXT_LEN + 1];
-            if (cloud_call_method(x, "POST"))
-                return h_group_create(x, x->seg[2]);
-            if (!cloud_call_method(x, "GET"))
-                return cloud_call_not_allowed(x);
+            if (cloud_call_method(x, "POST")) {
+                h_group_create(x, x->seg[2]);
+                return;
+            }
+            if (!cloud_call_method(x, "GET")) {
+                cloud_call_not_allowed(x);
+                return;
+            }
             if (find_product(x, x->seg[2], pid))
                 group_list(x, pid);
             return;
         }
         if (n == 4 && cloud_call_is(x, 3, "create-default-groups")) {
             char pid[GUID_TEXT_LEN + 1];
-            if (!cloud_call_method(x, "POST"))
-                return cloud_call_not_allowed(x);
+            if (!cloud_call_method(x, "POST")) {
+                cloud_call_not_allowed(x);
+                return;
+            }
             if (!find_product(x, x->seg[2], pid))
                 return;
             int err = insert_default_groups(x, pid);
-            return err ? cloud_call_store_failed(x, err) : group_list(x, pid);
+            err ? cloud_call_store_failed(x, err) : group_list(x, pid);
+            return;
         }
     }
-    if (cloud_call_is(x, 1, "device-groups"))
-        return n == 2 ? (cloud_call_method(x, "GET") ? group_list(x, NULL) : cloud_call_not_allowed(x)) : route_groups(x);
+    if (cloud_call_is(x, 1, "device-groups")) {
+        n == 2 ? (cloud_call_method(x, "GET") ? group_list(x, NULL) : cloud_call_not_allowed(x)) : route_groups(x);
+        return;
+    }
     if (cloud_call_is(x, 1, "devices")) {
-        if (n == 2)
-            return cloud_call_method(x, "GET") ? h_device_list(x) : cloud_call_not_allowed(x);
-        if (n == 3)
-            return cloud_call_method(x, "GET") ? h_device_show(x, x->seg[2]) : cloud_call_method(x, "PATCH") ? h_device_update(x, x->seg[2]) : cloud_call_not_allowed(x);
-        if (n == 4 && cloud_call_is(x, 3, "claim"))
-            return cloud_call_method(x, "POST") ? h_device_claim(x, x->seg[2]) : cloud_call_not_allowed(x);
-        if (n == 4 && cloud_call_is(x, 3, "token"))
-            return cloud_call_method(x, "POST") ? h_device_token(x, x->seg[2]) : cloud_call_not_allowed(x);
-        if ((n == 4 || n == 5) && (cloud_call_is(x, 3, "twin") || cloud_call_is(x, 3, "mqtt-credentials")))
-            return cloud_twin_route(cloud_twin(x->s), x->c, x->tenant, x->rq, x->seg, n, x->rs);
-        if (n == 4 && cloud_call_is(x, 3, "capabilities"))
-            return cloud_call_method(x, "POST") ? h_device_capability(x, x->seg[2]) : cloud_call_not_allowed(x);
+        if (n == 2) {
+            cloud_call_method(x, "GET") ? h_device_list(x) : cloud_call_not_allowed(x);
+            return;
+        }
+        if (n == 3) {
+            cloud_call_method(x, "GET") ? h_device_show(x, x->seg[2]) : cloud_call_method(x, "PATCH") ? h_device_update(x, x->seg[2]) : cloud_call_not_allowed(x);
+            return;
+        }
+        if (n == 4 && cloud_call_is(x, 3, "claim")) {
+            cloud_call_method(x, "POST") ? h_device_claim(x, x->seg[2]) : cloud_call_not_allowed(x);
+            return;
+        }
+        if (n == 4 && cloud_call_is(x, 3, "token")) {
+            cloud_call_method(x, "POST") ? h_device_token(x, x->seg[2]) : cloud_call_not_allowed(x);
+            return;
+        }
+        if ((n == 4 || n == 5) && (cloud_call_is(x, 3, "twin") || cloud_call_is(x, 3, "mqtt-credentials"))) {
+            cloud_twin_route(cloud_twin(x->s), x->c, x->tenant, x->rq, x->seg, n, x->rs);
+            return;
+        }
+        if (n == 4 && cloud_call_is(x, 3, "capabilities")) {
+            cloud_call_method(x, "POST") ? h_device_capability(x, x->seg[2]) : cloud_call_not_allowed(x);
+            return;
+        }
     }
     cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
 }

@@ -282,8 +282,10 @@ static void storage_failed(struct cloud_response *rs, struct clouddb_conn *c, in
 
 static void reply(struct cloud_response *rs, unsigned status, struct json_value *body)
 {
-    if (!body)
-        return cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+    if (!body) {
+        cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        return;
+    }
     rs->status = status;
     rs->json = body;
 }
@@ -336,8 +338,10 @@ static void h_twin_show(struct cloud_response *rs, struct clouddb_conn *c, const
     struct clouddb_rows r;
     int err = clouddb_exec(c, "SELECT desired, reported, desired_updated, reported_updated FROM device_twin WHERE device_id = $1",
                            PARAMS(id), &r);
-    if (err)
-        return storage_failed(rs, c, err);
+    if (err) {
+        storage_failed(rs, c, err);
+        return;
+    }
     struct json_value *o = json_new_object();
     put(o, "deviceId", json_new_string(id));
     put(o, "desired", stored_json(clouddb_cell(&r, 0, 0)));
@@ -354,14 +358,20 @@ static void h_desired_put(struct cloud_twin *ct, struct clouddb_conn *c, const s
                           struct cloud_response *rs)
 {
     char why[96];
-    if (!rq->content_type || strncasecmp(rq->content_type, "application/json", 16) != 0)
-        return cloud_fail(rs, 415, "media-type", "this endpoint takes application/json");
-    if (twin_check_json(rq->body, rq->body_len, why, sizeof why) != 0)
-        return cloud_fail(rs, 400, "bad-desired", "the desired state must be a JSON object of at most %u bytes; this body is %s",
+    if (!rq->content_type || strncasecmp(rq->content_type, "application/json", 16) != 0) {
+        cloud_fail(rs, 415, "media-type", "this endpoint takes application/json");
+        return;
+    }
+    if (twin_check_json(rq->body, rq->body_len, why, sizeof why) != 0) {
+        cloud_fail(rs, 400, "bad-desired", "the desired state must be a JSON object of at most %u bytes; this body is %s",
                     TWIN_MAX_JSON, why);
+        return;
+    }
     char *json = strndup((const char *)rq->body, rq->body_len);
-    if (!json)
-        return cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+    if (!json) {
+        cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        return;
+    }
     int err = store_desired(c, id, json);
     bool published = false;
     if (!err && ct && ct->twin) {
@@ -372,16 +382,20 @@ static void h_desired_put(struct cloud_twin *ct, struct clouddb_conn *c, const s
                             "it will be on reconnection\n", id, strerror(-perr));
     }
     free(json);
-    if (err)
-        return storage_failed(rs, c, err);
+    if (err) {
+        storage_failed(rs, c, err);
+        return;
+    }
     h_twin_show(rs, c, id, published, true);
 }
 
 static void h_credentials(struct cloud_twin *ct, const char *id, struct cloud_response *rs)
 {
-    if (!ct || !ct->twin)
-        return cloud_fail(rs, 409, "mqtt-not-configured", "this service runs without an MQTT broker; run 'sphere cloud init "
+    if (!ct || !ct->twin) {
+        cloud_fail(rs, 409, "mqtt-not-configured", "this service runs without an MQTT broker; run 'sphere cloud init "
                                                     "--data DIR' and restart it");
+        return;
+    }
     char password[33], *passwd = path_join(ct->data_dir, "mqtt/passwd");
     int err = passwd ? mqttbroker_random_password(password) : -ENOMEM;
     if (!err) {
@@ -427,17 +441,25 @@ void cloud_twin_route(struct cloud_twin *ct, struct clouddb_conn *c, const char 
     bool show = nseg == 4 && !strcmp(seg[3], "twin");
     bool desired = nseg == 5 && !strcmp(seg[3], "twin") && !strcmp(seg[4], "desired");
     bool creds = nseg == 4 && !strcmp(seg[3], "mqtt-credentials");
-    if (!show && !desired && !creds)
-        return cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", rq->path);
+    if (!show && !desired && !creds) {
+        cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", rq->path);
+        return;
+    }
     const char *want = show ? "GET" : desired ? "PUT" : "POST";
-    if (!is_method(rq, want))
-        return cloud_fail(rs, 405, "method-not-allowed", "%s is not allowed on %s", rq->method, rq->path);
+    if (!is_method(rq, want)) {
+        cloud_fail(rs, 405, "method-not-allowed", "%s is not allowed on %s", rq->method, rq->path);
+        return;
+    }
     char id[DEVICE_ID_HEX + 1];
     if (!find_device(rs, c, tenant, seg[2], id))
         return;
-    if (show)
-        return h_twin_show(rs, c, id, false, false);
-    if (desired)
-        return h_desired_put(ct, c, rq, id, rs);
+    if (show) {
+        h_twin_show(rs, c, id, false, false);
+        return;
+    }
+    if (desired) {
+        h_desired_put(ct, c, rq, id, rs);
+        return;
+    }
     h_credentials(ct, id, rs);
 }
