@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cloud.c — the cloud service itself (see cloud.h, docs/cloud.md): opening it (keys, store, the
  * twin and OTA parts, tenants), authenticating each request by its API token, and routing it to
@@ -26,7 +27,7 @@ static bool authenticate(struct cloud_call *x)
     const char *h = x->rq->authorization;
     if (!cloud_token_parse(h, &kind)) {
         cloud_call_fail(x, 401, "unauthenticated", h ? "the Authorization header is not an OpenSphere API token"
-                                          : "this request needs an API token (Authorization: Bearer os1....)");
+                                                     : "this request needs an API token (Authorization: Bearer os1....)");
         return false;
     }
     if (!strncmp(h, "Bearer ", 7))
@@ -56,7 +57,7 @@ static bool need(struct cloud_call *x, char kind)
     if (x->kind == kind)
         return true;
     cloud_call_fail(x, 403, "forbidden", kind == 'u' ? "this request needs a user's token, not a device's"
-                                          : "this request needs a device's token, not a user's");
+                                                     : "this request needs a device's token, not a user's");
     return false;
 }
 
@@ -84,7 +85,7 @@ static int ensure_tenant(struct cloud *s, struct clouddb_conn *c, const char *na
     err = err ? err : cloud_call_query(&x, "INSERT INTO tenants (id, name, created) VALUES ($1, $2, $3)", PARAMS(tid, name, now), NULL);
     err = err ? err : cloud_call_query(&x, "INSERT INTO users (id, tenant_id, name, created) VALUES ($1, $2, 'owner', $3)", PARAMS(uid, tid, now), NULL);
     err = err ? err : cloud_call_query(&x, "INSERT INTO tokens (hash, tenant_id, kind, subject, created) VALUES ($1, $2, 'u', $3, $4)",
-                        PARAMS(hash, tid, uid, now), NULL);
+                                       PARAMS(hash, tid, uid, now), NULL);
     char *dir = path_join(s->data_dir, "tokens"), file[4096];
     snprintf(file, sizeof file, "%s/%s.token", dir ? dir : ".", name);
     err = err ? err : hostio_make_dirs(dir, 0700);
@@ -204,8 +205,7 @@ bool cloud_is_user_token(struct cloud *s, const char *authorization)
     return user;
 }
 
-
-/* ---- users -------------------------------------------------------------------------------- */
+/* ---- who the caller is -------------------------------------------------------------------- */
 
 static void h_whoami(struct cloud_call *x)
 {
@@ -245,7 +245,10 @@ static void route(struct cloud_call *x)
     if (!authenticate(x))
         return;
     if (cloud_call_is(x, 1, "whoami") && x->nseg == 2) {
-        cloud_call_method(x, "GET") ? h_whoami(x) : cloud_call_not_allowed(x);
+        if (cloud_call_method(x, "GET"))
+            h_whoami(x);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
     if (cloud_call_is(x, 1, "device")) {

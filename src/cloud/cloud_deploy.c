@@ -98,7 +98,7 @@ static void h_image_add(struct cloud_call *x)
     }
     if (rq->body_len > CLOUD_MAX_IMAGE) {
         cloud_call_fail(x, 413, "image-too-large", "the image is %zu bytes; images are limited to 1 MiB (%u bytes)",
-                    rq->body_len, CLOUD_MAX_IMAGE);
+                        rq->body_len, CLOUD_MAX_IMAGE);
         return;
     }
     struct imgpkg pkg;
@@ -118,7 +118,7 @@ static void h_image_add(struct cloud_call *x)
         cloud_call_fail(x, 400, "bad-signature", "the image's signature does not verify");
     else if (pkg.meta.image_type != IMGPKG_TYPE_APPLICATION)
         cloud_call_fail(x, 400, "invalid-image", "image type %u (%s) cannot be uploaded; only applications",
-             pkg.meta.image_type, imgpkg_type_name(pkg.meta.image_type));
+                        pkg.meta.image_type, imgpkg_type_name(pkg.meta.image_type));
     else if (guid_is_nil(&pkg.meta.component_id) || guid_is_nil(&pkg.meta.image_id))
         cloud_call_fail(x, 400, "invalid-image", "the image's component ID or image ID is the nil GUID");
     else if (uses_beta(&pkg) && !rq->force)
@@ -143,7 +143,7 @@ static void h_image_add(struct cloud_call *x)
             cloud_call_reply(x, 200, image_json(&r, 0)); /* the same upload again: the stored image */
         else
             cloud_call_fail(x, 409, "image-exists", "image %s already exists with other content; images are immutable (give the "
-                                         "new build a new image ID)", iid);
+                                                    "new build a new image ID)", iid);
         clouddb_rows_free(&r);
         free(signed_img);
         imgpkg_free(&pkg);
@@ -158,9 +158,9 @@ static void h_image_add(struct cloud_call *x)
         err = hostio_write_file_atomic(blob, signed_img, signed_len, 0644);
     if (!err)
         err = cloud_call_query(x, "INSERT INTO images (tenant_id, id, component_id, name, sha256, size, temporary, beta, source_sha256, uploaded) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                PARAMS(x->tenant, iid, cid, name, sha, size, rq->temporary ? "1" : "0", uses_beta(&pkg) ? "1" : "0", src, now),
-                NULL);
+                                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                               PARAMS(x->tenant, iid, cid, name, sha, size, rq->temporary ? "1" : "0", uses_beta(&pkg) ? "1" : "0", src, now),
+                               NULL);
     if (err == -EEXIST)
         cloud_call_fail(x, 409, "image-exists", "image %s was uploaded meanwhile", iid);
     else if (err)
@@ -236,7 +236,7 @@ void cloud_deploy_list(struct cloud_call *x, const char *group)
 {
     struct clouddb_rows r, imgs;
     int err = cloud_call_query(x, "SELECT id, seq, created FROM deployments WHERE tenant_id = $1 AND group_id = $2 ORDER BY seq DESC",
-                PARAMS(x->tenant, group), &r);
+                               PARAMS(x->tenant, group), &r);
     if (err) {
         cloud_call_store_failed(x, err);
         return;
@@ -250,7 +250,7 @@ void cloud_deploy_list(struct cloud_call *x, const char *group)
         cloud_put_int(o, "created", clouddb_cell(&r, i, 2));
         cloud_put_bool(o, "current", i == 0);
         err = cloud_call_query(x, "SELECT image_id FROM deployment_images WHERE deployment_id = $1 ORDER BY image_id",
-                PARAMS(clouddb_cell(&r, i, 0)), &imgs);
+                               PARAMS(clouddb_cell(&r, i, 0)), &imgs);
         for (size_t k = 0; !err && k < imgs.nrows; k++)
             cloud_append(ids, json_new_string(clouddb_cell(&imgs, k, 0)));
         clouddb_rows_free(&imgs);
@@ -295,7 +295,7 @@ void cloud_deploy_create(struct cloud_call *x, const char *group)
         for (size_t k = 0; k < i && !x->rs->status; k++)
             if (!strcmp(cids[k], cids[i]))
                 cloud_call_fail(x, 409, "duplicate-component", "images %s and %s are both component %s; a deployment holds one "
-                                                    "image per component", ids[k], ids[i], cids[i]);
+                                                               "image per component", ids[k], ids[i], cids[i]);
     }
     json_free(b);
     if (x->rs->status)
@@ -316,7 +316,7 @@ void cloud_deploy_create(struct cloud_call *x, const char *group)
         snprintf(seq, sizeof seq, "%s", err ? "0" : clouddb_cell(&r, 0, 0));
         clouddb_rows_free(&r);
         err = err ? err : cloud_call_query(x, "INSERT INTO deployments (id, tenant_id, group_id, seq, created) VALUES ($1, $2, $3, $4, $5)",
-                            PARAMS(did, x->tenant, group, seq, now), NULL);
+                                           PARAMS(did, x->tenant, group, seq, now), NULL);
         for (size_t i = 0; !err && i < n; i++)
             err = cloud_call_query(x, "INSERT INTO deployment_images (deployment_id, image_id) VALUES ($1, $2)", PARAMS(did, ids[i]), NULL);
         err = err ? err : clouddb_commit(x->c);
@@ -345,8 +345,8 @@ static int target_set(struct cloud_call *x, bool *updates, char *group_name, siz
     struct clouddb_rows d;
     memset(rows, 0, sizeof *rows);
     int err = cloud_call_query(x, "SELECT d.claimed, d.group_id, g.app_update, g.name, d.app_development FROM devices d "
-                   "LEFT JOIN device_groups g ON g.id = d.group_id WHERE d.id = $1 AND d.tenant_id = $2",
-                PARAMS(x->subject, x->tenant), &d);
+                                  "LEFT JOIN device_groups g ON g.id = d.group_id WHERE d.id = $1 AND d.tenant_id = $2",
+                               PARAMS(x->subject, x->tenant), &d);
     if (err)
         return err;
     const char *group = clouddb_cell(&d, 0, 1);
@@ -355,9 +355,9 @@ static int target_set(struct cloud_call *x, bool *updates, char *group_name, siz
     snprintf(group_name, gsize, "%s", clouddb_cell(&d, 0, 3) ? clouddb_cell(&d, 0, 3) : "");
     if (*updates)
         err = cloud_call_query(x, "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "
-                   "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = "
-                   "(SELECT id FROM deployments WHERE group_id = $1 ORDER BY seq DESC LIMIT 1) ORDER BY i.component_id",
-                PARAMS(group, x->tenant), rows);
+                                  "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = "
+                                  "(SELECT id FROM deployments WHERE group_id = $1 ORDER BY seq DESC LIMIT 1) ORDER BY i.component_id",
+                               PARAMS(group, x->tenant), rows);
     clouddb_rows_free(&d);
     return err;
 }
@@ -401,8 +401,8 @@ static void h_checkin(struct cloud_call *x)
     cloud_now_text(now);
     char *installed = installed_text(&ci);
     int err = cloud_call_query(x, "UPDATE devices SET last_checkin = $2, reported = $3, os_version = $4, app_development = $5 WHERE id = $1",
-                PARAMS(x->subject, now, installed, ci.os_version[0] ? ci.os_version : NULL, ci.app_development ? "1" : "0"),
-                NULL);
+                               PARAMS(x->subject, now, installed, ci.os_version[0] ? ci.os_version : NULL, ci.app_development ? "1" : "0"),
+                               NULL);
     free(installed);
     bool updates = false;
     struct clouddb_rows r;
@@ -451,7 +451,7 @@ static void h_report(struct cloud_call *x)
     int err = res ? json_write(res, JSON_COMPACT, &sb) : -ENOMEM;
     json_free(res);
     err = err ? err : cloud_call_query(x, "UPDATE devices SET reported = $2, last_result = $3 WHERE id = $1",
-                        PARAMS(x->subject, installed, strbuf_str(&sb)), NULL);
+                                       PARAMS(x->subject, installed, strbuf_str(&sb)), NULL);
     free(installed);
     strbuf_free(&sb);
     if (err) {
@@ -486,11 +486,19 @@ void cloud_deploy_route_images(struct cloud_call *x)
 {
     size_t n = x->nseg;
     if (n == 2) {
-        cloud_call_method(x, "GET") ? h_image_list(x) : cloud_call_method(x, "POST") ? h_image_add(x) : cloud_call_not_allowed(x);
+        if (cloud_call_method(x, "GET"))
+            h_image_list(x);
+        else if (cloud_call_method(x, "POST"))
+            h_image_add(x);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
     if (n == 3 || (n == 4 && cloud_call_is(x, 3, "content"))) {
-        cloud_call_method(x, "GET") ? h_image_show(x, x->seg[2], n == 4) : cloud_call_not_allowed(x);
+        if (cloud_call_method(x, "GET"))
+            h_image_show(x, x->seg[2], n == 4);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
     cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
@@ -499,15 +507,24 @@ void cloud_deploy_route_images(struct cloud_call *x)
 void cloud_deploy_route_device(struct cloud_call *x)
 {
     if (x->nseg == 3 && cloud_call_is(x, 2, "checkin")) {
-        cloud_call_method(x, "POST") ? h_checkin(x) : cloud_call_not_allowed(x);
+        if (cloud_call_method(x, "POST"))
+            h_checkin(x);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
     if (x->nseg == 3 && cloud_call_is(x, 2, "report")) {
-        cloud_call_method(x, "POST") ? h_report(x) : cloud_call_not_allowed(x);
+        if (cloud_call_method(x, "POST"))
+            h_report(x);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
     if (x->nseg == 4 && cloud_call_is(x, 2, "images")) {
-        cloud_call_method(x, "GET") ? h_device_image(x, x->seg[3]) : cloud_call_not_allowed(x);
+        if (cloud_call_method(x, "GET"))
+            h_device_image(x, x->seg[3]);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
     cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);

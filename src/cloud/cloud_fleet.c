@@ -55,12 +55,15 @@ static void h_user_create(struct cloud_call *x)
     err = clouddb_begin(x->c);
     err = err ? err : cloud_call_query(x, "INSERT INTO users (id, tenant_id, name, created) VALUES ($1, $2, $3, $4)", PARAMS(uid, x->tenant, name, now), NULL);
     err = err ? err : cloud_call_query(x, "INSERT INTO tokens (hash, tenant_id, kind, subject, created) VALUES ($1, $2, 'u', $3, $4)",
-                        PARAMS(hash, x->tenant, uid, now), NULL);
+                                       PARAMS(hash, x->tenant, uid, now), NULL);
     err = err ? err : clouddb_commit(x->c);
     if (err) {
         clouddb_rollback(x->c);
         json_free(b);
-        err == -EEXIST ? cloud_call_fail(x, 409, "user-exists", "a user called '%s' already exists", name) : cloud_call_store_failed(x, err);
+        if (err == -EEXIST)
+            cloud_call_fail(x, 409, "user-exists", "a user called '%s' already exists", name);
+        else
+            cloud_call_store_failed(x, err);
         return;
     }
     struct json_value *o = json_new_object();
@@ -86,7 +89,7 @@ static struct json_value *product_json(const struct clouddb_rows *r, size_t i)
 
 /* After a query for one object's ID: copies it, or reports 404 `code` or the storage error. */
 static bool take_id(struct cloud_call *x, int err, struct clouddb_rows *r, char id[GUID_TEXT_LEN + 1], const char *code,
-                    const char *what, const char *name)
+                           const char *what, const char *name)
 {
     bool found = !err && r->nrows == 1;
     if (err)
@@ -113,10 +116,10 @@ static int insert_default_groups(struct cloud_call *x, const char *product)
     for (size_t i = 0; !err && i < sizeof default_groups / sizeof default_groups[0]; i++) {
         char gid[GUID_TEXT_LEN + 1];
         err = cloud_new_id(gid);
-        err = err ? err : cloud_call_query(x, "INSERT INTO device_groups (id, tenant_id, product_id, name, description, app_update, os_feed) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                PARAMS(gid, x->tenant, product, default_groups[i].name, default_groups[i].description,
-                       default_groups[i].app_update, default_groups[i].os_feed), NULL);
+        err = err ? err : cloud_call_query(x, "INSERT INTO device_groups (id, tenant_id, product_id, name, description, "
+                                              "app_update, os_feed) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                                           PARAMS(gid, x->tenant, product, default_groups[i].name, default_groups[i].description,
+                                                  default_groups[i].app_update, default_groups[i].os_feed), NULL);
     }
     return err;
 }
@@ -148,7 +151,7 @@ static void h_product_create(struct cloud_call *x)
     }
     err = clouddb_begin(x->c);
     err = err ? err : cloud_call_query(x, "INSERT INTO products (id, tenant_id, name, description, created) VALUES ($1, $2, $3, $4, $5)",
-                        PARAMS(id, x->tenant, name, desc ? desc : "", now), NULL);
+                                       PARAMS(id, x->tenant, name, desc ? desc : "", now), NULL);
     if (!err && !(nodef && nodef->u.boolean))
         err = insert_default_groups(x, id);
     err = err ? err : clouddb_commit(x->c);
@@ -187,7 +190,7 @@ static void h_product_show(struct cloud_call *x, const char *name)
 {
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " PRODUCT_COLUMNS " FROM products WHERE tenant_id = $1 AND (name = $2 OR id = $2)",
-                PARAMS(x->tenant, name), &r);
+                               PARAMS(x->tenant, name), &r);
     if (err) {
         cloud_call_store_failed(x, err);
         return;
@@ -218,9 +221,9 @@ static void group_list(struct cloud_call *x, const char *product)
 {
     struct clouddb_rows r;
     int err = product ? cloud_call_query(x, "SELECT " GROUP_COLUMNS GROUP_FROM "WHERE g.tenant_id = $1 AND g.product_id = $2 ORDER BY g.name",
-                          PARAMS(x->tenant, product), &r)
+                                         PARAMS(x->tenant, product), &r)
                       : cloud_call_query(x, "SELECT " GROUP_COLUMNS GROUP_FROM "WHERE g.tenant_id = $1 ORDER BY p.name, g.name",
-                          PARAMS(x->tenant), &r);
+                                         PARAMS(x->tenant), &r);
     if (err) {
         cloud_call_store_failed(x, err);
         return;
@@ -264,9 +267,9 @@ static void h_group_create(struct cloud_call *x, const char *product_name)
         return;
     }
     err = cloud_call_query(x, "INSERT INTO device_groups (id, tenant_id, product_id, name, description, app_update, os_feed) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                PARAMS(id, x->tenant, product, name, desc ? desc : "", update ? update : "UpdateAll", feed ? feed : "Retail"),
-                NULL);
+                              "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                           PARAMS(id, x->tenant, product, name, desc ? desc : "", update ? update : "UpdateAll", feed ? feed : "Retail"),
+                           NULL);
     if (err == -EEXIST)
         cloud_call_fail(x, 409, "group-exists", "product '%s' already has a device group '%s'", product_name, name);
     else if (err)
@@ -294,7 +297,7 @@ static bool find_group(struct cloud_call *x, const char *ref, char id[GUID_TEXT_
         char product[64];
         snprintf(product, sizeof product, "%.*s", (int)(slash - ref) < 63 ? (int)(slash - ref) : 63, ref);
         err = cloud_call_query(x, "SELECT g.id" GROUP_FROM "WHERE g.tenant_id = $1 AND p.name = $2 AND g.name = $3",
-                PARAMS(x->tenant, product, slash + 1), &r);
+                               PARAMS(x->tenant, product, slash + 1), &r);
     } else {
         err = cloud_call_query(x, "SELECT id FROM device_groups WHERE tenant_id = $1 AND id = $2", PARAMS(x->tenant, ref), &r);
     }
@@ -324,9 +327,9 @@ static void h_group_update(struct cloud_call *x, const char *id)
         cloud_call_fail(x, 400, "bad-policy", "applicationUpdate must be UpdateAll or No3rdPartyAppUpdates; osFeed Retail or RetailEval");
     int err = x->rs->status ? 0
                             : cloud_call_query(x, "UPDATE device_groups SET description = COALESCE($3, description), "
-                                   "app_update = COALESCE($4, app_update), os_feed = COALESCE($5, os_feed) "
-                                   "WHERE tenant_id = $1 AND id = $2",
-                                PARAMS(x->tenant, id, desc, update, feed), NULL);
+                                                  "app_update = COALESCE($4, app_update), os_feed = COALESCE($5, os_feed) "
+                                                  "WHERE tenant_id = $1 AND id = $2",
+                                               PARAMS(x->tenant, id, desc, update, feed), NULL);
     json_free(b);
     if (err)
         cloud_call_store_failed(x, err);
@@ -393,7 +396,7 @@ static void h_device_token(struct cloud_call *x, const char *text)
         err = cloud_call_query(x, "INSERT INTO devices (id, tenant_id, claimed) VALUES ($1, $2, 0)", PARAMS(id, x->tenant), NULL);
     err = err ? err : cloud_call_query(x, "DELETE FROM tokens WHERE kind = 'd' AND subject = $1", PARAMS(id), NULL);
     err = err ? err : cloud_call_query(x, "INSERT INTO tokens (hash, tenant_id, kind, subject, created) VALUES ($1, $2, 'd', $3, $4)",
-                        PARAMS(hash, x->tenant, id, now), NULL);
+                                       PARAMS(hash, x->tenant, id, now), NULL);
     err = err ? err : clouddb_commit(x->c);
     if (err) {
         clouddb_rollback(x->c);
@@ -434,15 +437,17 @@ static void h_device_claim(struct cloud_call *x, const char *text)
     }
     if (!err && who == 0)
         err = cloud_call_query(x, "INSERT INTO devices (id, tenant_id, claimed, group_id) VALUES ($1, $2, 1, $3)",
-                PARAMS(id, x->tenant, group[0] ? group : NULL), NULL);
+                               PARAMS(id, x->tenant, group[0] ? group : NULL), NULL);
     else if (!err)
         err = cloud_call_query(x, "UPDATE devices SET claimed = 1, group_id = COALESCE($2, group_id) WHERE id = $1",
-                PARAMS(id, group[0] ? group : NULL), NULL);
+                               PARAMS(id, group[0] ? group : NULL), NULL);
     err = err ? err : clouddb_commit(x->c);
     if (err) {
         clouddb_rollback(x->c);
-        err == -EEXIST ? cloud_call_fail(x, 409, "device-other-tenant", "device %.16s... was claimed meanwhile", id)
-                              : cloud_call_store_failed(x, err);
+        if (err == -EEXIST)
+            cloud_call_fail(x, 409, "device-other-tenant", "device %.16s... was claimed meanwhile", id);
+        else
+            cloud_call_store_failed(x, err);
         return;
     }
     struct json_value *o = json_new_object();
@@ -569,7 +574,7 @@ static void h_device_update(struct cloud_call *x, const char *text)
         err = cloud_call_query(x, "DELETE FROM device_tags WHERE device_id = $1", PARAMS(id), NULL);
         for (size_t i = 0; !err && i < tags->u.array.count; i++)
             err = cloud_call_query(x, "INSERT INTO device_tags (device_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    PARAMS(id, tags->u.array.items[i]->u.string.chars), NULL);
+                                   PARAMS(id, tags->u.array.items[i]->u.string.chars), NULL);
     }
     err = err ? err : clouddb_commit(x->c);
     json_free(b);
@@ -579,7 +584,7 @@ static void h_device_update(struct cloud_call *x, const char *text)
         return;
     }
     if (tags) /* the tags choose the OTA deployments that target the device */
-        cloud_twin_sync_conn(cloud_twin(x->s), x->c, id);
+        cloud_twin_sync_conn(x->s->twin, x->c, id);
     h_device_show(x, id);
 }
 
@@ -628,37 +633,58 @@ static void route_groups(struct cloud_call *x)
     bool deployments = n >= 4 && cloud_call_is(x, n - 1, "deployments") && (n == 5 || cloud_is_guid(x->seg[2]));
     size_t ref_end = deployments ? n - 1 : n;
     char ref[128], id[GUID_TEXT_LEN + 1];
-    if (ref_end == 3)
-        snprintf(ref, sizeof ref, "%s", x->seg[2]);
-    else if (ref_end == 4)
-        snprintf(ref, sizeof ref, "%s/%s", x->seg[2], x->seg[3]);
-    else {
+    if (ref_end != 3 && ref_end != 4) {
         cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s", x->rq->path);
         return;
     }
+    if (ref_end == 3)
+        snprintf(ref, sizeof ref, "%s", x->seg[2]);
+    else
+        snprintf(ref, sizeof ref, "%s/%s", x->seg[2], x->seg[3]);
     if (!find_group(x, ref, id))
         return;
     if (deployments) {
-        cloud_call_method(x, "GET") ? cloud_deploy_list(x, id) : cloud_call_method(x, "POST") ? cloud_deploy_create(x, id) : cloud_call_not_allowed(x);
+        if (cloud_call_method(x, "GET"))
+            cloud_deploy_list(x, id);
+        else if (cloud_call_method(x, "POST"))
+            cloud_deploy_create(x, id);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
-    cloud_call_method(x, "GET") ? h_group_show(x, id) : cloud_call_method(x, "PATCH") ? h_group_update(x, id) : cloud_call_not_allowed(x);
+    if (cloud_call_method(x, "GET"))
+        h_group_show(x, id);
+    else if (cloud_call_method(x, "PATCH"))
+        h_group_update(x, id);
+    else
+        cloud_call_not_allowed(x);
 }
 
 void cloud_fleet_route(struct cloud_call *x)
 {
     size_t n = x->nseg;
     if (cloud_call_is(x, 1, "users") && n == 2) {
-        cloud_call_method(x, "POST") ? h_user_create(x) : cloud_call_not_allowed(x);
+        if (cloud_call_method(x, "POST"))
+            h_user_create(x);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
     if (cloud_call_is(x, 1, "products")) {
         if (n == 2) {
-            cloud_call_method(x, "GET") ? h_product_list(x) : cloud_call_method(x, "POST") ? h_product_create(x) : cloud_call_not_allowed(x);
+            if (cloud_call_method(x, "GET"))
+                h_product_list(x);
+            else if (cloud_call_method(x, "POST"))
+                h_product_create(x);
+            else
+                cloud_call_not_allowed(x);
             return;
         }
         if (n == 3) {
-            cloud_call_method(x, "GET") ? h_product_show(x, x->seg[2]) : cloud_call_not_allowed(x);
+            if (cloud_call_method(x, "GET"))
+                h_product_show(x, x->seg[2]);
+            else
+                cloud_call_not_allowed(x);
             return;
         }
         if (n == 4 && cloud_call_is(x, 3, "device-groups")) {
@@ -684,37 +710,62 @@ void cloud_fleet_route(struct cloud_call *x)
             if (!find_product(x, x->seg[2], pid))
                 return;
             int err = insert_default_groups(x, pid);
-            err ? cloud_call_store_failed(x, err) : group_list(x, pid);
+            if (err)
+                cloud_call_store_failed(x, err);
+            else
+                group_list(x, pid);
             return;
         }
     }
     if (cloud_call_is(x, 1, "device-groups")) {
-        n == 2 ? (cloud_call_method(x, "GET") ? group_list(x, NULL) : cloud_call_not_allowed(x)) : route_groups(x);
+        if (n != 2)
+            route_groups(x);
+        else if (cloud_call_method(x, "GET"))
+            group_list(x, NULL);
+        else
+            cloud_call_not_allowed(x);
         return;
     }
     if (cloud_call_is(x, 1, "devices")) {
         if (n == 2) {
-            cloud_call_method(x, "GET") ? h_device_list(x) : cloud_call_not_allowed(x);
+            if (cloud_call_method(x, "GET"))
+                h_device_list(x);
+            else
+                cloud_call_not_allowed(x);
             return;
         }
         if (n == 3) {
-            cloud_call_method(x, "GET") ? h_device_show(x, x->seg[2]) : cloud_call_method(x, "PATCH") ? h_device_update(x, x->seg[2]) : cloud_call_not_allowed(x);
+            if (cloud_call_method(x, "GET"))
+                h_device_show(x, x->seg[2]);
+            else if (cloud_call_method(x, "PATCH"))
+                h_device_update(x, x->seg[2]);
+            else
+                cloud_call_not_allowed(x);
             return;
         }
         if (n == 4 && cloud_call_is(x, 3, "claim")) {
-            cloud_call_method(x, "POST") ? h_device_claim(x, x->seg[2]) : cloud_call_not_allowed(x);
+            if (cloud_call_method(x, "POST"))
+                h_device_claim(x, x->seg[2]);
+            else
+                cloud_call_not_allowed(x);
             return;
         }
         if (n == 4 && cloud_call_is(x, 3, "token")) {
-            cloud_call_method(x, "POST") ? h_device_token(x, x->seg[2]) : cloud_call_not_allowed(x);
+            if (cloud_call_method(x, "POST"))
+                h_device_token(x, x->seg[2]);
+            else
+                cloud_call_not_allowed(x);
             return;
         }
         if ((n == 4 || n == 5) && (cloud_call_is(x, 3, "twin") || cloud_call_is(x, 3, "mqtt-credentials"))) {
-            cloud_twin_route(cloud_twin(x->s), x->c, x->tenant, x->rq, x->seg, n, x->rs);
+            cloud_twin_route(x->s->twin, x->c, x->tenant, x->rq, x->seg, n, x->rs);
             return;
         }
         if (n == 4 && cloud_call_is(x, 3, "capabilities")) {
-            cloud_call_method(x, "POST") ? h_device_capability(x, x->seg[2]) : cloud_call_not_allowed(x);
+            if (cloud_call_method(x, "POST"))
+                h_device_capability(x, x->seg[2]);
+            else
+                cloud_call_not_allowed(x);
             return;
         }
     }

@@ -958,23 +958,40 @@ void cloud_ota_route_user(struct cloud_ota *ota, const struct cloud_ota_call *ca
 {
     size_t n = call->nseg; /* v1 ota ... */
     if (n == 3 && seg_is(call, 2, "deployments")) {
-        method_is(call, "POST") ? h_deploy(ota, call, rs) : method_is(call, "GET") ? h_list(call, rs) : not_allowed(call, rs);
+        if (method_is(call, "POST"))
+            h_deploy(ota, call, rs);
+        else if (method_is(call, "GET"))
+            h_list(call, rs);
+        else
+            not_allowed(call, rs);
         return;
     }
     if (n == 4 && seg_is(call, 2, "deployments")) {
-        method_is(call, "GET") ? show_deployment(call, call->seg[3], 200, rs) : not_allowed(call, rs);
+        if (method_is(call, "GET"))
+            show_deployment(call, call->seg[3], 200, rs);
+        else
+            not_allowed(call, rs);
         return;
     }
     if (n == 5 && seg_is(call, 2, "deployments") && seg_is(call, 4, "cancel")) {
-        method_is(call, "POST") ? h_cancel(ota, call, call->seg[3], rs) : not_allowed(call, rs);
+        if (method_is(call, "POST"))
+            h_cancel(ota, call, call->seg[3], rs);
+        else
+            not_allowed(call, rs);
         return;
     }
     if (n == 3 && seg_is(call, 2, "status")) {
-        method_is(call, "GET") ? h_status(ota, call, rs) : not_allowed(call, rs);
+        if (method_is(call, "GET"))
+            h_status(ota, call, rs);
+        else
+            not_allowed(call, rs);
         return;
     }
     if (n == 3 && seg_is(call, 2, "public-key")) {
-        method_is(call, "GET") ? h_public_key(ota, rs) : not_allowed(call, rs);
+        if (method_is(call, "GET"))
+            h_public_key(ota, rs);
+        else
+            not_allowed(call, rs);
         return;
     }
     cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", call->rq->path);
@@ -1022,11 +1039,17 @@ void cloud_ota_route_device(struct cloud_ota *ota, const struct cloud_ota_call *
 {
     size_t n = call->nseg; /* v1 device ota [report] */
     if (n == 3) {
-        method_is(call, "GET") ? h_device_desired(ota, call, rs) : not_allowed(call, rs);
+        if (method_is(call, "GET"))
+            h_device_desired(ota, call, rs);
+        else
+            not_allowed(call, rs);
         return;
     }
     if (n == 4 && seg_is(call, 3, "report")) {
-        method_is(call, "POST") ? h_device_report(ota, call, rs) : not_allowed(call, rs);
+        if (method_is(call, "POST"))
+            h_device_report(ota, call, rs);
+        else
+            not_allowed(call, rs);
         return;
     }
     cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", call->rq->path);

@@ -364,7 +364,7 @@ static void h_desired_put(struct cloud_twin *ct, struct clouddb_conn *c, const s
     }
     if (twin_check_json(rq->body, rq->body_len, why, sizeof why) != 0) {
         cloud_fail(rs, 400, "bad-desired", "the desired state must be a JSON object of at most %u bytes; this body is %s",
-                    TWIN_MAX_JSON, why);
+                   TWIN_MAX_JSON, why);
         return;
     }
     char *json = strndup((const char *)rq->body, rq->body_len);
@@ -393,7 +393,7 @@ static void h_credentials(struct cloud_twin *ct, const char *id, struct cloud_re
 {
     if (!ct || !ct->twin) {
         cloud_fail(rs, 409, "mqtt-not-configured", "this service runs without an MQTT broker; run 'sphere cloud init "
-                                                    "--data DIR' and restart it");
+                                                   "--data DIR' and restart it");
         return;
     }
     char password[33], *passwd = path_join(ct->data_dir, "mqtt/passwd");

@@ -5,13 +5,19 @@
  * helpers its handlers answer with (cloud_call.c), the parts of the service the daemon and the
  * HTTP layer reach (cloud.c), and the handler groups the router dispatches to.
  *
- * Layering (each file calls only the ones below it; nothing calls back up):
+ * Layering (each file calls only files below it; nothing calls back up, so no cycle):
+ *   cloudhttp.c      the HTTPS front end: cloud_handle, OTA uploads and blobs
  *   cloud.c          open/close, tenants, authentication, routing
- *   cloud_fleet.c    users, products, device groups, devices        (cloud_fleet_route)
- *   cloud_deploy.c   images, deployments, check-ins and reports     (cloud_deploy_*)
- *   cloudtwin.c, cloud_ota.c, cloud_otatwin.c   the twin and external-MCU OTA (own headers)
+ *   cloud_otatwin.c  joins cloud_ota.c and cloudtwin.c (installed by cloud.c)
+ *   cloud_fleet.c    users, products, device groups, devices (cloud_fleet_route); a group's
+ *                    deployments go down to cloud_deploy.c, a device's twin to cloudtwin.c
+ *   cloud_deploy.c   images, deployments, check-ins and reports (cloud_deploy_*)
+ *   cloud_ota.c      external-MCU OTA (cloud_ota.h)
+ *   cloudtwin.c      the device twin (cloudtwin.h): its own store handle and data folder
  *   cloud_call.c     answering, queries, bodies, IDs and tokens for one request
  *   cloudreq.c       pure parsers, cloud_fail, cloud_response_free (cloud.h)
+ * (cloud_db, cloud_ota and cloud_twin, the accessors below, are for cloudhttp.c and main.c; files
+ * under cloud.c use x->s directly.)
  *
  * Handlers fill x->rs: a status and a body, or an error through cloud_call_fail; they never
  * return an error code. Storage is x->c, the request's store connection, held for the call.
