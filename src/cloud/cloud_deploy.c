@@ -191,7 +191,8 @@ static void h_image_list(struct cloud_call *x)
     cloud_call_reply(x, 200, list);
 }
 
-static bool send_blob(struct cloud_call *x, const char *sha)
+/* Answers 200 with the stored image, or 500 blob-missing. */
+static void send_blob(struct cloud_call *x, const char *sha)
 {
     char *p = blob_path(x->s, sha), *data = NULL;
     size_t len = 0;
@@ -199,12 +200,11 @@ static bool send_blob(struct cloud_call *x, const char *sha)
     free(p);
     if (err) {
         cloud_call_fail(x, 500, "blob-missing", "the stored image %s cannot be read: %s", sha, strerror(-err));
-        return false;
+        return;
     }
     x->rs->status = 200;
     x->rs->octets = (uint8_t *)data;
     x->rs->octets_len = len;
-    return true;
 }
 
 static void h_image_show(struct cloud_call *x, const char *id, bool content)
@@ -471,12 +471,15 @@ static void h_device_image(struct cloud_call *x, const char *id)
         cloud_call_store_failed(x, err);
         return;
     }
-    bool sent = false;
-    for (size_t i = 0; i < r.nrows && !sent; i++)
-        if (!strcasecmp(clouddb_cell(&r, i, 0), id))
-            sent = send_blob(x, clouddb_cell(&r, i, 3)) || true;
+    bool targeted = false;
+    for (size_t i = 0; i < r.nrows && !targeted; i++) {
+        if (!strcasecmp(clouddb_cell(&r, i, 0), id)) {
+            targeted = true;
+            send_blob(x, clouddb_cell(&r, i, 3));
+        }
+    }
     clouddb_rows_free(&r);
-    if (!sent)
+    if (!targeted)
         cloud_call_fail(x, 404, "not-targeted", "image %s is not in this device's target set", id);
 }
 

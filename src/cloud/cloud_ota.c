@@ -40,7 +40,7 @@ struct cloud_ota {
     uint8_t url_key[CLOUD_OTA_URL_KEY_BYTES];
     EVP_PKEY *signing_key;
     char *public_pem;
-    cloud_ota_targets_fn targets_changed; /* the device twin's resync (otatwin.c), or NULL */
+    cloud_ota_targets_fn targets_changed; /* the device twin's resync (cloud_otatwin.c), or NULL */
     void *targets_ctx;
 };
 

@@ -27,7 +27,7 @@ struct cloud_twin {
     cloud_reported_fn reported_sink;
     void *reported_ctx;
     struct mqttbroker *broker; /* NULL with an external broker */
-    struct twin *twin;         /* NULL until cloud_mqtt_start */
+    struct twin *twin;         /* NULL until cloud_twin_mqtt_start */
     char host[64];             /* the broker devices connect to */
     uint16_t port;
     bool tls;                  /* our broker listens with TLS (the service's certificate) */
