@@ -30,8 +30,7 @@
 #define CLOUD_CHECKIN_SECONDS 60
 
 struct cloud;
-struct cloud_ota;        /* ota.h */
-struct cloud_ota_upload; /* ota.h */
+struct cloud_ota_upload; /* a streamed OTA deployment file (private/cloud_ota.h) */
 
 struct cloud_config {
     const char *data_dir;             /* required; created if missing */
@@ -44,8 +43,6 @@ struct cloud_config {
 int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, size_t why_size);
 void cloud_close(struct cloud *s);
 const char *cloud_backend(const struct cloud *s);
-/* The service's OTA part (ota.h): desired state, reports, blobs. Owned by the service. */
-struct cloud_ota *cloud_ota(struct cloud *s);
 /* Whether `authorization` ("Bearer os1.u....") is a valid token of a user: lets the HTTP layer
  * refuse to store a large upload before authentication completes. */
 bool cloud_is_user_token(struct cloud *s, const char *authorization);

@@ -38,7 +38,7 @@ static const char *const migrations[] = {
     "CREATE TABLE deployment_images (deployment_id TEXT NOT NULL REFERENCES deployments(id), image_id TEXT NOT NULL,"
     "  PRIMARY KEY (deployment_id, image_id));"
     "CREATE INDEX devices_group ON devices (group_id);",
-    /* 2: external-MCU OTA (src/cloud/ota.c, docs/ota.md) */
+    /* 2: external-MCU OTA (src/cloud/cloud_ota.c, docs/ota.md) */
     "CREATE TABLE ota_deployments (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),"
     "  product TEXT NOT NULL, device_group TEXT NOT NULL, version BIGINT NOT NULL, container TEXT NOT NULL,"
     "  name TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, signature TEXT NOT NULL,"
@@ -74,7 +74,6 @@ struct clouddb {
 };
 
 const char *clouddb_backend(const struct clouddb *db) { return db->backend == BACKEND_PG ? "postgresql" : "sqlite"; }
-int clouddb_schema_version(const struct clouddb *db) { return db->version; }
 const char *clouddb_last_error(const struct clouddb_conn *c) { return c->last_error; }
 
 void clouddb_rows_free(struct clouddb_rows *rows)

@@ -1,5 +1,5 @@
 /* cloudhttp.c — the cloud service over HTTPS (libmicrohttpd; see cloud.h). Besides the JSON API
- * it streams OTA deployment uploads to disk (ota.h) and serves OTA blobs by signed URL:
+ * it streams OTA deployment uploads to disk (cloud_ota.h) and serves OTA blobs by signed URL:
  * /blobs/... with Range, If-Range, If-None-Match and HEAD, and /v1/blob-auth for nginx. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,9 +14,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "cloud.h"
+#include "cloud_int.h"
 #include "clouddb.h"
-#include "ota.h"
+#include "cloud_ota.h"
 #include "strbuf.h"
 
 struct cloud_http {

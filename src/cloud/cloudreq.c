@@ -1,7 +1,11 @@
-/* cloudreq.c — parsing what devices and users send (see cloud.h); pure, fuzzed. */
+/* cloudreq.c — parsing what devices and users send (see cloud.h); pure, fuzzed. And the error
+ * body every refusal carries (cloud_fail) and freeing a response: the bottom layer the service's
+ * other files (router, handlers, twin, OTA) answer with. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cloud.h"
@@ -110,4 +114,37 @@ int cloud_parse_checkin(const char *text, size_t len, struct cloud_checkin *out,
     }
     json_free(root);
     return err;
+}
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+void cloud_fail(struct cloud_response *rs, unsigned status, const char *code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    json_free(rs->json);
+    free(rs->octets);
+    rs->octets = NULL;
+    rs->content_type = NULL;
+    rs->status = status;
+    struct json_value *o = json_new_object(), *e = json_new_object();
+    if (e) {
+        json_object_append(e, "code", json_new_string(code));
+        json_object_append(e, "message", json_new_string(message));
+    }
+    if (o)
+        json_object_append(o, "error", e);
+    else
+        json_free(e);
+    rs->json = o;
+}
+
+void cloud_response_free(struct cloud_response *rs)
+{
+    json_free(rs->json);
+    free(rs->octets);
+    memset(rs, 0, sizeof *rs);
 }

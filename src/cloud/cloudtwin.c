@@ -20,31 +20,45 @@
 #include "twin.h"
 
 struct cloud_twin {
-    struct cloud *s;
+    struct clouddb *db; /* the service's store (borrowed) */
+    char *data_dir;     /* the service's data folder: DATA/mqtt/passwd */
     cloud_desired_fn desired_for;
     void *desired_ctx;
     cloud_reported_fn reported_sink;
     void *reported_ctx;
     struct mqttbroker *broker; /* NULL with an external broker */
-    struct twin *twin;         /* NULL until cloud_mqtt_start */
+    struct twin *twin;         /* NULL until cloud_twin_mqtt_start */
     char host[64];             /* the broker devices connect to */
     uint16_t port;
     bool tls;                  /* our broker listens with TLS (the service's certificate) */
     pthread_mutex_t passwd_lock; /* one read-modify-write of the password file at a time */
 };
 
-static struct cloud_twin *state(struct cloud *s)
+int cloud_twin_open(struct clouddb *db, const char *data_dir, struct cloud_twin **out)
 {
-    struct cloud_twin **slot = cloud_twin_slot(s);
-    if (!*slot) {
-        struct cloud_twin *ct = calloc(1, sizeof *ct);
-        if (!ct)
-            return NULL;
-        ct->s = s;
-        pthread_mutex_init(&ct->passwd_lock, NULL);
-        *slot = ct;
+    *out = NULL;
+    struct cloud_twin *ct = calloc(1, sizeof *ct);
+    if (!ct)
+        return -ENOMEM;
+    ct->db = db;
+    ct->data_dir = strdup(data_dir);
+    if (!ct->data_dir) {
+        free(ct);
+        return -ENOMEM;
     }
-    return *slot;
+    pthread_mutex_init(&ct->passwd_lock, NULL);
+    *out = ct;
+    return 0;
+}
+
+void cloud_twin_close(struct cloud_twin *ct)
+{
+    if (!ct)
+        return;
+    cloud_twin_mqtt_stop(ct);
+    pthread_mutex_destroy(&ct->passwd_lock);
+    free(ct->data_dir);
+    free(ct);
 }
 
 #define PARAMS(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
@@ -76,7 +90,7 @@ static int device_known(struct clouddb_conn *c, const char *id, const char *tena
 static void on_reported(void *ctx, const char *id, const char *json)
 {
     struct cloud_twin *ct = ctx;
-    struct clouddb *db = cloud_db(ct->s);
+    struct clouddb *db = ct->db;
     struct clouddb_conn *c = clouddb_acquire(db);
     char now[24];
     now_text(now);
@@ -102,7 +116,7 @@ static void on_reported(void *ctx, const char *id, const char *json)
 static void on_connected(void *ctx, struct twin *t)
 {
     struct cloud_twin *ct = ctx;
-    struct clouddb *db = cloud_db(ct->s);
+    struct clouddb *db = ct->db;
     struct clouddb_conn *c = clouddb_acquire(db);
     struct clouddb_rows r;
     int err = clouddb_exec(c, "SELECT device_id, desired FROM device_twin WHERE desired IS NOT NULL", NULL, 0, &r);
@@ -134,7 +148,7 @@ static _Thread_local struct clouddb_conn *hook_conn;
 
 struct clouddb_conn *cloud_twin_conn(void) { return hook_conn; }
 
-static int set_desired_on(struct cloud *s, struct clouddb_conn *c, const char *device_id, const char *json)
+static int set_desired_on(struct cloud_twin *ct, struct clouddb_conn *c, const char *device_id, const char *json)
 {
     char why[96];
     if (!twin_valid_device_id(device_id) || (json && twin_check_json(json, strlen(json), why, sizeof why)))
@@ -142,22 +156,20 @@ static int set_desired_on(struct cloud *s, struct clouddb_conn *c, const char *d
     int known = device_known(c, device_id, NULL);
     int err = known < 0 ? known : known == 0 ? -ENOENT : store_desired(c, device_id, json);
     if (!err)
-        publish(*cloud_twin_slot(s), device_id, json);
+        publish(ct, device_id, json);
     return err;
 }
 
-int cloud_twin_set_desired(struct cloud *s, const char *device_id, const char *json)
+int cloud_twin_set_desired(struct cloud_twin *ct, const char *device_id, const char *json)
 {
-    struct clouddb *db = cloud_db(s);
-    struct clouddb_conn *c = clouddb_acquire(db);
-    int err = set_desired_on(s, c, device_id, json);
-    clouddb_release(db, c);
+    struct clouddb_conn *c = clouddb_acquire(ct->db);
+    int err = set_desired_on(ct, c, device_id, json);
+    clouddb_release(ct->db, c);
     return err;
 }
 
-int cloud_twin_sync_conn(struct cloud *s, struct clouddb_conn *c, const char *device_id)
+int cloud_twin_sync_conn(struct cloud_twin *ct, struct clouddb_conn *c, const char *device_id)
 {
-    struct cloud_twin *ct = *cloud_twin_slot(s);
     if (!twin_valid_device_id(device_id))
         return -EINVAL;
     if (!ct || !ct->desired_for) {
@@ -175,49 +187,36 @@ int cloud_twin_sync_conn(struct cloud *s, struct clouddb_conn *c, const char *de
     int err = ct->desired_for(ct->desired_ctx, device_id, &json);
     hook_conn = outer;
     if (!err)
-        err = set_desired_on(s, c, device_id, json);
+        err = set_desired_on(ct, c, device_id, json);
     free(json);
     return err;
 }
 
-int cloud_twin_sync(struct cloud *s, const char *device_id)
+int cloud_twin_sync(struct cloud_twin *ct, const char *device_id)
 {
-    struct clouddb *db = cloud_db(s);
-    struct clouddb_conn *c = clouddb_acquire(db);
-    int err = cloud_twin_sync_conn(s, c, device_id);
-    clouddb_release(db, c);
+    struct clouddb_conn *c = clouddb_acquire(ct->db);
+    int err = cloud_twin_sync_conn(ct, c, device_id);
+    clouddb_release(ct->db, c);
     return err;
 }
 
-void cloud_twin_set_desired_source(struct cloud *s, cloud_desired_fn desired_for, void *ctx)
+void cloud_twin_set_desired_source(struct cloud_twin *ct, cloud_desired_fn desired_for, void *ctx)
 {
-    struct cloud_twin *ct = state(s);
-    if (!ct) {
-        fprintf(stderr, "sphere-cloud: twin: out of memory\n");
-        abort(); /* at start-up only: nothing sensible to run without it */
-    }
     ct->desired_for = desired_for;
     ct->desired_ctx = ctx;
 }
 
-void cloud_twin_set_reported_sink(struct cloud *s, cloud_reported_fn sink, void *ctx)
+void cloud_twin_set_reported_sink(struct cloud_twin *ct, cloud_reported_fn sink, void *ctx)
 {
-    struct cloud_twin *ct = state(s);
-    if (!ct) {
-        fprintf(stderr, "sphere-cloud: twin: out of memory\n");
-        abort(); /* at start-up only */
-    }
     ct->reported_sink = sink;
     ct->reported_ctx = ctx;
 }
 
 /* ---- MQTT ---------------------------------------------------------------------------------- */
 
-int cloud_mqtt_start(struct cloud *s, const struct cloud_mqtt_config *cfg, char *why, size_t why_size)
+int cloud_twin_mqtt_start(struct cloud_twin *ct, const struct cloud_mqtt_config *cfg, char *why, size_t why_size)
 {
-    struct cloud_twin *ct = state(s);
-    if (!ct)
-        return -ENOMEM;
+    const char *data_dir = ct->data_dir;
     if (ct->twin) {
         snprintf(why, why_size, "MQTT is already started");
         return -EALREADY;
@@ -229,17 +228,17 @@ int cloud_mqtt_start(struct cloud *s, const struct cloud_mqtt_config *cfg, char 
         if (err)
             snprintf(why, why_size, "--mqtt-broker must be HOST:PORT (e.g. 127.0.0.1:1883), not '%s'", cfg->broker);
     } else {
-        err = mqttbroker_read_listen(cfg->data_dir, ct->host, &ct->port);
+        err = mqttbroker_read_listen(data_dir, ct->host, &ct->port);
         if (err)
-            snprintf(why, why_size, "cannot read the broker's listener from %s/mqtt/mosquitto.conf: %s", cfg->data_dir,
+            snprintf(why, why_size, "cannot read the broker's listener from %s/mqtt/mosquitto.conf: %s", data_dir,
                      strerror(-err));
     }
-    if (!err && (err = mqttbroker_read_secret(cfg->data_dir, &secret)) != 0)
+    if (!err && (err = mqttbroker_read_secret(data_dir, &secret)) != 0)
         snprintf(why, why_size, "cannot read the service user's password %s/mqtt/service.secret: %s (run 'sphere cloud "
-                                "init --data %s')", cfg->data_dir, strerror(-err), cfg->data_dir);
+                                "init --data %s')", data_dir, strerror(-err), data_dir);
     ct->tls = !cfg->broker && cfg->tls_cert_file && cfg->tls_key_file;
     if (!err && !cfg->broker)
-        err = mqttbroker_start(cfg->data_dir, ct->tls ? cfg->tls_cert_file : NULL, ct->tls ? cfg->tls_key_file : NULL,
+        err = mqttbroker_start(data_dir, ct->tls ? cfg->tls_cert_file : NULL, ct->tls ? cfg->tls_key_file : NULL,
                                &ct->broker, why, why_size);
     if (!err) {
         struct twin_config tc = {.host = ct->host, .port = ct->port, .username = MQTT_SERVICE_USER, .password = secret,
@@ -251,7 +250,7 @@ int cloud_mqtt_start(struct cloud *s, const struct cloud_mqtt_config *cfg, char 
         memset(secret, 0, strlen(secret));
     free(secret);
     if (err) {
-        cloud_mqtt_stop(s);
+        cloud_twin_mqtt_stop(ct);
         return err;
     }
     if (twin_wait_connected(ct->twin, 10000) != 0)
@@ -260,18 +259,14 @@ int cloud_mqtt_start(struct cloud *s, const struct cloud_mqtt_config *cfg, char 
     return 0;
 }
 
-void cloud_mqtt_stop(struct cloud *s)
+void cloud_twin_mqtt_stop(struct cloud_twin *ct)
 {
-    struct cloud_twin **slot = cloud_twin_slot(s), *ct = *slot;
     if (!ct)
         return;
     twin_close(ct->twin);
     ct->twin = NULL;
     mqttbroker_stop(ct->broker);
     ct->broker = NULL;
-    pthread_mutex_destroy(&ct->passwd_lock);
-    free(ct);
-    *slot = NULL;
 }
 
 /* ---- endpoints ----------------------------------------------------------------------------- */
@@ -287,8 +282,10 @@ static void storage_failed(struct cloud_response *rs, struct clouddb_conn *c, in
 
 static void reply(struct cloud_response *rs, unsigned status, struct json_value *body)
 {
-    if (!body)
-        return cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+    if (!body) {
+        cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        return;
+    }
     rs->status = status;
     rs->json = body;
 }
@@ -341,8 +338,10 @@ static void h_twin_show(struct cloud_response *rs, struct clouddb_conn *c, const
     struct clouddb_rows r;
     int err = clouddb_exec(c, "SELECT desired, reported, desired_updated, reported_updated FROM device_twin WHERE device_id = $1",
                            PARAMS(id), &r);
-    if (err)
-        return storage_failed(rs, c, err);
+    if (err) {
+        storage_failed(rs, c, err);
+        return;
+    }
     struct json_value *o = json_new_object();
     put(o, "deviceId", json_new_string(id));
     put(o, "desired", stored_json(clouddb_cell(&r, 0, 0)));
@@ -355,20 +354,25 @@ static void h_twin_show(struct cloud_response *rs, struct clouddb_conn *c, const
     reply(rs, 200, o);
 }
 
-static void h_desired_put(struct cloud *s, struct clouddb_conn *c, const struct cloud_request *rq, const char *id,
+static void h_desired_put(struct cloud_twin *ct, struct clouddb_conn *c, const struct cloud_request *rq, const char *id,
                           struct cloud_response *rs)
 {
     char why[96];
-    if (!rq->content_type || strncasecmp(rq->content_type, "application/json", 16) != 0)
-        return cloud_fail(rs, 415, "media-type", "this endpoint takes application/json");
-    if (twin_check_json(rq->body, rq->body_len, why, sizeof why) != 0)
-        return cloud_fail(rs, 400, "bad-desired", "the desired state must be a JSON object of at most %u bytes; this body is %s",
-                    TWIN_MAX_JSON, why);
+    if (!rq->content_type || strncasecmp(rq->content_type, "application/json", 16) != 0) {
+        cloud_fail(rs, 415, "media-type", "this endpoint takes application/json");
+        return;
+    }
+    if (twin_check_json(rq->body, rq->body_len, why, sizeof why) != 0) {
+        cloud_fail(rs, 400, "bad-desired", "the desired state must be a JSON object of at most %u bytes; this body is %s",
+                   TWIN_MAX_JSON, why);
+        return;
+    }
     char *json = strndup((const char *)rq->body, rq->body_len);
-    if (!json)
-        return cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+    if (!json) {
+        cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        return;
+    }
     int err = store_desired(c, id, json);
-    struct cloud_twin *ct = *cloud_twin_slot(s);
     bool published = false;
     if (!err && ct && ct->twin) {
         int perr = twin_publish_desired(ct->twin, id, json);
@@ -378,18 +382,21 @@ static void h_desired_put(struct cloud *s, struct clouddb_conn *c, const struct 
                             "it will be on reconnection\n", id, strerror(-perr));
     }
     free(json);
-    if (err)
-        return storage_failed(rs, c, err);
+    if (err) {
+        storage_failed(rs, c, err);
+        return;
+    }
     h_twin_show(rs, c, id, published, true);
 }
 
-static void h_credentials(struct cloud *s, const char *id, struct cloud_response *rs)
+static void h_credentials(struct cloud_twin *ct, const char *id, struct cloud_response *rs)
 {
-    struct cloud_twin *ct = *cloud_twin_slot(s);
-    if (!ct || !ct->twin)
-        return cloud_fail(rs, 409, "mqtt-not-configured", "this service runs without an MQTT broker; run 'sphere cloud init "
-                                                    "--data DIR' and restart it");
-    char password[33], *passwd = path_join(cloud_data_dir(s), "mqtt/passwd");
+    if (!ct || !ct->twin) {
+        cloud_fail(rs, 409, "mqtt-not-configured", "this service runs without an MQTT broker; run 'sphere cloud init "
+                                                   "--data DIR' and restart it");
+        return;
+    }
+    char password[33], *passwd = path_join(ct->data_dir, "mqtt/passwd");
     int err = passwd ? mqttbroker_random_password(password) : -ENOMEM;
     if (!err) {
         pthread_mutex_lock(&ct->passwd_lock);
@@ -427,24 +434,32 @@ static void h_credentials(struct cloud *s, const char *id, struct cloud_response
 
 static bool is_method(const struct cloud_request *rq, const char *m) { return !strcmp(rq->method, m); }
 
-void cloud_twin_route(struct cloud *s, struct clouddb_conn *c, const char *tenant, const struct cloud_request *rq,
+void cloud_twin_route(struct cloud_twin *ct, struct clouddb_conn *c, const char *tenant, const struct cloud_request *rq,
                       const char *const *seg, size_t nseg, struct cloud_response *rs)
 {
     /* seg: v1 devices {id} twin [desired] | v1 devices {id} mqtt-credentials */
     bool show = nseg == 4 && !strcmp(seg[3], "twin");
     bool desired = nseg == 5 && !strcmp(seg[3], "twin") && !strcmp(seg[4], "desired");
     bool creds = nseg == 4 && !strcmp(seg[3], "mqtt-credentials");
-    if (!show && !desired && !creds)
-        return cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", rq->path);
+    if (!show && !desired && !creds) {
+        cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", rq->path);
+        return;
+    }
     const char *want = show ? "GET" : desired ? "PUT" : "POST";
-    if (!is_method(rq, want))
-        return cloud_fail(rs, 405, "method-not-allowed", "%s is not allowed on %s", rq->method, rq->path);
+    if (!is_method(rq, want)) {
+        cloud_fail(rs, 405, "method-not-allowed", "%s is not allowed on %s", rq->method, rq->path);
+        return;
+    }
     char id[DEVICE_ID_HEX + 1];
     if (!find_device(rs, c, tenant, seg[2], id))
         return;
-    if (show)
-        return h_twin_show(rs, c, id, false, false);
-    if (desired)
-        return h_desired_put(s, c, rq, id, rs);
-    h_credentials(s, id, rs);
+    if (show) {
+        h_twin_show(rs, c, id, false, false);
+        return;
+    }
+    if (desired) {
+        h_desired_put(ct, c, rq, id, rs);
+        return;
+    }
+    h_credentials(ct, id, rs);
 }

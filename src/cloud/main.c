@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cloud.h"
+#include "cloud_int.h"
 #include "clouddata.h"
 #include "cloudtwin.h"
 #include "mqttbroker.h"
 #include "hostio.h"
-#include "ota.h"
-#include "otatwin.h"
+#include "cloud_ota.h"
+#include "cloud_otatwin.h"
 #include "clouddb.h"
 #include "path.h"
 #include "signing.h"
@@ -178,10 +178,10 @@ int main(int argc, char **argv)
     if (!err && (mqtt_broker || mqtt_present(data))) {
         /* Our own broker serves MQTT over TLS with the service's certificate (the files tls_files() read). */
         char *default_cert = path_join(data, "tls.cert.pem"), *default_key = path_join(data, "tls.key.pem");
-        struct cloud_mqtt_config mc = {.data_dir = data, .broker = mqtt_broker,
+        struct cloud_mqtt_config mc = {.broker = mqtt_broker,
                                        .tls_cert_file = cert_file ? cert_file : default_cert,
                                        .tls_key_file = key_file ? key_file : default_key};
-        if ((err = cloud_mqtt_start(s, &mc, why, sizeof why)) != 0)
+        if ((err = cloud_twin_mqtt_start(cloud_twin(s), &mc, why, sizeof why)) != 0)
             fprintf(stderr, "sphere-cloud: %s\n", why);
         free(default_cert), free(default_key);
     }
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
         err = cloud_ota_set_base_url(cloud_ota(s), ota_base ? ota_base : url);
         if (!err) { /* download URLs carry the address just bound: publish every device's state again */
             struct clouddb_conn *c = clouddb_acquire(cloud_db(s));
-            cloud_otatwin_resync(s, c, NULL);
+            cloud_otatwin_resync(cloud_twin(s), c, NULL);
             clouddb_release(cloud_db(s), c);
         }
         snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
         sigwait(&set, &sig);
         fprintf(stderr, "sphere-cloud: stopping (signal %d)\n", sig);
         cloud_http_stop(h);
-        cloud_mqtt_stop(s);
+        cloud_twin_mqtt_stop(cloud_twin(s));
         if (url_path)
             unlink(url_path);
         if (pid_path)

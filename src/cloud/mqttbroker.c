@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -20,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "hostio.h"
 #include "path.h"
 #include "strbuf.h"
@@ -77,8 +77,9 @@ int mqttbroker_random_password(char out[33])
     size_t n = 0;
     while (n < 32) {
         uint8_t raw[64];
-        if (RAND_bytes(raw, sizeof raw) != 1)
-            return -EIO;
+        int err = bytes_random(raw, sizeof raw);
+        if (err)
+            return err;
         for (size_t i = 0; i < sizeof raw && n < 32; i++)
             if (raw[i] < 248) /* 248 = 4 * 62: no bias */
                 out[n++] = alphabet[raw[i] % 62];
@@ -93,9 +94,8 @@ int mqttbroker_set_password(const char *passwd_file, const char *user, const cha
         return -EINVAL;
     uint8_t salt[SALT_BYTES];
     char hash[192];
-    if (RAND_bytes(salt, sizeof salt) != 1)
-        return -EIO;
-    int err = mqttbroker_hash_password(password, salt, hash, sizeof hash);
+    int err = bytes_random(salt, sizeof salt);
+    err = err ? err : mqttbroker_hash_password(password, salt, hash, sizeof hash);
     if (err)
         return err;
     char *old = NULL;

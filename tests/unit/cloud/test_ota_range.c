@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 
-#include "ota.h"
+#include "cloud_ota.h"
 
 #define ETAG "\"abc\""
 

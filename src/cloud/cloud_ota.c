@@ -1,6 +1,6 @@
-/* ota.c — external-MCU OTA in the cloud: deployments, targeting, desired state, reports, signed
- * blob URLs and blob storage (see ota.h, docs/ota.md). */
-#include "ota.h"
+/* cloud_ota.c — external-MCU OTA in the cloud: deployments, targeting, desired state, reports, signed
+ * blob URLs and blob storage (see cloud_ota.h, docs/ota.md). */
+#include "cloud_ota.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +10,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
+#include "cloud_int.h"
 #include "error.h"
 #include "guid.h"
 #include "hostio.h"
@@ -28,7 +29,6 @@
 #include "signing.h"
 #include "strbuf.h"
 
-#define PARAMS(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
 #define MAX_DAYS 3650
 #define MAX_SEGMENT 63
 
@@ -40,7 +40,7 @@ struct cloud_ota {
     uint8_t url_key[CLOUD_OTA_URL_KEY_BYTES];
     EVP_PKEY *signing_key;
     char *public_pem;
-    cloud_ota_targets_fn targets_changed; /* the device twin's resync (otatwin.c), or NULL */
+    cloud_ota_targets_fn targets_changed; /* the device twin's resync (cloud_otatwin.c), or NULL */
     void *targets_ctx;
 };
 
@@ -58,15 +58,6 @@ static void hex(const uint8_t *data, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++)
         sprintf(out + 2 * i, "%02x", data[i]);
-}
-
-static void new_id(char out[GUID_TEXT_LEN + 1])
-{
-    struct guid g;
-    RAND_bytes(g.bytes, sizeof g.bytes);
-    g.bytes[6] = (uint8_t)((g.bytes[6] & 0x0f) | 0x40);
-    g.bytes[8] = (uint8_t)((g.bytes[8] & 0x3f) | 0x80);
-    guid_format(&g, out);
 }
 
 /* A decimal integer in [min, max], the whole string. */
@@ -116,8 +107,10 @@ static void storage_failed(struct cloud_response *rs, struct clouddb_conn *c, in
 
 static void reply(struct cloud_response *rs, unsigned status, struct json_value *body)
 {
-    if (!body)
-        return cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+    if (!body) {
+        cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        return;
+    }
     rs->status = status;
     rs->json = body;
 }
@@ -132,7 +125,7 @@ static int load_url_key(struct cloud_ota *ota, const char *data_dir, char *why, 
         return -ENOMEM;
     int err = hostio_read_file(p, &data, &len);
     if (err == -ENOENT) {
-        err = RAND_bytes(ota->url_key, sizeof ota->url_key) == 1 ? 0 : -EIO;
+        err = bytes_random(ota->url_key, sizeof ota->url_key);
         err = err ? err : hostio_write_new_file(p, ota->url_key, sizeof ota->url_key, 0600);
     } else if (!err && len != sizeof ota->url_key) {
         err = -EINVAL;
@@ -407,14 +400,6 @@ int cloud_ota_desired_json_on(struct cloud_ota *ota, struct clouddb_conn *c, con
     return err;
 }
 
-int cloud_ota_desired_json(struct cloud_ota *ota, const char *tenant_id, const char *device_id, char **json_out)
-{
-    struct clouddb_conn *c = clouddb_acquire(ota->db);
-    int err = cloud_ota_desired_json_on(ota, c, tenant_id, device_id, json_out);
-    clouddb_release(ota->db, c);
-    return err;
-}
-
 void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx)
 {
     ota->targets_changed = fn;
@@ -513,15 +498,6 @@ static int store_report_on(struct clouddb_conn *c, const char *device, const str
                         NULL);
 }
 
-int cloud_ota_store_report(struct cloud_ota *ota, const char *device_id, const struct json_value *report, char *why,
-                           size_t why_size)
-{
-    struct clouddb_conn *c = clouddb_acquire(ota->db);
-    int err = cloud_ota_store_report_on(c, device_id, report, why, why_size);
-    clouddb_release(ota->db, c);
-    return err;
-}
-
 int cloud_ota_store_report_on(struct clouddb_conn *c, const char *device_id, const struct json_value *report, char *why,
                               size_t why_size)
 {
@@ -554,12 +530,16 @@ int cloud_ota_upload_begin(struct cloud_ota *ota, struct cloud_ota_upload **out)
     char id[GUID_TEXT_LEN + 1], name[GUID_TEXT_LEN + 32];
     if (!up)
         return -ENOMEM;
-    new_id(id);
+    int err = cloud_new_id(id);
+    if (err) {
+        free(up);
+        return err;
+    }
     snprintf(name, sizeof name, "%s.tmp.%ld", id, (long)getpid()); /* hostio_remove_stale_temporaries' pattern */
     up->fd = -1;
     up->path = path_join(ota->incoming_dir, name);
     up->sha = EVP_MD_CTX_new();
-    int err = up->path && up->sha ? 0 : -ENOMEM;
+    err = up->path && up->sha ? 0 : -ENOMEM;
     if (!err && EVP_DigestInit_ex(up->sha, EVP_sha256(), NULL) != 1)
         err = -EIO;
     if (!err && (up->fd = open(up->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
@@ -824,8 +804,10 @@ static void h_deploy(struct cloud_ota *ota, const struct cloud_ota_call *call, s
     const char *type = call->rq->content_type;
     if (!parse_deploy_params(call->rq, &p, rs) || !product_exists(call, p.product, rs))
         return;
-    if (!type || strncasecmp(type, "application/octet-stream", 24) != 0)
-        return cloud_fail(rs, 415, "media-type", "a deployment's file is sent as application/octet-stream");
+    if (!type || strncasecmp(type, "application/octet-stream", 24) != 0) {
+        cloud_fail(rs, 415, "media-type", "a deployment's file is sent as application/octet-stream");
+        return;
+    }
     if (call->rq->headers_only) { /* refuse a version that is not newer before the file is sent */
         int err = check_version_newer(call->conn, call->tenant, &p, rs);
         if (err && err != -EEXIST)
@@ -833,16 +815,25 @@ static void h_deploy(struct cloud_ota *ota, const struct cloud_ota_call *call, s
         return;
     }
     struct cloud_ota_upload *up = call->rq->upload;
-    if (up->size == 0)
-        return cloud_fail(rs, 400, "empty-file", "the file is empty");
+    if (up->size == 0) {
+        cloud_fail(rs, 400, "empty-file", "the file is empty");
+        return;
+    }
     char sha[65], size[24], id[GUID_TEXT_LEN + 1], *signature = NULL;
     snprintf(size, sizeof size, "%" PRIu64, up->size);
-    new_id(id);
-    int err = upload_finish(up, sha);
+    int err = cloud_new_id(id);
+    if (err) {
+        cloud_fail(rs, 500, "random-failed", "the service could not get random bytes for a new ID: %s",
+                          os_strerror(err));
+        return;
+    }
+    err = upload_finish(up, sha);
     struct otasig_fields f = {p.product, p.version_n, up->size, sha};
     err = err ? err : otasig_sign(ota->signing_key, &f, &signature);
-    if (err)
-        return cloud_fail(rs, 500, "storage", "cannot store or sign the file: %s", os_strerror(err));
+    if (err) {
+        cloud_fail(rs, 500, "storage", "cannot store or sign the file: %s", os_strerror(err));
+        return;
+    }
     err = insert_deployment(ota, call, &p, sha, size, signature, id, rs);
     free(signature);
     if (err == -EEXIST && !rs->status) /* another deploy of this version won the race */
@@ -864,8 +855,10 @@ static void h_list(const struct cloud_ota_call *call, struct cloud_response *rs)
                                        "AND product = COALESCE($2, product) AND device_group = COALESCE($3, device_group) "
                                        "ORDER BY product, device_group, version DESC",
                            PARAMS(call->tenant, product, group), &r);
-    if (err)
-        return storage_failed(rs, call->conn, err);
+    if (err) {
+        storage_failed(rs, call->conn, err);
+        return;
+    }
     struct json_value *list = json_new_array();
     int64_t now = time(NULL);
     for (size_t i = 0; list && i < r.nrows; i++)
@@ -880,8 +873,10 @@ static void h_cancel(struct cloud_ota *ota, const struct cloud_ota_call *call, c
     snprintf(now, sizeof now, "%lld", (long long)time(NULL));
     int err = clouddb_exec(call->conn, "UPDATE ota_deployments SET cancelled = $3 WHERE tenant_id = $1 AND id = $2 "
                                        "AND cancelled IS NULL", PARAMS(call->tenant, id, now), NULL);
-    if (err)
-        return storage_failed(rs, call->conn, err);
+    if (err) {
+        storage_failed(rs, call->conn, err);
+        return;
+    }
     targets_changed(ota, call);
     show_deployment(call, id, 200, rs);
 }
@@ -911,8 +906,10 @@ static struct json_value *status_row(struct cloud_ota *ota, const struct cloud_o
 static void h_status(struct cloud_ota *ota, const struct cloud_ota_call *call, struct cloud_response *rs)
 {
     const char *product = arg(call->rq, "product"), *group = arg(call->rq, "group");
-    if (!product || !group)
-        return cloud_fail(rs, 400, !product ? "bad-product" : "bad-group", "?product= and ?group= are required");
+    if (!product || !group) {
+        cloud_fail(rs, 400, !product ? "bad-product" : "bad-group", "?product= and ?group= are required");
+        return;
+    }
     if (!product_exists(call, product, rs))
         return;
     char ptag[80], gtag[80];
@@ -925,8 +922,10 @@ static void h_status(struct cloud_ota *ota, const struct cloud_ota_call *call, s
                            "JOIN device_tags b ON b.device_id = d.id AND b.tag = $3 "
                            "LEFT JOIN ota_reports o ON o.device_id = d.id WHERE d.tenant_id = $1 ORDER BY d.id",
                            PARAMS(call->tenant, ptag, gtag), &r);
-    if (err)
-        return storage_failed(rs, call->conn, err);
+    if (err) {
+        storage_failed(rs, call->conn, err);
+        return;
+    }
     struct json_value *list = json_new_array();
     for (size_t i = 0; list && i < r.nrows; i++)
         json_array_append(list, status_row(ota, call, &r, i));
@@ -937,8 +936,10 @@ static void h_status(struct cloud_ota *ota, const struct cloud_ota_call *call, s
 static void h_public_key(struct cloud_ota *ota, struct cloud_response *rs)
 {
     size_t n = strlen(ota->public_pem);
-    if (!(rs->octets = malloc(n)))
-        return cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+    if (!(rs->octets = malloc(n))) {
+        cloud_fail(rs, 500, "out-of-memory", "the service ran out of memory");
+        return;
+    }
     memcpy(rs->octets, ota->public_pem, n);
     rs->octets_len = n;
     rs->content_type = "application/x-pem-file";
@@ -956,16 +957,43 @@ static void not_allowed(const struct cloud_ota_call *call, struct cloud_response
 void cloud_ota_route_user(struct cloud_ota *ota, const struct cloud_ota_call *call, struct cloud_response *rs)
 {
     size_t n = call->nseg; /* v1 ota ... */
-    if (n == 3 && seg_is(call, 2, "deployments"))
-        return method_is(call, "POST") ? h_deploy(ota, call, rs) : method_is(call, "GET") ? h_list(call, rs) : not_allowed(call, rs);
-    if (n == 4 && seg_is(call, 2, "deployments"))
-        return method_is(call, "GET") ? show_deployment(call, call->seg[3], 200, rs) : not_allowed(call, rs);
-    if (n == 5 && seg_is(call, 2, "deployments") && seg_is(call, 4, "cancel"))
-        return method_is(call, "POST") ? h_cancel(ota, call, call->seg[3], rs) : not_allowed(call, rs);
-    if (n == 3 && seg_is(call, 2, "status"))
-        return method_is(call, "GET") ? h_status(ota, call, rs) : not_allowed(call, rs);
-    if (n == 3 && seg_is(call, 2, "public-key"))
-        return method_is(call, "GET") ? h_public_key(ota, rs) : not_allowed(call, rs);
+    if (n == 3 && seg_is(call, 2, "deployments")) {
+        if (method_is(call, "POST"))
+            h_deploy(ota, call, rs);
+        else if (method_is(call, "GET"))
+            h_list(call, rs);
+        else
+            not_allowed(call, rs);
+        return;
+    }
+    if (n == 4 && seg_is(call, 2, "deployments")) {
+        if (method_is(call, "GET"))
+            show_deployment(call, call->seg[3], 200, rs);
+        else
+            not_allowed(call, rs);
+        return;
+    }
+    if (n == 5 && seg_is(call, 2, "deployments") && seg_is(call, 4, "cancel")) {
+        if (method_is(call, "POST"))
+            h_cancel(ota, call, call->seg[3], rs);
+        else
+            not_allowed(call, rs);
+        return;
+    }
+    if (n == 3 && seg_is(call, 2, "status")) {
+        if (method_is(call, "GET"))
+            h_status(ota, call, rs);
+        else
+            not_allowed(call, rs);
+        return;
+    }
+    if (n == 3 && seg_is(call, 2, "public-key")) {
+        if (method_is(call, "GET"))
+            h_public_key(ota, rs);
+        else
+            not_allowed(call, rs);
+        return;
+    }
     cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", call->rq->path);
 }
 
@@ -975,8 +1003,10 @@ static void h_device_desired(struct cloud_ota *ota, const struct cloud_ota_call 
 {
     struct json_value *v = NULL;
     int err = desired_on(ota, call->conn, call->tenant, call->subject, &v);
-    if (err)
-        return storage_failed(rs, call->conn, err);
+    if (err) {
+        storage_failed(rs, call->conn, err);
+        return;
+    }
     reply(rs, 200, v);
 }
 
@@ -987,8 +1017,10 @@ static void h_device_report(struct cloud_ota *ota, const struct cloud_ota_call *
     struct diag_list diags = {0};
     struct report r;
     char why[256] = "";
-    if (!rq->content_type || strncasecmp(rq->content_type, "application/json", 16) != 0)
-        return cloud_fail(rs, 415, "media-type", "this endpoint takes application/json");
+    if (!rq->content_type || strncasecmp(rq->content_type, "application/json", 16) != 0) {
+        cloud_fail(rs, 415, "media-type", "this endpoint takes application/json");
+        return;
+    }
     int err = json_parse((const char *)rq->body, rq->body_len, NULL, "report", &diags, &body);
     bool bad_json = err || diag_error_count(&diags);
     diag_list_free(&diags);
@@ -1006,10 +1038,20 @@ static void h_device_report(struct cloud_ota *ota, const struct cloud_ota_call *
 void cloud_ota_route_device(struct cloud_ota *ota, const struct cloud_ota_call *call, struct cloud_response *rs)
 {
     size_t n = call->nseg; /* v1 device ota [report] */
-    if (n == 3)
-        return method_is(call, "GET") ? h_device_desired(ota, call, rs) : not_allowed(call, rs);
-    if (n == 4 && seg_is(call, 3, "report"))
-        return method_is(call, "POST") ? h_device_report(ota, call, rs) : not_allowed(call, rs);
+    if (n == 3) {
+        if (method_is(call, "GET"))
+            h_device_desired(ota, call, rs);
+        else
+            not_allowed(call, rs);
+        return;
+    }
+    if (n == 4 && seg_is(call, 3, "report")) {
+        if (method_is(call, "POST"))
+            h_device_report(ota, call, rs);
+        else
+            not_allowed(call, rs);
+        return;
+    }
     cloud_fail(rs, 404, "no-such-endpoint", "no endpoint %s", call->rq->path);
 }
 

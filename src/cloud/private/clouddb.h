@@ -37,8 +37,6 @@ int clouddb_open(const char *data_dir, const char *url, struct clouddb **out, ch
 void clouddb_close(struct clouddb *db);
 /* "sqlite" or "postgresql". */
 const char *clouddb_backend(const struct clouddb *db);
-/* The schema version after migrations. */
-int clouddb_schema_version(const struct clouddb *db);
 
 struct clouddb_conn *clouddb_acquire(struct clouddb *db);
 void clouddb_release(struct clouddb *db, struct clouddb_conn *c);

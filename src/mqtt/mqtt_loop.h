@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mqtt_loop.h — a network thread for a libmosquitto client that never gives up reconnecting.
  *
@@ -11,8 +12,8 @@
  *
  * Errors: 0 or a negative errno (-ENOMEM, pthread_create's).
  */
-#ifndef OPENSPHERE_CLOUD_MQTT_LOOP_H
-#define OPENSPHERE_CLOUD_MQTT_LOOP_H
+#ifndef OPENSPHERE_MQTT_MQTT_LOOP_H
+#define OPENSPHERE_MQTT_MQTT_LOOP_H
 
 #include <mosquitto.h>
 

@@ -1,7 +1,7 @@
 /*
- * otatwin.c — the OTA desired/reported state carried by the device twin (see otatwin.h).
+ * cloud_otatwin.c — the OTA desired/reported state carried by the device twin (see cloud_otatwin.h).
  */
-#include "otatwin.h"
+#include "cloud_otatwin.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include "cloudtwin.h"
 #include "diag.h"
 #include "json.h"
-#include "ota.h"
+#include "cloud_ota.h"
 #include "strbuf.h"
 
 #define PARAMS(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
@@ -40,13 +40,13 @@ static struct json_value *stored_desired(struct clouddb_conn *c, const char *dev
  * (removed when no deployment targets it); other members, set by operators, are kept. */
 static int desired_for(void *ctx, const char *device_id, char **json_out)
 {
-    struct cloud *s = ctx;
+    struct cloud_ota *ota_state = ctx;
     struct clouddb_conn *c = cloud_twin_conn();
     char *ota_json = NULL;
     *json_out = NULL;
     if (!c)
         return -EINVAL;
-    int err = cloud_ota_desired_json_on(cloud_ota(s), c, NULL, device_id, &ota_json);
+    int err = cloud_ota_desired_json_on(ota_state, c, NULL, device_id, &ota_json);
     struct json_value *doc = err ? NULL : stored_desired(c, device_id), *ota = NULL;
     struct diag_list diags = {0};
     if (!err && !doc)
@@ -82,12 +82,12 @@ static void on_reported(void *ctx, struct clouddb_conn *c, const char *device_id
     diag_list_free(&diags);
 }
 
-int cloud_otatwin_resync(struct cloud *s, struct clouddb_conn *c, const char *tenant)
+int cloud_otatwin_resync(struct cloud_twin *twin, struct clouddb_conn *c, const char *tenant)
 {
     struct clouddb_rows r;
     int err = clouddb_exec(c, "SELECT id FROM devices WHERE tenant_id = COALESCE($1, tenant_id)", PARAMS(tenant), &r);
     for (size_t i = 0; !err && i < r.nrows; i++) {
-        int e = cloud_twin_sync_conn(s, c, clouddb_cell(&r, i, 0));
+        int e = cloud_twin_sync_conn(twin, c, clouddb_cell(&r, i, 0));
         if (e)
             fprintf(stderr, "sphere-cloud: twin: cannot publish the OTA state of device %.16s...: %d\n",
                     clouddb_cell(&r, i, 0), e);
@@ -101,9 +101,9 @@ static void on_targets_changed(void *ctx, struct clouddb_conn *c, const char *te
     cloud_otatwin_resync(ctx, c, tenant);
 }
 
-void cloud_otatwin_install(struct cloud *s)
+void cloud_otatwin_install(struct cloud_twin *twin, struct cloud_ota *ota)
 {
-    cloud_twin_set_desired_source(s, desired_for, s);
-    cloud_twin_set_reported_sink(s, on_reported, s);
-    cloud_ota_on_targets_changed(cloud_ota(s), on_targets_changed, s);
+    cloud_twin_set_desired_source(twin, desired_for, ota);
+    cloud_twin_set_reported_sink(twin, on_reported, NULL);
+    cloud_ota_on_targets_changed(ota, on_targets_changed, twin);
 }

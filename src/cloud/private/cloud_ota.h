@@ -1,5 +1,5 @@
 /*
- * ota.h — the cloud side of external-MCU OTA (docs/ota.md, "Cloud side"): deployments of a
+ * cloud_ota.h — the cloud side of external-MCU OTA (docs/ota.md, "Cloud side"): deployments of a
  * firmware file to the devices tagged productType=PRODUCT and deviceGroup=GROUP, the device's
  * desired state (the highest non-cancelled, unexpired version that targets it), per-device
  * progress reports, signed blob URLs and the blobs' storage.
@@ -16,8 +16,8 @@
  * -ENOENT unknown device or blob, -EACCES / -EKEYEXPIRED refused URL, -EIO store or file
  * failure, -ENOMEM).
  */
-#ifndef OPENSPHERE_CLOUD_OTA_H
-#define OPENSPHERE_CLOUD_OTA_H
+#ifndef OPENSPHERE_CLOUD_CLOUD_OTA_H
+#define OPENSPHERE_CLOUD_CLOUD_OTA_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,10 +46,8 @@ int cloud_ota_set_base_url(struct cloud_ota *ota, const char *base_url);
  *   {"version":N,"size":N,"url":"https://…","sha256":"<hex>","signature":"<base64>","product":"P",
  *    "deploymentId":"…"}
  * or "{}" when no deployment targets it. tenant_id may be NULL (the device's own tenant).
- * 0, -ENOENT (no such device in the tenant), -EIO, -ENOMEM. Thread-safe (takes a store
- * connection from the pool for the call). */
-int cloud_ota_desired_json(struct cloud_ota *ota, const char *tenant_id, const char *device_id, char **json_out);
-/* The same on a store connection the caller holds (e.g. inside the twin's desired_for hook). */
+ * 0, -ENOENT (no such device in the tenant), -EIO, -ENOMEM. On a store connection the caller
+ * holds (e.g. inside the twin's desired_for hook). */
 int cloud_ota_desired_json_on(struct cloud_ota *ota, struct clouddb_conn *c, const char *tenant_id,
                               const char *device_id, char **json_out);
 
@@ -59,14 +57,11 @@ typedef void (*cloud_ota_targets_fn)(void *ctx, struct clouddb_conn *c, const ch
 void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx);
 
 /* Validates and stores a device's progress report (the body of POST /v1/device/ota/report or
- * the device twin's reported properties):
+ * the device twin's reported properties) on a store connection the caller holds:
  *   {"status":"downloading|interrupted|verifying|verified|applying|applied|error","targetVersion":N,
  *    "appliedVersion":N,"bytesDone":N,"size":N,"error":"text"}
  * "status" is required, the rest optional; unknown fields are refused. -EINVAL with a sentence
- * naming the field in why; -ENOENT unknown device; -EIO; -ENOMEM. Thread-safe. */
-int cloud_ota_store_report(struct cloud_ota *ota, const char *device_id, const struct json_value *report, char *why,
-                           size_t why_size);
-/* The same on a store connection the caller holds. */
+ * naming the field in why; -ENOENT unknown device; -EIO; -ENOMEM. */
 int cloud_ota_store_report_on(struct clouddb_conn *c, const char *device_id, const struct json_value *report, char *why,
                               size_t why_size);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mqtt_loop.c — the reconnecting network thread for libmosquitto clients (see mqtt_loop.h). */
 #include "mqtt_loop.h"
 

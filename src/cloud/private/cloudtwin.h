@@ -23,10 +23,19 @@
 
 #include "cloud.h"
 
+struct clouddb;
 struct clouddb_conn;
+struct cloud_twin;
+
+/* Creates the twin's state over the service's store `db` (borrowed: it must outlive the twin) and
+ * data folder (copied; DATA/mqtt/ has the broker's files, service.secret and passwd). Nothing is
+ * started: without cloud_twin_mqtt_start the endpoints still work, nothing is published and
+ * mqtt-credentials is refused (409 mqtt-not-configured). 0 or -ENOMEM. */
+int cloud_twin_open(struct clouddb *db, const char *data_dir, struct cloud_twin **out);
+/* Stops MQTT (cloud_twin_mqtt_stop) and frees. NULL is allowed. */
+void cloud_twin_close(struct cloud_twin *t);
 
 struct cloud_mqtt_config {
-    const char *data_dir; /* required: DATA/mqtt/ has the broker's files and service.secret */
     const char *broker;   /* "HOST:PORT" of a broker that is already running, or NULL: start
                              mosquitto -c DATA/mqtt/mosquitto.conf as a child */
     /* The service's TLS certificate and key (PEM files). With them the child broker listens with
@@ -36,13 +45,12 @@ struct cloud_mqtt_config {
 };
 
 /* Starts the broker (unless cfg->broker) and connects to it as the service user. Returns once the
- * connection is up, or after 10 s with a line on stderr (the client keeps retrying). Without
- * calling this the twin endpoints still work; nothing is published and mqtt-credentials is
- * refused (409 mqtt-not-configured). */
-int cloud_mqtt_start(struct cloud *s, const struct cloud_mqtt_config *cfg, char *why, size_t why_size);
-/* Disconnects and stops the broker child, if any. Idempotent; cloud_close calls it too. Call it
- * after the HTTP front end has stopped. */
-void cloud_mqtt_stop(struct cloud *s);
+ * connection is up, or after 10 s with a line on stderr (the client keeps retrying). -EALREADY
+ * when started; other errors with a sentence in why. */
+int cloud_twin_mqtt_start(struct cloud_twin *t, const struct cloud_mqtt_config *cfg, char *why, size_t why_size);
+/* Disconnects and stops the broker child, if any. Idempotent; cloud_twin_close (so cloud_close)
+ * calls it too. Call it after the HTTP front end has stopped. */
+void cloud_twin_mqtt_stop(struct cloud_twin *t);
 
 /*
  * The hook another module provides: the desired state of a device. On 0, *json_out is a
@@ -52,12 +60,12 @@ void cloud_mqtt_stop(struct cloud *s);
  */
 typedef int (*cloud_desired_fn)(void *ctx, const char *device_id, char **json_out);
 /* Installs (or, with NULL, removes) the hook. Call before the service takes requests. */
-void cloud_twin_set_desired_source(struct cloud *s, cloud_desired_fn desired_for, void *ctx);
+void cloud_twin_set_desired_source(struct cloud_twin *t, cloud_desired_fn desired_for, void *ctx);
 
 /* Another module's view of reported states: called on libmosquitto's thread after a device's
  * reported JSON (a valid object) was stored, with the store connection used for it. */
 typedef void (*cloud_reported_fn)(void *ctx, struct clouddb_conn *c, const char *device_id, const char *json);
-void cloud_twin_set_reported_sink(struct cloud *s, cloud_reported_fn sink, void *ctx);
+void cloud_twin_set_reported_sink(struct cloud_twin *t, cloud_reported_fn sink, void *ctx);
 
 /* Recomputes the device's desired state through the hook, stores it and publishes it (QoS 1,
  * retained). Without a hook, re-publishes what is stored. Publishing is best effort: when the
@@ -66,25 +74,18 @@ void cloud_twin_set_reported_sink(struct cloud *s, cloud_reported_fn sink, void 
  * already holds one, calls cloud_twin_sync_conn with it instead (taking a second one can
  * deadlock the pool), after its transaction is committed (the state is published at once).
  * Inside desired_for, cloud_twin_conn() is that connection: use it rather than acquiring one. */
-int cloud_twin_sync(struct cloud *s, const char *device_id);
-int cloud_twin_sync_conn(struct cloud *s, struct clouddb_conn *c, const char *device_id);
+int cloud_twin_sync(struct cloud_twin *t, const char *device_id);
+int cloud_twin_sync_conn(struct cloud_twin *t, struct clouddb_conn *c, const char *device_id);
 /* The store connection of the cloud_twin_sync* call running desired_for on this thread; NULL
  * outside of one. */
 struct clouddb_conn *cloud_twin_conn(void);
 /* Stores `json` (a JSON object ≤ 4 KiB, or NULL to clear) as the device's desired state and
  * publishes it; what PUT .../twin/desired does. */
-int cloud_twin_set_desired(struct cloud *s, const char *device_id, const char *json);
+int cloud_twin_set_desired(struct cloud_twin *t, const char *device_id, const char *json);
 
-/* For cloud.c's router: handles /v1/devices/{id}/twin[/desired] and /v1/devices/{id}/mqtt-credentials
- * for an authenticated user of `tenant`, on connection c. Fills rs. */
-void cloud_twin_route(struct cloud *s, struct clouddb_conn *c, const char *tenant, const struct cloud_request *rq,
+/* For the service's router: handles /v1/devices/{id}/twin[/desired] and
+ * /v1/devices/{id}/mqtt-credentials for an authenticated user of `tenant`, on connection c. Fills rs. */
+void cloud_twin_route(struct cloud_twin *t, struct clouddb_conn *c, const char *tenant, const struct cloud_request *rq,
                       const char *const *seg, size_t nseg, struct cloud_response *rs);
-
-/* ---- what cloudtwin.c needs from cloud.c (defined there) ---------------------------------- */
-struct cloud_twin;
-struct clouddb *cloud_db(struct cloud *s);
-const char *cloud_data_dir(const struct cloud *s);
-/* The twin state's slot in struct cloud (NULL until cloudtwin.c fills it). */
-struct cloud_twin **cloud_twin_slot(struct cloud *s);
 
 #endif
