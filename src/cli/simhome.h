@@ -5,7 +5,7 @@
  *   devices/<NAME>/                 each device's state folder (see src/device/device.h)
  *   security-service.{key,cert}.pem the simulated security service (signs capability files)
  *   production.{key,cert}.pem       the simulated production-signing key
- *   ota-signing.{key,cert}.pem      signs external-MCU OTA images (src/cloud/ota.c, docs/ota.md)
+ *   ota-signing.{key,cert}.pem      signs external-MCU OTA images (src/cloud/cloud_ota.c, docs/ota.md)
  *   sdk-signing.cert.pem            the SDK certificate devices trust with appDevelopment
  *   selected/<NAME>.cap             the capability file `device capability select` chose
  * Keys are generated on first use.

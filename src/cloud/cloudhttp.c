@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "cloud_int.h"
+#include "cloudhttp.h"
 #include "clouddb.h"
 #include "cloud_ota.h"
 #include "strbuf.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud.h"
+#include "cloudreq.h"
 #include "guid.h"
 
 bool cloud_valid_name(const char *name)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cloud_int.h"
+#include "cloudhttp.h"
 #include "clouddata.h"
 #include "cloudtwin.h"
 #include "mqttbroker.h"

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cloud.h"
+#include "cloudreq.h"
 #include "clouddb.h"
 #include "json.h"
 

@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "cloud.h"
+#include "cloudreq.h"
 
 struct clouddb;
 struct clouddb_conn;

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "cloud.h"
+#include "cloudreq.h"
 
 static int parse(const char *text, struct cloud_checkin *ci, char *why)
 {

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cloudreq.h — the cloud service's request layer (cloudreq.c): what one HTTP request and its
+ * answer look like to the handlers, the error body every refusal carries, and the pure parsers
+ * of request bodies and tokens (fuzzed). No service state: the handlers (cloud.h) and the HTTPS
+ * front end (cloudhttp.h) both sit on top of it.
+ */
+#ifndef OPENSPHERE_CLOUD_CLOUDREQ_H
+#define OPENSPHERE_CLOUD_CLOUDREQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+#define CLOUD_MAX_IMAGE (1024u * 1024u)     /* the platform's 1 MiB image limit */
+#define CLOUD_MAX_JSON (64u * 1024u)
+#define CLOUD_CHECKIN_SECONDS 60
+
+struct cloud_ota_upload; /* a streamed OTA deployment file (private/cloud_ota.h) */
+
+/* One request, as the HTTP layer received it. Pointers are borrowed for the call. */
+struct cloud_request {
+    const char *method;
+    const char *path;          /* decoded, without the query */
+    const char *authorization; /* the Authorization header, or NULL */
+    const char *content_type;
+    const uint8_t *body;
+    size_t body_len;
+    bool force, temporary;     /* ?force=true, ?temporary=true (image upload) */
+    const char *(*arg)(const struct cloud_request *rq, const char *name); /* a query argument or NULL; may be NULL */
+    void *arg_cls;                  /* for arg() */
+    struct cloud_ota_upload *upload; /* a streamed file (POST /v1/ota/deployments), or NULL */
+    bool headers_only; /* an OTA deployment whose body has not come yet: answer only to refuse it
+                        * (status 0 means "send the body"); nothing is stored */
+};
+
+struct cloud_response {
+    unsigned status;
+    struct json_value *json; /* owned; NULL when octets are sent */
+    uint8_t *octets;         /* owned */
+    size_t octets_len;
+    const char *content_type; /* for octets; NULL: application/octet-stream (static string) */
+};
+
+void cloud_response_free(struct cloud_response *rs);
+/* Makes rs the error {"error":{"code":code,"message":...}} with `status` (replacing any body). */
+void cloud_fail(struct cloud_response *rs, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- request parsing (pure; fuzzed) ------------------------------------------------------- */
+
+/* An installed image a device reports. */
+struct cloud_installed {
+    char component_id[37];
+    char image_id[37];
+};
+
+#define CLOUD_MAX_REPORTED 64
+
+/* A check-in or report body: {"installed":[{"componentId","imageId"}...], "osVersion",
+ * "appDevelopment", "result", "detail"}. 0 or -EINVAL with the reason in why. */
+struct cloud_checkin {
+    struct cloud_installed installed[CLOUD_MAX_REPORTED];
+    size_t installed_count;
+    char os_version[16];
+    bool app_development;
+    char result[16];   /* "", "ok" or "failed" */
+    char detail[256];
+};
+int cloud_parse_checkin(const char *text, size_t len, struct cloud_checkin *out, char *why, size_t why_size);
+
+/* Names of products and groups: 1-50 characters, printable, no '/', not only spaces. */
+bool cloud_valid_name(const char *name);
+/* A token: "os1.u.<64 hex>" (user) or "os1.d.<64 hex>" (device); 'u' or 'd' in *kind. */
+bool cloud_token_parse(const char *header, char *kind);
+
+#endif
