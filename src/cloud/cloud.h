@@ -4,8 +4,8 @@
  * re-signed with the production key, deployments, device check-ins, capability files.
  *
  * The service is a request handler (cloud_handle) over a SQL store (clouddb.h) and a blob
- * folder; cloudhttp.h puts it behind HTTPS (libmicrohttpd), cloudreq.h is the request layer. Handlers never trust the
- * request: every body is size-limited and parsed, every name checked, every query scoped to
+ * folder; cloudreq.h is its request layer and cloudhttp.h puts it behind HTTPS (libmicrohttpd).
+ * Handlers never trust the request: every body is size-limited and parsed, every name checked, every query scoped to
  * the caller's tenant (another tenant's objects are "not found"), and every refusal carries an
  * HTTP status, a stable code and a sentence: {"error":{"code":"...","message":"..."}}.
  *
