@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "deviceauth.h"
+#include "deviceauth_issue.h"
 #include "device.h"
 #include "error.h"
 #include "hostio.h"

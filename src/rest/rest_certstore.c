@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "certstore.h"
+#include "certstore_store.h"
 
 static struct certstore *open_store(struct device *d, struct device_result *r)
 {

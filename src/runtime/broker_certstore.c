@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "broker_ops.h"
-#include "certstore.h"
+#include "certstore_store.h"
 
 ssize_t broker_receive_request(int sock, struct broker_request *q, int *fd)
 {

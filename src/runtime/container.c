@@ -1,6 +1,6 @@
 /* container.c — namespaces, a read-only root, seccomp, and a tiny init (see container.h). */
 #include "container.h"
-#include "deviceauth.h"
+#include "deviceauth_issue.h"
 
 #include <errno.h>
 #include <fcntl.h>

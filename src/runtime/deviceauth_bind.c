@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "deviceauth.h"
+#include "deviceauth_issue.h"
 #include "hostio.h"
 
 #define NOBODY 65534 /* the app's user outside its namespace when the device runs as root */

@@ -39,7 +39,7 @@
 #include "imgpkg.h"
 #include "path.h"
 #include "runtime_int.h"
-#include "sysevent.h"
+#include "runtime_sysevent.h"
 
 static long elapsed_ms(const struct timespec *since)
 {

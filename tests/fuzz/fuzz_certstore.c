@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "certstore.h"
+#include "certstore_store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
 {

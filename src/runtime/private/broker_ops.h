@@ -4,7 +4,7 @@
  * manifest and answers: a result (0 or -errno, what the Applibs call returns), maybe a value,
  * text, and one descriptor to hand to the app. Handlers live in tables, one per area:
  * broker_core.c (GPIO, storage, system), broker_peripherals.c (UART, SPI, I2C, ADC, PWM),
- * broker_network.c (status, resolve, connect, server ports), sysevent.c (system events).
+ * broker_network.c (status, resolve, connect, server ports), runtime_sysevent.c (system events).
  */
 #ifndef OPENSPHERE_RUNTIME_BROKER_OPS_H
 #define OPENSPHERE_RUNTIME_BROKER_OPS_H
@@ -29,7 +29,7 @@ struct broker_context {
     const char *app_name;
     const struct json_value *manifest; /* the packaged manifest (raw values) */
     unsigned long long storage_quota;  /* MutableStorage bytes, 0 = none */
-    struct sysev *sysevents;           /* the device's system-event manager (sysevent.h) */
+    struct sysev *sysevents;           /* the device's system-event manager (runtime_sysevent.h) */
     int reply_sock;                    /* the app's broker socket (for broker_pool_submit) */
     int request_fd;                    /* a descriptor the app attached to the request, or -1
                                           (the caller closes it) */
@@ -53,7 +53,7 @@ struct broker_op_entry {
 extern const struct broker_op_entry broker_core_ops[];
 extern const struct broker_op_entry broker_peripheral_ops[];
 extern const struct broker_op_entry broker_network_ops[];
-extern const struct broker_op_entry broker_sysevent_ops[]; /* sysevent.c */
+extern const struct broker_op_entry broker_sysevent_ops[]; /* runtime_sysevent.c */
 extern const struct broker_op_entry broker_wifi_ops[];     /* broker_wifi.c (wificonfig.h) */
 extern const struct broker_op_entry broker_certstore_ops[]; /* broker_certstore.c */
 

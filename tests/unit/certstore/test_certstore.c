@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "certgen.h"
-#include "certstore.h"
+#include "certstore_store.h"
 #include "hostio.h"
 
 static struct testcert ca, client, other, leaf;

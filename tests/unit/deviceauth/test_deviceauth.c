@@ -21,7 +21,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "deviceauth.h"
+#include "deviceauth_issue.h"
 #include "hostio.h"
 #include "signing.h"
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "sysevent.h"
+#include "runtime_sysevent.h"
 
 struct fixture {
     struct applog *log;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* certstore.c — the certificate store's rules, its file format and its crash-safe persistence
- * (contract in certstore.h; format in docs/certstore.md). */
-#include "certstore.h"
+/* certstore_store.c — the certificate store's rules, its file format and its crash-safe persistence
+ * (contract in certstore_store.h; format in docs/certstore.md). */
+#include "certstore_store.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* deviceauth.c — the security service's device-authentication CA and device certificates
- * (see deviceauth.h). */
-#include "deviceauth.h"
+/* deviceauth_issue.c — the security service's device-authentication CA and device certificates
+ * (see deviceauth_issue.h). */
+#include "deviceauth_issue.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,5 +1,5 @@
 /*
- * sysevent.h — the device's system-event manager (docs/runtime.md, "System events").
+ * runtime_sysevent.h — the device's system-event manager (docs/runtime.md, "System events").
  *
  * Contract: keeps every app's SysEvent registration (a bit mask and the device's end of a
  * SOCK_SEQPACKET event channel handed to the app over the broker) and at most one software

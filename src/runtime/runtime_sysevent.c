@@ -1,6 +1,6 @@
-/* sysevent.c — system events: registrations, the update offer and its deferrals (see
- * sysevent.h; docs/runtime.md, "System events"). */
-#include "sysevent.h"
+/* runtime_sysevent.c — system events: registrations, the update offer and its deferrals (see
+ * runtime_sysevent.h; docs/runtime.md, "System events"). */
+#include "runtime_sysevent.h"
 
 #include <errno.h>
 #include <pthread.h>

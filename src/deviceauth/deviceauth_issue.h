@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * deviceauth.h — device authentication certificates (docs/deviceauth.md). The simulated
+ * deviceauth_issue.h — device authentication certificates (docs/deviceauth.md). The simulated
  * security service — the key that signs capability files ($OPENSPHERE_HOME/security-service.*)
  * — is also the device-authentication CA: it issues each device an X.509 client certificate
  * (subject CN = the device ID, P-256 key, clientAuth) when `sphere sim create` makes the device.

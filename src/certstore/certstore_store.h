@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * certstore.h — the device's certificate store (docs/certstore.md): root CA and client
+ * certstore_store.h — the device's certificate store (docs/certstore.md): root CA and client
  * certificates (a client certificate with its private key) under identifiers of 1-16 characters
  * of A-Z a-z 0-9 . - _, within the platform's 24 KiB quota. The rules the Applibs header
  * applibs/certstore.h documents are checked here, once, for the broker (apps), the REST API and
