@@ -26,8 +26,8 @@ static int open_flash(struct board_device *d, const char *image, const char *sta
         err = w25q_open(&cfg, &d->flash);
     }
     if (err)
-        snprintf(why, why_size, "Devices.%s: cannot open the flash image %s: %s", d->name, d->image[0] ? d->image : image,
-                 strerror(-err));
+        snprintf(why, why_size, "Devices.%s: cannot open the flash image %s: %s", d->name,
+                 d->image[0] ? d->image : image, strerror(-err));
     return err;
 }
 

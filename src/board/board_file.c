@@ -38,7 +38,7 @@ struct parser {
 };
 
 /* JSON paths: long enough for any key a section accepts; a longer (refused) key is cut with "...". */
-#define PATH_MAX_LEN 160
+#define JSON_PATH_MAX 160
 
 static void problem(struct parser *p, struct json_pos pos, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -57,18 +57,18 @@ static void problem(struct parser *p, struct json_pos pos, const char *path, con
 /* Marks a path cut short by its buffer (a pathological key length) with "...". */
 static void mark_truncated(char *buf, int written)
 {
-    if (written >= PATH_MAX_LEN)
-        memcpy(buf + PATH_MAX_LEN - 4, "...", 4);
+    if (written >= JSON_PATH_MAX)
+        memcpy(buf + JSON_PATH_MAX - 4, "...", 4);
 }
 
 static void child_path(char *buf, const char *parent, const char *key)
 {
-    mark_truncated(buf, snprintf(buf, PATH_MAX_LEN, "%s.%s", parent, key));
+    mark_truncated(buf, snprintf(buf, JSON_PATH_MAX, "%s.%s", parent, key));
 }
 
 static void index_path(char *buf, const char *parent, size_t index)
 {
-    mark_truncated(buf, snprintf(buf, PATH_MAX_LEN, "%s[%zu]", parent, index));
+    mark_truncated(buf, snprintf(buf, JSON_PATH_MAX, "%s[%zu]", parent, index));
 }
 
 static const struct json_value *member(const struct json_value *o, const char *key, enum json_type type)
@@ -77,7 +77,8 @@ static const struct json_value *member(const struct json_value *o, const char *k
     return v && v->type == type ? v : NULL;
 }
 
-/* The integer at `key` when it is one within [min, max]; else reports `hint` at its path. */
+/* The integer at `key` when it is one within [min, max]; else reports it (or its absence) at
+ * parent.key and returns false. */
 static bool integer_in(struct parser *p, const struct json_value *o, const char *parent, const char *key, int64_t min,
                        int64_t max, int *out)
 {
@@ -87,7 +88,7 @@ static bool integer_in(struct parser *p, const struct json_value *o, const char 
         *out = (int)v->u.number.integer;
         return true;
     }
-    char path[PATH_MAX_LEN];
+    char path[JSON_PATH_MAX];
     child_path(path, parent, key);
     problem(p, v ? v->pos : o->pos, path, "%s an integer from %lld to %lld", v ? "must be" : "needs",
             (long long)min, (long long)max);
@@ -121,7 +122,7 @@ static void parse_image(struct parser *p, const struct json_member *m, struct bo
     const struct json_value *image = member(m->value, "Image", JSON_STRING);
     if (!image)
         return;
-    char path[PATH_MAX_LEN], at[PATH_MAX_LEN];
+    char path[JSON_PATH_MAX], at[JSON_PATH_MAX];
     child_path(at, "Devices", m->key);
     child_path(path, at, "Image");
     const char *name = image->u.string.chars;
@@ -138,7 +139,7 @@ static void parse_devices(struct parser *p, const struct json_value *devices)
     struct board_layout *l = p->out;
     for (size_t i = 0; devices && i < devices->u.object.count; i++) {
         const struct json_member *m = &devices->u.object.members[i];
-        char path[PATH_MAX_LEN], model_path[PATH_MAX_LEN];
+        char path[JSON_PATH_MAX], model_path[JSON_PATH_MAX];
         child_path(path, "Devices", m->key);
         if (l->device_count == BOARD_MAX_DEVICES) {
             problem(p, m->key_pos, path, "too many devices (at most %d)", BOARD_MAX_DEVICES);
@@ -171,7 +172,7 @@ static void parse_uarts(struct parser *p, const struct json_value *uarts)
     for (size_t i = 0; uarts && i < uarts->u.object.count; i++) {
         const struct json_member *m = &uarts->u.object.members[i];
         int isu = board_isu_index(m->key);
-        char path[PATH_MAX_LEN];
+        char path[JSON_PATH_MAX];
         child_path(path, "Uart", m->key);
         if (isu < 0) {
             problem(p, m->key_pos, path, "not an ISU (ISU0-ISU4)");
@@ -185,17 +186,16 @@ static void parse_uarts(struct parser *p, const struct json_value *uarts)
 
 static void parse_i2c_target(struct parser *p, struct board_file_isu *u, const struct json_value *e, const char *path)
 {
-    int address = 0;
-    bool ok = true;
     if (e->type != JSON_OBJECT) {
         problem(p, e->pos, path, "must be an object with an Address and a Device");
         return;
     }
-    ok = integer_in(p, e, path, "Address", 0x08, 0x77, &address);
+    int address = 0;
+    bool ok = integer_in(p, e, path, "Address", 0x08, 0x77, &address);
     const struct json_value *name = json_object_get(e, "Device");
     int d = find_device(p->out, name);
     if (d < 0 || p->out->devices[d].model != BOARD_MODEL_LSM6DS3) {
-        char device_path[PATH_MAX_LEN];
+        char device_path[JSON_PATH_MAX];
         child_path(device_path, path, "Device");
         problem(p, name ? name->pos : e->pos, device_path, "must name an lsm6ds3 in Devices");
         ok = false;
@@ -215,7 +215,7 @@ static void parse_i2c(struct parser *p, const struct json_value *i2cs)
     for (size_t i = 0; i2cs && i < i2cs->u.object.count; i++) {
         const struct json_member *m = &i2cs->u.object.members[i];
         int isu = board_isu_index(m->key);
-        char path[PATH_MAX_LEN], target_path[PATH_MAX_LEN];
+        char path[JSON_PATH_MAX], target_path[JSON_PATH_MAX];
         child_path(path, "I2cMaster", m->key);
         if (isu < 0 || m->value->type != JSON_ARRAY) {
             problem(p, m->key_pos, path, "not an ISU (ISU0-ISU4) with a list of targets");
@@ -233,7 +233,7 @@ static void parse_spi(struct parser *p, const struct json_value *spis)
     for (size_t i = 0; spis && i < spis->u.object.count; i++) {
         const struct json_member *m = &spis->u.object.members[i];
         int isu = board_isu_index(m->key);
-        char path[PATH_MAX_LEN], cs_path[PATH_MAX_LEN];
+        char path[JSON_PATH_MAX], cs_path[JSON_PATH_MAX];
         child_path(path, "SpiMaster", m->key);
         if (isu < 0 || m->value->type != JSON_OBJECT) {
             problem(p, m->key_pos, path, "not an ISU (ISU0-ISU4) with chip selects");
@@ -258,7 +258,7 @@ static void parse_adcs(struct parser *p, const struct json_value *adcs)
     for (size_t i = 0; adcs && i < adcs->u.object.count; i++) {
         const struct json_member *m = &adcs->u.object.members[i];
         int c = board_controller_index("ADC-CONTROLLER-", m->key, BOARD_ADCS);
-        char path[PATH_MAX_LEN];
+        char path[JSON_PATH_MAX];
         child_path(path, "Adc", m->key);
         if (c < 0 || m->value->type != JSON_OBJECT) {
             problem(p, m->key_pos, path, "not ADC-CONTROLLER-0 with Channels, Bits and ReferenceVolts");
@@ -269,9 +269,10 @@ static void parse_adcs(struct parser *p, const struct json_value *adcs)
         ok = integer_in(p, m->value, path, "Bits", 8, 16, &a.bits) && ok;
         const struct json_value *ref = json_object_get(m->value, "ReferenceVolts");
         if (!ref || ref->type != JSON_NUMBER || ref->u.number.real <= 0) {
-            char ref_path[PATH_MAX_LEN];
+            char ref_path[JSON_PATH_MAX];
             child_path(ref_path, path, "ReferenceVolts");
-            problem(p, ref ? ref->pos : m->value->pos, ref_path, "%s a number of volts above 0", ref ? "must be" : "needs");
+            problem(p, ref ? ref->pos : m->value->pos, ref_path, "%s a number of volts above 0",
+                    ref ? "must be" : "needs");
             ok = false;
         }
         if (ok) {
@@ -286,7 +287,7 @@ static void parse_pwms(struct parser *p, const struct json_value *pwms)
     for (size_t i = 0; pwms && i < pwms->u.object.count; i++) {
         const struct json_member *m = &pwms->u.object.members[i];
         int c = board_controller_index("PWM-CONTROLLER-", m->key, BOARD_PWMS);
-        char path[PATH_MAX_LEN];
+        char path[JSON_PATH_MAX];
         child_path(path, "Pwm", m->key);
         if (c < 0 || m->value->type != JSON_OBJECT) {
             problem(p, m->key_pos, path, "not PWM-CONTROLLER-0 to -2 with Channels");
