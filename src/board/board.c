@@ -1,6 +1,13 @@
-/* board.c — simulated GPIO lines served from the board's own thread (see board.h). */
+/* board.c — the board (board.h): simulated GPIO lines served from the board's own thread, and
+ * the board's front door to its buses and converters (board_periph.h), its board files
+ * (board_file.h parses, board_config.h applies) and the simulator's endpoints (board_sim.h). */
 #include "board.h"
+
+#include "board_config.h"
+#include "board_file.h"
 #include "board_periph.h"
+#include "board_sim.h"
+#include "path.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -30,8 +37,6 @@ struct board {
     struct line lines[BOARD_GPIO_COUNT];
     struct board_periph *periph; /* UART, I2C, SPI, ADC, PWM and the event ring */
 };
-
-struct board_periph *board_periph_of(struct board *b) { return b->periph; }
 
 static bool valid(int n) { return n >= 0 && n < BOARD_GPIO_COUNT; }
 
@@ -153,6 +158,17 @@ int board_create(struct board **out)
         free(b);
         return -EIO;
     }
+    char why[256];
+    struct board_layout layout;
+    struct diag_list diags = {0};
+    int err = board_file_parse(board_file_default, strlen(board_file_default), "default board", &layout, &diags);
+    diag_list_free(&diags);
+    if (!err)
+        err = board_config_apply(b->periph, &layout, NULL, why, sizeof why); /* flash in RAM */
+    if (err) {
+        board_destroy(b);
+        return err;
+    }
     *out = b;
     return 0;
 }
@@ -268,4 +284,119 @@ uint64_t board_gpio_changes(struct board *b, int n)
     uint64_t c = b->lines[n].changes;
     pthread_mutex_unlock(&b->lock);
     return c;
+}
+
+/* ---- board files ------------------------------------------------------------------------------ */
+
+/* The first problem of a refused board file (by position) as "PATH: reason (line L, column C)",
+ * and how many more there are. */
+static void describe(struct diag_list *diags, char *why, size_t why_size)
+{
+    diag_sort(diags);
+    const struct diag *d = diags->count ? &diags->items[0] : NULL;
+    if (!d) {
+        snprintf(why, why_size, "the board file was refused");
+        return;
+    }
+    int n = snprintf(why, why_size, "%s%s%s", d->path ? d->path : "", d->path ? ": " : "", d->message);
+    if (n >= 0 && (size_t)n < why_size && d->line)
+        n += snprintf(why + n, why_size - (size_t)n, " (line %u, column %u)", d->line, d->col);
+    if (n >= 0 && (size_t)n < why_size && diags->count > 1)
+        snprintf(why + n, why_size - (size_t)n, "; and %zu more problem%s", diags->count - 1,
+                 diags->count > 2 ? "s" : "");
+}
+
+/* Parses a board file's text; on -EINVAL `why` describes it. */
+static int parse(const char *text, size_t len, struct board_layout *layout, char *why, size_t why_size)
+{
+    struct diag_list diags = {0};
+    int err = board_file_parse(text, len, "board.json", layout, &diags);
+    if (err == -EINVAL)
+        describe(&diags, why, why_size);
+    diag_list_free(&diags);
+    return err;
+}
+
+int board_check_file(const char *text, size_t len, char *why, size_t why_size)
+{
+    struct board_layout *layout = malloc(sizeof *layout);
+    if (!layout)
+        return -ENOMEM;
+    int err = parse(text, len, layout, why, why_size);
+    free(layout);
+    return err;
+}
+
+/* Reads <state_dir>/board.json: 0 with *text (NULL when there is none) or a negative errno. */
+static int read_board_file(const char *path, char **text, size_t *len)
+{
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? 0 : -errno;
+    long size = -1;
+    int err = fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || size > 1024 * 1024 || fseek(f, 0, SEEK_SET) ? -EIO : 0;
+    if (!err && !(*text = malloc((size_t)size + 1)))
+        err = -ENOMEM;
+    if (!err && fread(*text, 1, (size_t)size, f) != (size_t)size)
+        err = -EIO;
+    fclose(f);
+    if (err) {
+        free(*text);
+        *text = NULL;
+    }
+    *len = err ? 0 : (size_t)size;
+    return err;
+}
+
+int board_load(struct board *b, const char *state_dir, char *why, size_t why_size)
+{
+    char *path = path_join(state_dir, "board.json"), *text = NULL;
+    struct board_layout *layout = malloc(sizeof *layout);
+    size_t len = 0;
+    int err = path && layout ? read_board_file(path, &text, &len) : -ENOMEM;
+    if (err)
+        snprintf(why, why_size, "cannot read %s", path ? path : "board.json");
+    if (!err)
+        err = text ? parse(text, len, layout, why, why_size)
+                   : parse(board_file_default, strlen(board_file_default), layout, why, why_size);
+    if (!err)
+        err = board_config_apply(b->periph, layout, state_dir, why, why_size);
+    free(layout);
+    free(text);
+    free(path);
+    return err;
+}
+
+/* ---- buses, converters, the simulator: the peripherals answer ------------------------------- */
+
+int board_uart_open(struct board *b, const char *isu, const struct board_uart_config *cfg, const struct guid *owner)
+{
+    return board_periph_uart_open(b->periph, isu, cfg, owner);
+}
+
+int board_i2c_open(struct board *b, const char *isu, const struct guid *owner)
+{
+    return board_periph_i2c_open(b->periph, isu, owner);
+}
+
+int board_spi_open(struct board *b, const char *isu, int cs, int polarity, const struct guid *owner)
+{
+    return board_periph_spi_open(b->periph, isu, cs, polarity, owner);
+}
+
+int board_adc_open(struct board *b, const char *controller, const struct guid *owner)
+{
+    return board_periph_adc_open(b->periph, controller, owner);
+}
+
+int board_pwm_open(struct board *b, const char *controller, const struct guid *owner)
+{
+    return board_periph_pwm_open(b->periph, controller, owner);
+}
+
+int board_sim_request(struct board *b, const char *method, const char *path, const char *since, const char *body,
+                      size_t body_len, struct json_value **out, char *why, size_t why_size)
+{
+    return board_sim_answer(b->periph, method, path, since, body, body_len, out, why, why_size);
 }

@@ -1,7 +1,9 @@
 /*
- * board.h — the simulated board's GPIO lines (more peripherals arrive with the board issue).
+ * board.h — the simulated board: its GPIO lines, its buses and converters with the device models
+ * behind them, its board file and the simulator's endpoints (docs/board.md). board.c implements
+ * every function here.
  *
- * 128 lines, numbered as the MT3620's GPIOs. Each line has a level, a direction and an owner
+ * 128 GPIO lines, numbered as the MT3620's GPIOs. Each line has a level, a direction and an owner
  * (the component ID of the app that opened it, one at a time). Inputs float high (buttons on
  * the RDB are active-low); `board_press` holds a line low for a while; outputs report every
  * change to the board's change log (what `sphere sim gpio`/`watch` read).
@@ -45,7 +47,7 @@ void board_release_owner(struct board *b, const struct guid *owner);
 /* Number of changes of line n since the board started (for tests and `sim watch`). */
 uint64_t board_gpio_changes(struct board *b, int n);
 
-/* ---- the board's buses and converters (board_periph.c; docs/board.md) ----------------------
+/* ---- the board's buses and converters (docs/board.md) --------------------------------------
  * The board starts as the default mt3620_rdb board (flash in RAM); board_load configures it
  * from a board file. Peripherals are named by their raw manifest values ("ISU0",
  * "ADC-CONTROLLER-0", "PWM-CONTROLLER-2"); each is held by one app at a time (an ISU by one
@@ -59,9 +61,11 @@ struct board_uart_config {
 
 /* Configures the board from <state_dir>/board.json, or the default board when that file does not
  * exist, with file-backed flash images inside state_dir. Call before apps run. Returns 0, or
- * -EINVAL with `why` naming the field at fault, or the errno of a failing file operation. */
+ * -EINVAL with `why` naming the first problem ("PATH: reason (line L, column C)", then how many
+ * more), or the errno of a failing file operation (`why` names the file or field). */
 int board_load(struct board *b, const char *state_dir, char *why, size_t why_size);
-/* Checks a board file's text without applying it (for `sphere sim create --board`). */
+/* Checks a board file's text without applying it (for `sphere sim create --board`): 0, or
+ * -EINVAL with `why` as for board_load, or -ENOMEM. Touches nothing outside its arguments. */
 int board_check_file(const char *text, size_t len, char *why, size_t why_size);
 
 /* A UART: the app's end of a raw pseudo-terminal, set to `cfg`. */

@@ -1,6 +1,6 @@
 /* board_periph.c — the board's buses and converters: handles, their serving thread, the
- * models behind them and the event ring (see board.h, board_periph.h, board_wire.h). */
-#include "board_state.h"
+ * models behind them and the event ring (see board_periph.h, board_wire.h). */
+#include "board_periph.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -17,17 +17,6 @@
 #include <unistd.h>
 
 /* ---- names, events ------------------------------------------------------------------------ */
-
-int board_controller_index(const char *prefix, const char *name, int count)
-{
-    size_t n = strlen(prefix);
-    if (!name || strncmp(name, prefix, n) || name[n] < '0' || name[n] > '9' || name[n + 1])
-        return -1;
-    int i = name[n] - '0';
-    return i < count ? i : -1;
-}
-
-int board_isu_index(const char *name) { return board_controller_index("ISU", name, BOARD_ISUS); }
 
 void board_event(struct board_periph *p, const char *kind, const char *source, const char *fmt, ...)
 {
@@ -121,7 +110,7 @@ void board_periph_release_owner(struct board_periph *p, const struct guid *owner
     board_periph_wake(p);
 }
 
-void board_config_clear(struct board_periph *p)
+void board_periph_clear(struct board_periph *p)
 {
     for (int i = 0; i < BOARD_MAX_HANDLES; i++)
         close_handle(p, &p->handles[i]);
@@ -205,9 +194,9 @@ static int open_pty(int *master, int *slave, char *path, size_t path_size)
     return 0;
 }
 
-int board_uart_open(struct board *b, const char *isu, const struct board_uart_config *cfg, const struct guid *owner)
+int board_periph_uart_open(struct board_periph *p, const char *isu, const struct board_uart_config *cfg,
+                           const struct guid *owner)
 {
-    struct board_periph *p = board_periph_of(b);
     int i = board_isu_index(isu);
     if (i < 0)
         return -ENODEV;
@@ -235,9 +224,8 @@ int board_uart_open(struct board *b, const char *isu, const struct board_uart_co
     return rc;
 }
 
-int board_i2c_open(struct board *b, const char *isu, const struct guid *owner)
+int board_periph_i2c_open(struct board_periph *p, const char *isu, const struct guid *owner)
 {
-    struct board_periph *p = board_periph_of(b);
     int i = board_isu_index(isu), fd = -ENODEV;
     if (i < 0)
         return fd;
@@ -252,9 +240,8 @@ int board_i2c_open(struct board *b, const char *isu, const struct guid *owner)
     return fd;
 }
 
-int board_spi_open(struct board *b, const char *isu, int cs, int polarity, const struct guid *owner)
+int board_periph_spi_open(struct board_periph *p, const char *isu, int cs, int polarity, const struct guid *owner)
 {
-    struct board_periph *p = board_periph_of(b);
     int i = board_isu_index(isu), fd = -ENODEV;
     if (i < 0)
         return fd;
@@ -280,9 +267,8 @@ int board_spi_open(struct board *b, const char *isu, int cs, int polarity, const
     return fd;
 }
 
-static int open_controller(struct board *b, bool adc, const char *name, const struct guid *owner)
+static int open_controller(struct board_periph *p, bool adc, const char *name, const struct guid *owner)
 {
-    struct board_periph *p = board_periph_of(b);
     int i = adc ? board_controller_index("ADC-CONTROLLER-", name, BOARD_ADCS)
                 : board_controller_index("PWM-CONTROLLER-", name, BOARD_PWMS);
     int fd = -ENODEV;
@@ -301,14 +287,14 @@ static int open_controller(struct board *b, bool adc, const char *name, const st
     return fd;
 }
 
-int board_adc_open(struct board *b, const char *controller, const struct guid *owner)
+int board_periph_adc_open(struct board_periph *p, const char *controller, const struct guid *owner)
 {
-    return open_controller(b, true, controller, owner);
+    return open_controller(p, true, controller, owner);
 }
 
-int board_pwm_open(struct board *b, const char *controller, const struct guid *owner)
+int board_periph_pwm_open(struct board_periph *p, const char *controller, const struct guid *owner)
 {
-    return open_controller(b, false, controller, owner);
+    return open_controller(p, false, controller, owner);
 }
 
 /* ---- serving handles ------------------------------------------------------------------------ */
@@ -665,19 +651,14 @@ int board_periph_create(struct board_periph **out)
         p->handles[i].fd = -1;
     for (int i = 0; i < BOARD_ISUS; i++)
         p->isus[i] = (struct board_isu){.spi = {-1, -1}, .host_master = -1, .host_slave = -1, .app_master = -1};
-    char why[256];
-    int err = board_config_apply(p, board_default_file, strlen(board_default_file), NULL, why, sizeof why);
     p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (!err && (p->wake_fd < 0 || pthread_create(&p->thread, NULL, periph_thread, p) != 0))
-        err = -EIO;
-    if (err) {
-        board_config_clear(p);
+    if (p->wake_fd < 0 || pthread_create(&p->thread, NULL, periph_thread, p) != 0) {
         if (p->wake_fd >= 0)
             close(p->wake_fd);
         pthread_mutex_destroy(&p->lock);
         pthread_mutex_destroy(&p->events_lock);
         free(p);
-        return err;
+        return -EIO;
     }
     *out = p;
     return 0;
@@ -692,15 +673,14 @@ void board_periph_destroy(struct board_periph *p)
     pthread_mutex_unlock(&p->lock);
     board_periph_wake(p);
     pthread_join(p->thread, NULL);
-    board_config_clear(p);
+    board_periph_clear(p);
     close(p->wake_fd);
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->events_lock);
     free(p);
 }
 
-/* Shared by board_config.c: opens the host side of a UART. */
-int board_open_host_pty(struct board_isu *u)
+int board_periph_open_host_pty(struct board_isu *u)
 {
     int err = open_pty(&u->host_master, &u->host_slave, u->host_path, sizeof u->host_path);
     if (err)

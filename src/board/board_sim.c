@@ -1,6 +1,6 @@
 /* board_sim.c — the simulator's view of the buses and converters: the JSON answers of the
- * /sim/ endpoints (see board.h; docs/board.md lists them). */
-#include "board_state.h"
+ * /sim/ endpoints (see board_sim.h; docs/board.md lists them). */
+#include "board_sim.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,7 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board_periph.h"
 #include "diag.h"
+
+/* Formats `why` and returns -EINVAL. */
+static int refuse(char *why, size_t why_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int refuse(char *why, size_t why_size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, why_size, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
 
 static struct json_value *real(double v)
 {
@@ -28,7 +41,7 @@ static struct json_value *body_object(const char *body, size_t len, char *why, s
     if (json_parse(body ? body : "", len, NULL, "request", &diags, &j) || j->type != JSON_OBJECT) {
         json_free(j);
         j = NULL;
-        board_fail(why, why_size, "the body must be a JSON object");
+        refuse(why, why_size, "the body must be a JSON object");
     }
     diag_list_free(&diags);
     return j;
@@ -95,7 +108,7 @@ static int sim_uart(struct board_periph *p, const char *method, const char *name
         const struct json_value *v = json_object_get(j, "loopback");
         if (!v || v->type != JSON_BOOL) {
             json_free(j);
-            return board_fail(why, why_size, "the body must be {\"loopback\": true or false}");
+            return refuse(why, why_size, "the body must be {\"loopback\": true or false}");
         }
         p->isus[i].loopback = v->u.boolean;
         json_free(j);
@@ -133,13 +146,13 @@ static int sim_adc(struct board_periph *p, const char *method, const char *rest,
         const char *chs = end + 1;
         long ch = strtol(chs, &end, 10);
         if (end == chs || *end || ch < 0 || ch >= a->channels)
-            return board_fail(why, why_size, "ADC-CONTROLLER-%ld has channels 0-%d", c, a->channels - 1);
+            return refuse(why, why_size, "ADC-CONTROLLER-%ld has channels 0-%d", c, a->channels - 1);
         struct json_value *j = body_object(body, len, why, why_size);
         double v;
         bool ok = number(j, "volts", &v) && v >= 0 && v <= 5;
         json_free(j);
         if (!ok)
-            return board_fail(why, why_size, "the body must be {\"volts\": 0 to 5}");
+            return refuse(why, why_size, "the body must be {\"volts\": 0 to 5}");
         a->volts[ch] = v;
         char source[24];
         snprintf(source, sizeof source, "ADC%ld.%ld", c, ch);
@@ -171,7 +184,7 @@ static int sim_accel(struct board_periph *p, const char *method, const char *bod
         }
         json_free(j);
         if (!ok)
-            return board_fail(why, why_size, "the body must be {\"x\": g, \"y\": g, \"z\": g [, \"device\": name]}");
+            return refuse(why, why_size, "the body must be {\"x\": g, \"y\": g, \"z\": g [, \"device\": name]}");
         if (!set)
             return -ENOENT;
     }
@@ -231,7 +244,7 @@ static int sim_device(struct board_periph *p, const char *method, const char *na
                 s = i;
         json_free(j);
         if (s < 0)
-            return board_fail(why, why_size, "the body must be {\"state\": \"ok\", \"unplugged\" or \"stuck\"}");
+            return refuse(why, why_size, "the body must be {\"state\": \"ok\", \"unplugged\" or \"stuck\"}");
         d->state = (enum board_device_state)s;
         board_event(p, "device", d->name, "%s", state_names[s]);
     }
@@ -327,10 +340,9 @@ static int sim_power_cut(struct board_periph *p, const char *method, const char 
     return 0;
 }
 
-int board_sim_request(struct board *b, const char *method, const char *path, const char *since, const char *body,
-                      size_t body_len, struct json_value **out, char *why, size_t why_size)
+int board_sim_answer(struct board_periph *p, const char *method, const char *path, const char *since,
+                     const char *body, size_t body_len, struct json_value **out, char *why, size_t why_size)
 {
-    struct board_periph *p = board_periph_of(b);
     bool get = !strcmp(method, "GET"), put = !strcmp(method, "PUT");
     *out = NULL;
     if (!strcmp(path, "events") && get) {

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "bytes.h"
+
 static void defaults(struct lsm6ds3 *d)
 {
     memset(d->regs, 0, sizeof d->regs);
@@ -40,8 +42,7 @@ static void sample(struct lsm6ds3 *d)
     for (int i = 0; i < 3; i++) {
         double raw = round(d->accel_g[i] * 1000.0 / sens);
         int16_t v = raw > 32767 ? 32767 : raw < -32768 ? -32768 : (int16_t)raw;
-        d->regs[LSM6DS3_OUTX_L_XL + 2 * i] = (uint8_t)((uint16_t)v & 0xFF);
-        d->regs[LSM6DS3_OUTX_L_XL + 2 * i + 1] = (uint8_t)((uint16_t)v >> 8);
+        bytes_put_le16(&d->regs[LSM6DS3_OUTX_L_XL + 2 * i], (uint16_t)v);
     }
 }
 

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
+
+/* The instruction, then its 24-bit address most significant byte first: the low three bytes of
+ * the address's big-endian form (device addresses stay below 16 MiB, so the top byte is free). */
 static void put_address(uint8_t *tx, uint8_t op, uint32_t addr)
 {
+    bytes_put_be32(tx, addr);
     tx[0] = op;
-    tx[1] = (uint8_t)(addr >> 16);
-    tx[2] = (uint8_t)(addr >> 8);
-    tx[3] = (uint8_t)addr;
 }
 
 /* The device address of (block, off), or -EINVAL in *err for a range outside the block. */

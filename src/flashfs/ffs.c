@@ -18,6 +18,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "bytes.h"
 #include "strbuf.h"
 
 /* ---- on-disk constants (docs/flashfs.md "On-disk format") ---- */
@@ -86,40 +87,7 @@ struct ffs {
     int problems;
 };
 
-/* ---- little helpers ---- */
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
+/* ---- little helpers (byte order: core/bytes.h) ---- */
 
 static uint32_t crc(const void *p, size_t len)
 {
@@ -226,12 +194,12 @@ static int emit_put(struct strbuf *sb, const struct inode *n)
     uint8_t fixed[PUT_FIXED_LEN];
     size_t name_len = strlen(n->name);
     fixed[0] = OP_PUT;
-    put_u32(fixed + 1, n->id);
-    put_u32(fixed + 5, n->parent);
+    bytes_put_le32(fixed + 1, n->id);
+    bytes_put_le32(fixed + 5, n->parent);
     fixed[9] = n->type;
     fixed[10] = n->is_inline ? FLAG_INLINE : 0;
-    put_u16(fixed + 11, (uint16_t)name_len);
-    put_u32(fixed + 13, n->size);
+    bytes_put_le16(fixed + 11, (uint16_t)name_len);
+    bytes_put_le32(fixed + 13, n->size);
     int err = strbuf_append(sb, (const char *)fixed, sizeof fixed);
     if (!err)
         err = strbuf_append(sb, n->name, name_len);
@@ -239,8 +207,8 @@ static int emit_put(struct strbuf *sb, const struct inode *n)
         err = strbuf_append(sb, (const char *)n->data, n->size);
     for (uint32_t i = 0; !err && !n->is_inline && i < n->nblocks; i++) {
         uint8_t b[BREF_LEN];
-        put_u32(b, n->blocks[i].block);
-        put_u32(b + 4, n->blocks[i].crc);
+        bytes_put_le32(b, n->blocks[i].block);
+        bytes_put_le32(b + 4, n->blocks[i].crc);
         err = strbuf_append(sb, (const char *)b, sizeof b);
     }
     return err;
@@ -250,7 +218,7 @@ static int emit_del(struct strbuf *sb, uint32_t id)
 {
     uint8_t rec[DEL_LEN];
     rec[0] = OP_DEL;
-    put_u32(rec + 1, id);
+    bytes_put_le32(rec + 1, id);
     return strbuf_append(sb, (const char *)rec, sizeof rec);
 }
 
@@ -273,7 +241,7 @@ static int parse_op(struct ffs *fs, const uint8_t *p, size_t avail, struct op_vi
     if (v->op == OP_DEL) {
         if (avail < DEL_LEN)
             goto truncated;
-        v->id = get_u32(p + 1);
+        v->id = bytes_le32(p + 1);
         v->len = DEL_LEN;
         if (v->id == ROOT_ID) {
             note(fs, true, "metadata: a commit deletes the root directory");
@@ -287,12 +255,12 @@ static int parse_op(struct ffs *fs, const uint8_t *p, size_t avail, struct op_vi
     }
     if (avail < PUT_FIXED_LEN)
         goto truncated;
-    v->id = get_u32(p + 1);
-    v->parent = get_u32(p + 5);
+    v->id = bytes_le32(p + 1);
+    v->parent = bytes_le32(p + 5);
     v->type = p[9];
     v->flags = p[10];
-    v->name_len = get_u16(p + 11);
-    v->size = get_u32(p + 13);
+    v->name_len = bytes_le16(p + 11);
+    v->size = bytes_le32(p + 13);
     v->name = p + PUT_FIXED_LEN;
     bool is_inline = v->flags & FLAG_INLINE;
     const char *why = NULL;
@@ -329,7 +297,7 @@ static int parse_op(struct ffs *fs, const uint8_t *p, size_t avail, struct op_vi
     }
     v->payload = v->name + v->name_len;
     for (uint32_t i = 0; i < v->nblocks; i++) {
-        uint32_t b = get_u32(v->payload + i * BREF_LEN);
+        uint32_t b = bytes_le32(v->payload + i * BREF_LEN);
         if (b == SB_BLOCK || b >= fs->bd.block_count) {
             note(fs, true, "metadata: inode %u refers to block %u, outside the data area", v->id, b);
             return -EUCLEAN;
@@ -363,8 +331,8 @@ static int apply_put(struct ffs *fs, const struct op_view *v)
         if (!n.blocks)
             goto nomem;
         for (uint32_t i = 0; i < n.nblocks; i++) {
-            n.blocks[i].block = get_u32(v->payload + i * BREF_LEN);
-            n.blocks[i].crc = get_u32(v->payload + i * BREF_LEN + 4);
+            n.blocks[i].block = bytes_le32(v->payload + i * BREF_LEN);
+            n.blocks[i].crc = bytes_le32(v->payload + i * BREF_LEN + 4);
             n.blocks[i].crc_len = fill_of(fs, n.size, i);
         }
     }
@@ -449,23 +417,23 @@ struct header {
 static void put_header(uint8_t *p, const struct header *h)
 {
     memset(p, 0, HDR_LEN);
-    put_u32(p, h->magic);
-    put_u32(p + 4, h->len);
-    put_u64(p + 8, h->volume_id);
-    put_u64(p + 16, h->seq);
-    put_u32(p + 24, h->cursor);
-    put_u32(p + 28, h->next_id);
+    bytes_put_le32(p, h->magic);
+    bytes_put_le32(p + 4, h->len);
+    bytes_put_le64(p + 8, h->volume_id);
+    bytes_put_le64(p + 16, h->seq);
+    bytes_put_le32(p + 24, h->cursor);
+    bytes_put_le32(p + 28, h->next_id);
     p[32] = h->type;
 }
 
 static void get_header(const uint8_t *p, struct header *h)
 {
-    h->magic = get_u32(p);
-    h->len = get_u32(p + 4);
-    h->volume_id = get_u64(p + 8);
-    h->seq = get_u64(p + 16);
-    h->cursor = get_u32(p + 24);
-    h->next_id = get_u32(p + 28);
+    h->magic = bytes_le32(p);
+    h->len = bytes_le32(p + 4);
+    h->volume_id = bytes_le64(p + 8);
+    h->seq = bytes_le64(p + 16);
+    h->cursor = bytes_le32(p + 24);
+    h->next_id = bytes_le32(p + 28);
     h->type = p[32];
 }
 
@@ -482,7 +450,7 @@ static int build_record(struct ffs *fs, uint8_t type, const struct strbuf *paylo
         err = strbuf_append(rec, payload->data, payload->len);
     if (err)
         return err;
-    put_u32(tail, crc(rec->data, rec->len));
+    bytes_put_le32(tail, crc(rec->data, rec->len));
     return strbuf_append(rec, (const char *)tail, sizeof tail);
 }
 
@@ -595,12 +563,12 @@ static int commit(struct ffs *fs, const struct strbuf *ops)
 static void put_superblock(uint8_t *p, const struct flash_bd *bd, uint64_t volume_id)
 {
     memcpy(p, SB_MAGIC, sizeof SB_MAGIC);
-    put_u32(p + 8, FFS_FORMAT_VERSION);
-    put_u32(p + 12, bd->block_size);
-    put_u32(p + 16, bd->block_count);
-    put_u32(p + 20, inline_max_for(bd->block_size));
-    put_u64(p + 24, volume_id);
-    put_u32(p + 32, crc(p, 32));
+    bytes_put_le32(p + 8, FFS_FORMAT_VERSION);
+    bytes_put_le32(p + 12, bd->block_size);
+    bytes_put_le32(p + 16, bd->block_count);
+    bytes_put_le32(p + 20, inline_max_for(bd->block_size));
+    bytes_put_le64(p + 24, volume_id);
+    bytes_put_le32(p + 32, crc(p, 32));
 }
 
 int ffs_format(const struct flash_bd *bd, uint64_t volume_id)
@@ -659,7 +627,7 @@ static int read_superblock(struct ffs *fs)
         if (err)
             return err;
         any_magic |= memcmp(copy[i], SB_MAGIC, sizeof SB_MAGIC) == 0;
-        valid[i] = memcmp(copy[i], SB_MAGIC, sizeof SB_MAGIC) == 0 && get_u32(copy[i] + 32) == crc(copy[i], 32);
+        valid[i] = memcmp(copy[i], SB_MAGIC, sizeof SB_MAGIC) == 0 && bytes_le32(copy[i] + 32) == crc(copy[i], 32);
     }
     if (!valid[0] && !valid[1]) {
         if (!any_magic) {
@@ -675,7 +643,7 @@ static int read_superblock(struct ffs *fs)
     else if (memcmp(copy[0], copy[1], SB_LEN) != 0)
         note(fs, true, "superblock: the two copies differ; using copy A");
     const uint8_t *sb = valid[0] ? copy[0] : copy[1];
-    uint32_t version = get_u32(sb + 8), bs = get_u32(sb + 12), count = get_u32(sb + 16);
+    uint32_t version = bytes_le32(sb + 8), bs = bytes_le32(sb + 12), count = bytes_le32(sb + 16);
     if (version > FFS_FORMAT_VERSION || version == 0) {
         note(fs, true, "superblock: format version %u is not supported (this build reads version %u)", version,
              FFS_FORMAT_VERSION);
@@ -689,8 +657,8 @@ static int read_superblock(struct ffs *fs)
              (unsigned long long)bd->block_count * bd->block_size);
         return -EMEDIUMTYPE;
     }
-    fs->inline_max = get_u32(sb + 20);
-    fs->volume_id = get_u64(sb + 24);
+    fs->inline_max = bytes_le32(sb + 20);
+    fs->volume_id = bytes_le64(sb + 24);
     if (fs->inline_max != inline_max_for(bs) || fs->volume_id == 0) {
         note(fs, true, "superblock: inconsistent parameters (inline limit %u, volume id %llu)", fs->inline_max,
              (unsigned long long)fs->volume_id);
@@ -722,7 +690,7 @@ static int read_record(struct ffs *fs, uint32_t block, uint32_t off, const struc
     int err = fs->bd.read(fs->bd.ctx, block, off, fs->buf, h->len);
     if (err)
         return err;
-    *ok = get_u32(fs->buf + h->len - CRC_LEN) == crc(fs->buf, h->len - CRC_LEN);
+    *ok = bytes_le32(fs->buf + h->len - CRC_LEN) == crc(fs->buf, h->len - CRC_LEN);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "hostio.h"
 #include "path.h"
 
@@ -18,14 +19,15 @@
 #define STATE_FORMAT 1u
 #define STATE_SIZE (8 + 4 * 10 + 1 + MCU_IMAGE_HASH_SIZE)
 
+/* Cursor helpers over core/bytes.h: write or read one LE u32 and step past it. */
 static void put32(uint8_t **p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++)
-        *(*p)++ = (uint8_t)(v >> (8 * i));
+    bytes_put_le32(*p, v);
+    *p += 4;
 }
 static uint32_t get32(const uint8_t **p)
 {
-    uint32_t v = (uint32_t)(*p)[0] | (uint32_t)(*p)[1] << 8 | (uint32_t)(*p)[2] << 16 | (uint32_t)(*p)[3] << 24;
+    uint32_t v = bytes_le32(*p);
     *p += 4;
     return v;
 }

@@ -9,14 +9,7 @@
 
 #include <openssl/evp.h>
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
-static void wr32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
+#include "bytes.h"
 
 __attribute__((format(printf, 3, 4))) static int refuse(char *why, size_t size, const char *fmt, ...)
 {
@@ -43,14 +36,14 @@ int mcu_image_parse_parts(const uint8_t *d, size_t len, const uint8_t *tail, siz
         return refuse(why, ws, "image: %zu bytes, shorter than the %u-byte header", len, MCU_IMAGE_HEADER_SIZE);
     if (tail_len > len)
         return -EINVAL;
-    if (rd32(d) != MCU_IMAGE_MAGIC)
-        return refuse(why, ws, "header.magic: 0x%08x, expected 0x%08x", rd32(d), MCU_IMAGE_MAGIC);
-    o->load_addr = rd32(d + 4);
-    o->hdr_size = rd16(d + 8);
-    o->protect_tlv_size = rd16(d + 10);
-    o->img_size = rd32(d + 12);
-    o->flags = rd32(d + 16);
-    o->version = (struct mcu_version){d[20], d[21], rd16(d + 22), rd32(d + 24)};
+    if (bytes_le32(d) != MCU_IMAGE_MAGIC)
+        return refuse(why, ws, "header.magic: 0x%08x, expected 0x%08x", bytes_le32(d), MCU_IMAGE_MAGIC);
+    o->load_addr = bytes_le32(d + 4);
+    o->hdr_size = bytes_le16(d + 8);
+    o->protect_tlv_size = bytes_le16(d + 10);
+    o->img_size = bytes_le32(d + 12);
+    o->flags = bytes_le32(d + 16);
+    o->version = (struct mcu_version){d[20], d[21], bytes_le16(d + 22), bytes_le32(d + 24)};
     if (o->hdr_size < MCU_IMAGE_HEADER_SIZE)
         return refuse(why, ws, "header.hdr_size: %u, less than %u", o->hdr_size, MCU_IMAGE_HEADER_SIZE);
     if (o->protect_tlv_size != 0)
@@ -65,9 +58,9 @@ int mcu_image_parse_parts(const uint8_t *d, size_t len, const uint8_t *tail, siz
     if (tlv < len - tail_len)
         return refuse(why, ws, "tlv: starts at %llu, before the %zu bytes read", (unsigned long long)tlv, tail_len);
     const uint8_t *t = tail + (tlv - (len - tail_len));
-    if (rd16(t) != MCU_IMAGE_TLV_INFO_MAGIC)
-        return refuse(why, ws, "tlv.magic: 0x%04x, expected 0x%04x", rd16(t), MCU_IMAGE_TLV_INFO_MAGIC);
-    uint32_t total = rd16(t + 2);
+    if (bytes_le16(t) != MCU_IMAGE_TLV_INFO_MAGIC)
+        return refuse(why, ws, "tlv.magic: 0x%04x, expected 0x%04x", bytes_le16(t), MCU_IMAGE_TLV_INFO_MAGIC);
+    uint32_t total = bytes_le16(t + 2);
     if (total < 4 || tlv + total > len)
         return refuse(why, ws, "tlv.total: %u, outside the image (%zu bytes after the TLV start)", total, (size_t)(len - tlv));
     o->tlv_off = (uint32_t)tlv;
@@ -77,7 +70,7 @@ int mcu_image_parse_parts(const uint8_t *d, size_t len, const uint8_t *tail, siz
     for (uint32_t p = 4; p < total;) {
         if (total - p < 4)
             return refuse(why, ws, "tlv[%u]: truncated entry header", p);
-        uint16_t type = rd16(t + p), n = rd16(t + p + 2);
+        uint16_t type = bytes_le16(t + p), n = bytes_le16(t + p + 2);
         if (n > total - p - 4)
             return refuse(why, ws, "tlv[%u]: type 0x%02x length %u runs past the TLV area", p, type, n);
         if (type == MCU_IMAGE_TLV_SHA256) {
@@ -127,22 +120,22 @@ int mcu_image_create(const uint8_t *payload, size_t len, const struct mcu_versio
     uint8_t *b = calloc(1, total);
     if (!b)
         return -ENOMEM;
-    wr32(b, MCU_IMAGE_MAGIC);
-    wr32(b + 4, load_addr);
-    wr16(b + 8, MCU_IMAGE_HEADER_SIZE);
-    wr16(b + 10, 0);
-    wr32(b + 12, (uint32_t)len);
-    wr32(b + 16, 0);
+    bytes_put_le32(b, MCU_IMAGE_MAGIC);
+    bytes_put_le32(b + 4, load_addr);
+    bytes_put_le16(b + 8, MCU_IMAGE_HEADER_SIZE);
+    bytes_put_le16(b + 10, 0);
+    bytes_put_le32(b + 12, (uint32_t)len);
+    bytes_put_le32(b + 16, 0);
     b[20] = v->major, b[21] = v->minor;
-    wr16(b + 22, v->revision);
-    wr32(b + 24, v->build);
+    bytes_put_le16(b + 22, v->revision);
+    bytes_put_le32(b + 24, v->build);
     if (len)
         memcpy(b + MCU_IMAGE_HEADER_SIZE, payload, len);
     uint8_t *t = b + MCU_IMAGE_HEADER_SIZE + len;
-    wr16(t, MCU_IMAGE_TLV_INFO_MAGIC);
-    wr16(t + 2, (uint16_t)tlv);
-    wr16(t + 4, MCU_IMAGE_TLV_SHA256);
-    wr16(t + 6, MCU_IMAGE_HASH_SIZE);
+    bytes_put_le16(t, MCU_IMAGE_TLV_INFO_MAGIC);
+    bytes_put_le16(t + 2, (uint16_t)tlv);
+    bytes_put_le16(t + 4, MCU_IMAGE_TLV_SHA256);
+    bytes_put_le16(t + 6, MCU_IMAGE_HASH_SIZE);
     int err = mcu_sha256(b, MCU_IMAGE_HEADER_SIZE + len, t + 8);
     if (err) {
         free(b);

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
+
 void smp_hdr_encode(const struct smp_hdr *h, uint8_t o[SMP_HDR_SIZE])
 {
     o[0] = h->op & 7;
     o[1] = h->flags;
-    o[2] = (uint8_t)(h->len >> 8), o[3] = (uint8_t)h->len;
-    o[4] = (uint8_t)(h->group >> 8), o[5] = (uint8_t)h->group;
+    bytes_put_be16(o + 2, h->len);
+    bytes_put_be16(o + 4, h->group);
     o[6] = h->seq, o[7] = h->id;
 }
 
@@ -19,8 +21,8 @@ int smp_hdr_decode(const uint8_t *p, size_t n, struct smp_hdr *h)
         return -EINVAL;
     h->op = p[0] & 7;
     h->flags = p[1];
-    h->len = (uint16_t)(p[2] << 8 | p[3]);
-    h->group = (uint16_t)(p[4] << 8 | p[5]);
+    h->len = bytes_be16(p + 2);
+    h->group = bytes_be16(p + 4);
     h->seq = p[6], h->id = p[7];
     return (size_t)h->len + SMP_HDR_SIZE == n ? 0 : -EINVAL;
 }
@@ -102,10 +104,10 @@ int smp_frame_encode(const uint8_t *pkt, size_t n, char *out, size_t cap)
         return -EMSGSIZE;
     uint8_t raw[SMP_MAX_PACKET + 4];
     size_t len = n + 2;
-    raw[0] = (uint8_t)(len >> 8), raw[1] = (uint8_t)len;
+    bytes_put_be16(raw, (uint16_t)len);
     memcpy(raw + 2, pkt, n);
     uint16_t crc = smp_crc16(pkt, n);
-    raw[n + 2] = (uint8_t)(crc >> 8), raw[n + 3] = (uint8_t)crc;
+    bytes_put_be16(raw + n + 2, crc);
     size_t total = n + 4, o = 0;
     for (size_t off = 0; off < total; off += SMP_FRAME_RAW_MAX) {
         size_t chunk = total - off < SMP_FRAME_RAW_MAX ? total - off : SMP_FRAME_RAW_MAX;
@@ -149,7 +151,7 @@ static int rx_line(struct smp_rx *rx, const uint8_t **pkt)
             rx->in_packet = false;
             return -EINVAL;
         }
-        size_t len = (size_t)rx->raw[0] << 8 | rx->raw[1];
+        size_t len = bytes_be16(rx->raw);
         if (len < SMP_HDR_SIZE + 2) {
             rx->in_packet = false;
             return -EINVAL;
@@ -166,7 +168,7 @@ static int rx_line(struct smp_rx *rx, const uint8_t **pkt)
     if (rx->raw_len > rx->want)
         return -EINVAL;
     size_t plen = rx->want - 4;
-    uint16_t crc = (uint16_t)(rx->raw[2 + plen] << 8 | rx->raw[3 + plen]);
+    uint16_t crc = bytes_be16(rx->raw + 2 + plen);
     if (smp_crc16(rx->raw + 2, plen) != crc)
         return -EBADMSG;
     *pkt = rx->raw + 2;

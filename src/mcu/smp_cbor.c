@@ -10,6 +10,8 @@
 
 #include <cbor.h>
 
+#include "bytes.h"
+
 /* ---- building ------------------------------------------------------------------------------- */
 
 /* Adds key: value to map, taking the value's reference; false (value released) on failure. */
@@ -112,6 +114,21 @@ int smp_cbor_encode_image_state(const struct smp_image_state *s, int rc, uint8_t
 
 /* ---- reading -------------------------------------------------------------------------------- */
 
+/* A CBOR argument of 1, 2, 4 or 8 bytes, big-endian (RFC 8949 3.1). */
+static uint64_t argument_be(const uint8_t *p, size_t bytes)
+{
+    switch (bytes) {
+    case 1:
+        return p[0];
+    case 2:
+        return bytes_be16(p);
+    case 4:
+        return bytes_be32(p);
+    default:
+        return (uint64_t)bytes_be32(p) << 32 | bytes_be32(p + 4);
+    }
+}
+
 /* Walks one item at buf[*pos]; 0 or -EINVAL. */
 static int well_formed(const uint8_t *buf, size_t n, size_t *pos, int depth)
 {
@@ -123,9 +140,8 @@ static int well_formed(const uint8_t *buf, size_t n, size_t *pos, int depth)
         size_t bytes = (size_t)1 << (ai - 24);
         if (n - *pos < bytes)
             return -EINVAL;
-        v = 0;
-        for (size_t i = 0; i < bytes; i++)
-            v = v << 8 | buf[(*pos)++];
+        v = argument_be(buf + *pos, bytes);
+        *pos += bytes;
     } else if (ai > 27) {
         return -EINVAL; /* reserved or indefinite */
     }

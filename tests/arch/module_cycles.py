@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 """module_cycles.py — fails when modules inside one component folder depend on each other in a
 cycle. A module is a .c/.h pair (src/cloud/cloud.c + src/cloud/cloud.h → "cloud"); module A
-depends on module B when any file of A includes B's header. Private headers (src/X/private/)
-belong to the component; a private header shared by several files of a component (named *_int.h)
-is a declaration hub, not a module, and is left out of the graph. Cycles across components are
-not checked here (the CMake link graph decides those).
+depends on module B when A's source file includes B's header: that is how one file comes to call
+another's functions. Headers that include headers for their types (a types-only header such as
+board_state.h, a component's shared *_int.h) add no edge. Private headers (src/X/private/)
+belong to the component. Cycles across components are not checked here (the CMake link graph
+decides those).
 
 usage: module_cycles.py SRC_DIR     exit 0: no cycle; 1: cycles listed on stdout
 """
@@ -30,7 +31,7 @@ def graph(component_dir):
     headers = {n for n in files.values() if n.endswith('.h') and not n.endswith('_int.h')}
     edges = {}
     for path, name in files.items():
-        if name.endswith('_int.h'):
+        if not name.endswith('.c'):
             continue
         mod = name[:-2]
         with open(path, encoding='utf-8', errors='replace') as f:

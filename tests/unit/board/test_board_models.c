@@ -220,7 +220,7 @@ static void board_files_are_checked(void **state)
     assert_int_equal(board_check_file(good, strlen(good), why, sizeof why), 0);
     static const struct { const char *text, *why; } bad[] = {
         {"[]", "must be a JSON object"},
-        {"{\"Name\":\"n\"}", "needs a Name and a HardwareDefinition"},
+        {"{\"Name\":\"n\"}", "needs a HardwareDefinition"},
         {"{\"Name\":\"n\",\"HardwareDefinition\":\"h\",\"Devices\":{\"a\":{\"Model\":\"bmp280\"}}}", "Devices.a.Model"},
         {"{\"Name\":\"n\",\"HardwareDefinition\":\"h\",\"SpiMaster\":{\"ISU1\":{\"C\":\"a\"}}}", "SpiMaster.ISU1.C"},
         {"{\"Name\":\"n\",\"HardwareDefinition\":\"h\",\"Pwm\":{\"PWM-CONTROLLER-3\":{\"Channels\":4}}}", "Pwm.PWM-CONTROLLER-3"},
@@ -233,6 +233,11 @@ static void board_files_are_checked(void **state)
         if (!strstr(why, bad[i].why))
             fail_msg("case %zu: '%s' does not mention '%s'", i, why, bad[i].why);
     }
+    /* the first problem by position, where it is, and how many more there are */
+    static const char two[] = "{\"Name\":\"x\",\"HardwareDefinition\":\"y\",\"I2cMaster\":{\"ISU9\":[]},\"Uart\":{\"ISU5\":{}}}";
+    assert_int_equal(board_check_file(two, strlen(two), why, sizeof why), -EINVAL);
+    assert_string_equal(why, "I2cMaster.ISU9: not an ISU (ISU0-ISU4) with a list of targets (line 1, column 51); "
+                             "and 1 more problem");
 }
 
 int main(void)

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * board_state.h — internal to the board: the state of its buses and converters, shared by
- * board_periph.c (handles, the serving thread, the event ring), board_config.c (board files)
- * and board_sim.c (the /sim/ endpoints). Every field is guarded by `lock`, except the event ring
- * (guarded by `events_lock`, so that board.c may record GPIO edges under its own lock).
+ * board_periph.c (handles, the serving thread, the event ring), board_config.c (applying a board
+ * layout) and board_sim.c (the /sim/ endpoints). Types only: each of those files declares its
+ * functions in its own header. Every field is guarded by `lock`, except the event ring (guarded
+ * by `events_lock`, so that board.c may record GPIO edges under its own lock).
  */
 #ifndef OPENSPHERE_BOARD_STATE_H
 #define OPENSPHERE_BOARD_STATE_H
@@ -12,22 +14,14 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "board_periph.h"
+#include "board.h"
+#include "board_file.h"
 #include "board_wire.h"
 #include "lsm6ds3.h"
 #include "w25q.h"
 
-#define BOARD_ISUS 5
-#define BOARD_ADCS 1
-#define BOARD_PWMS 3
-#define BOARD_PWM_CHANNELS 4
-#define BOARD_ADC_MAX_CHANNELS 8
-#define BOARD_MAX_DEVICES 8
-#define BOARD_MAX_I2C_TARGETS 8
 #define BOARD_MAX_HANDLES 32
 #define BOARD_EVENTS 1024
-
-enum board_model { BOARD_MODEL_LSM6DS3, BOARD_MODEL_W25Q };
 enum board_device_state { BOARD_DEVICE_OK, BOARD_DEVICE_UNPLUGGED, BOARD_DEVICE_STUCK };
 enum board_isu_function { BOARD_FN_NONE, BOARD_FN_UART, BOARD_FN_I2C, BOARD_FN_SPI };
 enum board_handle_kind { BOARD_H_NONE, BOARD_H_I2C, BOARD_H_SPI, BOARD_H_ADC, BOARD_H_PWM };
@@ -35,12 +29,12 @@ enum board_handle_kind { BOARD_H_NONE, BOARD_H_I2C, BOARD_H_SPI, BOARD_H_ADC, BO
 /* A device attached to buses (one chip may be reachable from several, as the RDB's accelerometer
  * is described on both I2C ISU2 and SPI ISU1). */
 struct board_device {
-    char name[32];
+    char name[BOARD_FILE_DEVICE_NAME_MAX];
     enum board_model model;
     enum board_device_state state;
     struct lsm6ds3 accel;
     struct w25q *flash;
-    char image[256]; /* the flash's backing file, "" = RAM */
+    char image[512]; /* the flash's backing file (its path), "" = RAM */
 };
 
 struct board_isu {
@@ -103,7 +97,7 @@ struct board_periph {
     pthread_t thread;
     int wake_fd;
     bool stop;
-    char name[64], hardware_definition[128];
+    char name[BOARD_FILE_NAME_MAX], hardware_definition[BOARD_FILE_HWDEF_MAX];
     struct board_device devices[BOARD_MAX_DEVICES];
     int device_count;
     struct board_isu isus[BOARD_ISUS];
@@ -119,24 +113,5 @@ struct board_periph {
     struct board_event_record events[BOARD_EVENTS];
     uint64_t next_seq; /* the seq of the next event; the first is 1 */
 };
-
-/* board_config.c: applies a board file (`state_dir` NULL = flash in RAM). Releases every handle
- * and attachment first. Called with p->lock held. */
-int board_config_apply(struct board_periph *p, const char *text, size_t len, const char *state_dir, char *why,
-                       size_t why_size);
-/* Closes every handle and attachment (lock held). */
-void board_config_clear(struct board_periph *p);
-/* Formats `why` and returns -EINVAL. */
-int board_fail(char *why, size_t why_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The default board file's text. */
-extern const char board_default_file[];
-
-/* board_periph.c */
-void board_periph_wake(struct board_periph *p);
-/* Index of "ISU<n>" / "ADC-CONTROLLER-<n>" / "PWM-CONTROLLER-<n>", or -1. */
-int board_isu_index(const char *name);
-int board_controller_index(const char *prefix, const char *name, int count);
-/* Opens the host side of a UART (a raw PTY at 115200 8N1): 0 or a negative errno. */
-int board_open_host_pty(struct board_isu *u);
 
 #endif
