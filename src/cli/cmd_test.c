@@ -54,6 +54,8 @@ struct runner {
     struct strbuf trace;           /* what was printed, for the JUnit report */
     char expected[512], seen[1024];
     char note[256];                /* shown after a step's "ok" (a capture) */
+    struct devclient client;       /* the device's REST socket, opened at the first request */
+    bool client_open;
 };
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
@@ -153,13 +155,26 @@ static int sphere_ok(struct runner *r, const char *what, const char *const *args
     return rc ? -1 : 0;
 }
 
-/* One request to the device; a transport or HTTP error is the step's failure. */
+/* One request to the device; a transport or HTTP error is the step's failure, with the device's
+ * own words in *seen (nothing is printed: the trace says it). */
 static int call(struct runner *r, const char *method, const char *path, const char *body, struct devresponse *resp)
 {
-    int rc = devclient_call(r->device, method, path, body, resp);
-    if (rc)
-        return seen(r, "the device refused or did not answer %s %s", method, path);
-    return 0;
+    *resp = (struct devresponse){0};
+    if (!r->client_open) {
+        if (devclient_open(r->device, &r->client))
+            return seen(r, "cannot reach simulated device '%s'", r->device);
+        r->client_open = true;
+    }
+    if (devclient_request(&r->client, method, path, body ? "application/json" : NULL, body, body ? strlen(body) : 0,
+                          NULL, 0, resp))
+        return seen(r, "the device did not answer %s %s", method, path);
+    if (resp->status == 200)
+        return 0;
+    const struct json_value *detail = json_object_get(resp->json, "detail");
+    seen(r, "the device refused %s %s (HTTP %ld): %s", method, path, resp->status,
+         detail && detail->type == JSON_STRING ? detail->u.string.chars : "no detail");
+    devresponse_free(resp);
+    return -1;
 }
 
 static long long json_int(const struct json_value *o, const char *key, long long fallback)
@@ -279,17 +294,14 @@ static void uart_open_used(struct runner *r)
 
 /* ---- steps ------------------------------------------------------------------------------------------- */
 
-/* Waits until `text + *cursor` matches `pattern` (after ${} substitution); records a capture. */
-static int match_text(struct runner *r, const struct scenario_step *st, const char *text, size_t *cursor, bool *found)
+/* Looks for `re` in `text + *cursor`; on a match moves the cursor past it and records a capture. */
+static int match_text(struct runner *r, const struct scenario_step *st, const char *re, const char *text,
+                      size_t *cursor, bool *found)
 {
     char why[256];
-    char *re = scenario_substitute(st->match, &r->vars, true, why, sizeof why);
-    if (!re)
-        return seen(r, "%s", why);
     size_t end = 0;
     char *capture = NULL;
     int m = scenario_regex_search(re, text + *cursor, &end, st->as ? &capture : NULL, why, sizeof why);
-    free(re);
     if (m < 0)
         return seen(r, "the regex cannot be used: %s", why);
     *found = m == 1;
@@ -304,44 +316,56 @@ static int match_text(struct runner *r, const struct scenario_step *st, const ch
     return m < 0 ? -1 : 0;
 }
 
+/* The step's regex with its ${NAME}s replaced (escaped to match literally); NULL after seen(). */
+static char *step_regex(struct runner *r, const struct scenario_step *st)
+{
+    char why[256];
+    char *re = scenario_substitute(st->match, &r->vars, true, why, sizeof why);
+    if (!re)
+        seen(r, "%s", why);
+    return re;
+}
+
 static int step_wait_log(struct runner *r, const struct scenario_step *st)
 {
-    expect(r, "a device log line matching /%s/ within %.1f s", st->match, scaled(r, st->timeout_ms) / 1000.0);
+    char *re = step_regex(r, st);
+    expect(r, "a device log line matching /%s/ within %.1f s", re ? re : st->match, scaled(r, st->timeout_ms) / 1000.0);
     double deadline = now_s() + scaled(r, st->timeout_ms) / 1000.0;
-    for (;;) {
-        bool found = false;
-        if (poll_log(r) || match_text(r, st, strbuf_str(&r->log), &r->log_cursor, &found))
-            return -1;
-        if (found)
-            return 0;
-        if (now_s() >= deadline)
-            return seen(r, "no such line (the last lines are below)");
-        sleep_ms(50);
+    int rc = re ? 0 : -1;
+    for (bool found = false; !rc && !found;) {
+        rc = poll_log(r);
+        if (!rc)
+            rc = match_text(r, st, re, strbuf_str(&r->log), &r->log_cursor, &found);
+        if (!rc && !found && now_s() >= deadline)
+            rc = seen(r, "no such line (the last lines are below)");
+        if (!rc && !found)
+            sleep_ms(50);
     }
+    free(re);
+    return rc;
 }
 
 static int step_wait_serial(struct runner *r, const struct scenario_step *st)
 {
-    expect(r, "%s output matching /%s/ within %.1f s", st->uart, st->match, scaled(r, st->timeout_ms) / 1000.0);
-    if (uart_open(r, st->uart))
-        return -1;
+    char *re = step_regex(r, st);
+    expect(r, "%s output matching /%s/ within %.1f s", st->uart, re ? re : st->match, scaled(r, st->timeout_ms) / 1000.0);
+    int rc = re ? uart_open(r, st->uart) : -1;
     struct uart_tap *t = &r->uart[uart_index(st->uart)];
     double deadline = now_s() + scaled(r, st->timeout_ms) / 1000.0;
-    for (;;) {
-        bool found = false;
+    for (bool found = false; !rc && !found;) {
         uart_drain(t);
-        if (match_text(r, st, strbuf_str(&t->rx), &t->cursor, &found))
-            return -1;
-        if (found)
-            return 0;
-        if (now_s() >= deadline) {
+        rc = match_text(r, st, re, strbuf_str(&t->rx), &t->cursor, &found);
+        if (!rc && !found && now_s() >= deadline) {
             const char *rest = strbuf_str(&t->rx) + t->cursor;
             size_t len = strlen(rest);
-            return seen(r, "%zu bytes since the last match%s\"%.*s\"", len, len > 200 ? ", ending " : ": ",
-                        (int)(len > 200 ? 200 : len), rest + (len > 200 ? len - 200 : 0));
+            rc = seen(r, "%zu bytes since the last match%s\"%.*s\"", len, len > 200 ? ", ending " : ": ",
+                      (int)(len > 200 ? 200 : len), rest + (len > 200 ? len - 200 : 0));
         }
-        sleep_ms(POLL_MS);
+        if (!rc && !found)
+            sleep_ms(POLL_MS);
     }
+    free(re);
+    return rc;
 }
 
 static int step_write_serial(struct runner *r, const struct scenario_step *st)
@@ -403,8 +427,6 @@ static int step_wait_pin(struct runner *r, const struct scenario_step *st)
         sleep_ms(POLL_MS);
         if (read_pin(r, st->gpio, &value, &changes))
             return -1;
-        if (!st->toggles)
-            continue;
     }
 }
 
@@ -619,6 +641,9 @@ static int setup(struct runner *r)
 static void teardown(struct runner *r, bool keep)
 {
     uart_close_all(r);
+    if (r->client_open)
+        devclient_close(&r->client);
+    r->client_open = false;
     if (keep) {
         say(r, "Kept simulated device '%s' (delete it with 'sphere sim delete %s').\n", r->device, r->device);
         return;

@@ -651,9 +651,25 @@ char *scenario_package_path(const struct scenario *s, size_t i)
     return joined;
 }
 
+/* device.board names the default board or a board file beside the scenario. */
+static size_t check_board(const struct scenario *s, struct diag_list *diags)
+{
+    if (!s->board || !strcmp(s->board, "mt3620_rdb"))
+        return 0;
+    struct scenario tmp = {.file = s->file, .packages = (char **)&s->board, .package_count = 1};
+    char *path = scenario_package_path(&tmp, 0);
+    struct stat st;
+    bool ok = path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    if (!ok)
+        diag_add(diags, DIAG_ERROR, s->file, 0, 0, "device.board", "'%s' is neither mt3620_rdb (the default board) "
+                 "nor a board file at %s (docs/board.md)", s->board, path ? path : s->board);
+    free(path);
+    return ok ? 0 : 1;
+}
+
 size_t scenario_check_packages(const struct scenario *s, struct diag_list *diags)
 {
-    size_t problems = 0;
+    size_t problems = check_board(s, diags);
     for (size_t i = 0; i < s->package_count; i++) {
         char *path = scenario_package_path(s, i), where[32];
         struct stat st;

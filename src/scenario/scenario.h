@@ -88,8 +88,8 @@ void scenario_free(struct scenario *s);
 /* The path of package i: made absolute against the scenario file's folder (malloc'd, or NULL
  * when out of memory). */
 char *scenario_package_path(const struct scenario *s, size_t i);
-/* Reports each package that is not a readable file (at its line in the file when known is not
- * kept: FILE: packages[i]). Returns the number of problems. */
+/* Reports each package that is not a readable file ("FILE: packages[i]: ...") and a device.board
+ * that is neither "mt3620_rdb" nor a file. Returns the number of problems. */
 size_t scenario_check_packages(const struct scenario *s, struct diag_list *diags);
 
 /* ---- the runner core (scenario_run.c) ------------------------------------------------------ */
