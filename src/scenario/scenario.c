@@ -313,12 +313,13 @@ static bool store_field(struct parse *p, struct scenario_step *st, const struct 
         }
         if (!check_references(p, v, path, text))
             return false;
-        if (!strstr(text, "${")) {
+        if (!strstr(text, "${")) { /* with references it is checked once they have values */
             regex_t re;
-            int err = regcomp(&re, text, REG_EXTENDED | REG_NEWLINE);
+            char why[160];
+            int err = scenario_regex_compile(&re, text, why, sizeof why);
+            if (err == -ENOMEM)
+                p->oom = true;
             if (err) {
-                char why[128];
-                regerror(err, &re, why, sizeof why);
                 problem(p, v, path, "not a valid extended regex: %s", why);
                 return false;
             }

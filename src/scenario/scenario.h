@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <regex.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -110,7 +111,13 @@ void scenario_vars_free(struct scenario_vars *v);
  * `why`) or when out of memory. */
 char *scenario_substitute(const char *in, const struct scenario_vars *v, bool regex_escape, char *why, size_t why_len);
 
-/* Searches `text` for the extended regex `re`. Returns 1 when it matches (with *match_end the
+/* Compiles `re` as the steps use it: POSIX extended, per line (REG_NEWLINE: '.' and '[^x]' do not
+ * cross a newline, '^' and '$' match at each line), with nested repetition counts bounded so a
+ * scenario cannot make regcomp take gigabytes. Returns 0 (free with regfree), -EINVAL (reason
+ * in why) or -ENOMEM. */
+int scenario_regex_compile(regex_t *rx, const char *re, char *why, size_t why_len);
+
+/* Searches `text` for the extended regex `re` (compiled by scenario_regex_compile). Returns 1 when it matches (with *match_end the
  * offset just after the match and *capture a malloc'd copy of group 1, or of the whole match
  * when the regex has no group; either may be NULL when unwanted), 0 when it does not, -EINVAL
  * for a bad regex (reason in why). */

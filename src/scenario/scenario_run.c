@@ -97,15 +97,68 @@ char *scenario_substitute(const char *in, const struct scenario_vars *v, bool re
     return strbuf_detach(&sb);
 }
 
+/* glibc's regcomp copies a repeated subtree once per count ("x{3}" is xxx, "x+" is xx*), so
+ * nested counts ("((a{100}){100}){100}", "((a+)+)+...") grow geometrically. A regex is refused
+ * when the product of its copy factors (m+1 for {n,m}, 2 for +; as if all were nested) exceeds
+ * COPY_LIMIT, or when it is longer than LENGTH_LIMIT: plenty for matching log lines, and at most
+ * a few tens of megabytes to compile. */
+enum { COPY_LIMIT = 1024, LENGTH_LIMIT = 1000 };
+
+static bool copies_bounded(const char *re)
+{
+    unsigned long product = 1;
+    bool in_bracket = false;
+    if (strlen(re) > LENGTH_LIMIT)
+        return false;
+    for (const char *c = re; *c; c++) {
+        unsigned long factor = 1;
+        if (*c == '\\' && c[1]) {
+            c++;
+        } else if (in_bracket) {
+            in_bracket = *c != ']';
+        } else if (*c == '[') {
+            in_bracket = true;
+            if (c[1] == '^')
+                c++;
+            if (c[1] == ']')
+                c++; /* a leading ']' is a member */
+        } else if (*c == '+') {
+            factor = 2;
+        } else if (*c == '{' && c[1] >= '0' && c[1] <= '9') {
+            char *end = NULL;
+            unsigned long lo = strtoul(c + 1, &end, 10), hi = lo;
+            if (*end == ',')
+                hi = end[1] >= '0' && end[1] <= '9' ? strtoul(end + 1, &end, 10) : lo;
+            factor = (hi > lo ? hi : lo) + 1;
+        }
+        if (factor > COPY_LIMIT || (product *= factor) > COPY_LIMIT)
+            return false;
+    }
+    return true;
+}
+
+int scenario_regex_compile(regex_t *rx, const char *re, char *why, size_t why_len)
+{
+    if (!copies_bounded(re)) {
+        snprintf(why, why_len, "longer than %d characters, or too many repetitions ('+' counts 2, {n,m} counts m+1; "
+                 "their product must stay within %d)", LENGTH_LIMIT, COPY_LIMIT);
+        return -EINVAL;
+    }
+    int err = regcomp(rx, re, REG_EXTENDED | REG_NEWLINE);
+    if (err) {
+        regerror(err, rx, why, why_len);
+        return err == REG_ESPACE ? -ENOMEM : -EINVAL;
+    }
+    return 0;
+}
+
 int scenario_regex_search(const char *re, const char *text, size_t *match_end, char **capture, char *why,
                           size_t why_len)
 {
     regex_t rx;
-    int err = regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE);
-    if (err) {
-        regerror(err, &rx, why, why_len);
-        return -EINVAL;
-    }
+    int err = scenario_regex_compile(&rx, re, why, why_len);
+    if (err)
+        return err;
     regmatch_t m[2];
     int found = regexec(&rx, text, 2, m, 0) == 0;
     if (found && match_end)
