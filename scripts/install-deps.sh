@@ -22,6 +22,7 @@ packages=(
   python3                           # test helpers: the network test's HTTP server, the OTA fault server
   jq                                # the shell tests read JSON with it (tests/lib/jget.sh)
   libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
+  libyaml-dev libxml2-utils         # scenario tests: the YAML parser (sphere test), xmllint for their JUnit reports
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -127,6 +127,24 @@ expect_out f_expect_app "expected: app 'Blinky' stopped (waiting for it)" "seen:
 expect_out f_restart_app "seen:     no app 'NoSuchApp' is installed"
 expect_out f_wait_log 'X = "start"' "expected: a device log line matching /never start/"
 
+# ---- the JSON Schema (docs/scenario.schema.json) agrees with the parser on the examples and a typo -----
+if python3 -c 'import yaml, jsonschema' 2>/dev/null; then
+  python3 - "$src/docs/scenario.schema.json" "$work" <<'PY' && ok || bad "the JSON Schema and the parser disagree"
+import sys, glob, json, yaml, jsonschema
+schema = json.load(open(sys.argv[1]))
+for f in glob.glob(sys.argv[2] + "/*/scenarios/*.yaml") + [sys.argv[2] + "/purpose.yaml"]:
+    jsonschema.validate(yaml.safe_load(open(f)), schema)
+bad = yaml.safe_load("name: t\nversion: 1\nsteps:\n  - press: { gpio: 12, msec: 3 }\n")
+try:
+    jsonschema.validate(bad, schema)
+    sys.exit("the schema accepted an unknown field")
+except jsonschema.ValidationError:
+    pass
+PY
+else
+  echo "skip: python3 yaml/jsonschema not installed, the schema is not checked against the examples"
+fi
+
 # ---- malformed scenarios and missing packages: exit 2, nothing runs -----------------------------------
 scenario malformed <<'YAML'
 name: typo

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "scenario.h"
 
 #define HEAD "name: t\nversion: 1\n"
@@ -402,6 +403,38 @@ static void example_scenarios_parse(void **state)
     }
 }
 
+/* docs/scenario.schema.json lists exactly the parser's steps (one source of truth, checked). */
+static void schema_lists_every_step(void **state)
+{
+    FILE *f = fopen(OPENSPHERE_SOURCE_DIR "/docs/scenario.schema.json", "r");
+    assert_non_null(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    struct diag_list diags = {0};
+    struct json_value *schema = NULL;
+    struct json_options options = {0};
+    assert_int_equal(json_parse(text, n, &options, "scenario.schema.json", &diags, &schema), 0);
+    const struct json_value *steps = json_object_get(json_object_get(json_object_get(schema, "properties"), "steps"), "items");
+    const struct json_value *one_of = json_object_get(steps, "oneOf");
+    assert_non_null(one_of);
+    assert_int_equal(one_of->u.array.count, SCENARIO_STEP_KINDS);
+    bool seen[SCENARIO_STEP_KINDS] = {false};
+    for (size_t i = 0; i < one_of->u.array.count; i++) {
+        const struct json_value *required = json_object_get(one_of->u.array.items[i], "required");
+        assert_non_null(required);
+        int kind = scenario_step_kind_from_name(required->u.array.items[0]->u.string.chars);
+        if (kind < 0)
+            fail_msg("the schema has a step '%s' the parser does not know", required->u.array.items[0]->u.string.chars);
+        seen[kind] = true;
+    }
+    for (int k = 0; k < SCENARIO_STEP_KINDS; k++)
+        if (!seen[k])
+            fail_msg("the schema lacks the step '%s'", scenario_step_name((enum scenario_step_kind)k));
+    json_free(schema);
+    diag_list_free(&diags);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +447,7 @@ int main(void)
         cmocka_unit_test(junit_escapes_everything),
         cmocka_unit_test(describe_names_the_fields),
         cmocka_unit_test(example_scenarios_parse),
+        cmocka_unit_test(schema_lists_every_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
