@@ -487,8 +487,9 @@ static int step_set_accel(struct runner *r, const struct scenario_step *st)
     return put_json(r, "/sim/accel", body);
 }
 
-/* The component ID of the installed app named `app` (its name or its ID), or NULL. */
-static char *find_app(struct runner *r, const char *app, int *rc)
+/* The component ID of the installed app named `app` (its name or its ID), or NULL; its name in
+ * *name when wanted (malloc'd). */
+static char *find_app(struct runner *r, const char *app, int *rc, char **name)
 {
     struct devresponse resp;
     *rc = call(r, "GET", "/images", NULL, &resp);
@@ -497,9 +498,12 @@ static char *find_app(struct runner *r, const char *app, int *rc)
     const struct json_value *list = json_object_get(resp.json, "components");
     char *found = NULL;
     for (size_t i = 0; !found && list && list->type == JSON_ARRAY && i < list->u.array.count; i++) {
-        const char *name = json_text(list->u.array.items[i], "name"), *uid = json_text(list->u.array.items[i], "uid");
-        if (uid && ((name && !strcmp(name, app)) || !strcasecmp(uid, app)))
+        const char *n = json_text(list->u.array.items[i], "name"), *uid = json_text(list->u.array.items[i], "uid");
+        if (uid && ((n && !strcmp(n, app)) || !strcasecmp(uid, app))) {
             found = strdup(uid);
+            if (name)
+                *name = strdup(n ? n : "");
+        }
     }
     devresponse_free(&resp);
     return found;
@@ -508,7 +512,7 @@ static char *find_app(struct runner *r, const char *app, int *rc)
 static int app_state(struct runner *r, const char *app, char *state, size_t len)
 {
     int rc = 0;
-    char *cid = find_app(r, app, &rc);
+    char *cid = find_app(r, app, &rc, NULL);
     if (rc)
         return -1;
     snprintf(state, len, "notPresent");
@@ -543,24 +547,57 @@ static int step_expect_app(struct runner *r, const struct scenario_step *st)
     return rc;
 }
 
+/* After a stop trigger: waits until the runtime logs that the app's process ended ("[runtime]
+ * NAME exited with code N" or "... was terminated by signal N"), looking from log offset `from`.
+ * The device applies triggers asynchronously: a start sent before the old process is gone would
+ * find the app still running and change nothing. */
+static int wait_app_exit(struct runner *r, const char *name, size_t from)
+{
+    struct scenario_vars v = {0};
+    char why[256], *re = NULL;
+    if (!scenario_vars_set(&v, "N", name))
+        re = scenario_substitute("^\\[runtime\\] ${N} (exited with code|was terminated by signal)", &v, true, why,
+                                 sizeof why);
+    scenario_vars_free(&v);
+    if (!re)
+        return seen(r, "out of memory");
+    double deadline = now_s() + scaled(r, 10000) / 1000.0;
+    int rc = 0, m = 0;
+    while (!rc && !(m = scenario_regex_search(re, strbuf_str(&r->log) + from, NULL, NULL, why, sizeof why))) {
+        if (now_s() >= deadline)
+            rc = seen(r, "app '%s' did not exit within %.1f s of its stop trigger", name, scaled(r, 10000) / 1000.0);
+        else if (!(rc = poll_log(r)))
+            sleep_ms(POLL_MS);
+    }
+    free(re);
+    return rc ? rc : m < 0 ? seen(r, "%s", why) : 0;
+}
+
 static int step_restart_app(struct runner *r, const struct scenario_step *st)
 {
-    char why[256];
+    char why[256], state[32] = "";
     char *app = scenario_substitute(st->app, &r->vars, false, why, sizeof why);
     expect(r, "app '%s' stopped and started again", app ? app : st->app);
     if (!app)
         return seen(r, "%s", why);
     int rc = 0;
-    char *cid = find_app(r, app, &rc), path[96];
+    char *name = NULL, *cid = find_app(r, app, &rc, &name), path[96];
     if (!rc && !cid)
         rc = seen(r, "no app '%s' is installed", app);
-    struct devresponse resp;
     snprintf(path, sizeof path, "/app/status/%s", cid ? cid : "");
+    if (!rc)
+        rc = app_state(r, app, state, sizeof state);
+    if (!rc)
+        rc = poll_log(r);
+    size_t from = r->log.len;
+    struct devresponse resp;
     if (!rc && !(rc = call(r, "PATCH", path, "{\"trigger\":\"stop\"}", &resp)))
         devresponse_free(&resp);
+    if (!rc && strcmp(state, "stopped"))
+        rc = wait_app_exit(r, name ? name : app, from);
     if (!rc && !(rc = call(r, "PATCH", path, "{\"trigger\":\"start\"}", &resp)))
         devresponse_free(&resp);
-    free(cid), free(app);
+    free(cid), free(name), free(app);
     return rc;
 }
 
