@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,12 +68,20 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* SIGINT or SIGTERM (a cancelled CI job): the current step fails as interrupted and the device is
+ * still deleted. */
+static volatile sig_atomic_t interrupted;
+static void on_interrupt(int sig) { interrupted = sig; }
+
 static void sleep_ms(unsigned ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    while (!interrupted && nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
+
+/* The wait is over: its deadline passed, or the run was interrupted. */
+static bool expired(double deadline) { return interrupted || now_s() >= deadline; }
 
 /* Prints to stdout and keeps it in the trace. */
 static void say(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -336,7 +345,7 @@ static int step_wait_log(struct runner *r, const struct scenario_step *st)
         rc = poll_log(r);
         if (!rc)
             rc = match_text(r, st, re, strbuf_str(&r->log), &r->log_cursor, &found);
-        if (!rc && !found && now_s() >= deadline)
+        if (!rc && !found && expired(deadline))
             rc = seen(r, "no such line (the last lines are below)");
         if (!rc && !found)
             sleep_ms(50);
@@ -355,7 +364,7 @@ static int step_wait_serial(struct runner *r, const struct scenario_step *st)
     for (bool found = false; !rc && !found;) {
         uart_drain(t);
         rc = match_text(r, st, re, strbuf_str(&t->rx), &t->cursor, &found);
-        if (!rc && !found && now_s() >= deadline) {
+        if (!rc && !found && expired(deadline)) {
             const char *rest = strbuf_str(&t->rx) + t->cursor;
             size_t len = strlen(rest);
             rc = seen(r, "%zu bytes since the last match%s\"%.*s\"", len, len > 200 ? ", ending " : ": ",
@@ -421,7 +430,7 @@ static int step_wait_pin(struct runner *r, const struct scenario_step *st)
     for (;;) {
         if (st->toggles ? changes - first >= (long long)st->toggles : value == st->value)
             return 0;
-        if (now_s() >= deadline)
+        if (expired(deadline))
             return st->toggles ? seen(r, "%lld level changes (now at %d)", changes - first, value)
                                : seen(r, "GPIO %d stayed at %d", st->gpio, value);
         sleep_ms(POLL_MS);
@@ -539,7 +548,7 @@ static int step_expect_app(struct runner *r, const struct scenario_step *st)
         return seen(r, "%s", why);
     double deadline = now_s() + scaled(r, st->timeout_ms) / 1000.0;
     int rc;
-    while ((rc = app_state(r, app, state, sizeof state)) == 0 && strcmp(state, st->state) && now_s() < deadline)
+    while ((rc = app_state(r, app, state, sizeof state)) == 0 && strcmp(state, st->state) && !expired(deadline))
         sleep_ms(50);
     if (!rc && strcmp(state, st->state))
         rc = seen(r, "app '%s' %s", app, state);
@@ -564,7 +573,7 @@ static int wait_app_exit(struct runner *r, const char *name, size_t from)
     double deadline = now_s() + scaled(r, 10000) / 1000.0;
     int rc = 0, m = 0;
     while (!rc && !(m = scenario_regex_search(re, strbuf_str(&r->log) + from, NULL, NULL, why, sizeof why))) {
-        if (now_s() >= deadline)
+        if (expired(deadline))
             rc = seen(r, "app '%s' did not exit within %.1f s of its stop trigger", name, scaled(r, 10000) / 1000.0);
         else if (!(rc = poll_log(r)))
             sleep_ms(POLL_MS);
@@ -617,9 +626,8 @@ static int step_power_cut(struct runner *r)
     return 0;
 }
 
-static int run_step(struct runner *r, const struct scenario_step *st)
+static int dispatch(struct runner *r, const struct scenario_step *st)
 {
-    r->expected[0] = r->seen[0] = r->note[0] = 0;
     switch (st->kind) {
     case SCENARIO_WAIT_LOG: return step_wait_log(r, st);
     case SCENARIO_WAIT_PIN: return step_wait_pin(r, st);
@@ -638,17 +646,22 @@ static int run_step(struct runner *r, const struct scenario_step *st)
     return seen(r, "unknown step");
 }
 
+static int run_step(struct runner *r, const struct scenario_step *st)
+{
+    r->expected[0] = r->seen[0] = r->note[0] = 0;
+    for (int i = 0; i < UARTS; i++) /* keep the PTYs' buffers empty between serial steps */
+        uart_drain(&r->uart[i]);
+    int rc = dispatch(r, st);
+    return interrupted ? seen(r, "interrupted by signal %d before the step was done", (int)interrupted) : rc;
+}
+
 /* ---- the run ------------------------------------------------------------------------------------------ */
 
 /* Creates and starts the device, enables development, sideloads the packages. */
 static int setup(struct runner *r)
 {
     const struct scenario *s = r->s;
-    char *board = NULL;
-    if (s->board && strcmp(s->board, "mt3620_rdb")) {
-        struct scenario tmp = {.file = s->file, .packages = (char **)&s->board, .package_count = 1};
-        board = scenario_package_path(&tmp, 0);
-    }
+    char *board = scenario_board_path(s);
     const char *create[12] = {"sim", "create", r->device, "-o", "json"};
     size_t n = 5;
     if (s->os_version)
@@ -783,6 +796,9 @@ static int run_test_run(const struct cli_invocation *inv)
         scenario_free(s);
         return cli_error("cannot find the sphere program itself (/proc/self/exe)");
     }
+    struct sigaction act = {.sa_handler = on_interrupt};
+    sigaction(SIGINT, &act, NULL);
+    sigaction(SIGTERM, &act, NULL);
     double t0 = now_s();
     say(&r, "Scenario '%s' (%s), %zu step%s%s\n", s->name, file, s->step_count, s->step_count == 1 ? "" : "s",
         scale != 1 ? ", timeouts scaled" : "");

@@ -323,7 +323,12 @@ static bool store_field(struct parse *p, struct scenario_step *st, const struct 
                 problem(p, v, path, "not a valid extended regex: %s", why);
                 return false;
             }
+            bool matches_nothing_at_all = regexec(&re, "", 0, NULL, 0) == 0;
             regfree(&re);
+            if (matches_nothing_at_all) {
+                problem(p, v, path, "/%s/ matches the empty text, so it would pass at once; say what to wait for", text);
+                return false;
+            }
         }
         break;
     case F_TEXT:
@@ -477,7 +482,9 @@ static void parse_packages(struct parse *p, const yaml_node_t *seq)
     }
     size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
     p->s->packages = calloc(n ? n : 1, sizeof *p->s->packages);
-    if (!p->s->packages) {
+    p->s->package_lines = calloc(n ? n : 1, sizeof *p->s->package_lines);
+    p->s->package_cols = calloc(n ? n : 1, sizeof *p->s->package_cols);
+    if (!p->s->packages || !p->s->package_lines || !p->s->package_cols) {
         p->oom = true;
         return;
     }
@@ -487,8 +494,11 @@ static void parse_packages(struct parse *p, const yaml_node_t *seq)
         snprintf(path, sizeof path, "packages[%zu]", i);
         if (!scalar(item) || !*scalar(item))
             problem(p, item, path, "expected an image package path, not %s", scalar(item) ? "an empty string" : kind_text(item));
-        else
+        else {
+            p->s->package_lines[p->s->package_count] = (unsigned)item->start_mark.line + 1;
+            p->s->package_cols[p->s->package_count] = (unsigned)item->start_mark.column + 1;
             p->s->packages[p->s->package_count++] = copy_text(p, scalar(item));
+        }
     }
 }
 
@@ -512,6 +522,10 @@ static void parse_device(struct parse *p, const yaml_node_t *map)
             problem(p, k, path, "'%s' is given twice", key);
         else
             *dst = copy_text(p, scalar(v));
+        if (dst == &p->s->board) {
+            p->s->board_line = (unsigned)v->start_mark.line + 1;
+            p->s->board_col = (unsigned)v->start_mark.column + 1;
+        }
     }
 }
 
@@ -570,7 +584,7 @@ void scenario_free(struct scenario *s)
     }
     for (size_t i = 0; i < s->package_count; i++)
         free(s->packages[i]);
-    free(s->packages), free(s->steps), free(s->file), free(s->name), free(s->board), free(s->os_version);
+    free(s->packages), free(s->package_lines), free(s->package_cols), free(s->steps), free(s->file), free(s->name), free(s->board), free(s->os_version);
     free(s);
 }
 
@@ -637,33 +651,37 @@ int scenario_parse(const char *text, size_t len, const char *file, struct diag_l
     return 0;
 }
 
-char *scenario_package_path(const struct scenario *s, size_t i)
+/* `rel` made absolute against the scenario file's folder. */
+static char *beside_scenario(const struct scenario *s, const char *rel)
 {
-    const char *pkg = s->packages[i];
-    if (pkg[0] == '/')
-        return strdup(pkg);
+    if (rel[0] == '/')
+        return strdup(rel);
     char *copy = strdup(s->file), *slash = copy ? strrchr(copy, '/') : NULL;
     if (!copy)
         return NULL;
     if (slash)
         *slash = 0;
-    char *joined = slash ? path_join(copy, pkg) : strdup(pkg);
+    char *joined = slash ? path_join(copy, rel) : strdup(rel);
     free(copy);
     return joined;
+}
+
+char *scenario_package_path(const struct scenario *s, size_t i) { return beside_scenario(s, s->packages[i]); }
+
+char *scenario_board_path(const struct scenario *s)
+{
+    return !s->board || !strcmp(s->board, "mt3620_rdb") ? NULL : beside_scenario(s, s->board);
 }
 
 /* device.board names the default board or a board file beside the scenario. */
 static size_t check_board(const struct scenario *s, struct diag_list *diags)
 {
-    if (!s->board || !strcmp(s->board, "mt3620_rdb"))
-        return 0;
-    struct scenario tmp = {.file = s->file, .packages = (char **)&s->board, .package_count = 1};
-    char *path = scenario_package_path(&tmp, 0);
+    char *path = scenario_board_path(s);
     struct stat st;
-    bool ok = path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    bool ok = !s->board || !strcmp(s->board, "mt3620_rdb") || (path && stat(path, &st) == 0 && S_ISREG(st.st_mode));
     if (!ok)
-        diag_add(diags, DIAG_ERROR, s->file, 0, 0, "device.board", "'%s' is neither mt3620_rdb (the default board) "
-                 "nor a board file at %s (docs/board.md)", s->board, path ? path : s->board);
+        diag_add(diags, DIAG_ERROR, s->file, s->board_line, s->board_col, "device.board", "'%s' is neither mt3620_rdb "
+                 "(the default board) nor a board file at %s (docs/board.md)", s->board, path ? path : s->board);
     free(path);
     return ok ? 0 : 1;
 }
@@ -676,8 +694,8 @@ size_t scenario_check_packages(const struct scenario *s, struct diag_list *diags
         struct stat st;
         snprintf(where, sizeof where, "packages[%zu]", i);
         if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, R_OK) != 0) {
-            diag_add(diags, DIAG_ERROR, s->file, 0, 0, where, "no image package at %s (paths are relative to the "
-                     "scenario file; build the app first)", path ? path : s->packages[i]);
+            diag_add(diags, DIAG_ERROR, s->file, s->package_lines[i], s->package_cols[i], where, "no image package at %s "
+                     "(paths are relative to the scenario file; build the app first)", path ? path : s->packages[i]);
             problems++;
         }
         free(path);

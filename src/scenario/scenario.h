@@ -69,6 +69,9 @@ struct scenario {
     char *os_version;      /* device.os-version, or NULL */
     char **packages;       /* as written (relative to the scenario file's folder) */
     size_t package_count;
+    unsigned *package_lines; /* where each package is written (1-based line, then column) */
+    unsigned *package_cols;
+    unsigned board_line, board_col;
     struct scenario_step *steps;
     size_t step_count;
 };
@@ -89,6 +92,9 @@ void scenario_free(struct scenario *s);
 /* The path of package i: made absolute against the scenario file's folder (malloc'd, or NULL
  * when out of memory). */
 char *scenario_package_path(const struct scenario *s, size_t i);
+/* The board file device.board names, relative to the scenario file's folder (malloc'd); NULL for
+ * the default board (no device.board, or "mt3620_rdb") or when out of memory. */
+char *scenario_board_path(const struct scenario *s);
 /* Reports each package that is not a readable file ("FILE: packages[i]: ...") and a device.board
  * that is neither "mt3620_rdb" nor a file. Returns the number of problems. */
 size_t scenario_check_packages(const struct scenario *s, struct diag_list *diags);
