@@ -23,6 +23,7 @@ packages=(
   jq                                # the shell tests read JSON with it (tests/lib/jget.sh)
   libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
   libwolfssl-dev                    # wolfSSL in the SDK's sysroots, as the platform's SDK ships it (docs/deviceauth.md)
+  libyaml-dev libxml2-utils         # scenario tests: the YAML parser (sphere test), xmllint for their JUnit reports
 )
 missing=()
 for p in "${packages[@]}"; do
