@@ -1,6 +1,7 @@
 /* rest.c — HTTP glue for the device REST API (see rest.h). */
 #include "rest.h"
 #include "net.h"
+#include "rest_internal.h"
 #include "rest_wifi.h"
 
 #include "applog.h"
@@ -30,6 +31,7 @@ struct rest_server {
     struct applog *log;
     struct MHD_Daemon *unix_daemon;
     struct MHD_Daemon *https_daemon;
+    struct MHD_Daemon *attached_daemon; /* HTTPS on the attached address (rest_serve_attached) */
     int unix_fd;
     char *unix_path;
 };
@@ -39,7 +41,23 @@ struct request {
     struct strbuf body;
     size_t limit;
     bool too_large;
+    struct rest_server *server;
+    bool octet_reply; /* answer with `octets` (application/octet-stream) instead of JSON */
+    struct strbuf octets;
 };
+
+struct applog *rest_request_applog(const struct request *req)
+{
+    return req->server->log;
+}
+
+int rest_request_reply_octets(const struct request *req, const char *data, size_t len)
+{
+    struct request *q = (struct request *)req; /* allocated non-const in on_request */
+    strbuf_free(&q->octets);
+    q->octet_reply = true;
+    return strbuf_append(&q->octets, data, len);
+}
 
 enum authorizer { AUTH_NONE, AUTH_REST_ALLOWED };
 enum body_kind { BODY_NONE, BODY_JSON, BODY_JSON_OPTIONAL, BODY_OCTETS, BODY_ANY };
@@ -52,6 +70,12 @@ struct route {
     void (*handle)(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
                    const struct request *req, struct device_result *r);
 };
+
+/* Handlers that take the device lock themselves: called after authorisation, unlocked. */
+static bool takes_lock_itself(const struct route *rt)
+{
+    return rt->handle == rest_firewall_rulesets;
+}
 
 /* ---- handlers ----------------------------------------------------------------------------- */
 
@@ -84,6 +108,8 @@ static void h_restart(struct device *d, const struct auth *a, const char *p, con
                       const struct request *q, struct device_result *r)
 {
     device_restart(d, a, r);
+    if (!r->err && (r->body = json_new_object()) != NULL) /* what clients wait for (REST-CLIENT-FACTS 6) */
+        json_object_append(r->body, "restartingSystem", json_new_bool(true));
 }
 
 static void h_stage(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
@@ -169,6 +195,11 @@ static const struct route routes[] = {
     {"GET", "/wifi/interface", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_interface},
     {"PATCH", "/wifi/interface", AUTH_REST_ALLOWED, BODY_JSON, rest_wifi_interface_patch},
     {"GET", "/wifi/scan", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_scan},
+    /* diagnostics (rest_diag.c) */
+    {"GET", "/log", AUTH_REST_ALLOWED, BODY_NONE, rest_log_get},
+    {"GET", "/telemetry", AUTH_REST_ALLOWED, BODY_NONE, rest_telemetry_get},
+    {"DELETE", "/telemetry", AUTH_REST_ALLOWED, BODY_NONE, rest_telemetry_delete},
+    {"GET", "/net/firewall/rulesets", AUTH_REST_ALLOWED, BODY_NONE, rest_firewall_rulesets},
 };
 
 /* ---- plumbing ----------------------------------------------------------------------------- */
@@ -195,7 +226,21 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, cons
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", "application/json");
+    MHD_add_response_header(resp, REST_API_VERSION_HEADER, REST_API_VERSION);
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result send_octets(struct MHD_Connection *c, const struct strbuf *body)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(body->len, body->len ? body->data : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+    MHD_add_response_header(resp, REST_API_VERSION_HEADER, REST_API_VERSION);
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return ret;
 }
@@ -282,10 +327,14 @@ static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c,
         r.err = e, snprintf(r.detail, sizeof r.detail, "the presented capability file is not valid for this device");
     else if (rt->authorizer == AUTH_REST_ALLOWED && !policy_rest_allowed(&auth))
         r.err = DERR_EACCES, snprintf(r.detail, sizeof r.detail, "the device is finalized (DeviceComplete); present a capability");
-    else
+    else if (!takes_lock_itself(rt))
         rt->handle(s->device, &auth, param, json, req, &r);
     device_unlock(s->device);
-    enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, rt->handle == rest_wifi_add ? MHD_HTTP_CREATED : MHD_HTTP_OK, r.body);
+    if (!r.err && takes_lock_itself(rt))
+        rt->handle(s->device, &auth, param, json, req, &r);
+    enum MHD_Result ret = r.err           ? send_error(c, r.err, r.detail)
+                          : req->octet_reply ? send_octets(c, &req->octets)
+                                           : send_json(c, rt->handle == rest_wifi_add ? MHD_HTTP_CREATED : MHD_HTTP_OK, r.body);
     device_result_free(&r);
     free(cap);
     json_free(json);
@@ -477,6 +526,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!req)
             return MHD_NO;
         req->limit = rt && rt->body == BODY_OCTETS ? DEVICE_MAX_UPLOAD : MAX_JSON_BODY;
+        req->server = s;
         *req_cls = req;
         return MHD_YES;
     }
@@ -503,6 +553,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
     struct request *req = *req_cls;
     if (req) {
         strbuf_free(&req->body);
+        strbuf_free(&req->octets);
         free(req);
         *req_cls = NULL;
     }
@@ -581,10 +632,32 @@ void rest_stop(struct rest_server *s)
         MHD_stop_daemon(s->unix_daemon);
     if (s->https_daemon)
         MHD_stop_daemon(s->https_daemon);
+    if (s->attached_daemon)
+        MHD_stop_daemon(s->attached_daemon);
     if (s->unix_fd >= 0)
         close(s->unix_fd);
     if (s->unix_path)
         unlink(s->unix_path);
     free(s->unix_path);
     free(s);
+}
+
+int rest_serve_attached(struct rest_server *s, const char *ipv4, uint16_t port, const char *tls_key_pem,
+                        const char *tls_cert_pem, char *why, size_t why_size)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+    if (s->attached_daemon || inet_pton(AF_INET, ipv4, &addr.sin_addr) != 1) {
+        snprintf(why, why_size, "%s is not an IPv4 address (or the device is already attached)", ipv4);
+        return -EINVAL;
+    }
+    s->attached_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS, port, NULL,
+                                          NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_HTTPS_MEM_KEY,
+                                          tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem,
+                                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_THREAD_POOL_SIZE, 2,
+                                          MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    if (!s->attached_daemon) {
+        snprintf(why, why_size, "cannot serve HTTPS on %s:%u", ipv4, port);
+        return -EADDRINUSE;
+    }
+    return 0;
 }

@@ -1,6 +1,7 @@
-/* main.c — `sphered --state DIR`: one simulated device. Opens (and recovers) the device's
- * state, serves its REST API on DIR/rest.sock and on https://127.0.0.1:<port>, writes
- * DIR/sphered.pid once both listen, and runs until SIGTERM or SIGINT. */
+/* main.c — `sphered --state DIR [--attach]`: one simulated device. Opens (and recovers) the
+ * device's state, serves its REST API on DIR/rest.sock and on https://127.0.0.1:<port> (with
+ * --attach, as root, also on https://192.168.35.N:443 and runs the device-connection service;
+ * docs/device.md), writes DIR/sphered.pid once all listen, and runs until SIGTERM or SIGINT. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,25 +22,16 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: sphered --state DIR [--sdk DIR] [--no-https] [--cloud URL [--cloud-interval SECONDS]]\n");
+    fprintf(stderr, "usage: sphered --state DIR [--sdk DIR] [--no-https] [--attach] [--cloud URL [--cloud-interval SECONDS]]\n");
     return 2;
 }
 
-static char *read_text(const char *dir, const char *name)
-{
-    char *p = path_join(dir, name), *text = NULL;
-    size_t len = 0;
-    if (!p || hostio_read_file(p, &text, &len) != 0)
-        text = NULL;
-    free(p);
-    return text;
-}
 
 int main(int argc, char **argv)
 {
     const char *state = NULL, *sdk_arg = NULL, *cloud = NULL;
     unsigned cloud_interval = 60;
-    bool https = true;
+    bool https = true, attach = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--state") && i + 1 < argc)
             state = argv[++i];
@@ -51,6 +43,8 @@ int main(int argc, char **argv)
             cloud_interval = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--no-https"))
             https = false;
+        else if (!strcmp(argv[i], "--attach"))
+            attach = true;
         else
             return usage();
     }
@@ -73,13 +67,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "sphered: %s\n", why[0] ? why : strerror(-err));
         return 1;
     }
-    char *key = https ? read_text(state, "tls.key.pem") : NULL, *cert = https ? read_text(state, "tls.cert.pem") : NULL;
+    struct rest_attachment *attachment = NULL;
+    struct rest_devsvc *devsvc = NULL;
+    char *key = NULL, *cert = NULL;
+    if (attach && (err = rest_attach(state, &attachment, why, sizeof why)) != 0)
+        fprintf(stderr, "sphered: cannot attach: %s\n", why);
+    if (!err && (https || attach) &&
+        (err = rest_tls_load(state, attachment ? rest_attached_address(attachment) : NULL, &key, &cert, why, sizeof why)))
+        fprintf(stderr, "sphered: %s\n", why);
     char *sock = path_join(state, "rest.sock");
     struct rest_server *server = NULL;
     struct board *board = NULL;
     struct applog *log = NULL;
     struct runtime *runtime = NULL;
-    if (board_create(&board) || applog_create(&log)) {
+    if (!err && (board_create(&board) || applog_create(&log))) {
         fprintf(stderr, "sphered: cannot create the board model\n");
         err = -ENOMEM;
     }
@@ -98,6 +99,16 @@ int main(int argc, char **argv)
         err = rest_start(d, sock, https ? device_https_port(d) : 0, key, cert, &server, why, sizeof why);
         if (err)
             fprintf(stderr, "sphered: %s\n", why);
+    }
+    if (!err && attachment) {
+        err = rest_serve_attached(server, rest_attached_address(attachment), 443, key, cert, why, sizeof why);
+        if (!err)
+            err = rest_devsvc_start(state, REST_DEVSVC_PORT, &devsvc);
+        if (err)
+            fprintf(stderr, "sphered: attached mode: %s\n", why[0] ? why : strerror(-err));
+        else
+            fprintf(stderr, "sphered: attached at https://%s (device-connection service 127.0.0.1:%d)\n",
+                    rest_attached_address(attachment), REST_DEVSVC_PORT);
     }
     if (!err) {
         rest_attach_simulator(server, board, log);
@@ -134,6 +145,8 @@ int main(int argc, char **argv)
     }
     rest_stop(server);
     runtime_stop(runtime);
+    rest_devsvc_stop(devsvc);
+    rest_detach(attachment);
     board_destroy(board);
     applog_destroy(log);
     free(sock);
