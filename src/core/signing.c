@@ -165,6 +165,11 @@ static bool add_san(X509 *cert, const char *names)
     X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, names);
     bool ok = ext && X509_add_ext(cert, ext, -1);
     X509_EXTENSION_free(ext);
+    /* A pinned self-signed server certificate is its own trust anchor: Python's ssl (Microsoft's
+     * client) accepts it only when it says CA:TRUE. */
+    ext = ok ? X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE") : NULL;
+    ok = ext && X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
     return ok;
 }
 

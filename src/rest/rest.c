@@ -245,17 +245,30 @@ static enum MHD_Result send_octets(struct MHD_Connection *c, const struct strbuf
     return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, enum deverr e, const char *detail)
+static enum MHD_Result send_error_status(struct MHD_Connection *c, enum deverr e, unsigned status, const char *detail)
 {
-    const struct deverr_info *info = deverr_info(e);
     struct json_value *o = json_new_object();
     if (o)
         json_object_append(o, "error", json_new_int(deverr_wire(e)));
     if (o && detail && detail[0])
         json_object_append(o, "detail", json_new_string(detail));
-    enum MHD_Result ret = send_json(c, (unsigned)info->http_status, o);
+    enum MHD_Result ret = send_json(c, status, o);
     json_free(o);
     return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, enum deverr e, const char *detail)
+{
+    return send_error_status(c, e, (unsigned)deverr_info(e)->http_status, detail);
+}
+
+/* The HTTP status of an error, where the description gives the endpoint its own: GET
+ * /app/quota of a component that is not installed is 404 NotFound (its code stays 14.12). */
+static unsigned error_status(const struct route *rt, enum deverr e)
+{
+    if (e == DERR_APP_NOT_PRESENT && !strcmp(rt->path, "/app/quota/*"))
+        return MHD_HTTP_NOT_FOUND;
+    return (unsigned)deverr_info(e)->http_status;
 }
 
 static bool content_type_is(struct MHD_Connection *c, const char *type)
@@ -332,7 +345,7 @@ static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c,
     device_unlock(s->device);
     if (!r.err && takes_lock_itself(rt))
         rt->handle(s->device, &auth, param, json, req, &r);
-    enum MHD_Result ret = r.err           ? send_error(c, r.err, r.detail)
+    enum MHD_Result ret = r.err           ? send_error_status(c, r.err, error_status(rt, r.err), r.detail)
                           : req->octet_reply ? send_octets(c, &req->octets)
                                            : send_json(c, rt->handle == rest_wifi_add ? MHD_HTTP_CREATED : MHD_HTTP_OK, r.body);
     device_result_free(&r);

@@ -24,7 +24,7 @@ static bool cert_names_all(const char *cert_pem, const char *attached_ip)
 {
     BIO *bio = BIO_new_mem_buf(cert_pem, -1);
     X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-    bool ok = cert && X509_check_host(cert, "device.devices.sphere.azure.local", 0, 0, NULL) == 1 &&
+    bool ok = cert && X509_check_ca(cert) && X509_check_host(cert, "device.devices.sphere.azure.local", 0, 0, NULL) == 1 &&
               X509_check_ip_asc(cert, "127.0.0.1", 0) == 1 &&
               (!attached_ip || X509_check_ip_asc(cert, attached_ip, 0) == 1);
     X509_free(cert);
