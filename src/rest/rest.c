@@ -60,7 +60,6 @@ int rest_request_reply_octets(const struct request *req, const char *data, size_
 }
 
 enum authorizer { AUTH_NONE, AUTH_REST_ALLOWED };
-enum body_kind { BODY_NONE, BODY_JSON, BODY_JSON_OPTIONAL, BODY_OCTETS, BODY_ANY };
 
 struct route {
     const char *method;
@@ -204,18 +203,6 @@ static const struct route routes[] = {
 
 /* ---- plumbing ----------------------------------------------------------------------------- */
 
-/* Matches url against a route path; *param receives the component ID for '*' routes. */
-static bool path_matches(const char *pattern, const char *url, const char **param)
-{
-    size_t n = strlen(pattern);
-    if (pattern[n - 1] != '*')
-        return strcmp(pattern, url) == 0;
-    if (strncmp(pattern, url, n - 1) != 0 || !url[n - 1] || strchr(url + n - 1, '/'))
-        return false;
-    *param = url + n - 1;
-    return true;
-}
-
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, const struct json_value *body)
 {
     struct strbuf sb = {0};
@@ -271,64 +258,20 @@ static unsigned error_status(const struct route *rt, enum deverr e)
     return (unsigned)deverr_info(e)->http_status;
 }
 
-static bool content_type_is(struct MHD_Connection *c, const char *type)
-{
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (!ct)
-        return false;
-    size_t n = strlen(type);
-    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
-/* Decodes the AZSPHERE-CAPABILITIES header (base64). */
-static int presented_capability(struct MHD_Connection *c, uint8_t **out, size_t *len)
-{
-    *out = NULL;
-    *len = 0;
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, CAPABILITY_HEADER);
-    if (!h || !*h)
-        return 0;
-    size_t n = strlen(h);
-    if (n > 8192 || n % 4)
-        return -EINVAL;
-    uint8_t *buf = malloc(n / 4 * 3 + 1);
-    if (!buf)
-        return -ENOMEM;
-    int got = EVP_DecodeBlock(buf, (const unsigned char *)h, (int)n);
-    if (got < 0) {
-        free(buf);
-        return -EINVAL;
-    }
-    got -= (h[n - 1] == '=') + (h[n - 2] == '=');
-    *out = buf;
-    *len = (size_t)got;
-    return 0;
-}
-
 static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c, const struct route *rt,
                                 const char *param, struct request *req)
 {
     if (req->too_large)
         return send_error(c, rt->body == BODY_OCTETS ? DERR_STAGE_INVALID : DERR_BAD_REQUEST, "the request body is too large");
-    bool has_body = req->body.len > 0;
-    if ((rt->body == BODY_JSON || (rt->body == BODY_JSON_OPTIONAL && has_body)) && !content_type_is(c, "application/json"))
-        return send_error(c, DERR_MEDIA_TYPE, "this endpoint takes application/json");
-    if (rt->body == BODY_OCTETS && !content_type_is(c, "application/octet-stream"))
-        return send_error(c, DERR_MEDIA_TYPE, "this endpoint takes application/octet-stream");
+    const char *why = NULL;
     struct json_value *json = NULL;
-    if (rt->body == BODY_JSON || (rt->body == BODY_JSON_OPTIONAL && has_body)) {
-        struct diag_list diags = {0};
-        int err = json_parse(req->body.data ? req->body.data : "", req->body.len, NULL, "request", &diags, &json);
-        bool bad = err || diag_error_count(&diags) || json->type != JSON_OBJECT;
-        diag_list_free(&diags);
-        if (bad) {
-            json_free(json);
-            return send_error(c, DERR_BAD_REQUEST, "the body is not a JSON object");
-        }
-    }
+    enum deverr bad = rest_parse_body(rt->body, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+                                      req->body.data, req->body.len, &json, &why);
+    if (bad)
+        return send_error(c, bad, why);
     uint8_t *cap = NULL;
     size_t cap_len = 0;
-    if (presented_capability(c, &cap, &cap_len)) {
+    if (rest_capability_decode(MHD_lookup_connection_value(c, MHD_HEADER_KIND, CAPABILITY_HEADER), &cap, &cap_len)) {
         json_free(json);
         return send_error(c, DERR_CAPABILITY_INVALID, "the " CAPABILITY_HEADER " header is not base64");
     }
@@ -527,7 +470,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     bool path_known = false;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !rt; i++) {
         const char *p = NULL;
-        if (path_matches(routes[i].path, url, &p)) {
+        if (rest_path_matches(routes[i].path, url, &p)) {
             path_known = true;
             if (!strcmp(routes[i].method, method))
                 rt = &routes[i], param = p;

@@ -17,6 +17,7 @@
  * sibling state folder whose attached.json names a running sphered.
  */
 #include "rest.h"
+#include "rest_internal.h"
 
 #include "hostio.h"
 #include "path.h"
@@ -67,6 +68,31 @@ static bool pid_is_sphered(long pid)
     return ok;
 }
 
+int rest_attach_parse_claim(const char *text, size_t len, char *address, size_t address_size, char *path,
+                            size_t path_size, long *pid)
+{
+    struct diag_list diags = {0};
+    struct json_value *j = NULL;
+    int perr = json_parse(text, len, NULL, ATTACH_FILE, &diags, &j);
+    bool bad = perr || diag_error_count(&diags) || !j || j->type != JSON_OBJECT;
+    diag_list_free(&diags);
+    const struct json_value *ip = bad ? NULL : json_object_get(j, "IpAddress"),
+                            *cp = bad ? NULL : json_object_get(j, "DeviceConnectionPath"),
+                            *p = bad ? NULL : json_object_get(j, "pid");
+    struct in_addr a;
+    bool ok = ip && cp && p && ip->type == JSON_STRING && cp->type == JSON_STRING && p->type == JSON_NUMBER &&
+              p->u.number.is_integer && p->u.number.integer > 0 && p->u.number.integer <= INT32_MAX &&
+              inet_pton(AF_INET, ip->u.string.chars, &a) == 1 && cp->u.string.len > 0 &&
+              cp->u.string.len < path_size && ip->u.string.len < address_size;
+    if (ok) {
+        memcpy(address, ip->u.string.chars, ip->u.string.len + 1);
+        memcpy(path, cp->u.string.chars, cp->u.string.len + 1);
+        *pid = (long)p->u.number.integer;
+    }
+    json_free(j);
+    return ok ? 0 : -EINVAL;
+}
+
 /* The claim in <dir>/attached.json when its sphered still runs: 0, else -ENOENT. */
 static int read_claim(const char *dir, char *address, size_t address_size, char *path, size_t path_size)
 {
@@ -76,22 +102,10 @@ static int read_claim(const char *dir, char *address, size_t address_size, char 
     free(file);
     if (err)
         return -ENOENT;
-    struct diag_list diags = {0};
-    struct json_value *j = NULL;
-    int perr = json_parse(text, len, NULL, ATTACH_FILE, &diags, &j);
-    diag_list_free(&diags);
+    long pid = 0;
+    err = rest_attach_parse_claim(text, len, address, address_size, path, path_size, &pid);
     free(text);
-    const struct json_value *ip = perr ? NULL : json_object_get(j, "IpAddress"),
-                            *cp = perr ? NULL : json_object_get(j, "DeviceConnectionPath"),
-                            *pid = perr ? NULL : json_object_get(j, "pid");
-    bool live = ip && cp && pid && ip->type == JSON_STRING && cp->type == JSON_STRING && pid->type == JSON_NUMBER &&
-                pid_is_sphered((long)pid->u.number.integer);
-    if (live) {
-        snprintf(address, address_size, "%s", ip->u.string.chars);
-        snprintf(path, path_size, "%s", cp->u.string.chars);
-    }
-    json_free(j);
-    return live ? 0 : -ENOENT;
+    return !err && pid_is_sphered(pid) ? 0 : -ENOENT;
 }
 
 /* Calls fn for every live claim among the state folders in `devices_dir`. */
