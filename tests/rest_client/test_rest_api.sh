@@ -72,6 +72,21 @@ expect_rest '400 {"error":10485761*' $d PATCH /app/status/5a6b7c8d-1111-4222-833
 expect_rest '415 {"error":10485762*' $d PATCH /app/status/5a6b7c8d-1111-4222-8333-944455556666 -H 'Content-Type: text/plain' -d 'x'
 expect_rest '400 {"error":*' $d POST /wifi/config/networks -H 'Content-Type: application/json' -d '[1,2]'
 
+# Every endpoint with a JSON body: not JSON and not an object are 400 (10.1), another media type 415 (10.2).
+cid=5a6b7c8d-1111-4222-8333-944455556666
+for ep in "PUT /device/manufacturing_state" "PATCH /app/status/$cid" "POST /update/install" "POST /wifi/config/networks" \
+          "PATCH /wifi/config/networks/0" "PATCH /wifi/interface"; do
+  m=${ep% *} p=${ep#* }
+  expect_rest '400 {"error":10485761*' $d $m $p -H 'Content-Type: application/json' -d '{"a":'
+  expect_rest '400 {"error":10485761*' $d $m $p -H 'Content-Type: application/json' -d '"text"'
+  expect_rest '415 {"error":10485762*' $d $m $p -H 'Content-Type: text/plain' -d '{}'
+done
+expect_rest '415 {"error":10485762*' $d PUT /update/stage -H 'Content-Type: application/json' -d '{}'
+expect_rest '400 {"error":10485761*' $d PATCH /app/status/$cid -H 'Content-Type: application/json' -d '{"trigger":"fly"}'
+# A capability header that is not base64, or not for this device: 400, error 7.49.
+expect_rest '400 {"error":7340081,*' $d GET /telemetry -H "AZSPHERE-CAPABILITIES: A==="
+expect_rest '400 {"error":7340081,*' $d GET /net/firewall/rulesets -H "AZSPHERE-CAPABILITIES: QUJDRA=="
+
 # ---- the walker, everything granted -----------------------------------------------------------------
 "$py" "$src/tests/rest_client/walk_description.py" --spec "$spec" --base "https://127.0.0.1:$port" \
   --cacert "$dir/tls.cert.pem" --phase open "${allow[@]}" > "$work/walk" 2>&1 && ok || { bad "the walker (open) failed"; }
@@ -86,4 +101,14 @@ for ep in "GET /log" "GET /telemetry" "DELETE /telemetry" "GET /net/firewall/rul
   expect_rest '403 {"error":13*' $d ${ep% *} ${ep#* }
 done
 expect_rest '200 {"uptime":*' $d GET /status
+# Capabilities presented per request: fieldServicing opens the REST endpoints but not the memory
+# statistics (IsAppDevelopmentAllowed); appDevelopment opens both.
+"$sphere" device capability download -d $d --type fieldServicing --output-file "$work/fs.cap" >/dev/null &&
+  "$sphere" device capability download -d $d --type appDevelopment --output-file "$work/ad.cap" >/dev/null || bad "capability download"
+fs=$(base64 -w0 "$work/fs.cap") ad=$(base64 -w0 "$work/ad.cap")
+for ep in "GET /log" "GET /telemetry" "DELETE /telemetry" "GET /net/firewall/rulesets"; do
+  expect_rest '200 *' $d ${ep% *} ${ep#* } -H "AZSPHERE-CAPABILITIES: $fs"
+done
+expect_rest '403 {"error":13*' $d GET /stats/memory/groups/applications -H "AZSPHERE-CAPABILITIES: $fs"
+expect_rest '200 {"memoryStats":*' $d GET /stats/memory/groups/applications -H "AZSPHERE-CAPABILITIES: $ad"
 summary

@@ -201,6 +201,21 @@ class Walker:
         self.check_error_body(resp, "GET (a path not in the description)")
         self.unserved_signature = (resp.status_code, self.error_code(resp))
 
+    def collection_ids(self):
+        """Path parameters: an existing item from its collection where the description has one
+        (GET /net/interfaces, GET /certstore/certs), else a value nothing has."""
+        ids = {"componentId": str(uuid.uuid4()), "wifiNetworkId": 0, "networkId": 0,
+               "networkInterfaceName": "walker0", "identifier": "walkerNoCert"}
+        for path, key, pick in (("/net/interfaces", "networkInterfaceName", lambda b: b["interfaces"][0]["interfaceName"]),
+                                ("/certstore/certs", "identifier", lambda b: b["identifiers"][0])):
+            try:
+                resp = self.send("get", path)
+                if resp.status_code == 200:
+                    ids[key] = pick(resp.json())
+            except (requests.RequestException, ValueError, KeyError, IndexError, TypeError):
+                pass
+        return ids
+
     def params(self, path, ids):
         def value(m):
             name = m.group(1)
@@ -230,7 +245,7 @@ class Walker:
         return self.params(path, ids), body, ctype
 
     def walk_open(self):
-        ids = {"componentId": str(uuid.uuid4()), "wifiNetworkId": 0, "networkId": 0}
+        ids = self.collection_ids()
         # A Wi-Fi network to address by ID, made by the description's own POST.
         post = self.spec["paths"]["/wifi/config/networks"]["post"]
         resp = self.send("post", "/wifi/config/networks", self.example(post["requestBody"]["content"][JSON]["schema"]), JSON)
@@ -272,7 +287,8 @@ class Walker:
         too (the 404 the description lists for them cannot be told apart)."""
         paths = {p for m, p in self.unserved_answers if f"{m.upper()} {p}" in self.missing}
         for method, path in sorted(self.unserved_answers):
-            if path in paths and f"{method.upper()} {path}" not in self.missing:
+            parent = path.split("/{")[0]
+            if (path in paths or parent in paths) and f"{method.upper()} {path}" not in self.missing:
                 self.report_missing(method, path)
 
     def check_app_status(self, resp, label):
@@ -306,7 +322,7 @@ class Walker:
         self.check_common(resp, "PUT /device/manufacturing_state DeviceComplete")
         if resp.status_code != 200:
             return self.fail(f"PUT /device/manufacturing_state DeviceComplete: {resp.status_code} {resp.text[:200]}")
-        ids = {"componentId": str(uuid.uuid4()), "wifiNetworkId": 0, "networkId": 0}
+        ids = self.collection_ids()
         for path, method, op, auth in self.operations():
             url, body, ctype = self.request_for(path, method, op, ids)
             label = f"{method.upper()} {path} (DeviceComplete, no capability)"
@@ -314,6 +330,8 @@ class Walker:
                 body = {"manufacturingState": "DeviceComplete"}
             resp = self.send(method, url, body, ctype)
             self.check_common(resp, label)
+            if self.is_unserved(resp):
+                self.unserved_answers.add((method, path))
             if self.is_unserved(resp) and str(resp.status_code) not in map(str, op["responses"]):
                 self.report_missing(method, path)
             elif auth == "None":
@@ -325,6 +343,7 @@ class Walker:
                 self.fail(f"{label}: authorizer {auth}, but it was not refused ({resp.status_code})")
             else:
                 self.check_error_body(resp, label)
+        self.missing_siblings()
 
     def report_missing(self, method, path):
         print(f"not yet served: {method.upper()} {path}")
