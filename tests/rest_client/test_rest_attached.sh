@@ -6,6 +6,7 @@
 # and .3 on interfaces sphdev2/sphdev3, answer HTTPS on port 443 there with a certificate naming
 # their address, the device-connection service on 127.0.0.1:48938 lists both, stopping a device
 # removes its interface and its entry, and the service moves to the device still running.
+# The description walker runs against https://192.168.35.2 as a client of a real device would.
 # Needs root (ip netns); exits 77 (skipped) without it.
 set -u
 sphere=$1 src=$2
@@ -40,6 +41,14 @@ for n in 1 2; do
   got=$(in_ns curl -s --max-time 5 --cacert "$cert" "https://$ip/device/security_state")
   [[ $got == '{"securityState":'* ]] && ok || bad "a$n: GET https://$ip/device/security_state by address: '$got'"
 done
+
+# A client written for real devices: the description walker at https://192.168.35.2 (port 443).
+in_ns "$sphere" device enable-development -d a1 >/dev/null 2>&1 || bad "enable-development a1"
+in_ns /usr/bin/python3 "$src/tests/rest_client/walk_description.py" --spec "$src/tests/rest_client/device_rest_api.yaml" \
+  --base https://192.168.35.2 --cacert "$OPENSPHERE_HOME/devices/a1/tls.cert.pem" --phase open \
+  --allow-missing /net/interfaces --allow-missing /net/status --allow-missing /net/proxy --allow-missing /certstore/ \
+  > "$work/walk" 2>&1 && ok || { bad "the walker at https://192.168.35.2 failed"; sed 's/^/  walk | /' "$work/walk"; }
+tail -1 "$work/walk"
 
 # The device-connection service.
 until_ok 5 sh -c "ip netns exec $ns curl -s http://127.0.0.1:48938/api/service/devices | grep -q 192.168.35.3" && ok || bad "the service never listed a2"

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 """walk_description.py — a device REST API client written only from device_rest_api.yaml.
 
+(tests/rest_client/device_rest_api.yaml is a byte-for-byte copy of the project's spec,
+/work/shared/spec/device_rest_api.yaml: Microsoft's OpenAPI description of the device REST API.)
+
 Walks every path and method of the OpenAPI description against a device, as Microsoft's client
 talks to one: https, Host *.devices.sphere.azure.local verified against the certificate
 (--cacert, the device's pinned certificate), Accept: application/json. For each operation it
