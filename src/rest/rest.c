@@ -32,6 +32,8 @@ struct rest_server {
     struct MHD_Daemon *unix_daemon;
     struct MHD_Daemon *https_daemon;
     struct MHD_Daemon *attached_daemon; /* HTTPS on the attached address (rest_serve_attached) */
+    void (*on_restart)(void *ctx);      /* rest_on_restart */
+    void *on_restart_ctx;
     int unix_fd;
     char *unix_path;
 };
@@ -109,6 +111,14 @@ static void h_restart(struct device *d, const struct auth *a, const char *p, con
     device_restart(d, a, r);
     if (!r->err && (r->body = json_new_object()) != NULL) /* what clients wait for (REST-CLIENT-FACTS 6) */
         json_object_append(r->body, "restartingSystem", json_new_bool(true));
+    if (!r->err && q->server->on_restart)
+        q->server->on_restart(q->server->on_restart_ctx);
+}
+
+void rest_on_restart(struct rest_server *s, void (*fn)(void *ctx), void *ctx)
+{
+    s->on_restart = fn;
+    s->on_restart_ctx = ctx;
 }
 
 static void h_stage(struct device *d, const struct auth *a, const char *p, const struct json_value *j,

@@ -49,6 +49,10 @@ struct rest_devsvc;
 int rest_devsvc_start(const char *state_dir, uint16_t port, struct rest_devsvc **out);
 void rest_devsvc_stop(struct rest_devsvc *svc);
 
+/* `fn` runs after each accepted POST /restart (device lock held: it must only note the request;
+ * sphered then restarts every app, as a device's reboot does). Call before requests arrive. */
+void rest_on_restart(struct rest_server *s, void (*fn)(void *ctx), void *ctx);
+
 struct board;
 struct applog;
 /* Also serve the simulator's own endpoints (docs/runtime.md): the board's GPIO lines and the

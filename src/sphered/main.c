@@ -20,6 +20,12 @@
 #include "runtime.h"
 #include "wifi_device.h"
 
+/* POST /restart: the main thread restarts the application runtime (SIGUSR2). */
+static void request_restart(void *ctx)
+{
+    kill(getpid(), SIGUSR2);
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: sphered --state DIR [--sdk DIR] [--no-https] [--attach] [--cloud URL [--cloud-interval SECONDS]]\n");
@@ -55,6 +61,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1); /* check in with the cloud now */
+    sigaddset(&set, SIGUSR2); /* POST /restart: every app restarts */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -112,6 +119,7 @@ int main(int argc, char **argv)
     }
     if (!err) {
         rest_attach_simulator(server, board, log);
+        rest_on_restart(server, request_restart, NULL);
         char *run = path_join(state, "run");
         struct runtime_config cfg = {.run_dir = run, .memory_limit_kb = device_memory_limit_kb(d)};
         err = run ? runtime_start(d, board, log, &cfg, &runtime, why, sizeof why) : -ENOMEM;
@@ -130,9 +138,22 @@ int main(int argc, char **argv)
         if (cloud && cloudagent_start(d, cloud, cloud_interval, &agent, why, sizeof why) != 0)
             fprintf(stderr, "sphered: no cloud updates: %s\n", why);
         int sig = 0;
-        while (sigwait(&set, &sig) == 0 && sig == SIGUSR1)
-            if (agent)
+        while (sigwait(&set, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
+            if (sig == SIGUSR1 && agent)
                 cloudagent_check_now(agent);
+            if (sig == SIGUSR2) { /* a reboot: the apps end at once and start again */
+                runtime_stop(runtime);
+                runtime = NULL;
+                char *run = path_join(state, "run");
+                struct runtime_config cfg = {.run_dir = run, .memory_limit_kb = device_memory_limit_kb(d)};
+                if (!run || runtime_start(d, board, log, &cfg, &runtime, why, sizeof why) != 0)
+                    fprintf(stderr, "sphered: the application runtime did not come back after a restart: %s\n",
+                            run ? why : "out of memory");
+                else
+                    fprintf(stderr, "sphered: restarted (every app started again)\n");
+                free(run);
+            }
+        }
         cloudagent_stop(agent);
         fprintf(stderr, "sphered: stopping (signal %d)\n", sig);
         rest_stop(server);

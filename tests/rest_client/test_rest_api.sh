@@ -63,9 +63,20 @@ else
   bad "cannot deploy the test app: $(cat "$work/err")"
 fi
 
-# ---- restart: {"restartingSystem": true}, and the device answers again --------------------------
+# ---- restart: {"restartingSystem": true}, the device answers again, and its apps start again ------
+printf '#include <unistd.h>\nint main(void) { for (;;) sleep(1); }\n' > "$work/sleeper.c"
+probe_src=$work/sleeper.c probe sleeper 6b7c8d9e-2222-4333-8444-a55566667777 '{}'
+deploy sleeper
+app_pid() { rest $d GET /stats/memory/groups/applications >/dev/null; jget "$work/body" apps 0 processes 0 pid 2>/dev/null; }
+pid_known() { [ -n "$(app_pid)" ]; }
+until_ok 10 pid_known
+pid_before=$(app_pid)
+[ -n "$pid_before" ] && ok || bad "no pid for the running sleeper app: $(cat "$work/body")"
 expect_rest '200 {"restartingSystem":true}' $d POST /restart
 until_ok 10 sh -c "curl -sf --unix-socket '$dir/rest.sock' http://localhost/status >/dev/null" && ok || bad "no GET /status after restart"
+new_pid() { local p; p=$(app_pid); [ -n "$p" ] && [ "$p" != "$pid_before" ]; }
+until_ok 10 new_pid && ok || bad "the app did not start again after POST /restart (pid $pid_before, now '$(app_pid)')"
+expect_rest '200 {"state":"running"*' $d GET /app/status/6b7c8d9e-2222-4333-8444-a55566667777
 
 # ---- malformed requests ---------------------------------------------------------------------------
 expect_rest '400 {"error":10485761*' $d PATCH /app/status/5a6b7c8d-1111-4222-8333-944455556666 -H 'Content-Type: application/json' -d '{"trigger":'
