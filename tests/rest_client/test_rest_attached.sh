@@ -31,6 +31,9 @@ has "$work/addr" "192.168.35.3/32"
 same "$(jget "$OPENSPHERE_HOME/devices/a1/attached.json" IpAddress)" 192.168.35.2 "a1's address"
 same "$(jget "$OPENSPHERE_HOME/devices/a2/attached.json" IpAddress)" 192.168.35.3 "a2's address"
 
+in_ns "$sphere" device show-attached -d a2 > "$work/show" 2>&1
+has "$work/show" "IP address: 192.168.35.3"
+
 # HTTPS on 443 at the device's own address, verified by the name clients use and by address.
 for n in 1 2; do
   ip=$(jget "$OPENSPHERE_HOME/devices/a$n/attached.json" IpAddress)
