@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <microhttpd.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -165,6 +166,27 @@ static int run_ip(const char *const *args)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/* The name of an interface, other than our sphdevN ones, with an address in 192.168.35.0/24 (a
+ * real device attached over USB: its host side is 192.168.35.1), or NULL. */
+static const char *real_device_interface(char *name, size_t name_size)
+{
+    struct ifaddrs *list = NULL, *i;
+    const char *found = NULL;
+    if (getifaddrs(&list) != 0)
+        return NULL;
+    for (i = list; i && !found; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !strncmp(i->ifa_name, "sphdev", 6))
+            continue;
+        uint32_t a = ntohl(((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr);
+        if ((a >> 8) == ((192u << 16) | (168u << 8) | 35u)) {
+            snprintf(name, name_size, "%s", i->ifa_name);
+            found = name;
+        }
+    }
+    freeifaddrs(list);
+    return found;
+}
+
 static int create_interface(const char *ifname, const char *address)
 {
     char cidr[INET_ADDRSTRLEN + 3];
@@ -234,6 +256,12 @@ int rest_attach(const char *state_dir, struct rest_attachment **out, char *why, 
     else if (lock < 0 || flock(lock, LOCK_EX) != 0)
         err = -errno;
     struct taken taken = {{false}};
+    char real[IFNAMSIZ];
+    if (!err && real_device_interface(real, sizeof real)) {
+        err = -EADDRINUSE;
+        snprintf(why, why_size, "%s has an address in 192.168.35.0/24 (a device attached over USB?): attaching a "
+                 "simulated device there would hide it", real);
+    }
     if (!err)
         each_claim(devices, note_taken, &taken);
     unsigned n = ATTACH_FIRST;
@@ -255,7 +283,7 @@ int rest_attach(const char *state_dir, struct rest_attachment **out, char *why, 
             run_ip((const char *[]){"link", "del", a->ifname, NULL});
             snprintf(why, why_size, "cannot write %s/" ATTACH_FILE ": %s", state_dir, strerror(-err));
         }
-    } else {
+    } else if (err != -EADDRINUSE) {
         snprintf(why, why_size, "cannot lock %s: %s", lockpath ? lockpath : "the devices folder", strerror(-err));
     }
     if (lock >= 0)

@@ -5,7 +5,8 @@
 # host's own namespace): two devices started with `sphere sim start --attach` get 192.168.35.2
 # and .3 on interfaces sphdev2/sphdev3, answer HTTPS on port 443 there with a certificate naming
 # their address, the device-connection service on 127.0.0.1:48938 lists both, stopping a device
-# removes its interface and its entry, and the service moves to the device still running.
+# removes its interface and its entry, and the service moves to the device still running; beside
+# an interface with a 192.168.35.0/24 address (a real device over USB) --attach is refused.
 # The description walker runs against https://192.168.35.2 as a client of a real device would.
 # Needs root (ip netns); exits 77 (skipped) without it.
 set -u
@@ -16,7 +17,7 @@ ip netns add "$ns" 2>/dev/null || { echo "skipped: cannot create a network names
 export OPENSPHERE_HOME=$(mktemp -d)
 work=$(mktemp -d)
 in_ns() { ip netns exec "$ns" "$@"; }
-cleanup() { in_ns "$sphere" sim stop a1 >/dev/null 2>&1; in_ns "$sphere" sim stop a2 >/dev/null 2>&1; ip netns del "$ns"; rm -rf "$work" "$OPENSPHERE_HOME"; }
+cleanup() { for n in a1 a2 a3; do in_ns "$sphere" sim stop $n >/dev/null 2>&1; done; ip netns del "$ns"; rm -rf "$work" "$OPENSPHERE_HOME"; }
 trap cleanup EXIT
 . "$src/tests/cli/lib.sh"
 in_ns ip link set lo up
@@ -70,4 +71,10 @@ until_ok 5 sh -c "ip netns exec $ns curl -s http://127.0.0.1:48938/api/service/d
 # a1 again: the first free address is .2 again.
 in_ns "$sphere" sim start a1 --attach >/dev/null 2>"$work/err" && ok || bad "restart a1 --attach: $(cat "$work/err")"
 same "$(jget "$OPENSPHERE_HOME/devices/a1/attached.json" IpAddress)" 192.168.35.2 "a1's address after a restart"
+# A real device attached over USB (its host side has 192.168.35.1): --attach refuses, naming it.
+in_ns "$sphere" sim create a3 >/dev/null
+in_ns ip link add realusb type bridge && in_ns ip addr add 192.168.35.1/24 dev realusb
+in_ns "$sphere" sim start a3 --attach >/dev/null 2>"$work/err" && bad "a3 attached beside a real device" || ok
+has "$work/err" "realusb has an address in 192.168.35.0/24"
+in_ns ip link del realusb
 summary
