@@ -99,9 +99,15 @@ expect_rest '400 {"error":7340081,*' $d GET /telemetry -H "AZSPHERE-CAPABILITIES
 expect_rest '400 {"error":7340081,*' $d GET /net/firewall/rulesets -H "AZSPHERE-CAPABILITIES: QUJDRA=="
 
 # ---- the walker, everything granted -----------------------------------------------------------------
+# First with a component nothing has, then with the installed sleeper app (its DELETE is last).
 "$py" "$src/tests/rest_client/walk_description.py" --spec "$spec" --base "https://127.0.0.1:$port" \
   --cacert "$dir/tls.cert.pem" --phase open "${allow[@]}" > "$work/walk" 2>&1 && ok || { bad "the walker (open) failed"; }
 sed 's/^/  walk | /' "$work/walk"
+"$py" "$src/tests/rest_client/walk_description.py" --spec "$spec" --base "https://127.0.0.1:$port" \
+  --cacert "$dir/tls.cert.pem" --phase open --component 6b7c8d9e-2222-4333-8444-a55566667777 "${allow[@]}" > "$work/walk" 2>&1 \
+  && ok || { bad "the walker (open, an installed app) failed"; }
+grep -v "not yet served" "$work/walk" | sed 's/^/  walk | /'
+expect_rest '200 {"state":"notPresent"}' $d GET /app/status/6b7c8d9e-2222-4333-8444-a55566667777
 
 # ---- locked: no capability, DeviceComplete ---------------------------------------------------------
 "$sphere" device enable-cloud-test >/dev/null 2>&1 || bad "enable-cloud-test failed"

@@ -65,6 +65,7 @@ class Walker:
         self.checked = 0
         self.unserved_signature = None
         self.unserved_answers = set()
+        self.component = None
 
     # ---- schema handling ----------------------------------------------------------------------
     def resolve(self, schema):
@@ -226,13 +227,32 @@ class Walker:
         return re.sub(r"\{(\w+)\}", value, path)
 
     def operations(self):
-        order = {"get": 0, "put": 1, "post": 1, "patch": 2, "delete": 3}
+        """Every operation: per path GET, PUT/POST, PATCH; all DELETEs last (they remove what
+        the others address)."""
+        order = {"get": 0, "put": 1, "post": 1, "patch": 2}
+        ops = []
         for path, item in self.spec["paths"].items():
             for method in sorted((m for m in item if m in order), key=order.get):
-                op = item[method]
-                auth = op.get("x-azsphere-authorizer", item.get("x-azsphere-authorizer",
-                              self.spec["x-global"]["x-azsphere-authorizer"]))
-                yield path, method, op, auth
+                ops.append((path, method))
+        ops += [(path, "delete") for path, item in self.spec["paths"].items() if "delete" in item]
+        for path, method in ops:
+            item = self.spec["paths"][path]
+            op = item[method]
+            auth = op.get("x-azsphere-authorizer", item.get("x-azsphere-authorizer",
+                          self.spec["x-global"]["x-azsphere-authorizer"]))
+            yield path, method, op, auth
+
+    def request_example(self, schema):
+        """A request body: the required members, plus every optional one the description gives
+        a value for (an enum, an example, or a boolean)."""
+        body = self.example(schema)
+        schema = self.resolve(schema)
+        if isinstance(body, dict) and "oneOf" not in schema:
+            for key, sub in schema.get("properties", {}).items():
+                sub = self.resolve(sub)
+                if key not in body and ("enum" in sub or "example" in sub or sub.get("type") == "boolean"):
+                    body[key] = self.example(sub)
+        return body
 
     def request_for(self, path, method, op, ids):
         body = ctype = None
@@ -240,7 +260,7 @@ class Walker:
         if rb:
             content = rb["content"]
             if JSON in content:
-                ctype, body = JSON, self.example(content[JSON]["schema"])
+                ctype, body = JSON, self.request_example(content[JSON]["schema"])
                 if path == "/device/manufacturing_state":
                     body = {"manufacturingState": "Module1Complete"}  # DeviceComplete: the locked phase
             else:
@@ -249,6 +269,8 @@ class Walker:
 
     def walk_open(self):
         ids = self.collection_ids()
+        if self.component:
+            ids["componentId"] = self.component
         # A Wi-Fi network to address by ID, made by the description's own POST.
         post = self.spec["paths"]["/wifi/config/networks"]["post"]
         resp = self.send("post", "/wifi/config/networks", self.example(post["requestBody"]["content"][JSON]["schema"]), JSON)
@@ -361,9 +383,11 @@ def main():
     ap.add_argument("--base", required=True, help="https://ADDRESS:PORT")
     ap.add_argument("--cacert", required=True, help="the device's pinned certificate")
     ap.add_argument("--phase", choices=("open", "locked"), required=True)
+    ap.add_argument("--component", help="an installed app's component ID for the /app/… paths (open phase)")
     ap.add_argument("--allow-missing", action="append", default=[], help="a path prefix another branch serves")
     args = ap.parse_args()
     w = Walker(args.spec, args.base, args.cacert, args.allow_missing)
+    w.component = args.component
     w.learn_unserved()
     w.walk_open() if args.phase == "open" else w.walk_locked()
     print(f"{args.phase}: {w.checked} responses checked, {len(w.missing)} not yet served, {len(w.failures)} failed")
