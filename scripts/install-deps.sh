@@ -20,6 +20,8 @@ packages=(
   mosquitto mosquitto-clients libmosquitto-dev  # the device twin (MQTT broker, test clients, agent + cloud)
   nginx                             # the documented blob front end (OTA tests) and benchmark baselines
   python3                           # test helpers: the network test's HTTP server, the OTA fault server
+  python3-requests                  # tests/rest_client: the REST API walker (device_rest_api.yaml)
+  python3-yaml                      # tests/rest_client: reads the OpenAPI description
   jq                                # the shell tests read JSON with it (tests/lib/jget.sh)
   libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
   libwolfssl-dev                    # wolfSSL in the SDK's sysroots, as the platform's SDK ships it (docs/deviceauth.md)

@@ -90,6 +90,26 @@ static int show_resource(const struct cli_invocation *inv, const char *path, tab
 
 /* ---- device information ------------------------------------------------------------------- */
 
+/* The device's address: its attached one (DIR/attached.json beside DIR/rest.sock, written by
+ * `sphered --attach`; docs/device.md) or the loopback. */
+static void device_address(const char *socket_path, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "127.0.0.1");
+    char *dir = strdup(socket_path), *slash = dir ? strrchr(dir, '/') : NULL, *file = NULL, *text = NULL;
+    size_t len = 0;
+    if (slash)
+        *slash = '\0';
+    if (slash && (file = path_join(dir, "attached.json")) != NULL && hostio_read_file(file, &text, &len) == 0) {
+        struct diag_list diags = {0};
+        struct json_value *j = NULL;
+        if (json_parse(text, len, NULL, "attached.json", &diags, &j) == 0 && str(j, "IpAddress")[0])
+            snprintf(out, out_size, "%s", str(j, "IpAddress"));
+        diag_list_free(&diags);
+        json_free(j);
+    }
+    free(text), free(file), free(dir);
+}
+
 static int run_show_attached(const struct cli_invocation *inv)
 {
     struct devclient c;
@@ -102,7 +122,9 @@ static int run_show_attached(const struct cli_invocation *inv)
             json_object_append(j, "connectionPath", json_new_string(c.socket));
             rc = print_json(j);
         } else {
-            printf("Device ID: %s\nIP address: 127.0.0.1\nConnection path: %s\n", str(j, "deviceIdentifier"), c.socket);
+            char address[64];
+            device_address(c.socket, address, sizeof address);
+            printf("Device ID: %s\nIP address: %s\nConnection path: %s\n", str(j, "deviceIdentifier"), address, c.socket);
         }
     }
     json_free(j);

@@ -142,7 +142,7 @@ static bool socket_answers(const char *dir)
 }
 
 /* Starts sphered for `dir` in the background and waits until it answers. */
-static int start_daemon(const char *name, const char *dir)
+static int start_daemon(const char *name, const char *dir, bool attach)
 {
     if (simhome_running_pid(dir))
         return cli_error("simulated device '%s' is already running", name);
@@ -161,7 +161,13 @@ static int start_daemon(const char *name, const char *dir)
         if (null >= 0)
             dup2(null, 0);
         if (fork() == 0) {
-            execl(exe, "sphered", "--state", dir, cloud ? "--cloud" : (char *)NULL, cloud, (char *)NULL);
+            char *argv[7] = {"sphered", "--state", (char *)dir, NULL, NULL, NULL, NULL};
+            int argc = 3;
+            if (attach) /* its own address on a host interface (root; docs/device.md) */
+                argv[argc++] = "--attach";
+            if (cloud)
+                argv[argc++] = "--cloud", argv[argc++] = cloud;
+            execv(exe, argv);
             _exit(127);
         }
         _exit(0);
@@ -214,7 +220,7 @@ static int run_start(const struct cli_invocation *inv)
     char *home, *dir;
     int rc = device_dir(inv->args[0], &home, &dir);
     if (!rc)
-        rc = start_daemon(inv->args[0], dir);
+        rc = start_daemon(inv->args[0], dir, cli_flag(inv, "attach"));
     if (!rc)
         rc = cli_sim_mcu_autostart(inv->args[0], dir); /* an attached external MCU (docs/mcu.md) */
     if (!rc)
@@ -315,12 +321,15 @@ static const struct cli_option create_options[] = {
     {NULL, 0, NULL, false, false, NULL},
 };
 static const struct cli_option no_options[] = {{NULL, 0, NULL, false, false, NULL}};
+static const struct cli_option start_options[] = {
+    {"attach", 0, NULL, false, false, "Give the device its own address 192.168.35.N (N = 2, 3, …) on a host interface, HTTPS on port 443 there, and the device-connection service on 127.0.0.1:48938 (root only)."},
+    {NULL, 0, NULL, false, false, NULL}};
 
 static const struct cli_command create = {.name = "create", .summary = "Create a simulated device.",
                                           .options = create_options, .positionals = CLI_POSITIONALS({"NAME", false}), .prints_data = true,
                                           .run = run_create};
 static const struct cli_command start = {.name = "start", .summary = "Start a simulated device (its sphered).",
-                                         .options = no_options, .positionals = CLI_POSITIONALS({"NAME", false}), .run = run_start};
+                                         .options = start_options, .positionals = CLI_POSITIONALS({"NAME", false}), .run = run_start};
 static const struct cli_command stop = {.name = "stop", .summary = "Stop a simulated device.", .options = no_options,
                                         .positionals = CLI_POSITIONALS({"NAME", false}), .run = run_stop};
 static const struct cli_command delete_cmd = {.name = "delete", .summary = "Stop and delete a simulated device and its state.",

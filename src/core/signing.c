@@ -134,36 +134,56 @@ static char *bio_to_string(BIO *bio)
     return s;
 }
 
-static int generate(const char *common_name, const char *ip, unsigned days, char **key_pem, char **cert_pem,
-                    uint8_t thumbprint[20]);
+static int generate(const char *common_name, const char *names, bool ca_true, unsigned days, char **key_pem,
+                    char **cert_pem, uint8_t thumbprint[20]);
 
 int signing_generate(const char *common_name, unsigned days, char **key_pem, char **cert_pem, uint8_t thumbprint[20])
 {
-    return generate(common_name, NULL, days, key_pem, cert_pem, thumbprint);
+    return generate(common_name, NULL, false, days, key_pem, cert_pem, thumbprint);
 }
 
 int signing_generate_tls(const char *common_name, const char *ip, unsigned days, char **key_pem, char **cert_pem)
 {
+    char names[80];
     uint8_t thumbprint[20];
-    return generate(common_name, ip, days, key_pem, cert_pem, thumbprint);
+    snprintf(names, sizeof names, "IP:%s", ip);
+    return generate(common_name, names, false, days, key_pem, cert_pem, thumbprint);
 }
 
-/* Adds subjectAltName=IP:<ip> to `cert`. */
-static bool add_ip_san(X509 *cert, const char *ip)
+int signing_generate_tls_names(const char *common_name, const char *names, unsigned days, char **key_pem,
+                               char **cert_pem)
 {
-    char value[80];
-    snprintf(value, sizeof value, "IP:%s", ip);
+    uint8_t thumbprint[20];
+    return generate(common_name, names, true, days, key_pem, cert_pem, thumbprint);
+}
+
+/* Adds subjectAltName=<names> ("IP:…,DNS:…") to `cert`. */
+static bool add_san(X509 *cert, const char *names)
+{
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, value);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, names);
     bool ok = ext && X509_add_ext(cert, ext, -1);
     X509_EXTENSION_free(ext);
     return ok;
 }
 
-static int generate(const char *common_name, const char *ip, unsigned days, char **key_pem, char **cert_pem,
-                    uint8_t thumbprint[20])
+/* Adds basicConstraints CA:TRUE: a pinned self-signed server certificate is its own trust
+ * anchor, and Python's ssl (Microsoft's device client) accepts it only when it says so. */
+static bool add_ca_true(X509 *cert)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+    bool ok = ext && X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+
+static int generate(const char *common_name, const char *names, bool ca_true, unsigned days, char **key_pem,
+                    char **cert_pem, uint8_t thumbprint[20])
 {
     *key_pem = *cert_pem = NULL;
     EVP_PKEY *pkey = EVP_EC_gen("prime256v1");
@@ -181,7 +201,8 @@ static int generate(const char *common_name, const char *ip, unsigned days, char
             X509_gmtime_adj(X509_getm_notAfter(cert), (long)days * 86400L) &&
             X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)common_name, -1, -1, 0) &&
             X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"OpenSphere", -1, -1, 0) &&
-            X509_set_issuer_name(cert, name) && X509_set_pubkey(cert, pkey) && (!ip || add_ip_san(cert, ip)) &&
+            X509_set_issuer_name(cert, name) && X509_set_pubkey(cert, pkey) && (!names || add_san(cert, names)) &&
+            (!ca_true || add_ca_true(cert)) &&
             X509_sign(cert, pkey, EVP_sha256()) &&
             PEM_write_bio_PrivateKey(kb, pkey, NULL, NULL, 0, NULL, NULL) && PEM_write_bio_X509(cb, cert) &&
             cert_thumbprint(cert, thumbprint) == 0) {

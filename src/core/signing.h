@@ -36,6 +36,10 @@ int signing_generate(const char *common_name, unsigned days, char **key_pem, cha
 /* The same, for a TLS server: the certificate also names `ip` (e.g. "127.0.0.1") as its
  * subjectAltName, so clients can verify the address they connect to. */
 int signing_generate_tls(const char *common_name, const char *ip, unsigned days, char **key_pem, char **cert_pem);
+/* The same with a whole subjectAltName value, e.g. "DNS:*.devices.sphere.azure.local,IP:127.0.0.1",
+ * and basicConstraints CA:TRUE, so a client may pin the certificate as its own trust anchor. */
+int signing_generate_tls_names(const char *common_name, const char *names, unsigned days, char **key_pem,
+                               char **cert_pem);
 
 struct keystore;
 int keystore_new(struct keystore **out);

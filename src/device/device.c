@@ -349,7 +349,7 @@ int device_create(const char *state_dir, const struct device_config *cfg, char *
         free(from), free(dir), free(to);
     }
     char *key = NULL, *cert = NULL;
-    if (!err && (err = signing_generate_tls("OpenSphere simulated device", "127.0.0.1", 3650, &key, &cert)) != 0)
+    if (!err && (err = signing_generate_tls_names("OpenSphere simulated device", DEVICE_TLS_NAMES, 3650, &key, &cert)) != 0)
         snprintf(why, why_size, "cannot generate the device's TLS certificate");
     if (!err) {
         char *kp = path_join(state_dir, "tls.key.pem"), *cp = path_join(state_dir, "tls.cert.pem");

@@ -27,6 +27,10 @@
 
 #define DEVICE_DEFAULT_QUOTA_BYTES (1024u * 1024u)
 #define DEVICE_MAX_UPLOAD (4u * 1024u * 1024u)
+/* The names in the device's TLS certificate: the name real clients send as Host and verify
+ * (REST-CLIENT-FACTS 2) and the loopback address (sphered adds an attached address). */
+#define DEVICE_TLS_HOST_NAME "*.devices.sphere.azure.local"
+#define DEVICE_TLS_NAMES "DNS:" DEVICE_TLS_HOST_NAME ",IP:127.0.0.1"
 
 struct device;
 

@@ -2,6 +2,7 @@
 #include "rest.h"
 #include "rest_certstore.h"
 #include "net.h"
+#include "rest_internal.h"
 #include "rest_wifi.h"
 
 #include "applog.h"
@@ -31,6 +32,9 @@ struct rest_server {
     struct applog *log;
     struct MHD_Daemon *unix_daemon;
     struct MHD_Daemon *https_daemon;
+    struct MHD_Daemon *attached_daemon; /* HTTPS on the attached address (rest_serve_attached) */
+    void (*on_restart)(void *ctx);      /* rest_on_restart */
+    void *on_restart_ctx;
     int unix_fd;
     char *unix_path;
 };
@@ -40,10 +44,25 @@ struct request {
     struct strbuf body;
     size_t limit;
     bool too_large;
+    struct rest_server *server;
+    bool octet_reply; /* answer with `octets` (application/octet-stream) instead of JSON */
+    struct strbuf octets;
 };
 
+struct applog *rest_request_applog(const struct request *req)
+{
+    return req->server->log;
+}
+
+int rest_request_reply_octets(const struct request *req, const char *data, size_t len)
+{
+    struct request *q = (struct request *)req; /* allocated non-const in on_request */
+    strbuf_free(&q->octets);
+    q->octet_reply = true;
+    return strbuf_append(&q->octets, data, len);
+}
+
 enum authorizer { AUTH_NONE, AUTH_REST_ALLOWED };
-enum body_kind { BODY_NONE, BODY_JSON, BODY_JSON_OPTIONAL, BODY_OCTETS, BODY_ANY };
 
 struct route {
     const char *method;
@@ -53,6 +72,12 @@ struct route {
     void (*handle)(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
                    const struct request *req, struct device_result *r);
 };
+
+/* Handlers that take the device lock themselves: called after authorisation, unlocked. */
+static bool takes_lock_itself(const struct route *rt)
+{
+    return rt->handle == rest_firewall_rulesets;
+}
 
 /* ---- handlers ----------------------------------------------------------------------------- */
 
@@ -85,6 +110,16 @@ static void h_restart(struct device *d, const struct auth *a, const char *p, con
                       const struct request *q, struct device_result *r)
 {
     device_restart(d, a, r);
+    if (!r->err && (r->body = json_new_object()) != NULL) /* what clients wait for (REST-CLIENT-FACTS 6) */
+        json_object_append(r->body, "restartingSystem", json_new_bool(true));
+    if (!r->err && q->server->on_restart)
+        q->server->on_restart(q->server->on_restart_ctx);
+}
+
+void rest_on_restart(struct rest_server *s, void (*fn)(void *ctx), void *ctx)
+{
+    s->on_restart = fn;
+    s->on_restart_ctx = ctx;
 }
 
 static void h_stage(struct device *d, const struct auth *a, const char *p, const struct json_value *j,
@@ -188,21 +223,14 @@ static const struct route routes[] = {
     {"POST", "/certstore/certs/*", AUTH_REST_ALLOWED, BODY_JSON, h_certstore_add},
     {"DELETE", "/certstore/certs/*", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_delete},
     {"GET", "/certstore/space", AUTH_REST_ALLOWED, BODY_NONE, h_certstore_space},
+    /* diagnostics (rest_diag.c) */
+    {"GET", "/log", AUTH_REST_ALLOWED, BODY_NONE, rest_log_get},
+    {"GET", "/telemetry", AUTH_REST_ALLOWED, BODY_NONE, rest_telemetry_get},
+    {"DELETE", "/telemetry", AUTH_REST_ALLOWED, BODY_NONE, rest_telemetry_delete},
+    {"GET", "/net/firewall/rulesets", AUTH_REST_ALLOWED, BODY_NONE, rest_firewall_rulesets},
 };
 
 /* ---- plumbing ----------------------------------------------------------------------------- */
-
-/* Matches url against a route path; *param receives the component ID for '*' routes. */
-static bool path_matches(const char *pattern, const char *url, const char **param)
-{
-    size_t n = strlen(pattern);
-    if (pattern[n - 1] != '*')
-        return strcmp(pattern, url) == 0;
-    if (strncmp(pattern, url, n - 1) != 0 || !url[n - 1] || strchr(url + n - 1, '/'))
-        return false;
-    *param = url + n - 1;
-    return true;
-}
 
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, const struct json_value *body)
 {
@@ -214,56 +242,49 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, cons
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", "application/json");
+    MHD_add_response_header(resp, REST_API_VERSION_HEADER, REST_API_VERSION);
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, enum deverr e, const char *detail)
+static enum MHD_Result send_octets(struct MHD_Connection *c, const struct strbuf *body)
 {
-    const struct deverr_info *info = deverr_info(e);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(body->len, body->len ? body->data : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", "application/octet-stream");
+    MHD_add_response_header(resp, REST_API_VERSION_HEADER, REST_API_VERSION);
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result send_error_status(struct MHD_Connection *c, enum deverr e, unsigned status, const char *detail)
+{
     struct json_value *o = json_new_object();
     if (o)
         json_object_append(o, "error", json_new_int(deverr_wire(e)));
     if (o && detail && detail[0])
         json_object_append(o, "detail", json_new_string(detail));
-    enum MHD_Result ret = send_json(c, (unsigned)info->http_status, o);
+    enum MHD_Result ret = send_json(c, status, o);
     json_free(o);
     return ret;
 }
 
-static bool content_type_is(struct MHD_Connection *c, const char *type)
+static enum MHD_Result send_error(struct MHD_Connection *c, enum deverr e, const char *detail)
 {
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (!ct)
-        return false;
-    size_t n = strlen(type);
-    return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+    return send_error_status(c, e, (unsigned)deverr_info(e)->http_status, detail);
 }
 
-/* Decodes the AZSPHERE-CAPABILITIES header (base64). */
-static int presented_capability(struct MHD_Connection *c, uint8_t **out, size_t *len)
+/* The HTTP status of an error, where the description gives the endpoint its own: GET
+ * /app/quota of a component that is not installed is 404 NotFound (its code stays 14.12). */
+static unsigned error_status(const struct route *rt, enum deverr e)
 {
-    *out = NULL;
-    *len = 0;
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, CAPABILITY_HEADER);
-    if (!h || !*h)
-        return 0;
-    size_t n = strlen(h);
-    if (n > 8192 || n % 4)
-        return -EINVAL;
-    uint8_t *buf = malloc(n / 4 * 3 + 1);
-    if (!buf)
-        return -ENOMEM;
-    int got = EVP_DecodeBlock(buf, (const unsigned char *)h, (int)n);
-    if (got < 0) {
-        free(buf);
-        return -EINVAL;
-    }
-    got -= (h[n - 1] == '=') + (h[n - 2] == '=');
-    *out = buf;
-    *len = (size_t)got;
-    return 0;
+    if (e == DERR_APP_NOT_PRESENT && !strcmp(rt->path, "/app/quota/*"))
+        return MHD_HTTP_NOT_FOUND;
+    return (unsigned)deverr_info(e)->http_status;
 }
 
 static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c, const struct route *rt,
@@ -271,25 +292,15 @@ static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c,
 {
     if (req->too_large)
         return send_error(c, rt->body == BODY_OCTETS ? DERR_STAGE_INVALID : DERR_BAD_REQUEST, "the request body is too large");
-    bool has_body = req->body.len > 0;
-    if ((rt->body == BODY_JSON || (rt->body == BODY_JSON_OPTIONAL && has_body)) && !content_type_is(c, "application/json"))
-        return send_error(c, DERR_MEDIA_TYPE, "this endpoint takes application/json");
-    if (rt->body == BODY_OCTETS && !content_type_is(c, "application/octet-stream"))
-        return send_error(c, DERR_MEDIA_TYPE, "this endpoint takes application/octet-stream");
+    const char *why = NULL;
     struct json_value *json = NULL;
-    if (rt->body == BODY_JSON || (rt->body == BODY_JSON_OPTIONAL && has_body)) {
-        struct diag_list diags = {0};
-        int err = json_parse(req->body.data ? req->body.data : "", req->body.len, NULL, "request", &diags, &json);
-        bool bad = err || diag_error_count(&diags) || json->type != JSON_OBJECT;
-        diag_list_free(&diags);
-        if (bad) {
-            json_free(json);
-            return send_error(c, DERR_BAD_REQUEST, "the body is not a JSON object");
-        }
-    }
+    enum deverr bad = rest_parse_body(rt->body, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+                                      req->body.data, req->body.len, &json, &why);
+    if (bad)
+        return send_error(c, bad, why);
     uint8_t *cap = NULL;
     size_t cap_len = 0;
-    if (presented_capability(c, &cap, &cap_len)) {
+    if (rest_capability_decode(MHD_lookup_connection_value(c, MHD_HEADER_KIND, CAPABILITY_HEADER), &cap, &cap_len)) {
         json_free(json);
         return send_error(c, DERR_CAPABILITY_INVALID, "the " CAPABILITY_HEADER " header is not base64");
     }
@@ -301,10 +312,14 @@ static enum MHD_Result dispatch(struct rest_server *s, struct MHD_Connection *c,
         r.err = e, snprintf(r.detail, sizeof r.detail, "the presented capability file is not valid for this device");
     else if (rt->authorizer == AUTH_REST_ALLOWED && !policy_rest_allowed(&auth))
         r.err = DERR_EACCES, snprintf(r.detail, sizeof r.detail, "the device is finalized (DeviceComplete); present a capability");
-    else
+    else if (!takes_lock_itself(rt))
         rt->handle(s->device, &auth, param, json, req, &r);
     device_unlock(s->device);
-    enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, rt->handle == rest_wifi_add ? MHD_HTTP_CREATED : MHD_HTTP_OK, r.body);
+    if (!r.err && takes_lock_itself(rt))
+        rt->handle(s->device, &auth, param, json, req, &r);
+    enum MHD_Result ret = r.err           ? send_error_status(c, r.err, error_status(rt, r.err), r.detail)
+                          : req->octet_reply ? send_octets(c, &req->octets)
+                                           : send_json(c, rt->handle == rest_wifi_add ? MHD_HTTP_CREATED : MHD_HTTP_OK, r.body);
     device_result_free(&r);
     free(cap);
     json_free(json);
@@ -484,7 +499,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     bool path_known = false;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !rt; i++) {
         const char *p = NULL;
-        if (path_matches(routes[i].path, url, &p)) {
+        if (rest_path_matches(routes[i].path, url, &p)) {
             path_known = true;
             if (!strcmp(routes[i].method, method))
                 rt = &routes[i], param = p;
@@ -496,6 +511,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!req)
             return MHD_NO;
         req->limit = rt && rt->body == BODY_OCTETS ? DEVICE_MAX_UPLOAD : MAX_JSON_BODY;
+        req->server = s;
         *req_cls = req;
         return MHD_YES;
     }
@@ -522,6 +538,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
     struct request *req = *req_cls;
     if (req) {
         strbuf_free(&req->body);
+        strbuf_free(&req->octets);
         free(req);
         *req_cls = NULL;
     }
@@ -600,10 +617,32 @@ void rest_stop(struct rest_server *s)
         MHD_stop_daemon(s->unix_daemon);
     if (s->https_daemon)
         MHD_stop_daemon(s->https_daemon);
+    if (s->attached_daemon)
+        MHD_stop_daemon(s->attached_daemon);
     if (s->unix_fd >= 0)
         close(s->unix_fd);
     if (s->unix_path)
         unlink(s->unix_path);
     free(s->unix_path);
     free(s);
+}
+
+int rest_serve_attached(struct rest_server *s, const char *ipv4, uint16_t port, const char *tls_key_pem,
+                        const char *tls_cert_pem, char *why, size_t why_size)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+    if (s->attached_daemon || inet_pton(AF_INET, ipv4, &addr.sin_addr) != 1) {
+        snprintf(why, why_size, "%s is not an IPv4 address (or the device is already attached)", ipv4);
+        return -EINVAL;
+    }
+    s->attached_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS, port, NULL,
+                                          NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_HTTPS_MEM_KEY,
+                                          tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem,
+                                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_THREAD_POOL_SIZE, 2,
+                                          MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    if (!s->attached_daemon) {
+        snprintf(why, why_size, "cannot serve HTTPS on %s:%u", ipv4, port);
+        return -EADDRINUSE;
+    }
+    return 0;
 }

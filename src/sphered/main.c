@@ -1,6 +1,7 @@
-/* main.c — `sphered --state DIR`: one simulated device. Opens (and recovers) the device's
- * state, serves its REST API on DIR/rest.sock and on https://127.0.0.1:<port>, writes
- * DIR/sphered.pid once both listen, and runs until SIGTERM or SIGINT. */
+/* main.c — `sphered --state DIR [--attach]`: one simulated device. Opens (and recovers) the
+ * device's state, serves its REST API on DIR/rest.sock and on https://127.0.0.1:<port> (with
+ * --attach, as root, also on https://192.168.35.N:443 and runs the device-connection service;
+ * docs/device.md), writes DIR/sphered.pid once all listen, and runs until SIGTERM or SIGINT. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,27 +20,24 @@
 #include "runtime.h"
 #include "wifi_device.h"
 
+/* POST /restart: the main thread restarts the application runtime (SIGUSR2). */
+static void request_restart(void *ctx)
+{
+    kill(getpid(), SIGUSR2);
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: sphered --state DIR [--sdk DIR] [--no-https] [--cloud URL [--cloud-interval SECONDS]]\n");
+    fprintf(stderr, "usage: sphered --state DIR [--sdk DIR] [--no-https] [--attach] [--cloud URL [--cloud-interval SECONDS]]\n");
     return 2;
 }
 
-static char *read_text(const char *dir, const char *name)
-{
-    char *p = path_join(dir, name), *text = NULL;
-    size_t len = 0;
-    if (!p || hostio_read_file(p, &text, &len) != 0)
-        text = NULL;
-    free(p);
-    return text;
-}
 
 int main(int argc, char **argv)
 {
     const char *state = NULL, *sdk_arg = NULL, *cloud = NULL;
     unsigned cloud_interval = 60;
-    bool https = true;
+    bool https = true, attach = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--state") && i + 1 < argc)
             state = argv[++i];
@@ -51,6 +49,8 @@ int main(int argc, char **argv)
             cloud_interval = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--no-https"))
             https = false;
+        else if (!strcmp(argv[i], "--attach"))
+            attach = true;
         else
             return usage();
     }
@@ -61,6 +61,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1); /* check in with the cloud now */
+    sigaddset(&set, SIGUSR2); /* POST /restart: every app restarts */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -73,13 +74,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "sphered: %s\n", why[0] ? why : strerror(-err));
         return 1;
     }
-    char *key = https ? read_text(state, "tls.key.pem") : NULL, *cert = https ? read_text(state, "tls.cert.pem") : NULL;
+    struct rest_attachment *attachment = NULL;
+    struct rest_devsvc *devsvc = NULL;
+    char *key = NULL, *cert = NULL;
+    if (attach && (err = rest_attach(state, &attachment, why, sizeof why)) != 0)
+        fprintf(stderr, "sphered: cannot attach: %s\n", why);
+    if (!err && (https || attach) &&
+        (err = rest_tls_load(state, attachment ? rest_attached_address(attachment) : NULL, &key, &cert, why, sizeof why)))
+        fprintf(stderr, "sphered: %s\n", why);
     char *sock = path_join(state, "rest.sock");
     struct rest_server *server = NULL;
     struct board *board = NULL;
     struct applog *log = NULL;
     struct runtime *runtime = NULL;
-    if (board_create(&board) || applog_create(&log)) {
+    if (!err && (board_create(&board) || applog_create(&log))) {
         fprintf(stderr, "sphered: cannot create the board model\n");
         err = -ENOMEM;
     }
@@ -99,8 +107,19 @@ int main(int argc, char **argv)
         if (err)
             fprintf(stderr, "sphered: %s\n", why);
     }
+    if (!err && attachment) {
+        err = rest_serve_attached(server, rest_attached_address(attachment), 443, key, cert, why, sizeof why);
+        if (!err)
+            err = rest_devsvc_start(state, REST_DEVSVC_PORT, &devsvc);
+        if (err)
+            fprintf(stderr, "sphered: attached mode: %s\n", why[0] ? why : strerror(-err));
+        else
+            fprintf(stderr, "sphered: attached at https://%s (device-connection service 127.0.0.1:%d)\n",
+                    rest_attached_address(attachment), REST_DEVSVC_PORT);
+    }
     if (!err) {
         rest_attach_simulator(server, board, log);
+        rest_on_restart(server, request_restart, NULL);
         char *run = path_join(state, "run");
         struct runtime_config cfg = {.run_dir = run, .memory_limit_kb = device_memory_limit_kb(d)};
         err = run ? runtime_start(d, board, log, &cfg, &runtime, why, sizeof why) : -ENOMEM;
@@ -119,9 +138,22 @@ int main(int argc, char **argv)
         if (cloud && cloudagent_start(d, cloud, cloud_interval, &agent, why, sizeof why) != 0)
             fprintf(stderr, "sphered: no cloud updates: %s\n", why);
         int sig = 0;
-        while (sigwait(&set, &sig) == 0 && sig == SIGUSR1)
-            if (agent)
+        while (sigwait(&set, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
+            if (sig == SIGUSR1 && agent)
                 cloudagent_check_now(agent);
+            if (sig == SIGUSR2) { /* a reboot: the apps end at once and start again */
+                runtime_stop(runtime);
+                runtime = NULL;
+                char *run = path_join(state, "run");
+                struct runtime_config cfg = {.run_dir = run, .memory_limit_kb = device_memory_limit_kb(d)};
+                if (!run || runtime_start(d, board, log, &cfg, &runtime, why, sizeof why) != 0)
+                    fprintf(stderr, "sphered: the application runtime did not come back after a restart: %s\n",
+                            run ? why : "out of memory");
+                else
+                    fprintf(stderr, "sphered: restarted (every app started again)\n");
+                free(run);
+            }
+        }
         cloudagent_stop(agent);
         fprintf(stderr, "sphered: stopping (signal %d)\n", sig);
         rest_stop(server);
@@ -134,6 +166,8 @@ int main(int argc, char **argv)
     }
     rest_stop(server);
     runtime_stop(runtime);
+    rest_devsvc_stop(devsvc);
+    rest_detach(attachment);
     board_destroy(board);
     applog_destroy(log);
     free(sock);
