@@ -7,7 +7,7 @@
 'use strict';
 
 const token = new URLSearchParams(location.search).get('token');
-const state = { gpios: [], lines: new Map(), leds: [], apps: new Map(), logs: new Map(), decoders: new Map() };
+const state = { gpios: [], lines: new Map(), leds: [], apps: new Map(), logs: new Map(), decoders: new Map(), eventCount: 0 };
 window.sphereWeb = state; // for the browser tests: what the page applied and when
 
 const $ = (sel) => document.querySelector(sel);
@@ -59,7 +59,7 @@ function paintLed(led) {
   led.lamp.style.boxShadow = on ? `0 0 14px rgb(${r},${g},${b})` : 'none';
   const colours = ['red', 'green', 'blue'].filter((k) => c[k] !== undefined && ledOn(c[k]));
   const text = on ? (c.mono !== undefined ? 'on' : `on: ${colours.join(' + ')}`) : 'off';
-  led.node.dataset.on = on ? '1' : '0';
+  if (led.node.dataset.on !== (on ? '1' : '0')) led.node.dataset.on = on ? '1' : '0';
   led.lamp.setAttribute('aria-label', `${led.label} ${text}`);
   led.status.textContent = text;
 }
@@ -131,10 +131,17 @@ function makeButton(b) {
   return node;
 }
 
+// A snapshot started before a line's latest event must not undo that event: such a line keeps the
+// event's level (its direction still comes from the snapshot).
 async function refreshGpios() {
   if (!state.gpios.length) return;
+  const started = state.eventCount;
   const lines = await api(`/api/gpio?lines=${state.gpios.map((g) => g.gpio).join(',')}`);
-  for (const l of lines) applyLine(l);
+  for (const l of lines) {
+    const prev = state.lines.get(l.gpio);
+    if (prev && prev.eventCount > started) Object.assign(l, { value: prev.value, eventCount: prev.eventCount });
+    applyLine(l);
+  }
 }
 
 // ---- UART consoles -----------------------------------------------------------------------------
@@ -339,7 +346,8 @@ async function refreshAll() {
 function onBoardEvent(e) {
   if (e.kind === 'gpio') {
     const n = Number(e.source.replace('GPIO', ''));
-    const line = { ...(state.lines.get(n) || { gpio: n, direction: 'output' }), value: Number(e.detail) };
+    state.eventCount += 1;
+    const line = { ...(state.lines.get(n) || { gpio: n, direction: 'output' }), value: Number(e.detail), eventCount: state.eventCount };
     applyLine(line, e.seq, e.time);
   } else if (e.kind === 'pwm') {
     refreshPwm().catch(report);

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// test_web.cjs SPHERE DEVICE CID OUT_DIR — the board page in a real browser (Debian's chromium,
+// headless, driven by puppeteer-core): run by test_web.sh with webprobe.c running on DEVICE.
+// Starts `sphere sim web` itself (so that it can drop and restore the live channel), then checks:
+// the page loads; LED 1 follows the app's GPIO within 200 ms (printed: GPIO change at the board
+// -> DOM change painted); button A reaches the app; a line typed into the ISU0 console reaches
+// the app and its answer shows; the ADC slider changes what the app reads; stop and start; the
+// stream recovers after the server goes away and comes back. Screenshots go to OUT_DIR.
+'use strict';
+const { spawn } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const puppeteer = require('puppeteer-core');
+
+const [sphere, device, cid, outDir] = process.argv.slice(2);
+const short = cid.slice(0, 8);
+let passed = 0, failed = 0;
+const ok = (what) => { passed++; console.log(`ok: ${what}`); };
+const bad = (what) => { failed++; console.log(`FAIL: ${what}`); };
+
+function startServer(listen) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(sphere, ['sim', 'web', '-d', device, '--listen', listen], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/^(http:\/\/\S+)\n/);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`sphere sim web exited ${code}`)));
+  });
+}
+const stopServer = (s) => new Promise((resolve) => { s.child.removeAllListeners('exit'); s.child.on('exit', resolve); s.child.kill('SIGTERM'); });
+
+async function step(name, fn) {
+  try { await fn(); ok(name); } catch (e) { bad(`${name}: ${e.message}`); }
+}
+
+async function shot(page, name) { await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true }); }
+
+(async () => {
+  fs.mkdirSync(outDir, { recursive: true });
+  let server = await startServer('127.0.0.1:0');
+  const port = new URL(server.url).port;
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  const timer = setTimeout(() => { console.log('FAIL: the browser test took more than 120 s'); process.exit(1); }, 120000);
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 1400 });
+    page.on('pageerror', (e) => bad(`page error: ${e.message}`));
+    const logHas = (text) => page.waitForFunction((id, t) => (document.getElementById(id)?.textContent || '').includes(t),
+      { timeout: 8000 }, `log-${short}`, text);
+
+    await step('the page loads and goes live', async () => {
+      await page.goto(server.url, { waitUntil: 'load' });
+      await page.waitForSelector('#connection[data-state="live"]', { timeout: 10000 });
+      await page.waitForSelector('#led-led1', { timeout: 10000 });
+      await page.waitForSelector(`#app-${short}`, { timeout: 10000 });
+      await logHas('WEB started');
+      const title = await page.$eval('#device-name', (e) => e.textContent);
+      if (title !== device) throw new Error(`the page names device '${title}'`);
+      await shot(page, '1-loaded');
+    });
+
+    await step('LED 1 follows the app within 200 ms', async () => {
+      const samples = await page.evaluate(() => new Promise((resolve) => {
+        const node = document.getElementById('led-led1');
+        const got = [];
+        let last = node.dataset.on;
+        new MutationObserver(() => {
+          const { on, seq, eventTime } = node.dataset;
+          if (on === last) return;
+          last = on;
+          requestAnimationFrame(() => { // the frame that shows it has been laid out and painted
+            const lamp = node.querySelector('.lamp');
+            got.push({ on, seq: Number(seq), latency: Date.now() - Date.parse(eventTime), colour: getComputedStyle(lamp).backgroundColor });
+            if (got.length >= 12) resolve(got);
+          });
+        }).observe(node, { attributes: true, attributeFilter: ['data-on'] });
+      }));
+      const lat = samples.map((s) => s.latency).sort((a, b) => a - b);
+      const median = lat[Math.floor(lat.length / 2)], max = lat[lat.length - 1];
+      console.log(`latency: GPIO change -> LED painted, ${lat.length} changes: median ${median} ms, max ${max} ms (${lat.join(' ')})`);
+      const lit = samples.find((s) => s.on === '1');
+      if (!lit || !/^rgb\(255, 0, 0\)$/.test(lit.colour)) throw new Error(`LED 1 lit shows ${lit && lit.colour}, expected red`);
+      if (samples.filter((s) => s.latency > 200).length > 1) throw new Error(`more than one change took over 200 ms: ${lat.join(' ')}`);
+      await page.waitForSelector('#led-led1[data-on="1"]', { timeout: 2000 });
+      await shot(page, '2-led-on');
+    });
+
+    await step('button A reaches the app', async () => {
+      await page.click('#button-12');
+      await logHas('WEB button A pressed');
+      await shot(page, '3-button');
+    });
+
+    await step('a line typed into the ISU0 console reaches the app', async () => {
+      await page.type('#console-input-ISU0', 'hello web');
+      await page.keyboard.press('Enter');
+      await logHas('WEB uart got hello web');
+      await page.waitForFunction(() => document.getElementById('console-ISU0').textContent.includes('echo: hello web'), { timeout: 5000 });
+      await shot(page, '4-uart');
+    });
+
+    await step('the ADC slider changes what the app reads', async () => {
+      await page.$eval('#adc-1', (s) => { s.value = '1.25'; s.dispatchEvent(new Event('input', { bubbles: true })); });
+      await logHas('WEB adc 2048'); // round(1.25 / 2.5 * 4095)
+      await shot(page, '5-adc');
+    });
+
+    await step('stop and start the app', async () => {
+      await page.click(`#stop-${short}`);
+      await page.waitForSelector(`#app-${short}[data-state="stopped"]`, { timeout: 8000 });
+      await shot(page, '6-stopped');
+      await page.click(`#start-${short}`);
+      await page.waitForSelector(`#app-${short}[data-state="running"]`, { timeout: 8000 });
+      await page.waitForFunction((id) => (document.getElementById(id).textContent.match(/WEB started/g) || []).length >= 2,
+        { timeout: 8000 }, `log-${short}`);
+    });
+
+    await step('the live channel recovers after a disconnect', async () => {
+      await stopServer(server);
+      await page.waitForSelector('#connection[data-state="down"]', { timeout: 5000 });
+      await shot(page, '7-disconnected');
+      server = await startServer(`127.0.0.1:${port}`);
+      await page.waitForFunction(() => window.sphereWeb.connections >= 2 && document.getElementById('connection').dataset.state === 'live', { timeout: 10000 });
+      const before = await page.$eval('#led-led1', (n) => Number(n.dataset.seq || 0));
+      await page.waitForFunction((b) => Number(document.getElementById('led-led1').dataset.seq || 0) > b, { timeout: 3000 }, before);
+      await shot(page, '8-reconnected');
+    });
+  } finally {
+    clearTimeout(timer);
+    await browser.close();
+    await stopServer(server);
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+})().catch((e) => { console.log(`FAIL: ${e.stack}`); process.exit(1); });
