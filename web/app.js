@@ -258,6 +258,31 @@ async function refreshMcu(info) {
   $('#mcu').replaceChildren(el('p', { text: `on ${info.mcu.interface}` }), dl, table);
 }
 
+// The cloud's view, when the device is cloud-managed (the server asks the CLI's own cloud
+// commands with its login): product, group, tags, check-in, and the OTA status the device's
+// agent reports in its twin (reported.extFwInfo; docs/ota.md).
+async function refreshCloud() {
+  const c = await api('/api/cloud').catch(() => ({ managed: false }));
+  const box = $('#cloud');
+  if (!c.managed) {
+    box.replaceChildren(el('p', { class: 'muted', id: 'cloud-state', text: 'Not cloud-managed (or no cloud login: sphere login).' }));
+    return;
+  }
+  const d = Array.isArray(c.device) ? c.device[0] || {} : c.device || {};
+  const dl = el('dl', { id: 'cloud-state' });
+  const add = (k, v) => { if (v !== undefined && v !== null && v !== '') dl.append(el('dt', { text: k }), el('dd', { text: typeof v === 'object' ? JSON.stringify(v) : String(v) })); };
+  add('Product', d.product); add('Device group', d.deviceGroup); add('Tags', d.tags); add('Last check-in', d.lastCheckIn);
+  const twin = c.twin || {};
+  const want = twin.desired && twin.desired.extFwInfo, got = twin.reported && (twin.reported.extFwInfo || twin.reported);
+  add('OTA wanted', want && want.version !== undefined ? `version ${want.version} (${want.size} bytes)` : 'nothing deployed');
+  if (got && got.status) {
+    const progress = got.size ? ` ${Math.round((100 * (got.bytesDone || 0)) / got.size)} %` : '';
+    add('OTA status', `${got.status}${got.targetVersion !== undefined ? ` → ${got.targetVersion}` : ''}${progress}${got.error ? `: ${got.error}` : ''}`);
+    add('Applied version', got.appliedVersion);
+  }
+  box.replaceChildren(dl);
+}
+
 // ---- applications --------------------------------------------------------------------------------
 
 async function refreshApps() {
@@ -338,7 +363,8 @@ async function refreshAll() {
     buildBoard(SphereBoard.resolveGpios(peripherals));
   }
   if (!$('#uarts').childElementCount) buildUarts(board, info);
-  else for (const u of board.uarts || []) { const s = document.getElementById(`uart-status-${u.interface}`); if (s) s.textContent = uartText(u); }
+  else refreshUarts().catch(report);
+  refreshCloud().catch(report);
   await Promise.all([refreshGpios(), loadLogTail().then(refreshApps), refreshAdc(), refreshAccel(), refreshPwm(), refreshMcu(info)]);
   state.refreshedAt = Date.now();
 }
@@ -381,8 +407,17 @@ function connect() {
 
 function report(err) { console.error(err); }
 
-// Directions, app states and counters change without an event: read them again every second.
+async function refreshUarts() {
+  const board = await dev('/sim/board');
+  for (const u of board.uarts || []) { const s = document.getElementById(`uart-status-${u.interface}`); if (s) s.textContent = uartText(u); }
+}
+
+// Directions, app states and counters change without an event: read them again every second
+// (the cloud every 5 s: each look is two CLI runs against the cloud service).
+let ticks = 0;
 setInterval(() => {
-  if (stream && stream.readyState === EventSource.OPEN) { refreshGpios().catch(report); refreshApps().catch(report); }
+  if (!stream || stream.readyState !== EventSource.OPEN) return;
+  refreshGpios().catch(report); refreshApps().catch(report); refreshUarts().catch(report);
+  if (++ticks % 5 === 0) { refreshCloud().catch(report); if (info) refreshMcu(info).catch(report); }
 }, 1000);
 connect();

@@ -12,6 +12,7 @@
  *   GET /api/gpio?lines=8,9  each line's /sim/gpio/N answer in one array
  *   GET /api/hwdef/<file> a hardware-definition file of the SDK (the page resolves GPIO names)
  *   GET /api/mcu         `sphere sim mcu show -o json` for the device (it reads the MCU's files)
+ *   GET /api/cloud       `sphere device show` and `device twin show` for the device (cloud, OTA)
  *   POST /api/uart/ISUn  the body's bytes typed into that UART's host pseudo-terminal
  *   GET /api/stream      Server-Sent Events: "board" (each /sim/events event), "log" (each
  *                        /sim/log line), "uart" (bytes the app wrote), "hello" on connect
@@ -570,37 +571,87 @@ static int mcu_uart(const struct web_server *s)
     return isu >= 0 && isu < WEB_UARTS ? isu : -1;
 }
 
+/* Runs this program (`sphere`) with `args` (NULL-terminated), at most 10 s; its standard output in
+ * *out. Returns its exit status (-1 when it could not run or was killed). */
+static int run_sphere(const char *const *args, struct strbuf *out)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC))
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0)
+            dup2(devnull, STDIN_FILENO), dup2(devnull, STDERR_FILENO);
+        alarm(10); /* survives exec: a cloud that does not answer ends the child */
+        execv("/proc/self/exe", (char *const *)args);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[4096];
+    ssize_t n;
+    while (pid > 0 && (n = read(fds[0], buf, sizeof buf)) > 0)
+        strbuf_append(out, buf, (size_t)n);
+    close(fds[0]);
+    int status = -1;
+    if (pid > 0 && waitpid(pid, &status, 0) == pid)
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return -1;
+}
+
 /* GET /api/mcu: what `sphere sim mcu show -o json` prints for this device. */
 static enum MHD_Result mcu_show(struct web_server *s, struct MHD_Connection *c)
 {
     if (mcu_uart(s) < 0)
         return respond(c, MHD_HTTP_OK, "application/json", "{\"attached\":false}", 18);
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC))
-        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot run sphere sim mcu show");
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDERR_FILENO);
-        execl("/proc/self/exe", "sphere", "sim", "mcu", "show", "-d", s->dev.name, "-o", "json", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
+    const char *args[] = {"sphere", "sim", "mcu", "show", "-d", s->dev.name, "-o", "json", NULL};
     struct strbuf out = {0};
-    char buf[4096];
-    ssize_t n;
-    while (pid > 0 && (n = read(fds[0], buf, sizeof buf)) > 0)
-        strbuf_append(&out, buf, (size_t)n);
-    close(fds[0]);
-    int status = 1;
-    if (pid > 0)
-        waitpid(pid, &status, 0);
-    enum MHD_Result ret = status == 0 && out.len
-                              ? respond(c, MHD_HTTP_OK, "application/json", out.data, out.len)
-                              : respond_error(c, MHD_HTTP_BAD_GATEWAY, "sphere sim mcu show failed");
+    int rc = run_sphere(args, &out);
+    enum MHD_Result ret = rc == 0 && out.len ? respond(c, MHD_HTTP_OK, "application/json", out.data, out.len)
+                                             : respond_error(c, MHD_HTTP_BAD_GATEWAY, "sphere sim mcu show failed");
     strbuf_free(&out);
+    return ret;
+}
+
+/* GET /api/cloud: the device as the cloud sees it, through the CLI's own commands and login:
+ * {"managed": true, "device": `sphere device show --device-id ID -o json`, "twin": `sphere device
+ * twin show -d ID -o json` (its reported extFwInfo is the OTA status)}, or {"managed": false}
+ * when there is no cloud session or the cloud does not know the device. */
+static enum MHD_Result cloud_status(struct web_server *s, struct MHD_Connection *c)
+{
+    CURL *curl = curl_easy_init();
+    struct strbuf body = {0};
+    long status = curl ? device_request(s, curl, "GET", "/device/security_state", NULL, 0, &body) : 0;
+    if (curl)
+        curl_easy_cleanup(curl);
+    struct json_value *j = status == 200 ? parse(&body) : NULL;
+    strbuf_free(&body);
+    const struct json_value *id = json_object_get(j, "deviceIdentifier");
+    struct strbuf device = {0}, twin = {0}, all = {0};
+    int rc = -1;
+    if (id && id->type == JSON_STRING) {
+        const char *show[] = {"sphere", "device", "show", "--device-id", id->u.string.chars, "-o", "json", NULL};
+        const char *twin_show[] = {"sphere", "device", "twin", "show", "-d", id->u.string.chars, "-o", "json", NULL};
+        rc = run_sphere(show, &device);
+        if (rc == 0 && run_sphere(twin_show, &twin) != 0)
+            strbuf_free(&twin);
+    }
+    json_free(j);
+    if (rc == 0 && device.len) {
+        strbuf_puts(&all, "{\"managed\":true,\"device\":");
+        strbuf_append(&all, device.data, device.len);
+        strbuf_puts(&all, ",\"twin\":");
+        if (twin.len)
+            strbuf_append(&all, twin.data, twin.len);
+        else
+            strbuf_puts(&all, "null");
+        strbuf_puts(&all, "}");
+    } else {
+        strbuf_puts(&all, "{\"managed\":false}");
+    }
+    enum MHD_Result ret = respond(c, MHD_HTTP_OK, "application/json", all.data, all.len);
+    strbuf_free(&device), strbuf_free(&twin), strbuf_free(&all);
     return ret;
 }
 
@@ -664,6 +715,8 @@ static enum MHD_Result route(struct web_server *s, struct MHD_Connection *c, con
         return send_file(c, s->sdk_hwdefs, url + 11);
     if (!strcmp(url, "/api/mcu") && get)
         return mcu_show(s, c);
+    if (!strcmp(url, "/api/cloud") && get)
+        return cloud_status(s, c);
     if (!strncmp(url, "/api/uart/", 10) && !strcmp(method, "POST"))
         return uart_write(s, c, url + 10, req);
     return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint");

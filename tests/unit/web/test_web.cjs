@@ -5,7 +5,8 @@
 // the page loads; LED 1 follows the app's GPIO within 200 ms (printed: GPIO change at the board
 // -> DOM change painted); button A reaches the app; a line typed into the ISU0 console reaches
 // the app and its answer shows; the ADC slider changes what the app reads; stop and start; the
-// stream recovers after the server goes away and comes back. Screenshots go to OUT_DIR.
+// stream recovers after the server goes away and comes back; the cloud and OTA status shows.
+// Screenshots go to OUT_DIR, the counts of passed and failed checks to OUT_DIR/browser.counts.
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
@@ -14,7 +15,7 @@ const puppeteer = require('puppeteer-core');
 
 const [sphere, device, cid, outDir] = process.argv.slice(2);
 const short = cid.slice(0, 8);
-let passed = 0, failed = 0;
+let passed = 0, failed = 0; // written to OUT_DIR/browser.counts; test_web.sh prints the summary
 const ok = (what) => { passed++; console.log(`ok: ${what}`); };
 const bad = (what) => { failed++; console.log(`FAIL: ${what}`); };
 
@@ -63,6 +64,10 @@ async function shot(page, name) { await page.screenshot({ path: path.join(outDir
       const title = await page.$eval('#device-name', (e) => e.textContent);
       if (title !== device) throw new Error(`the page names device '${title}'`);
       await shot(page, '1-loaded');
+    });
+
+    await step('the cloud and OTA status shows', async () => {
+      await page.waitForFunction(() => (document.getElementById('cloud-state')?.textContent || '').includes('version 7 (1234 bytes)'), { timeout: 15000 });
     });
 
     await step('LED 1 follows the app within 200 ms', async () => {
@@ -136,6 +141,6 @@ async function shot(page, name) { await page.screenshot({ path: path.join(outDir
     await browser.close();
     await stopServer(server);
   }
-  console.log(`${passed} passed, ${failed} failed`);
+  fs.writeFileSync(path.join(outDir, 'browser.counts'), `${passed} ${failed}\n`);
   process.exit(failed ? 1 : 0);
 })().catch((e) => { console.log(`FAIL: ${e.stack}`); process.exit(1); });
