@@ -22,11 +22,14 @@ packages=(
   python3                           # test helpers: the network test's HTTP server, the OTA fault server
   jq                                # the shell tests read JSON with it (tests/lib/jget.sh)
   libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
+  chromium nodejs                   # the board page's browser test (tests/unit/web: headless chromium, puppeteer-core; npm below)
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm: Debian's package, unless a Node.js that brings its own npm (NodeSource's nodejs) is installed.
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "install-deps: installing ${missing[*]}"
 SUDO=""
