@@ -252,8 +252,8 @@ async function refreshMcu(info) {
   const m = await api('/api/mcu').catch((e) => ({ error: e.message }));
   const dl = el('dl');
   const add = (k, v) => dl.append(el('dt', { text: k }), el('dd', { text: typeof v === 'object' ? JSON.stringify(v) : String(v) }));
-  for (const [k, v] of Object.entries(m)) if (k !== 'slots') add(k, v);
-  const slots = Array.isArray(m.slots) ? m.slots : [];
+  const slots = Array.isArray(m.images) ? m.images : Array.isArray(m.slots) ? m.slots : [];
+  for (const [k, v] of Object.entries(m)) if (k !== 'images' && k !== 'slots') add(k, v);
   const table = el('table', {}, el('tbody', {}, ...slots.map((s) => el('tr', {}, ...Object.entries(s).map(([k, v]) => el('td', { text: `${k}: ${v}` }))))));
   $('#mcu').replaceChildren(el('p', { text: `on ${info.mcu.interface}` }), dl, table);
 }

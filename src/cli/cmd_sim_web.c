@@ -584,6 +584,9 @@ static int run_sphere(const char *const *args, struct strbuf *out)
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0)
             dup2(devnull, STDIN_FILENO), dup2(devnull, STDERR_FILENO);
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_UNBLOCK, &all, NULL); /* the server's threads block SIGINT and SIGTERM */
         alarm(10); /* survives exec: a cloud that does not answer ends the child */
         execv("/proc/self/exe", (char *const *)args);
         _exit(127);
@@ -841,6 +844,9 @@ static void open_browser(const char *url)
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0)
             dup2(devnull, STDIN_FILENO), dup2(devnull, STDOUT_FILENO), dup2(devnull, STDERR_FILENO);
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_UNBLOCK, &all, NULL);
         execlp("xdg-open", "xdg-open", url, (char *)NULL);
         _exit(127);
     }
@@ -926,9 +932,16 @@ static int run_web(const struct cli_invocation *inv)
     if (mcu >= 0)
         s.mcu_attached[mcu] = true;
     if (!rc) {
+        /* SIGINT and SIGTERM stay blocked in every thread (the server's threads inherit the mask)
+         * and reach only the main thread, in its sigsuspend. */
         struct sigaction act = {.sa_handler = web_on_signal};
         sigaction(SIGINT, &act, NULL);
         sigaction(SIGTERM, &act, NULL);
+        sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
         signal(SIGPIPE, SIG_IGN);
         curl_global_init(CURL_GLOBAL_DEFAULT);
         rc = serve(&s, &addr, cli_flag(inv, "open"));

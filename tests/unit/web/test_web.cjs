@@ -96,10 +96,19 @@ async function shot(page, name) { await page.screenshot({ path: path.join(outDir
       await shot(page, '2-led-on');
     });
 
-    await step('button A reaches the app', async () => {
+    await step('button A reaches the app (mouse, then keyboard)', async () => {
       await page.click('#button-12');
       await logHas('WEB button A pressed');
       await shot(page, '3-button');
+      const label = await page.$eval('#button-12', (b) => b.getAttribute('aria-label'));
+      if (!/Button A/.test(label)) throw new Error(`button A's accessible name is '${label}'`);
+      await page.focus('#button-12');
+      await page.keyboard.down('Space');
+      await page.waitForSelector('#button-12[aria-pressed="true"]', { timeout: 2000 });
+      await new Promise((r) => setTimeout(r, 200));
+      await page.keyboard.up('Space');
+      await page.waitForFunction((id) => (document.getElementById(id).textContent.match(/WEB button A pressed/g) || []).length >= 2,
+        { timeout: 5000 }, `log-${short}`);
     });
 
     await step('a line typed into the ISU0 console reaches the app', async () => {
