@@ -50,7 +50,7 @@ function ledOn(gpio) { // the MT3620 boards' LEDs are active-low: lit when an ap
 function paintLed(led) {
   const c = led.channels;
   let r = 0, g = 0, b = 0;
-  if (c.mono !== undefined) r = g = b = ledOn(c.mono) ? 255 : 0;
+  if (c.mono !== undefined && ledOn(c.mono)) [r, g, b] = led.rgb;
   if (c.red !== undefined && ledOn(c.red)) r = 255;
   if (c.green !== undefined && ledOn(c.green)) g = 220;
   if (c.blue !== undefined && ledOn(c.blue)) b = 255;
@@ -242,6 +242,7 @@ async function refreshPwm() {
         el('td', { text: String(ch.dutyCycleNs) }), el('td', { text: `${Math.round(duty * 100)} %` }),
         el('td', { text: ch.polarity }), el('td', { text: ch.enabled ? 'yes' : 'no' }), el('td', {}, swatch)));
     }
+  if (!rows.length) { box.textContent = 'This board has no PWM controller.'; return; }
   const head = el('tr', {}, ...['Channel', 'Period (ns)', 'Duty (ns)', 'Duty', 'Polarity', 'Enabled', 'LED'].map((t) => el('th', { scope: 'col', text: t })));
   box.replaceChildren(el('table', { id: 'pwm-table' }, el('thead', {}, head), el('tbody', {}, ...rows)));
 }

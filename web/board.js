@@ -39,28 +39,47 @@ const SphereBoard = (() => {
   }
 
   const COLOURS = { RED: 'red', GREEN: 'green', BLUE: 'blue' };
+  // The colour of a single-colour LED, from its name (white when it does not say).
+  const MONO = { YELLOW: [255, 220, 0], AMBER: [255, 170, 0], ORANGE: [255, 140, 0], WHITE: [255, 255, 255],
+    RED: [255, 0, 0], GREEN: [0, 220, 0], BLUE: [0, 80, 255] };
 
-  // [{label, channels: {red: gpio, green: gpio, blue: gpio} | {mono: gpio}}]
+  // The board's own prefix ("MT3620_RDB_", "AVNET_MT3620_SK_"): the words every GPIO name shares.
+  function commonPrefix(all) {
+    const gpios = all.filter((g) => /LED|BUTTON/i.test(g.name));
+    if (gpios.length < 2) return '';
+    const words = gpios[0].name.split('_');
+    let n = 0;
+    while (n < words.length - 1 && gpios.every((g) => g.name.split('_')[n] === words[n])) n++;
+    return n ? `${words.slice(0, n).join('_')}_` : '';
+  }
+
+  // [{label, channels: {red: gpio, green: gpio, blue: gpio} | {mono: gpio}, rgb: [r, g, b] for mono}]
   function leds(gpios) {
+    const prefix = commonPrefix(gpios);
     const groups = new Map();
     for (const g of gpios) {
       if (!/LED/i.test(g.name)) continue;
       const m = g.name.match(/^(.*)_(RED|GREEN|BLUE)$/i);
       const key = m ? m[1] : g.name;
-      if (!groups.has(key)) groups.set(key, { label: prettify(key), channels: {} });
+      if (!groups.has(key)) {
+        const colour = Object.keys(MONO).find((c) => new RegExp(`(^|_)${c}(_|$)`, 'i').test(key));
+        groups.set(key, { label: prettify(key, prefix), channels: {}, rgb: MONO[colour || 'WHITE'] });
+      }
       groups.get(key).channels[m ? COLOURS[m[2].toUpperCase()] : 'mono'] = g.gpio;
     }
     return [...groups.values()];
   }
 
   function buttons(gpios) {
-    return gpios.filter((g) => /BUTTON/i.test(g.name)).map((g) => ({ label: prettify(g.name), gpio: g.gpio }));
+    const prefix = commonPrefix(gpios);
+    return gpios.filter((g) => /BUTTON/i.test(g.name)).map((g) => ({ label: prettify(g.name, prefix), gpio: g.gpio }));
   }
 
-  // "MT3620_RDB_LED1" -> "LED1", "MT3620_RDB_BUTTON_A" -> "Button A"
-  function prettify(name) {
-    const short = name.replace(/^MT3620_RDB_|^[A-Z0-9]+_MT3620_/, '');
-    return short.replace(/^BUTTON_/, 'Button ').replace(/_/g, ' ');
+  // "MT3620_RDB_LED1" -> "LED1", "MT3620_RDB_BUTTON_A" -> "Button A", "..._SK_USER_BUTTON_B" -> "User button B"
+  function prettify(name, prefix) {
+    const short = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+    const words = short.replace(/_/g, ' ').replace(/\bBUTTON\b/, 'button').replace(/\bUSER\b/, 'user');
+    return words.charAt(0).toUpperCase() + words.slice(1);
   }
 
   return { loadDefinition, resolveGpios, leds, buttons };
