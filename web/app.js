@@ -74,7 +74,7 @@ function applyLine(line, seq, time) {
   for (const led of state.leds) {
     if (!Object.values(led.channels).includes(line.gpio)) continue;
     paintLed(led);
-    if (seq !== undefined) { led.node.dataset.seq = String(seq); led.node.dataset.eventTime = time; }
+    if (seq !== undefined) Object.assign(led.node.dataset, { seq: String(seq), eventTime: time, receivedAt: String(Date.now()) });
   }
 }
 
