@@ -228,12 +228,8 @@ static void uarts_read(struct web_server *s)
         if (s->uarts[i].fd >= 0)
             fds[n] = (struct pollfd){.fd = s->uarts[i].fd, .events = POLLIN}, which[n++] = i;
     pthread_mutex_unlock(&s->lock);
-    if (poll(fds, (nfds_t)n, WEB_POLL_MS) <= 0 && n)
+    if (poll(fds, (nfds_t)n, WEB_POLL_MS) <= 0) /* with no console open, just the wait */
         return;
-    if (!n) {
-        nanosleep(&(struct timespec){0, WEB_POLL_MS * 1000000L}, NULL);
-        return;
-    }
     for (int k = 0; k < n; k++) {
         if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
@@ -460,10 +456,11 @@ static enum MHD_Result proxy(struct web_server *s, struct MHD_Connection *c, con
 {
     if (!proxy_allowed(method, path))
         return respond_error(c, MHD_HTTP_NOT_FOUND, "not an endpoint the page may use");
-    char full[1100];
+    char full[1100]; /* the one query the page's endpoints take: since=N (/sim/events, /sim/log) */
     const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
-    snprintf(full, sizeof full, "%s%s%llu", path, since ? "?since=" : "", since ? strtoull(since, NULL, 10) : 0ULL);
-    if (!since)
+    if (since)
+        snprintf(full, sizeof full, "%s?since=%llu", path, strtoull(since, NULL, 10));
+    else
         snprintf(full, sizeof full, "%s", path);
     CURL *curl = curl_easy_init();
     if (!curl)
