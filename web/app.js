@@ -34,6 +34,20 @@ async function api(path, method = 'GET', body) {
 }
 const dev = (path, method, body) => api(`/api/dev${path}`, method, body);
 
+// One run of a refresher at a time: a call while it runs makes it run once more afterwards (two
+// overlapping runs could each build the same rows).
+function single(fn) {
+  let running = null, again = false;
+  const run = async () => {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      try { do { again = false; await fn(); } while (again); } finally { running = null; }
+    })();
+    return running;
+  };
+  return run;
+}
+
 function setConnection(s, text) {
   const c = $('#connection');
   c.dataset.state = s;
@@ -133,7 +147,7 @@ function makeButton(b) {
 
 // A snapshot started before a line's latest event must not undo that event: such a line keeps the
 // event's level (its direction still comes from the snapshot).
-async function refreshGpios() {
+const refreshGpios = single(async function refreshGpios() {
   if (!state.gpios.length) return;
   const started = state.eventCount;
   const lines = await api(`/api/gpio?lines=${state.gpios.map((g) => g.gpio).join(',')}`);
@@ -142,7 +156,7 @@ async function refreshGpios() {
     if (prev && prev.eventCount > started) Object.assign(l, { value: prev.value, eventCount: prev.eventCount });
     applyLine(l);
   }
-}
+});
 
 // ---- UART consoles -----------------------------------------------------------------------------
 
@@ -181,7 +195,7 @@ function appendConsole(name, base64) {
 
 // ---- ADC, accelerometer, PWM, MCU ----------------------------------------------------------------
 
-async function refreshAdc() {
+const refreshAdc = single(async function refreshAdc() {
   const box = $('#adcs');
   let adc;
   try { adc = await dev('/sim/adc/0'); } catch { box.textContent = 'This board has no ADC.'; return; }
@@ -202,7 +216,7 @@ async function refreshAdc() {
     const o = document.getElementById(`adc-out-${ch}`);
     if (o) o.textContent = `${v.toFixed(2)} V`;
   });
-}
+});
 
 let adcTimer = null;
 function setAdc(ch, volts) { // at most one request per 50 ms while the slider moves; the last value always goes
@@ -211,7 +225,7 @@ function setAdc(ch, volts) { // at most one request per 50 ms while the slider m
   adcTimer = setTimeout(() => dev(`/sim/adc/0/${ch}`, 'PUT', { volts }).catch(report), 50);
 }
 
-async function refreshAccel() {
+const refreshAccel = single(async function refreshAccel() {
   const box = $('#accels');
   const a = await dev('/sim/accel').catch(() => ({ accelerometers: [] }));
   box.replaceChildren();
@@ -226,9 +240,9 @@ async function refreshAccel() {
     box.append(form);
   }
   if (!a.accelerometers.length) box.textContent = 'This board has no accelerometer.';
-}
+});
 
-async function refreshPwm() {
+const refreshPwm = single(async function refreshPwm() {
   const box = $('#pwms');
   const p = await dev('/sim/pwm').catch(() => ({ controllers: [] }));
   const rows = [];
@@ -245,7 +259,7 @@ async function refreshPwm() {
   if (!rows.length) { box.textContent = 'This board has no PWM controller.'; return; }
   const head = el('tr', {}, ...['Channel', 'Period (ns)', 'Duty (ns)', 'Duty', 'Polarity', 'Enabled', 'LED'].map((t) => el('th', { scope: 'col', text: t })));
   box.replaceChildren(el('table', { id: 'pwm-table' }, el('thead', {}, head), el('tbody', {}, ...rows)));
-}
+});
 
 async function refreshMcu(info) {
   $('#mcu-section').hidden = !info.mcu.attached;
@@ -262,7 +276,7 @@ async function refreshMcu(info) {
 // The cloud's view, when the device is cloud-managed (the server asks the CLI's own cloud
 // commands with its login): product, group, tags, check-in, and the OTA status the device's
 // agent reports in its twin (reported.extFwInfo; docs/ota.md).
-async function refreshCloud() {
+const refreshCloud = single(async function refreshCloud() {
   const c = await api('/api/cloud').catch(() => ({ managed: false }));
   const box = $('#cloud');
   if (!c.managed) {
@@ -282,11 +296,11 @@ async function refreshCloud() {
     add('Applied version', got.appliedVersion);
   }
   box.replaceChildren(dl);
-}
+});
 
 // ---- applications --------------------------------------------------------------------------------
 
-async function refreshApps() {
+const refreshApps = single(async function refreshApps() {
   const images = await dev('/images');
   const box = $('#apps');
   const seen = new Set();
@@ -312,7 +326,7 @@ async function refreshApps() {
   for (const [uid, app] of state.apps) if (!seen.has(uid)) { app.node.remove(); state.apps.delete(uid); }
   if (!state.apps.size) box.textContent = 'No application is installed.';
   else [...box.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).forEach((n) => n.remove());
-}
+});
 
 function buildApp(c) {
   const fields = {};
@@ -408,10 +422,10 @@ function connect() {
 
 function report(err) { console.error(err); }
 
-async function refreshUarts() {
+const refreshUarts = single(async function refreshUarts() {
   const board = await dev('/sim/board');
   for (const u of board.uarts || []) { const s = document.getElementById(`uart-status-${u.interface}`); if (s) s.textContent = uartText(u); }
-}
+});
 
 // Directions, app states and counters change without an event: read them again every second
 // (the cloud every 5 s: each look is two CLI runs against the cloud service).

@@ -912,6 +912,7 @@ static int run_web(const struct cli_invocation *inv)
     struct web_server s = {.uarts = {{.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1}}};
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.changed, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = devclient_open(cli_value(inv, "device"), &s.dev);
     if (!rc && !(s.web_dir = find_web_dir()))
         rc = CLI_EXIT_FAILED;
@@ -940,10 +941,10 @@ static int run_web(const struct cli_invocation *inv)
         sigaddset(&stop_signals, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
         signal(SIGPIPE, SIG_IGN);
-        curl_global_init(CURL_GLOBAL_DEFAULT);
         rc = serve(&s, &addr, cli_flag(inv, "open"));
     }
     server_free(&s);
+    curl_global_cleanup();
     return rc;
 }
 
