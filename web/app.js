@@ -29,7 +29,7 @@ async function api(path, method = 'GET', body) {
     ? 'application/octet-stream' : 'application/json';
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
   const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(j.detail || `${method} ${path}: ${r.status}`);
+  if (!r.ok) throw Object.assign(new Error(j.detail || `${method} ${path}: ${r.status}`), { status: r.status });
   return j;
 }
 const dev = (path, method, body) => api(`/api/dev${path}`, method, body);
@@ -198,10 +198,17 @@ function appendConsole(name, base64) {
 const refreshAdc = single(async function refreshAdc() {
   const box = $('#adcs');
   let adc;
-  try { adc = await dev('/sim/adc/0'); } catch { box.textContent = 'This board has no ADC.'; return; }
+  try {
+    adc = await dev('/sim/adc/0');
+  } catch (e) { // the device's 404 says there is none; anything else (the server is away) changes nothing
+    if (e.status !== 404) throw e;
+    box.textContent = 'This board has no ADC.';
+    delete box.dataset.built;
+    return;
+  }
   if (!box.dataset.built) {
     box.dataset.built = '1';
-    box.append(el('p', { class: 'muted', id: 'adc-info' }));
+    box.replaceChildren(el('p', { class: 'muted', id: 'adc-info' }));
     adc.volts.forEach((v, ch) => {
       const out = el('output', { id: `adc-out-${ch}`, for: `adc-${ch}` });
       const slider = el('input', { type: 'range', id: `adc-${ch}`, min: '0', max: String(adc.referenceVolts), step: '0.01',
@@ -227,7 +234,7 @@ function setAdc(ch, volts) { // at most one request per 50 ms while the slider m
 
 const refreshAccel = single(async function refreshAccel() {
   const box = $('#accels');
-  const a = await dev('/sim/accel').catch(() => ({ accelerometers: [] }));
+  const a = await dev('/sim/accel');
   box.replaceChildren();
   for (const d of a.accelerometers) {
     const inputs = ['x', 'y', 'z'].map((k) => el('input', { type: 'number', step: '0.1', min: '-16', max: '16', value: String(d[k]),
@@ -244,7 +251,7 @@ const refreshAccel = single(async function refreshAccel() {
 
 const refreshPwm = single(async function refreshPwm() {
   const box = $('#pwms');
-  const p = await dev('/sim/pwm').catch(() => ({ controllers: [] }));
+  const p = await dev('/sim/pwm');
   const rows = [];
   for (const c of p.controllers)
     for (const ch of c.channels) {
@@ -277,7 +284,7 @@ async function refreshMcu(info) {
 // commands with its login): product, group, tags, check-in, and the OTA status the device's
 // agent reports in its twin (reported.extFwInfo; docs/ota.md).
 const refreshCloud = single(async function refreshCloud() {
-  const c = await api('/api/cloud').catch(() => ({ managed: false }));
+  const c = await api('/api/cloud');
   const box = $('#cloud');
   if (!c.managed) {
     box.replaceChildren(el('p', { class: 'muted', id: 'cloud-state', text: 'Not cloud-managed (or no cloud login: sphere login).' }));
@@ -286,7 +293,9 @@ const refreshCloud = single(async function refreshCloud() {
   const d = Array.isArray(c.device) ? c.device[0] || {} : c.device || {};
   const dl = el('dl', { id: 'cloud-state' });
   const add = (k, v) => { if (v !== undefined && v !== null && v !== '') dl.append(el('dt', { text: k }), el('dd', { text: typeof v === 'object' ? JSON.stringify(v) : String(v) })); };
-  add('Product', d.product); add('Device group', d.deviceGroup); add('Tags', d.tags); add('Last check-in', d.lastCheckIn);
+  add('Device ID', d.deviceId ? `${d.deviceId.slice(0, 16)}…` : undefined);
+  add('Product', d.product); add('Device group', d.deviceGroup);
+  add('Tags', Array.isArray(d.tags) ? d.tags.join(', ') || 'none' : d.tags); add('Last check-in', d.lastCheckIn);
   const twin = c.twin || {};
   const want = twin.desired && twin.desired.extFwInfo, got = twin.reported && (twin.reported.extFwInfo || twin.reported);
   add('OTA wanted', want && want.version !== undefined ? `version ${want.version} (${want.size} bytes)` : 'nothing deployed');

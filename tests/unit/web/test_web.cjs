@@ -142,11 +142,16 @@ async function shot(page, name) { await page.screenshot({ path: path.join(outDir
     await step('the live channel recovers after a disconnect', async () => {
       await stopServer(server);
       await page.waitForSelector('#connection[data-state="down"]', { timeout: 5000 });
+      await new Promise((r) => setTimeout(r, 1500)); // refreshes fail meanwhile
+      if (!(await page.$('#adc-1'))) throw new Error('the ADC sliders went away while the server was away');
       await shot(page, '7-disconnected');
       server = await startServer(`127.0.0.1:${port}`);
       await page.waitForFunction(() => window.sphereWeb.connections >= 2 && document.getElementById('connection').dataset.state === 'live', { timeout: 10000 });
       const before = await page.$eval('#led-led1', (n) => Number(n.dataset.seq || 0));
       await page.waitForFunction((b) => Number(document.getElementById('led-led1').dataset.seq || 0) > b, { timeout: 3000 }, before);
+      // what the page showed while the server was away is still there, not replaced by "none"
+      await page.waitForSelector('#adc-1', { timeout: 3000 });
+      await page.waitForFunction(() => (document.getElementById('cloud-state')?.textContent || '').includes('version 7'), { timeout: 10000 });
       await shot(page, '8-reconnected');
     });
   } finally {
