@@ -5,10 +5,11 @@
 // the page loads; LED 1 follows the app's GPIO within 200 ms (printed: GPIO change at the board
 // -> DOM change painted); button A reaches the app; a line typed into the ISU0 console reaches
 // the app and its answer shows; the ADC slider changes what the app reads; stop and start; the
-// stream recovers after the server goes away and comes back; the cloud and OTA status shows.
+// stream recovers after the server goes away and comes back; the cloud and OTA status shows; the
+// page follows the device through a stop and start.
 // Screenshots go to OUT_DIR, the counts of passed and failed checks to OUT_DIR/browser.counts.
 'use strict';
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const puppeteer = require('puppeteer-core');
@@ -153,6 +154,29 @@ async function shot(page, name) { await page.screenshot({ path: path.join(outDir
       await page.waitForSelector('#adc-1', { timeout: 3000 });
       await page.waitForFunction(() => (document.getElementById('cloud-state')?.textContent || '').includes('version 7'), { timeout: 10000 });
       await shot(page, '8-reconnected');
+    });
+
+    await step('the page follows a device restart (state, LED, console)', async () => {
+      const sim = (what) => {
+        const r = spawnSync(sphere, ['sim', what, device], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`sphere sim ${what} ${device}: ${r.stderr}`);
+      };
+      sim('stop');
+      await page.waitForSelector('#connection[data-state="unreachable"]', { timeout: 8000 });
+      await shot(page, '9-device-stopped');
+      sim('start');
+      await page.waitForSelector('#connection[data-state="live"]', { timeout: 15000 });
+      // the device's log starts afresh with the device, and so does the page's copy
+      await page.waitForFunction((id) => { const t = document.getElementById(id).textContent; return !t.includes('hello web') && t.includes('WEB started'); },
+        { timeout: 15000 }, `log-${short}`);
+      const before = await page.$eval('#led-led1', (n) => Number(n.dataset.seq || 0));
+      await page.waitForFunction((b) => { const s = Number(document.getElementById('led-led1').dataset.seq || 0); return s && s !== b; },
+        { timeout: 5000 }, before);
+      await new Promise((r) => setTimeout(r, 1200)); // the server finds the UART's new host PTY within a second
+      await page.type('#console-input-ISU0', 'after restart');
+      await page.keyboard.press('Enter');
+      await logHas('WEB uart got after restart');
+      await shot(page, '10-device-restarted');
     });
   } finally {
     clearTimeout(timer);
