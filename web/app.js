@@ -49,6 +49,7 @@ function single(fn) {
 }
 
 function setConnection(s, text) {
+  document.body.dataset.connection = s; // what is shown is the last known state unless live
   const c = $('#connection');
   c.dataset.state = s;
   c.textContent = text;

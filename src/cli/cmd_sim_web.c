@@ -627,6 +627,8 @@ static enum MHD_Result cloud_status(struct web_server *s, struct MHD_Connection 
         curl_easy_cleanup(curl);
     struct json_value *j = status == 200 ? parse(&body) : NULL;
     strbuf_free(&body);
+    if (!j) /* the device is away: the page keeps what it knows */
+        return respond_error(c, MHD_HTTP_BAD_GATEWAY, "the device is not responding");
     const struct json_value *id = json_object_get(j, "deviceIdentifier");
     struct strbuf device = {0}, twin = {0}, all = {0};
     int rc = -1;
