@@ -312,6 +312,12 @@ static void *poller_main(void *arg)
         if (ps.ticks++ % (1000 / WEB_POLL_MS) == 0)
             uarts_refresh(s, &ps);
         follow_device(s, &ps);
+        struct stat st;
+        if (!ps.reachable && stat(s->dev.dir, &st) != 0) { /* the device was deleted: nothing left to show */
+            fprintf(stderr, "sphere sim web: device '%s' no longer exists; stopping\n", s->dev.name);
+            kill(getpid(), SIGTERM); /* blocked here: the main thread takes it and shuts down */
+            break;
+        }
         if (!ps.reachable)
             nanosleep(&(struct timespec){0, 200000000L}, NULL);
         uarts_read(s);

@@ -40,9 +40,14 @@ async function step(name, fn) {
 
 async function shot(page, name) { await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: true }); }
 
+let server = null;
+// The server never outlives the test, however it ends.
+process.on('exit', () => { if (server) server.child.kill('SIGTERM'); });
+process.on('SIGTERM', () => process.exit(1));
+
 (async () => {
   fs.mkdirSync(outDir, { recursive: true });
-  let server = await startServer('127.0.0.1:0');
+  server = await startServer('127.0.0.1:0');
   const port = new URL(server.url).port;
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
@@ -182,6 +187,7 @@ async function shot(page, name) { await page.screenshot({ path: path.join(outDir
     clearTimeout(timer);
     await browser.close();
     await stopServer(server);
+    server = null;
   }
   fs.writeFileSync(path.join(outDir, 'browser.counts'), `${passed} ${failed}\n`);
   process.exit(failed ? 1 : 0);
