@@ -7,7 +7,7 @@
 'use strict';
 
 const token = new URLSearchParams(location.search).get('token');
-const state = { gpios: [], lines: new Map(), leds: [], apps: new Map(), logs: new Map(), decoders: new Map(), eventCount: 0 };
+const state = { gpios: [], lines: new Map(), leds: [], apps: new Map(), logs: new Map(), decoders: new Map(), eventCount: 0, pwm: new Map() };
 window.sphereWeb = state; // for the browser tests: what the page applied and when
 
 const $ = (sel) => document.querySelector(sel);
@@ -62,18 +62,23 @@ function ledOn(gpio) { // the MT3620 boards' LEDs are active-low: lit when an ap
   return !!l && l.direction === 'output' && l.value === 0;
 }
 
+// How bright an LED channel is, 0 to 1: from its PWM channel when one drives it (MT3620:
+// PWM-CONTROLLER-c channel k is GPIO 4c+k), else on or off from the GPIO line.
+function ledLevel(gpio) {
+  return state.pwm.has(gpio) ? state.pwm.get(gpio) : ledOn(gpio) ? 1 : 0;
+}
+
 function paintLed(led) {
   const c = led.channels;
-  let r = 0, g = 0, b = 0;
-  if (c.mono !== undefined && ledOn(c.mono)) [r, g, b] = led.rgb;
-  if (c.red !== undefined && ledOn(c.red)) r = 255;
-  if (c.green !== undefined && ledOn(c.green)) g = 220;
-  if (c.blue !== undefined && ledOn(c.blue)) b = 255;
+  const level = (k) => (c[k] !== undefined ? ledLevel(c[k]) : 0);
+  const [r, g, b] = c.mono !== undefined ? led.rgb.map((v) => Math.round(v * level('mono')))
+    : [Math.round(255 * level('red')), Math.round(220 * level('green')), Math.round(255 * level('blue'))];
   const on = r || g || b;
   led.lamp.style.background = on ? `rgb(${r},${g},${b})` : '#222';
   led.lamp.style.boxShadow = on ? `0 0 14px rgb(${r},${g},${b})` : 'none';
-  const colours = ['red', 'green', 'blue'].filter((k) => c[k] !== undefined && ledOn(c[k]));
-  const text = on ? (c.mono !== undefined ? 'on' : `on: ${colours.join(' + ')}`) : 'off';
+  const describe = (k) => (level(k) < 1 ? `${k} ${Math.round(level(k) * 100)} %` : k);
+  const colours = ['red', 'green', 'blue'].filter((k) => level(k) > 0).map(describe);
+  const text = on ? (c.mono !== undefined ? (level('mono') < 1 ? `on ${Math.round(level('mono') * 100)} %` : 'on') : `on: ${colours.join(' + ')}`) : 'off';
   if (led.node.dataset.on !== (on ? '1' : '0')) led.node.dataset.on = on ? '1' : '0';
   led.lamp.setAttribute('aria-label', `${led.label} ${text}`);
   led.status.textContent = text;
@@ -254,18 +259,24 @@ const refreshPwm = single(async function refreshPwm() {
   const box = $('#pwms');
   const p = await dev('/sim/pwm');
   const rows = [];
+  state.pwm.clear();
   for (const c of p.controllers)
     for (const ch of c.channels) {
+      const n = Number(c.controller.replace('PWM-CONTROLLER-', ''));
+      const dutyOf = ch.periodNs ? ch.dutyCycleNs / ch.periodNs : 0;
+      // an active-low LED is lit while the output is low: the duty cycle with inversed polarity
+      if (ch.enabled) state.pwm.set(4 * n + ch.channel, ch.polarity === 'inversed' ? dutyOf : 1 - dutyOf);
       const duty = ch.periodNs ? ch.dutyCycleNs / ch.periodNs : 0;
       const level = ch.enabled ? (ch.polarity === 'inversed' ? 1 - duty : duty) : 0;
-      const swatch = el('span', { class: 'swatch', role: 'img', 'aria-label': `brightness ${Math.round(level * 100)} %` });
+      const swatch = el('span', { class: 'swatch', role: 'img', 'aria-label': `output high ${Math.round(level * 100)} % of the time` });
       swatch.style.background = `rgba(255, 200, 40, ${level})`;
       rows.push(el('tr', {}, el('td', { text: `${c.controller}.${ch.channel}` }), el('td', { text: String(ch.periodNs) }),
         el('td', { text: String(ch.dutyCycleNs) }), el('td', { text: `${Math.round(duty * 100)} %` }),
         el('td', { text: ch.polarity }), el('td', { text: ch.enabled ? 'yes' : 'no' }), el('td', {}, swatch)));
     }
+  for (const led of state.leds) paintLed(led);
   if (!rows.length) { box.textContent = 'This board has no PWM controller.'; return; }
-  const head = el('tr', {}, ...['Channel', 'Period (ns)', 'Duty (ns)', 'Duty', 'Polarity', 'Enabled', 'LED'].map((t) => el('th', { scope: 'col', text: t })));
+  const head = el('tr', {}, ...['Channel', 'Period (ns)', 'Duty (ns)', 'Duty', 'Polarity', 'Enabled', 'Output'].map((t) => el('th', { scope: 'col', text: t })));
   box.replaceChildren(el('table', { id: 'pwm-table' }, el('thead', {}, head), el('tbody', {}, ...rows)));
 });
 

@@ -6,7 +6,7 @@
 // -> DOM change painted); button A reaches the app; a line typed into the ISU0 console reaches
 // the app and its answer shows; the ADC slider changes what the app reads; stop and start; the
 // stream recovers after the server goes away and comes back; the cloud and OTA status shows; the
-// page follows the device through a stop and start.
+// page follows the device through a stop and start; a PWM-driven LED shows its brightness.
 // Screenshots go to OUT_DIR, the counts of passed and failed checks to OUT_DIR/browser.counts.
 'use strict';
 const { spawn, spawnSync } = require('child_process');
@@ -182,6 +182,19 @@ process.on('SIGTERM', () => process.exit(1));
       await page.keyboard.press('Enter');
       await logHas('WEB uart got after restart');
       await shot(page, '10-device-restarted');
+    });
+
+    await step('a PWM-driven LED shows its brightness', async () => {
+      const r = spawnSync(sphere, ['device', 'sideload', 'deploy', '-d', device, '-p', process.env.WEB_PWM_PACKAGE], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`deploying the PWM variant: ${r.stderr}`);
+      await logHas('WEB pwm applied');
+      await page.waitForFunction(() => /LED1 on: green 25 %/.test(document.querySelector('#led-led1 .lamp').getAttribute('aria-label')),
+        { timeout: 8000 });
+      const colour = await page.$eval('#led-led1 .lamp', (l) => getComputedStyle(l).backgroundColor);
+      if (colour !== 'rgb(0, 55, 0)') throw new Error(`LED 1 at 25 % green shows ${colour}`);
+      const row = await page.$$eval('#pwm-table tr', (rows) => rows.map((t) => t.textContent).find((t) => t.startsWith('PWM-CONTROLLER-2.1')));
+      if (!row || !row.includes('25 %') || !row.includes('inversed')) throw new Error(`the PWM table's row: ${row}`);
+      await shot(page, '11-pwm');
     });
   } finally {
     clearTimeout(timer);

@@ -32,6 +32,10 @@ probe_src=$here/webprobe.c
 cid=77777771-0000-0000-0000-000000000000
 probe webprobe $cid '{"Gpio":[8,12],"Uart":["ISU0"],"Adc":["ADC-CONTROLLER-0"]}'
 deploy webprobe
+# The same app (same component ID) driving LED 1 green by PWM instead: the browser test installs it
+# last, replacing the first (PWM-CONTROLLER-2 shares GPIO 8-11 with LED 1).
+probe webpwm $cid '{"Pwm":["PWM-CONTROLLER-2"]}' pwm
+export WEB_PWM_PACKAGE=$work/webpwm.ip
 expect_log "WEB started led=" 10
 # The device is cloud-managed: claimed in a cloud service of the test's own (SQLite, no MQTT),
 # with a desired OTA version in its twin, which the page shows through the CLI's cloud commands.

@@ -2,7 +2,9 @@
 /* webprobe.c — the app the browser test drives (tests/unit/web/test_web.sh): blinks LED 1 red
  * (GPIO 8, active-low) every 250 ms, logs "WEB button A pressed" when button A (GPIO 12) goes
  * low, reads ISU0 and logs "WEB uart got <line>" (and echoes "echo: <line>" back), and logs
- * "WEB adc <raw>" whenever ADC channel 1's sample changes. Runs until SIGTERM. */
+ * "WEB adc <raw>" whenever ADC channel 1's sample changes. Runs until SIGTERM. With the argument
+ * "pwm" it instead drives LED 1 green through PWM-CONTROLLER-2 channel 1 at 25 % (inversed
+ * polarity: the LED is active-low) and logs "WEB pwm applied". */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,15 +15,29 @@
 #include <applibs/adc.h>
 #include <applibs/gpio.h>
 #include <applibs/log.h>
+#include <applibs/pwm.h>
 #include <applibs/uart.h>
 
 static volatile sig_atomic_t terminated;
 static void on_term(int s) { terminated = 1; }
 
-int main(void)
+static int run_pwm(void)
+{
+    int fd = PWM_Open(2); /* MT3620_RDB_LED_PWM_CONTROLLER2 */
+    PwmState state = {.period_nsec = 1000000, .dutyCycle_nsec = 250000, .polarity = PWM_Polarity_Inversed, .enabled = true};
+    int rc = fd < 0 ? fd : PWM_Apply(fd, 1, &state);
+    Log_Debug(rc < 0 ? "WEB pwm failed: %s\n" : "WEB pwm applied%s\n", rc < 0 ? strerror(errno) : "");
+    while (!terminated)
+        pause();
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     struct sigaction act = {.sa_handler = on_term};
     sigaction(SIGTERM, &act, NULL);
+    if (argc > 1 && !strcmp(argv[1], "pwm"))
+        return run_pwm();
     int led = GPIO_OpenAsOutput(8, GPIO_OutputMode_PushPull, GPIO_Value_High);
     int button = GPIO_OpenAsInput(12);
     UART_Config cfg;
