@@ -335,6 +335,7 @@ const refreshApps = single(async function refreshApps() {
       state.apps.set(c.uid, app);
       box.append(app.node);
     }
+    app.title.textContent = c.name; // a replacement under the same component ID may be named anew
     app.fields.state.textContent = st.state;
     app.fields.core.textContent = st.realTimeCore !== undefined ? `real-time core ${st.realTimeCore}` : 'high-level core';
     app.fields.exit.textContent = st.lastExitCode !== undefined ? `exit code ${st.lastExitCode}`
@@ -362,8 +363,9 @@ function buildApp(c) {
   const stop = el('button', { type: 'button', id: `stop-${short}`, 'aria-label': `Stop ${c.name}`, text: 'Stop', onclick: trigger('stop') });
   const log = el('pre', { class: 'log', id: `log-${short}`, role: 'log', 'aria-live': 'polite', 'aria-label': `${c.name} log` });
   for (const line of state.logs.get(c.uid) || []) log.textContent += `${line}\n`;
-  const node = el('article', { class: 'app', id: `app-${short}` }, el('h3', { text: c.name }), dl, start, ' ', stop, log);
-  return { node, fields, start, stop, log };
+  const title = el('h3', { text: c.name });
+  const node = el('article', { class: 'app', id: `app-${short}` }, title, dl, start, ' ', stop, log);
+  return { node, title, fields, start, stop, log };
 }
 
 function addLog(line) {
