@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh BUILD_DIR — what `make run` shows: the blinky example built with CMake against the
 # OpenSphere SDK, sideloaded onto a simulated device named "demo", then its LED and its log live
-# until Ctrl-C (or DEMO_SECONDS seconds). Devices live in BUILD_DIR/demo-home, so ~/.opensphere
-# is untouched.
+# until Ctrl-C (or DEMO_SECONDS seconds), and the board in a browser at the printed address
+# (`sphere sim web`; DEMO_WEB_PORT fixes its port). Devices live in BUILD_DIR/demo-home, so
+# ~/.opensphere is untouched.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 sphere=$build/bin/sphere
@@ -33,13 +34,25 @@ if ! "$sphere" device capability show-attached | grep -q EnableAppDevelopment; t
 fi
 "$sphere" device sideload deploy -p "$package"
 
+# The board in a browser (docs/web.md): `sphere sim web` on a free loopback port; its first line
+# is the page's address.
+"$sphere" sim web -d demo --listen "127.0.0.1:${DEMO_WEB_PORT:-0}" > "$build/demo-web.url" 2>/dev/null &
+web_pid=$!
+for _ in $(seq 50); do [ -s "$build/demo-web.url" ] && break; sleep 0.1; done
+
 step "Blinky is running. LED 1 (red, GPIO 8) and the device log, live. Press button A with:"
 echo "   OPENSPHERE_HOME=$OPENSPHERE_HOME $sphere sim press -n 12"
+if [ -s "$build/demo-web.url" ]; then
+  echo "   or open the board in a browser: $(head -1 "$build/demo-web.url")"
+else
+  echo "   (the board's web page did not start: see 'sphere sim web -d demo')"
+fi
 echo "   (Ctrl-C stops the demo and the device.)"
 "$sphere" device app log -f &
 log_pid=$!
 stop() {
   kill "$log_pid" 2>/dev/null || true
+  kill "$web_pid" 2>/dev/null || true
   echo
   "$sphere" sim stop demo
   exit 0

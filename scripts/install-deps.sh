@@ -26,11 +26,14 @@ packages=(
   libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
   libwolfssl-dev                    # wolfSSL in the SDK's sysroots, as the platform's SDK ships it (docs/deviceauth.md)
   libyaml-dev libxml2-utils         # scenario tests: the YAML parser (sphere test), xmllint for their JUnit reports
+  chromium nodejs                   # the board page's browser test (tests/unit/web: headless chromium, puppeteer-core; npm below)
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm: Debian's package, unless a Node.js that brings its own npm (NodeSource's nodejs) is installed.
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "install-deps: installing ${missing[*]}"
 SUDO=""

@@ -45,6 +45,7 @@ extern const struct cli_command cmd_device_twin;       /* cmd_device_twin.c */
 extern const struct cli_command cmd_mcu_image;         /* cmd_mcu.c */
 extern const struct cli_command cmd_sim_mcu;           /* cmd_mcu.c */
 extern const struct cli_command cmd_test;              /* cmd_test.c: sphere test run (docs/scenarios.md) */
+extern const struct cli_command cmd_sim_web;           /* cmd_sim_web.c: the board in a browser */
 /* Starts the device's attached MCU, if any, against its UART's new host PTY (after sim start). */
 int cli_sim_mcu_autostart(const char *device, const char *dev_dir);
 
