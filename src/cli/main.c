@@ -20,6 +20,8 @@ static const struct cli_command *const top_level[] = {
     &cmd_device_group,
     &cmd_image,
     &cmd_ota,
+    &cmd_user,
+    &cmd_token,
     NULL,
 };
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "cloud_ota.h"
@@ -35,12 +36,17 @@ static bool authenticate(struct cloud_call *x)
     char hash[65];
     cloud_sha256_hex(h, strlen(h), hash);
     struct clouddb_rows r;
-    int err = cloud_call_query(x, "SELECT tenant_id, kind, subject FROM tokens WHERE hash = $1", PARAMS(hash), &r);
+    int err = cloud_call_query(x, "SELECT tenant_id, kind, subject, expires FROM tokens WHERE hash = $1", PARAMS(hash), &r);
     if (err) {
         cloud_call_store_failed(x, err);
         return false;
     }
     bool found = r.nrows == 1;
+    if (found && clouddb_cell(&r, 0, 3) && strtoll(clouddb_cell(&r, 0, 3), NULL, 10) <= (long long)time(NULL)) {
+        clouddb_rows_free(&r);
+        cloud_call_fail(x, 401, "token-expired", "the API token has expired; ask another user of the tenant for a new one");
+        return false;
+    }
     if (found) {
         snprintf(x->tenant, sizeof x->tenant, "%s", clouddb_cell(&r, 0, 0));
         x->kind = clouddb_cell(&r, 0, 1)[0];
@@ -266,6 +272,8 @@ static void route(struct cloud_call *x)
         route_ota(x);
     else if (cloud_call_is(x, 1, "images"))
         cloud_deploy_route_images(x);
+    else if (cloud_call_is(x, 1, "tokens"))
+        cloud_access_route_tokens(x);
     else
         cloud_fleet_route(x);
 }
@@ -289,6 +297,7 @@ void cloud_handle(struct cloud *s, const struct cloud_request *rq, struct cloud_
     }
     x.c = clouddb_acquire(s->db);
     route(&x);
+    cloud_access_audit(&x);
     clouddb_release(s->db, x.c);
     if (!rs->status && !rq->headers_only) /* headers only: no answer means "send the body" */
         cloud_call_store_failed(&x, -EIO);

@@ -132,5 +132,11 @@ void cloud_deploy_route_images(struct cloud_call *x);
 void cloud_deploy_list(struct cloud_call *x, const char *group);
 void cloud_deploy_create(struct cloud_call *x, const char *group);
 void cloud_deploy_route_device(struct cloud_call *x);
+/* cloud_access.c — a user's /v1/users[/{id or name}] (list, create, revoke) and /v1/tokens/revoke;
+ * DELETE /v1/devices/{id} (id: normalised); the audit line of a refused request (status >= 400). */
+void cloud_access_route_users(struct cloud_call *x);
+void cloud_access_route_tokens(struct cloud_call *x);
+void cloud_access_device_delete(struct cloud_call *x, const char *id);
+void cloud_access_audit(const struct cloud_call *x);
 
 #endif
