@@ -20,9 +20,54 @@
 #include "path.h"
 #include "signing.h"
 
+#define DEVICE_CA_FILE "security-service.ca.pem" /* deviceauth_issue.h: the CA of every deviceauth.pem */
+
 /* ---- authentication ----------------------------------------------------------------------- */
 
+static bool authenticate_token(struct cloud_call *x);
+
+/* A device by its certificate alone (mutual TLS): its tenant from the devices table. */
+static bool authenticate_device_cert(struct cloud_call *x)
+{
+    struct clouddb_rows r;
+    int err = cloud_call_query(x, "SELECT tenant_id FROM devices WHERE id = $1", PARAMS(x->rq->device_cert), &r);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return false;
+    }
+    bool found = r.nrows == 1;
+    if (found) {
+        snprintf(x->tenant, sizeof x->tenant, "%s", clouddb_cell(&r, 0, 0));
+        x->kind = 'd';
+        snprintf(x->subject, sizeof x->subject, "%s", x->rq->device_cert);
+    }
+    clouddb_rows_free(&r);
+    if (!found)
+        cloud_call_fail(x, 401, "unknown-device", "the device certificate names a device no tenant knows (deleted, or never provisioned)");
+    return found;
+}
+
 static bool authenticate(struct cloud_call *x)
+{
+    if (x->rq->device_cert_refused) {
+        cloud_call_fail(x, 401, "untrusted-certificate", "the client certificate is not a valid device certificate "
+                                                         "(not issued by the device CA, expired, or not for client authentication)");
+        return false;
+    }
+    if (x->rq->device_cert && !x->rq->authorization)
+        return authenticate_device_cert(x);
+    bool ok = authenticate_token(x);
+    /* A token and a certificate must name the same device: a device's token with another
+     * device's certificate is refused. */
+    if (ok && x->rq->device_cert && x->kind == 'd' && strcmp(x->subject, x->rq->device_cert) != 0) {
+        memset(x->tenant, 0, sizeof x->tenant), memset(x->subject, 0, sizeof x->subject), x->kind = 0;
+        cloud_call_fail(x, 401, "certificate-mismatch", "the device certificate names another device than the token");
+        return false;
+    }
+    return ok;
+}
+
+static bool authenticate_token(struct cloud_call *x)
 {
     char kind = 0;
     const char *h = x->rq->authorization;
@@ -151,6 +196,13 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
         err = add_cert(s->upload_keys, cfg->keys_dir, "sdk-signing.cert.pem", SIGNING_TRUST_SDK, "SDK");
     if (err && !why[0])
         snprintf(why, why_size, "cannot load the certificates in %s: %s", cfg->keys_dir, strerror(-err));
+    if (!err) { /* device certificates (docs/security.md): optional, like the device CA itself */
+        char *ca = path_join(cfg->keys_dir, DEVICE_CA_FILE);
+        size_t len = 0;
+        if (!ca || hostio_read_file(ca, &s->device_ca, &len) != 0)
+            s->device_ca = NULL;
+        free(ca);
+    }
     err = err ? err : clouddb_open(cfg->data_dir, cfg->db_url, &s->db, why, why_size);
     if (!err && (err = cloud_twin_open(s->db, cfg->data_dir, &s->twin)) != 0)
         snprintf(why, why_size, "cannot set up the device twin: %s", strerror(-err));
@@ -188,8 +240,11 @@ void cloud_close(struct cloud *s)
     signing_key_free(s->production);
     signing_key_free(s->security);
     keystore_free(s->upload_keys);
+    free(s->device_ca);
     free(s->data_dir), free(s->blob_dir), free(s);
 }
+
+const char *cloud_device_ca(struct cloud *s) { return s->device_ca; }
 
 const char *cloud_backend(const struct cloud *s) { return clouddb_backend(s->db); }
 

@@ -48,12 +48,16 @@ struct cloud {
     struct keystore *upload_keys; /* SDK and production certificates: what image uploads may be signed with */
     struct cloud_ota *ota;
     struct cloud_twin *twin; /* the device twin (cloudtwin.h) */
+    char *device_ca;         /* keys_dir/security-service.ca.pem (PEM), or NULL: no device certificates */
 };
 
 /* The parts of a service (owned by it; valid until cloud_close). */
 struct clouddb *cloud_db(struct cloud *s);
 struct cloud_ota *cloud_ota(struct cloud *s);
 struct cloud_twin *cloud_twin(struct cloud *s);
+/* The CA that issues device certificates (PEM), or NULL when the keys folder has none: the HTTPS
+ * front end then asks for no client certificate. */
+const char *cloud_device_ca(struct cloud *s);
 
 /* One request being handled. */
 struct cloud_call {
