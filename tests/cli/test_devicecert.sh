@@ -74,6 +74,22 @@ echo "a foreign CA's certificate: ${got:0:3} $(head -1 "$work/curl.err")"
 expect_dev '401 *unknown-device*' "$work/c.crt" "$work/c.key" "" GET /v1/whoami
 # users need no certificate
 expect_api '200 *"kind":"user"*' "$acme" GET /v1/whoami
+# ---- the device's own agent presents its certificate with its token ----------------------------
+api "$acme" POST "/v1/devices/$id_a/claim" -H "Content-Type: application/json" -d '{}' >/dev/null
+run 0 sim start a
+checked_in() { api "$acme" GET "/v1/devices/$id_a" >/dev/null; [ "$(jget "$work/body" lastCheckIn)" != null ]; }
+until_ok 15 checked_in && ok || bad "device a's agent never checked in with its certificate and token: $(cat "$work/body")"
+run 0 sim stop a
+# b's agent holding a's token: the certificate it presents (b's) gives it away
+python3 - "$OPENSPHERE_HOME/devices/b/cloud/cloud.json" "$tok_a" <<'PY'
+import json, sys
+p, tok = sys.argv[1], sys.argv[2]
+c = json.load(open(p)); c["token"] = tok; json.dump(c, open(p, "w"))
+PY
+run 0 sim start b
+if until_ok 15 grep -q "refused POST /v1/device/[a-z]* (401 certificate-mismatch)" "$work/cloud.log"; then ok
+else bad "b's agent with a's token was not refused: $(grep audit "$work/cloud.log" | tail -3)"; fi
+run 0 sim stop b
 # a deleted device's certificate stops working
 run 0 device delete --device-id "$id_b"
 expect_dev '401 *unknown-device*' "$work/b.crt" "$work/b.key" "" GET /v1/whoami
