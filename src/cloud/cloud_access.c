@@ -318,12 +318,15 @@ void cloud_access_device_delete(struct cloud_call *x, const char *id)
     err = err ? err : cloud_call_query(x, "DELETE FROM device_tags WHERE device_id = $1", PARAMS(id), NULL);
     err = err ? err : cloud_call_query(x, "DELETE FROM ota_reports WHERE device_id = $1", PARAMS(id), NULL);
     bool reloaded = false;
-    err = err ? err : cloud_twin_forget_device(cloud_twin(x->s), x->c, id, &reloaded);
+    int twin_err = err ? 0 : cloud_twin_forget_device(cloud_twin(x->s), x->c, id, &reloaded);
     err = err ? err : cloud_call_query(x, "DELETE FROM devices WHERE id = $1", PARAMS(id), NULL);
-    err = err ? err : clouddb_commit(x->c);
-    if (err) {
+    err = err || twin_err ? err : clouddb_commit(x->c);
+    if (err || twin_err) {
         clouddb_rollback(x->c);
-        if (err == -ENOMEM || x->c)
+        if (twin_err && !err)
+            cloud_call_fail(x, 500, "device-delete-failed", "cannot remove device %.16s...'s twin or broker password: %s", id,
+                            strerror(-twin_err));
+        else
             cloud_call_store_failed(x, err);
         return;
     }
