@@ -121,8 +121,12 @@ static int run_format(const struct cli_invocation *inv)
                          "64K to 16M; block sizes: 4K, 32K, 64K)",
                          path, size, bs, os_strerror(err));
     uint64_t volume_id = 0;
-    if (bytes_random(&volume_id, sizeof volume_id) || !volume_id)
-        volume_id = 0x5EED0F5EEDull ^ (uint64_t)getpid(); /* an ID, not a secret */
+    while (!err && !volume_id) /* bytes_random (checked): the one random source */
+        err = bytes_random(&volume_id, sizeof volume_id);
+    if (err) {
+        image_close(&img);
+        return cli_error("%s: no random bytes for the volume ID: %s", path, os_strerror(err));
+    }
     err = ffs_format(&img.wbd.bd, volume_id);
     int cerr = image_close(&img);
     if (err == -EINVAL)

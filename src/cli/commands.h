@@ -42,6 +42,9 @@ extern const struct cli_command cmd_device_with_cloud; /* cmd_device_cloud.c: cm
 extern const struct cli_command cmd_cloud_init;        /* cmd_cloud_data.c */
 extern const struct cli_command cmd_cloud_clean;       /* cmd_cloud_data.c */
 extern const struct cli_command cmd_device_twin;       /* cmd_device_twin.c */
+extern const struct cli_command cmd_user;              /* cmd_access.c */
+extern const struct cli_command cmd_token;             /* cmd_access.c */
+extern const struct cli_command cmd_device_delete;     /* cmd_access.c */
 extern const struct cli_command cmd_mcu_image;         /* cmd_mcu.c */
 extern const struct cli_command cmd_sim_mcu;           /* cmd_mcu.c */
 extern const struct cli_command cmd_test;              /* cmd_test.c: sphere test run (docs/scenarios.md) */

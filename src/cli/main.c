@@ -21,6 +21,8 @@ static const struct cli_command *const top_level[] = {
     &cmd_image,
     &cmd_ota,
     &cmd_test,
+    &cmd_user,
+    &cmd_token,
     NULL,
 };
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "cloud_ota.h"
@@ -19,9 +20,54 @@
 #include "path.h"
 #include "signing.h"
 
+#define DEVICE_CA_FILE "security-service.ca.pem" /* deviceauth_issue.h: the CA of every deviceauth.pem */
+
 /* ---- authentication ----------------------------------------------------------------------- */
 
+static bool authenticate_token(struct cloud_call *x);
+
+/* A device by its certificate alone (mutual TLS): its tenant from the devices table. */
+static bool authenticate_device_cert(struct cloud_call *x)
+{
+    struct clouddb_rows r;
+    int err = cloud_call_query(x, "SELECT tenant_id FROM devices WHERE id = $1", PARAMS(x->rq->device_cert), &r);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return false;
+    }
+    bool found = r.nrows == 1;
+    if (found) {
+        snprintf(x->tenant, sizeof x->tenant, "%s", clouddb_cell(&r, 0, 0));
+        x->kind = 'd';
+        snprintf(x->subject, sizeof x->subject, "%s", x->rq->device_cert);
+    }
+    clouddb_rows_free(&r);
+    if (!found)
+        cloud_call_fail(x, 401, "unknown-device", "the device certificate names a device no tenant knows (deleted, or never provisioned)");
+    return found;
+}
+
 static bool authenticate(struct cloud_call *x)
+{
+    if (x->rq->device_cert_refused) {
+        cloud_call_fail(x, 401, "untrusted-certificate", "the client certificate is not a valid device certificate "
+                                                         "(not issued by the device CA, expired, or not for client authentication)");
+        return false;
+    }
+    if (x->rq->device_cert && !x->rq->authorization)
+        return authenticate_device_cert(x);
+    bool ok = authenticate_token(x);
+    /* A token and a certificate must name the same device: a device's token with another
+     * device's certificate is refused. */
+    if (ok && x->rq->device_cert && x->kind == 'd' && strcmp(x->subject, x->rq->device_cert) != 0) {
+        memset(x->tenant, 0, sizeof x->tenant), memset(x->subject, 0, sizeof x->subject), x->kind = 0;
+        cloud_call_fail(x, 401, "certificate-mismatch", "the device certificate names another device than the token");
+        return false;
+    }
+    return ok;
+}
+
+static bool authenticate_token(struct cloud_call *x)
 {
     char kind = 0;
     const char *h = x->rq->authorization;
@@ -35,12 +81,17 @@ static bool authenticate(struct cloud_call *x)
     char hash[65];
     cloud_sha256_hex(h, strlen(h), hash);
     struct clouddb_rows r;
-    int err = cloud_call_query(x, "SELECT tenant_id, kind, subject FROM tokens WHERE hash = $1", PARAMS(hash), &r);
+    int err = cloud_call_query(x, "SELECT tenant_id, kind, subject, expires FROM tokens WHERE hash = $1", PARAMS(hash), &r);
     if (err) {
         cloud_call_store_failed(x, err);
         return false;
     }
     bool found = r.nrows == 1;
+    if (found && clouddb_cell(&r, 0, 3) && strtoll(clouddb_cell(&r, 0, 3), NULL, 10) <= (long long)time(NULL)) {
+        clouddb_rows_free(&r);
+        cloud_call_fail(x, 401, "token-expired", "the API token has expired; ask another user of the tenant for a new one");
+        return false;
+    }
     if (found) {
         snprintf(x->tenant, sizeof x->tenant, "%s", clouddb_cell(&r, 0, 0));
         x->kind = clouddb_cell(&r, 0, 1)[0];
@@ -145,6 +196,13 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
         err = add_cert(s->upload_keys, cfg->keys_dir, "sdk-signing.cert.pem", SIGNING_TRUST_SDK, "SDK");
     if (err && !why[0])
         snprintf(why, why_size, "cannot load the certificates in %s: %s", cfg->keys_dir, strerror(-err));
+    if (!err) { /* device certificates (docs/security.md): optional, like the device CA itself */
+        char *ca = path_join(cfg->keys_dir, DEVICE_CA_FILE);
+        size_t len = 0;
+        if (!ca || hostio_read_file(ca, &s->device_ca, &len) != 0)
+            s->device_ca = NULL;
+        free(ca);
+    }
     err = err ? err : clouddb_open(cfg->data_dir, cfg->db_url, &s->db, why, why_size);
     if (!err && (err = cloud_twin_open(s->db, cfg->data_dir, &s->twin)) != 0)
         snprintf(why, why_size, "cannot set up the device twin: %s", strerror(-err));
@@ -182,8 +240,11 @@ void cloud_close(struct cloud *s)
     signing_key_free(s->production);
     signing_key_free(s->security);
     keystore_free(s->upload_keys);
+    free(s->device_ca);
     free(s->data_dir), free(s->blob_dir), free(s);
 }
+
+const char *cloud_device_ca(struct cloud *s) { return s->device_ca; }
 
 const char *cloud_backend(const struct cloud *s) { return clouddb_backend(s->db); }
 
@@ -266,6 +327,8 @@ static void route(struct cloud_call *x)
         route_ota(x);
     else if (cloud_call_is(x, 1, "images"))
         cloud_deploy_route_images(x);
+    else if (cloud_call_is(x, 1, "tokens"))
+        cloud_access_route_tokens(x);
     else
         cloud_fleet_route(x);
 }
@@ -289,6 +352,7 @@ void cloud_handle(struct cloud *s, const struct cloud_request *rq, struct cloud_
     }
     x.c = clouddb_acquire(s->db);
     route(&x);
+    cloud_access_audit(&x);
     clouddb_release(s->db, x.c);
     if (!rs->status && !rq->headers_only) /* headers only: no answer means "send the body" */
         cloud_call_store_failed(&x, -EIO);

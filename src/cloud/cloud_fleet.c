@@ -32,48 +32,6 @@ static const struct {
     {"Field Test OS Evaluation", "Default test device group for OS evaluation", "UpdateAll", "RetailEval"},
 };
 
-static void h_user_create(struct cloud_call *x)
-{
-    struct json_value *b = cloud_call_json_body(x);
-    if (!b)
-        return;
-    const char *name = cloud_jstr(b, "name");
-    if (!name || !cloud_valid_name(name)) {
-        json_free(b);
-        cloud_call_fail(x, 400, "bad-name", "a user needs a \"name\" of 1-50 printable characters without '/'");
-        return;
-    }
-    char uid[GUID_TEXT_LEN + 1], now[24], token[71], hash[65];
-    cloud_now_text(now);
-    int err = cloud_new_id(uid);
-    err = err ? err : cloud_new_token('u', token, hash);
-    if (err) {
-        json_free(b);
-        cloud_call_random_failed(x, err);
-        return;
-    }
-    err = clouddb_begin(x->c);
-    err = err ? err : cloud_call_query(x, "INSERT INTO users (id, tenant_id, name, created) VALUES ($1, $2, $3, $4)", PARAMS(uid, x->tenant, name, now), NULL);
-    err = err ? err : cloud_call_query(x, "INSERT INTO tokens (hash, tenant_id, kind, subject, created) VALUES ($1, $2, 'u', $3, $4)",
-                                       PARAMS(hash, x->tenant, uid, now), NULL);
-    err = err ? err : clouddb_commit(x->c);
-    if (err) {
-        clouddb_rollback(x->c);
-        json_free(b);
-        if (err == -EEXIST)
-            cloud_call_fail(x, 409, "user-exists", "a user called '%s' already exists", name);
-        else
-            cloud_call_store_failed(x, err);
-        return;
-    }
-    struct json_value *o = json_new_object();
-    cloud_put_str(o, "id", uid);
-    cloud_put_str(o, "name", name);
-    cloud_put_str(o, "token", token);
-    json_free(b);
-    cloud_call_reply(x, 201, o);
-}
-
 /* ---- products and device groups ----------------------------------------------------------- */
 
 static struct json_value *product_json(const struct clouddb_rows *r, size_t i)
@@ -409,6 +367,13 @@ static void h_device_token(struct cloud_call *x, const char *text)
     cloud_call_reply(x, 201, o);
 }
 
+static void device_delete(struct cloud_call *x, const char *text)
+{
+    char id[DEVICE_ID_HEX + 1];
+    if (parse_device_id(x, text, id))
+        cloud_access_device_delete(x, id);
+}
+
 static void h_device_claim(struct cloud_call *x, const char *text)
 {
     char id[DEVICE_ID_HEX + 1], group[GUID_TEXT_LEN + 1] = "";
@@ -663,11 +628,8 @@ static void route_groups(struct cloud_call *x)
 void cloud_fleet_route(struct cloud_call *x)
 {
     size_t n = x->nseg;
-    if (cloud_call_is(x, 1, "users") && n == 2) {
-        if (cloud_call_method(x, "POST"))
-            h_user_create(x);
-        else
-            cloud_call_not_allowed(x);
+    if (cloud_call_is(x, 1, "users")) {
+        cloud_access_route_users(x);
         return;
     }
     if (cloud_call_is(x, 1, "products")) {
@@ -739,6 +701,8 @@ void cloud_fleet_route(struct cloud_call *x)
                 h_device_show(x, x->seg[2]);
             else if (cloud_call_method(x, "PATCH"))
                 h_device_update(x, x->seg[2]);
+            else if (cloud_call_method(x, "DELETE"))
+                device_delete(x, x->seg[2]);
             else
                 cloud_call_not_allowed(x);
             return;

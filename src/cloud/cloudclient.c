@@ -83,6 +83,10 @@ static int perform(const struct cloudclient *c, const char *method, const char *
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
     if (c->ca_file)
         curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
+    if (c->cert_file) {
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, c->cert_file);
+        curl_easy_setopt(curl, CURLOPT_SSLKEY, c->cert_file);
+    }
     if (bar) {
         curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress);
@@ -162,7 +166,7 @@ const char *cloudresp_message(const struct cloudresp *r) { return error_field(r,
 
 void cloudclient_free(struct cloudclient *c)
 {
-    free(c->url), free(c->token), free(c->ca_file);
+    free(c->url), free(c->token), free(c->ca_file), free(c->cert_file);
     memset(c, 0, sizeof *c);
 }
 

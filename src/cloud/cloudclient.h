@@ -20,6 +20,8 @@ struct cloudclient {
     char *url;     /* "https://127.0.0.1:8443", no trailing slash */
     char *token;   /* may be NULL */
     char *ca_file; /* may be NULL: the system's CAs */
+    char *cert_file; /* may be NULL: a PEM file with a client certificate and its key, presented in
+                        the TLS handshake (a device's deviceauth.pem; docs/security.md) */
     long timeout;  /* seconds; 0 = 60 */
     bool progress; /* draw a progress bar on stderr (a terminal) for transfers of 1 MiB or more */
 };

@@ -52,6 +52,12 @@ static const char *const migrations[] = {
     /* 3: the device twin (cloudtwin.c): the last desired and reported JSON of each device */
     ("CREATE TABLE device_twin (device_id TEXT PRIMARY KEY REFERENCES devices(id), desired TEXT, reported TEXT,"
      "  desired_updated BIGINT, reported_updated BIGINT);"),
+    /* 4: credential lifecycle (cloud_access.c, docs/security.md): tokens may expire, users may be
+     * revoked, and a deleted device's claim record is kept for audit */
+    ("ALTER TABLE tokens ADD COLUMN expires BIGINT;"
+     "ALTER TABLE users ADD COLUMN revoked BIGINT;"
+     "CREATE TABLE deleted_devices (id TEXT NOT NULL, tenant_id TEXT NOT NULL, claimed BIGINT NOT NULL,"
+     "  group_id TEXT, deleted BIGINT NOT NULL, deleted_by TEXT NOT NULL);"),
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 

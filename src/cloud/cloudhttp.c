@@ -16,6 +16,7 @@
 
 #include "cloud_int.h"
 #include "cloudhttp.h"
+#include "cloudhttp_cert.h"
 #include "clouddb.h"
 #include "cloud_ota.h"
 #include "strbuf.h"
@@ -190,6 +191,15 @@ static void take_ota_chunk(struct upload *up, const char *data, size_t len)
         up->too_large = true;
 }
 
+/* The device certificate the client presented, if any (cloudhttp_cert.h), into rq. */
+static void peer_device(struct MHD_Connection *c, struct cloud_request *rq, char id[DEVICE_ID_HEX + 1])
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    int err = cloudhttp_peer_device(ci ? ci->tls_session : NULL, id);
+    rq->device_cert = err ? NULL : id;
+    rq->device_cert_refused = err && err != -ENOENT;
+}
+
 static struct cloud_request request_of(struct MHD_Connection *c, const char *url, const char *method, const struct upload *up)
 {
     return (struct cloud_request){
@@ -279,6 +289,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rs.json = o;
     } else {
         struct cloud_request rq = request_of(c, url, method, up);
+        char device_id[DEVICE_ID_HEX + 1];
+        peer_device(c, &rq, device_id);
         cloud_handle(h->service, &rq, &rs);
     }
     enum MHD_Result ret = send_response(c, &rs);
@@ -309,9 +321,12 @@ int cloud_http_start(struct cloud *s, const char *addr, uint16_t port, const cha
     if (!h)
         return -ENOMEM;
     h->service = s;
+    /* With the device CA, clients are asked for a certificate (not required: users have none). */
+    const char *device_ca = cloud_device_ca(s);
     h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS, port, NULL, NULL,
                                  on_request, h, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
-                                 MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                                 MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_TRUST,
+                                 device_ca ? device_ca : NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                                  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)CLOUDDB_POOL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                                  MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
     if (!h->daemon) {

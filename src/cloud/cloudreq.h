@@ -34,6 +34,8 @@ struct cloud_request {
     struct cloud_ota_upload *upload; /* a streamed file (POST /v1/ota/deployments), or NULL */
     bool headers_only; /* an OTA deployment whose body has not come yet: answer only to refuse it
                         * (status 0 means "send the body"); nothing is stored */
+    const char *device_cert;  /* the device ID of a verified client certificate (mutual TLS), or NULL */
+    bool device_cert_refused; /* a client certificate was presented and failed verification */
 };
 
 struct cloud_response {

@@ -463,3 +463,22 @@ void cloud_twin_route(struct cloud_twin *ct, struct clouddb_conn *c, const char 
     }
     h_credentials(ct, id, rs);
 }
+
+int cloud_twin_forget_device(struct cloud_twin *ct, struct clouddb_conn *c, const char *device_id, bool *reloaded)
+{
+    *reloaded = false;
+    int err = clouddb_exec(c, "DELETE FROM device_twin WHERE device_id = $1", (const char *const[]){device_id}, 1, NULL);
+    if (err || !ct)
+        return err;
+    publish(ct, device_id, NULL); /* clears the retained desired state */
+    char *passwd = path_join(ct->data_dir, "mqtt/passwd");
+    if (!passwd)
+        return -ENOMEM;
+    pthread_mutex_lock(&ct->passwd_lock);
+    err = mqttbroker_remove_password(passwd, device_id);
+    pthread_mutex_unlock(&ct->passwd_lock);
+    free(passwd);
+    if (!err && ct->broker)
+        *reloaded = mqttbroker_reload(ct->broker) == 0;
+    return err;
+}

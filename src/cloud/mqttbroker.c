@@ -505,3 +505,37 @@ void mqttbroker_stop(struct mqttbroker *b)
     free(b->conf), free(b->log), free(b->exe);
     free(b);
 }
+
+int mqttbroker_remove_password(const char *passwd_file, const char *user)
+{
+    if (!user || !user[0] || strpbrk(user, ":\r\n"))
+        return -EINVAL;
+    char *old = NULL;
+    size_t old_len = 0;
+    int err = hostio_read_file(passwd_file, &old, &old_len);
+    if (err == -ENOENT)
+        return 0;
+    if (err)
+        return err;
+    char *text = malloc(old_len + 1);
+    if (!text) {
+        free(old);
+        return -ENOMEM;
+    }
+    size_t ulen = strlen(user), n = 0;
+    bool removed = false;
+    for (char *line = old, *next; line && *line; line = next) {
+        char *nl = strchr(line, '\n');
+        next = nl ? nl + 1 : line + strlen(line);
+        size_t llen = (size_t)(next - line);
+        if (llen > ulen && !strncmp(line, user, ulen) && line[ulen] == ':') {
+            removed = true;
+            continue;
+        }
+        memcpy(text + n, line, llen);
+        n += llen;
+    }
+    err = removed ? hostio_write_file_atomic(passwd_file, text, n, 0600) : 0;
+    free(text), free(old);
+    return err;
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "guid.h"
 #include "hostio.h"
@@ -401,6 +402,13 @@ int cloudagent_start(struct device *d, const char *url, unsigned interval_second
         a->client.url = strdup(url ? url : stored);
         a->client.token = strdup(token);
         a->client.ca_file = ca;
+        /* The device certificate goes with the token: a cloud that trusts the device CA checks
+         * that both name this device (docs/security.md, "Device certificates"). */
+        a->client.cert_file = path_join(dir, "deviceauth.pem");
+        if (a->client.cert_file && access(a->client.cert_file, R_OK) != 0) {
+            free(a->client.cert_file);
+            a->client.cert_file = NULL;
+        }
         a->client.timeout = 30;
         ca = NULL;
         size_t n = strlen(a->client.url);

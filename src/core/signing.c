@@ -8,13 +8,14 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bytes.h"
 
 struct signing_key {
     EVP_PKEY *pkey;
@@ -192,7 +193,7 @@ static int generate(const char *common_name, const char *names, bool ca_true, un
     int err = -EIO;
     uint8_t serial[16];
     BIGNUM *bn = NULL;
-    if (pkey && cert && kb && cb && RAND_bytes(serial, sizeof serial) == 1) {
+    if (pkey && cert && kb && cb && bytes_random(serial, sizeof serial) == 0) {
         serial[0] &= 0x7F;
         bn = BN_bin2bn(serial, sizeof serial, NULL);
         X509_NAME *name = X509_get_subject_name(cert);

@@ -129,6 +129,29 @@ static void build_root(const struct container_spec *s)
         fail("read-only root");
 }
 
+/* A seccomp argument comparison "(argument n & mask) == v". */
+#define ARG_MASKED(n, mask, v) \
+    ((struct scmp_arg_cmp){.arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask), .datum_b = (v)})
+
+/* W^X (docs/security.md, "Memory"): no page is ever writable and executable, and no page becomes
+ * executable after the fact. mmap is allowed without PROT_EXEC, or with PROT_EXEC but without
+ * PROT_WRITE on a file (the dynamic loader mapping code from the image and the read-only
+ * libraries); anonymous executable memory and PROT_WRITE|PROT_EXEC are refused. mprotect is
+ * allowed only without PROT_EXEC, so nothing writable (or once writable) turns executable;
+ * pkey_mprotect, pkey_alloc and memfd_create are not on the list at all. Refused calls fail
+ * with EPERM, like every call off the list. glibc 2.36's loader maps code with mmap and only
+ * drops PROT_WRITE with mprotect (RELRO), so apps and their libraries are unaffected. */
+static int container_add_wx_rules(scmp_filter_ctx ctx)
+{
+    int err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, ARG_MASKED(2, PROT_EXEC, 0));
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2, ARG_MASKED(2, PROT_WRITE | PROT_EXEC, PROT_EXEC),
+                               ARG_MASKED(3, MAP_ANONYMOUS, 0));
+    if (!err)
+        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, ARG_MASKED(2, PROT_EXEC, 0));
+    return err;
+}
+
 /* The system calls an app may make; anything else fails with EPERM. */
 int container_build_filter(void **filter)
 {
@@ -138,7 +161,7 @@ int container_build_filter(void **filter)
         SCMP_SYS(lstat), SCMP_SYS(openat), SCMP_SYS(open), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
         SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(getcwd), SCMP_SYS(fcntl), SCMP_SYS(ioctl), SCMP_SYS(dup),
         SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(ftruncate), SCMP_SYS(fsync),
-        SCMP_SYS(fdatasync), SCMP_SYS(fstatfs), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(brk),
+        SCMP_SYS(fdatasync), SCMP_SYS(fstatfs), SCMP_SYS(munmap), SCMP_SYS(brk),
         SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
         SCMP_SYS(rt_sigsuspend), SCMP_SYS(rt_sigtimedwait), SCMP_SYS(sigaltstack), SCMP_SYS(pause), SCMP_SYS(kill),
         SCMP_SYS(tgkill), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(clock_gettime),
@@ -162,6 +185,8 @@ int container_build_filter(void **filter)
     for (size_t i = 0; !err && i < sizeof allowed / sizeof allowed[0]; i++)
         if (allowed[i] >= 0)
             err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+    if (!err)
+        err = container_add_wx_rules(ctx);
     /* Threads yes (clone with CLONE_THREAD), new processes no; clone3 makes glibc fall back to clone. */
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,

@@ -325,17 +325,6 @@ void runtime_app_ended(struct runtime *rt, struct app *a)
     runtime_log_app(rt, a, "restarting %s in %ld ms", a->name, delay);
 }
 
-static broker_handler find_handler(uint32_t op)
-{
-    static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops, broker_network_ops,
-                                                           broker_sysevent_ops, broker_wifi_ops, broker_certstore_ops};
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const struct broker_op_entry *e = tables[t]; e->handler; e++)
-            if (e->op == op)
-                return e->handler;
-    return NULL;
-}
-
 static void handle_request_with_fd(struct runtime *rt, struct app *a, struct broker_request *q_in, ssize_t n,
                                    int request_fd);
 
@@ -375,22 +364,13 @@ static void handle_request_with_fd(struct runtime *rt, struct app *a, struct bro
     }
     struct broker_reply r = {0};
     int fd = -1;
-    broker_handler handler = n == sizeof q && q.version == BROKER_VERSION ? find_handler(q.op) : NULL;
-    if (n != sizeof q || q.version != BROKER_VERSION) {
-        r.result = -EPROTO;
-    } else if (!handler) {
-        r.result = -ENOSYS;
-    } else {
-        q.text[sizeof q.text - 1] = '\0';
-        struct broker_context ctx = {.device = rt->device, .board = rt->board, .log = rt->log,
-                                     .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
-                                     .manifest = a->manifest, .storage_quota = storage_quota(a),
-                                     .sysevents = rt->sysevents, .reply_sock = a->broker_fd,
-                                     .request_fd = request_fd};
-        r.result = handler(&ctx, &q, &r, &fd);
-        if (r.result == BROKER_REPLY_LATER)
-            return; /* broker_pool answers */
-    }
+    struct broker_context ctx = {.device = rt->device, .board = rt->board, .log = rt->log,
+                                 .component_id = &a->cid, .component_text = a->cid_text, .app_name = a->name,
+                                 .manifest = a->manifest, .storage_quota = storage_quota(a),
+                                 .sysevents = rt->sysevents, .reply_sock = a->broker_fd, .request_fd = request_fd};
+    r.result = broker_dispatch(&ctx, &q, (size_t)n, &r, &fd);
+    if (r.result == BROKER_REPLY_LATER)
+        return; /* broker_pool answers */
     broker_send_reply(a->broker_fd, &r, fd);
     if (fd >= 0)
         close(fd);

@@ -48,12 +48,16 @@ struct cloud {
     struct keystore *upload_keys; /* SDK and production certificates: what image uploads may be signed with */
     struct cloud_ota *ota;
     struct cloud_twin *twin; /* the device twin (cloudtwin.h) */
+    char *device_ca;         /* keys_dir/security-service.ca.pem (PEM), or NULL: no device certificates */
 };
 
 /* The parts of a service (owned by it; valid until cloud_close). */
 struct clouddb *cloud_db(struct cloud *s);
 struct cloud_ota *cloud_ota(struct cloud *s);
 struct cloud_twin *cloud_twin(struct cloud *s);
+/* The CA that issues device certificates (PEM), or NULL when the keys folder has none: the HTTPS
+ * front end then asks for no client certificate. */
+const char *cloud_device_ca(struct cloud *s);
 
 /* One request being handled. */
 struct cloud_call {
@@ -132,5 +136,11 @@ void cloud_deploy_route_images(struct cloud_call *x);
 void cloud_deploy_list(struct cloud_call *x, const char *group);
 void cloud_deploy_create(struct cloud_call *x, const char *group);
 void cloud_deploy_route_device(struct cloud_call *x);
+/* cloud_access.c — a user's /v1/users[/{id or name}] (list, create, revoke) and /v1/tokens/revoke;
+ * DELETE /v1/devices/{id} (id: normalised); the audit line of a refused request (status >= 400). */
+void cloud_access_route_users(struct cloud_call *x);
+void cloud_access_route_tokens(struct cloud_call *x);
+void cloud_access_device_delete(struct cloud_call *x, const char *id);
+void cloud_access_audit(const struct cloud_call *x);
 
 #endif

@@ -19,6 +19,7 @@
 #ifndef OPENSPHERE_CLOUD_CLOUDTWIN_H
 #define OPENSPHERE_CLOUD_CLOUDTWIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cloudreq.h"
@@ -82,6 +83,13 @@ struct clouddb_conn *cloud_twin_conn(void);
 /* Stores `json` (a JSON object ≤ 4 KiB, or NULL to clear) as the device's desired state and
  * publishes it; what PUT .../twin/desired does. */
 int cloud_twin_set_desired(struct cloud_twin *t, const char *device_id, const char *json);
+
+/* Forgets a deleted device (docs/security.md, "Credential lifecycle"): deletes its twin row on c
+ * (inside the caller's transaction), clears its retained desired state, removes its line from
+ * DATA/mqtt/passwd and makes the broker reload, which drops a session it still holds at once.
+ * *reloaded: whether our broker was told to reload (false with an external broker or none).
+ * 0 or a negative errno (the store's, or the password file's). t may be NULL (no twin). */
+int cloud_twin_forget_device(struct cloud_twin *t, struct clouddb_conn *c, const char *device_id, bool *reloaded);
 
 /* For the service's router: handles /v1/devices/{id}/twin[/desired] and
  * /v1/devices/{id}/mqtt-credentials for an authenticated user of `tenant`, on connection c. Fills rs. */

@@ -43,6 +43,10 @@ int mqttbroker_hash_password(const char *password, const uint8_t salt[12], char 
  * atomically (write new, fsync, rename, fsync the folder). Callers serialise concurrent calls
  * on the same file. `user` must not contain ':' or a newline. */
 int mqttbroker_set_password(const char *passwd_file, const char *user, const char *password);
+/* Removes `user`'s line from the password file (the file rewritten 0600, atomically; nothing
+ * done when there is none or no file). 0, -EINVAL (a bad user name), or hostio's errors. A
+ * running broker must reload (mqttbroker_reload) to drop the user's session. */
+int mqttbroker_remove_password(const char *passwd_file, const char *user);
 
 /* A random password: 32 characters of [A-Za-z0-9] (about 190 bits). */
 int mqttbroker_random_password(char out[33]);

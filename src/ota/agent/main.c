@@ -39,6 +39,7 @@
 
 #include <hw/mt3620_rdb.h>
 
+#include "bytes.h"
 #include "diag.h"
 #include "ffs.h"
 #include "json.h"
@@ -294,7 +295,11 @@ static int mount_flash(int *spi, struct spinor *nor, struct flash_bd *bd, struct
     err = ffs_mount(bd, fs);
     if (err == -ENODEV) { /* a blank chip: the factory format */
         Log_Debug("OtaAgent: formatting the flash (%u blocks of %u bytes)\n", bd->block_count, bd->block_size);
-        err = ffs_format(bd, ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid());
+        uint64_t volume_id = 0;
+        err = 0;
+        while (!err && !volume_id) /* bytes_random (checked): the one random source */
+            err = bytes_random(&volume_id, sizeof volume_id);
+        err = err ? err : ffs_format(bd, volume_id);
         err = err ? err : ffs_mount(bd, fs);
     }
     if (err)

@@ -57,6 +57,13 @@ extern const struct broker_op_entry broker_sysevent_ops[]; /* runtime_sysevent.c
 extern const struct broker_op_entry broker_wifi_ops[];     /* broker_wifi.c (wificonfig.h) */
 extern const struct broker_op_entry broker_certstore_ops[]; /* broker_certstore.c */
 
+/* Runs one request of n bytes (as received; *q's text is NUL-terminated here): -EPROTO when n
+ * is not sizeof *q or the version is not BROKER_VERSION, -ENOSYS for an op no table knows, else
+ * what the op's handler returns (BROKER_REPLY_LATER included). *fd is set to -1 first; a handler
+ * may put a descriptor there for the reply (the caller closes it). (broker_dispatch.c) */
+int broker_dispatch(const struct broker_context *ctx, struct broker_request *q, size_t n, struct broker_reply *r,
+                    int *fd);
+
 /* Receives one request and at most one descriptor attached to it (*fd, else -1; the caller
  * closes it). Returns what recvmsg returns. (broker_certstore.c) */
 ssize_t broker_receive_request(int sock, struct broker_request *q, int *fd);
