@@ -545,7 +545,8 @@ static int install(struct certstore *cs, struct record *r)
         record_free(r);
         return -ENOMEM;
     }
-    memcpy(recs, cs->recs, cs->count * sizeof *recs);
+    if (cs->count)
+        memcpy(recs, cs->recs, cs->count * sizeof *recs);
     ssize_t at = find(cs, r->id);
     size_t count = cs->count;
     if (at >= 0)

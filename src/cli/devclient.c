@@ -40,9 +40,8 @@ static char *only_running_device(const char *home)
     return found;
 }
 
-int devclient_open(const char *name, struct devclient *c)
+static int open_client(const char *name, struct devclient *c)
 {
-    memset(c, 0, sizeof *c);
     if (!(c->home = simhome_dir()))
         return CLI_EXIT_FAILED;
     c->name = name ? strdup(name) : only_running_device(c->home);
@@ -69,6 +68,15 @@ void devclient_close(struct devclient *c)
 {
     free(c->name), free(c->home), free(c->dir), free(c->socket), free(c->capability);
     memset(c, 0, sizeof *c);
+}
+
+int devclient_open(const char *name, struct devclient *c)
+{
+    memset(c, 0, sizeof *c);
+    int rc = open_client(name, c);
+    if (rc != CLI_EXIT_OK)
+        devclient_close(c); /* a failed open holds nothing: callers need not close it */
+    return rc;
 }
 
 static size_t collect(char *ptr, size_t size, size_t n, void *userdata)
