@@ -29,7 +29,8 @@ int capfile_build(const uint8_t device_id[DEVICE_ID_BYTES], const uint8_t *caps,
     bytes_put_le32(buf + 4, 1);
     bytes_put_le32(buf + 8, 0xCC);
     memcpy(buf + 12, device_id, DEVICE_ID_BYTES);
-    memcpy(buf + 12 + DEVICE_ID_BYTES, caps, cap_count);
+    if (cap_count) /* an empty capability set may come as NULL */
+        memcpy(buf + 12 + DEVICE_ID_BYTES, caps, cap_count);
     size_t len = CAPFILE_BODY_SIZE + imgpkg_write_metadata(buf + CAPFILE_BODY_SIZE, &meta);
     err = signing_sign(security_service, buf, len, buf + len);
     if (err) {
