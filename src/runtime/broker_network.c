@@ -14,15 +14,10 @@
 #include "net.h"
 #include "wifi_device.h"
 
-/* Networking_InterfaceConnectionStatus bits (applibs/networking.h). */
-#define STATUS_UP 1u
-#define STATUS_CONNECTED 2u
-#define STATUS_IP 4u
-
 static int net_status(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
 {
     (void)ctx, (void)q, (void)fd;
-    r->value = net_ready() && wifi_device_link_up() ? (int32_t)(STATUS_UP | STATUS_CONNECTED | STATUS_IP) : 0;
+    r->value = (int32_t)broker_netcfg_status(); /* broker_netcfg.c: the union over the interfaces */
     return 0;
 }
 
@@ -66,7 +61,7 @@ static void resolve_job_free(void *state)
 static int resolve(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
 {
     (void)fd;
-    if (!wifi_device_link_up()) /* wlan0 is down (docs/wifi.md) */
+    if (!broker_netcfg_carries_traffic()) /* no enabled interface with an address (docs/netconfig.md) */
         return -ENETUNREACH;
     if (net_resolve_is_local(ctx->manifest, q->text))
         return resolve_into(ctx->component_text, ctx->manifest, q->text, r);
@@ -114,7 +109,7 @@ static int net_connect_op(const struct broker_context *ctx, const struct broker_
                           int *fd)
 {
     (void)r;
-    if (!wifi_device_link_up()) /* wlan0 is down (docs/wifi.md) */
+    if (!broker_netcfg_carries_traffic()) /* no enabled interface with an address (docs/netconfig.md) */
         return -ENETUNREACH;
     int sock;
     int err = net_connect_begin(ctx->component_text, ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);

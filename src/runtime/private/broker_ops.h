@@ -52,6 +52,12 @@ extern const struct broker_op_entry broker_peripheral_ops[];
 extern const struct broker_op_entry broker_network_ops[];
 extern const struct broker_op_entry broker_sysevent_ops[]; /* sysevent.c */
 extern const struct broker_op_entry broker_wifi_ops[];     /* broker_wifi.c (wificonfig.h) */
+extern const struct broker_op_entry broker_netcfg_ops[];   /* broker_netcfg.c (networking.h configuration) */
+
+/* broker_netcfg.c: whether some enabled interface has an address (else resolve and connect are
+ * ENETUNREACH), and the device's status bits (the union over its interfaces). */
+bool broker_netcfg_carries_traffic(void);
+uint32_t broker_netcfg_status(void);
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);
