@@ -1,6 +1,7 @@
 /* rest.c — HTTP glue for the device REST API (see rest.h). */
 #include "rest.h"
 #include "net.h"
+#include "rest_net.h"
 #include "rest_wifi.h"
 
 #include "applog.h"
@@ -158,6 +159,14 @@ static const struct route routes[] = {
     {"GET", "/app/quota/*", AUTH_REST_ALLOWED, BODY_NONE, h_app_quota},
     {"GET", "/images", AUTH_REST_ALLOWED, BODY_NONE, h_images},
     {"GET", "/stats/memory/groups/applications", AUTH_REST_ALLOWED, BODY_NONE, h_memory},
+    /* Network configuration (rest_net.c, docs/netconfig.md) */
+    {"GET", "/net/interfaces", AUTH_REST_ALLOWED, BODY_NONE, rest_net_interfaces},
+    {"GET", "/net/interfaces/*", AUTH_REST_ALLOWED, BODY_NONE, rest_net_interface},
+    {"PATCH", "/net/interfaces/*", AUTH_REST_ALLOWED, BODY_JSON, rest_net_interface_patch},
+    {"GET", "/net/status", AUTH_NONE, BODY_NONE, rest_net_status},
+    {"GET", "/net/proxy", AUTH_REST_ALLOWED, BODY_NONE, rest_net_proxy},
+    {"POST", "/net/proxy", AUTH_REST_ALLOWED, BODY_JSON, rest_net_proxy_set},
+    {"DELETE", "/net/proxy", AUTH_REST_ALLOWED, BODY_NONE, rest_net_proxy_delete},
     /* Wi-Fi (rest_wifi.c, docs/wifi.md) */
     {"GET", "/wifi/config/networks", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_list},
     {"POST", "/wifi/config/networks", AUTH_REST_ALLOWED, BODY_JSON, rest_wifi_add},
