@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "net.h"
 #include "netcfg_device.h"
@@ -307,4 +308,51 @@ void rest_net_proxy_delete(struct device *d, const struct auth *a, const char *p
         refuse(r, DERR_INTERNAL, "cannot save the network configuration (nothing changed): %s", strerror(-err));
     else
         set_body(r, json_new_object());
+}
+
+static int iso_time(int64_t seconds, char out[32])
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return -EINVAL;
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return 0;
+}
+
+void rest_net_time(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
+                   const struct request *req, struct device_result *r)
+{
+    (void)d, (void)a, (void)param, (void)json, (void)req;
+    int64_t now = netcfg_device_now_ns();
+    struct netcfg *n = lock(r);
+    if (!n)
+        return;
+    static const char *const modes[] = {"default", "custom", "automatic"};
+    const struct netcfg_time *t = netcfg_time(n);
+    char iso[32] = "", before[32] = "", after[32] = "";
+    iso_time(now / 1000000000, iso);
+    struct json_value *o = json_new_object();
+    int err = !o || json_object_append(o, "deviceTime", json_new_string(iso)) ||
+              json_object_append(o, "offsetNs", json_new_int(t->offset_ns)) ||
+              json_object_append(o, "enabled", json_new_bool(t->enabled)) ||
+              json_object_append(o, "mode", json_new_string(modes[t->mode])) ||
+              (t->mode == NETCFG_NTP_CUSTOM && json_object_append(o, "primary", json_new_string(t->primary))) ||
+              (t->mode == NETCFG_NTP_CUSTOM && t->secondary[0] &&
+               json_object_append(o, "secondary", json_new_string(t->secondary))) ||
+              json_object_append(o, "fallback", json_new_bool(t->fallback));
+    if (!err && t->synced) {
+        struct json_value *l = json_new_object();
+        iso_time(t->last_before, before);
+        iso_time(t->last_ntp, after);
+        err = json_object_append(o, "lastSync", l) || json_object_append(l, "server", json_new_string(t->last_server)) ||
+              json_object_append(l, "timeBefore", json_new_string(before)) ||
+              json_object_append(l, "ntpTime", json_new_string(after));
+    }
+    netcfg_device_unlock();
+    if (err) {
+        json_free(o);
+        o = NULL;
+    }
+    set_body(r, o);
 }
