@@ -22,6 +22,7 @@ packages=(
   python3                           # test helpers: the network test's HTTP server, the OTA fault server
   jq                                # the shell tests read JSON with it (tests/lib/jget.sh)
   libcbor-dev                       # the external MCU's serial-recovery protocol (CBOR payloads)
+  dnsmasq-base tinyproxy-bin chrony udhcpc  # network configuration tests: DHCP/DNS server, HTTP proxy, NTP server, DHCP client
 )
 missing=()
 for p in "${packages[@]}"; do

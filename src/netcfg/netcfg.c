@@ -401,8 +401,13 @@ static int get_string(const struct loader *l, const struct json_value *o, const 
     const struct json_value *v = member(o, key, path, sizeof path, where);
     if (!v)
         return required ? refuse(l, o, path, "is missing") : 0;
-    if (v->type != JSON_STRING || v->u.string.len >= size)
-        return refuse(l, v, path, "must be a string (too long?)");
+    if (v->type != JSON_STRING)
+        return refuse(l, v, path, "must be a string");
+    if (v->u.string.len >= size) {
+        char reason[64];
+        snprintf(reason, sizeof reason, "must be at most %zu characters long", size - 1);
+        return refuse(l, v, path, reason);
+    }
     memcpy(out, v->u.string.chars, v->u.string.len + 1);
     return 0;
 }
@@ -486,7 +491,7 @@ static int load_interface(const struct loader *l, const struct json_value *o, si
 {
     static const char *const known[] = {"name",    "enabled", "hardwareAddress", "ip",         "address",   "netmask",
                                         "gateway", "dns",     "leaseReleased",   "dhcpServer", "sntpServer", NULL};
-    char where[40], name[NETCFG_NAME_SIZE] = "", mac[18] = "", ip[8] = "";
+    char where[40], name[NETCFG_NAME_SIZE] = "", mac[18] = "", ip[32] = "";
     snprintf(where, sizeof where, "interfaces[%zu]", index);
     if (o->type != JSON_OBJECT)
         return refuse(l, o, where, "must be an object");

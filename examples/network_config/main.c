@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/* NetworkConfig — an OpenSphere example high-level app (our own code) that calls every
+ * configuration function of applibs/networking.h and checks each result and errno.
+ *
+ * CmdArgs pick what it does:
+ *   suite  the whole API on a device whose board file gives it eth0 (tests/cli/test_netcfg.sh):
+ *          interfaces, enabling/disabling (a disabled device carries no traffic: ENETUNREACH),
+ *          IP configuration (bad addresses EINVAL, unknown interface ENOENT), DHCP and SNTP
+ *          servers (EPERM without a static address), network time, proxy. Leaves eth0 static
+ *          at 192.168.100.10/24 with a DHCP server for .11-.20 and an SNTP server, custom NTP
+ *          "ntp.test", and a proxy proxy.test:3128 with basic authentication.
+ *   nocap  every call that needs a capability fails with EACCES (a manifest without them).
+ * Every check logs "NETCFG <check> ok" or "NETCFG <check> FAIL …"; each mode ends with
+ * "NETCFG <mode> done: P passed, F failed". Exits on SIGTERM. */
+#define NETWORKING_STRUCTS_VERSION 1
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <applibs/log.h>
+#include <applibs/networking.h>
+
+static volatile sig_atomic_t stop;
+static int passed, failed;
+
+static void on_sigterm(int signal) { stop = 1; }
+
+static void expect(const char *name, long got, int err, long want, int want_errno)
+{
+    bool good = want >= 0 ? got == want : got == -1 && err == want_errno;
+    if (good) {
+        passed++;
+        Log_Debug("NETCFG %s ok\n", name);
+    } else {
+        failed++;
+        Log_Debug("NETCFG %s FAIL: returned %ld errno %s, expected %ld errno %s\n", name, got, strerror(err), want,
+                  want_errno ? strerror(want_errno) : "-");
+    }
+}
+#define OK(name, call, want) do { errno = 0; long r_ = (long)(call); expect(name, r_, errno, want, 0); } while (0)
+#define FAILS(name, call, e) do { errno = 0; long r_ = (long)(call); expect(name, r_, errno, -1, e); } while (0)
+#define TRUE(name, cond) expect(name, (cond) ? 1 : 0, 0, 1, 0)
+
+static struct in_addr ip(const char *s)
+{
+    struct in_addr a = {0};
+    inet_pton(AF_INET, s, &a);
+    return a;
+}
+
+static Networking_InterfaceConnectionStatus status_of(const char *name)
+{
+    Networking_InterfaceConnectionStatus st = 0xff;
+    if (Networking_GetInterfaceConnectionStatus(name, &st) < 0)
+        return 0xff;
+    return st;
+}
+
+static void interfaces(void)
+{
+    OK("count", Networking_GetInterfaceCount(), 2);
+    Networking_NetworkInterface ifs[4];
+    memset(ifs, 0xa5, sizeof ifs);
+    OK("list", Networking_GetInterfaces(ifs, 4), 2);
+    TRUE("list wlan0", !strcmp(ifs[0].interfaceName, "wlan0") && ifs[0].isEnabled &&
+                           ifs[0].interfaceMediumType == Networking_InterfaceMedium_Wifi &&
+                           ifs[0].ipConfigurationType == Networking_IpType_DhcpClient);
+    TRUE("list eth0", !strcmp(ifs[1].interfaceName, "eth0") && ifs[1].isEnabled &&
+                          ifs[1].interfaceMediumType == Networking_InterfaceMedium_Ethernet);
+    OK("list 1 of 2", Networking_GetInterfaces(ifs, 1), 1);
+    FAILS("list NULL", Networking_GetInterfaces(NULL, 2), EFAULT);
+    FAILS("list 0", Networking_GetInterfaces(ifs, 0), ERANGE);
+    const Networking_InterfaceConnectionStatus all = Networking_InterfaceConnectionStatus_InterfaceUp |
+                                                     Networking_InterfaceConnectionStatus_ConnectedToNetwork |
+                                                     Networking_InterfaceConnectionStatus_IpAvailable;
+    OK("status eth0", status_of("eth0"), all);
+    Networking_InterfaceConnectionStatus st;
+    FAILS("status eth7", Networking_GetInterfaceConnectionStatus("eth7", &st), ENODEV);
+    FAILS("status NULL", Networking_GetInterfaceConnectionStatus(NULL, &st), EFAULT);
+    FAILS("set state eth7", Networking_SetInterfaceState("eth7", false), ENOENT);
+    FAILS("set state NULL", Networking_SetInterfaceState(NULL, false), EFAULT);
+    OK("disable eth0", Networking_SetInterfaceState("eth0", false), 0);
+    OK("status eth0 disabled", status_of("eth0"), 0);
+    Networking_GetInterfaces(ifs, 4);
+    TRUE("list eth0 disabled", !ifs[1].isEnabled);
+    bool ready = false;
+    OK("ready with wlan0", Networking_IsNetworkingReady(&ready), 0);
+    TRUE("ready with wlan0 is true", ready);
+    OK("disable wlan0", Networking_SetInterfaceState("wlan0", false), 0);
+    OK("ready with none", Networking_IsNetworkingReady(&ready), 0);
+    TRUE("ready with none is false", !ready);
+    FAILS("connect with none", OpenSphere_Networking_Connect(ip("10.77.0.3"), 80, SOCK_STREAM), ENETUNREACH);
+    OK("enable wlan0", Networking_SetInterfaceState("wlan0", true), 0);
+    OK("enable eth0", Networking_SetInterfaceState("eth0", true), 0);
+    OK("status eth0 enabled", status_of("eth0"), all);
+}
+
+static void ip_config(void)
+{
+    Networking_IpConfig c;
+    memset(&c, 0, sizeof c);
+    FAILS("apply uninitialised", Networking_IpConfig_Apply("eth0", &c), EINVAL);
+    Networking_IpConfig_Init(&c);
+    FAILS("apply NULL", Networking_IpConfig_Apply("eth0", NULL), EFAULT);
+    FAILS("apply eth7", Networking_IpConfig_Apply("eth7", &c), ENOENT);
+    Networking_IpConfig_EnableStaticIp(&c, ip("192.168.100.10"), ip("255.0.255.0"), ip("0.0.0.0"));
+    FAILS("apply bad mask", Networking_IpConfig_Apply("eth0", &c), EINVAL);
+    Networking_IpConfig_EnableStaticIp(&c, ip("192.168.100.255"), ip("255.255.255.0"), ip("0.0.0.0"));
+    FAILS("apply broadcast address", Networking_IpConfig_Apply("eth0", &c), EINVAL);
+    Networking_IpConfig_EnableStaticIp(&c, ip("192.168.100.10"), ip("255.255.255.0"), ip("10.0.0.1"));
+    FAILS("apply gateway outside", Networking_IpConfig_Apply("eth0", &c), EINVAL);
+    struct in_addr dns[4] = {ip("192.168.100.1"), ip("192.168.100.2"), ip("192.168.100.3"), ip("192.168.100.4")};
+    FAILS("custom dns 0", Networking_IpConfig_EnableCustomDns(&c, dns, 0), EINVAL);
+    FAILS("custom dns 4", Networking_IpConfig_EnableCustomDns(&c, dns, 4), ERANGE);
+    FAILS("custom dns NULL", Networking_IpConfig_EnableCustomDns(&c, NULL, 1), EFAULT);
+    OK("custom dns 2", Networking_IpConfig_EnableCustomDns(&c, dns, 2), 0);
+    Networking_IpConfig_EnableAutomaticDns(&c);
+    Networking_IpConfig_EnableDynamicIp(&c);
+    OK("apply dynamic", Networking_IpConfig_Apply("eth0", &c), 0);
+    OK("release", Networking_IpConfig_ReleaseIp("eth0"), 0);
+    OK("status released", status_of("eth0"), Networking_InterfaceConnectionStatus_InterfaceUp |
+                                                 Networking_InterfaceConnectionStatus_ConnectedToNetwork);
+    OK("renew", Networking_IpConfig_RenewIp("eth0"), 0);
+    FAILS("release eth7", Networking_IpConfig_ReleaseIp("eth7"), ENOENT);
+    FAILS("renew NULL", Networking_IpConfig_RenewIp(NULL), EFAULT);
+    Networking_IpConfig_EnableStaticIp(&c, ip("192.168.100.10"), ip("255.255.255.0"), ip("0.0.0.0"));
+    OK("custom dns 1", Networking_IpConfig_EnableCustomDns(&c, dns, 1), 0);
+    OK("apply static", Networking_IpConfig_Apply("eth0", &c), 0);
+    FAILS("release static", Networking_IpConfig_ReleaseIp("eth0"), EPERM);
+    Networking_NetworkInterface ifs[2];
+    Networking_GetInterfaces(ifs, 2);
+    TRUE("list eth0 static", ifs[1].ipConfigurationType == Networking_IpType_DhcpNone);
+    Networking_IpConfig_Destroy(&c);
+}
+
+static void servers(void)
+{
+    Networking_DhcpServerConfig d;
+    Networking_DhcpServerConfig_Init(&d);
+    FAILS("dhcp without a lease", Networking_DhcpServer_Start("eth0", &d), EINVAL);
+    FAILS("dhcp lease NULL", Networking_DhcpServerConfig_SetLease(NULL, ip("192.168.100.11"), 10, ip("255.255.255.0"),
+                                                                  ip("192.168.100.10"), 24), EFAULT);
+    OK("dhcp lease", Networking_DhcpServerConfig_SetLease(&d, ip("192.168.100.11"), 10, ip("255.255.255.0"),
+                                                          ip("192.168.100.10"), 24), 0);
+    struct in_addr ntp[4] = {ip("192.168.100.10"), ip("192.168.100.10"), ip("192.168.100.10"), ip("192.168.100.10")};
+    FAILS("dhcp ntp 4", Networking_DhcpServerConfig_SetNtpServerAddresses(&d, ntp, 4), ERANGE);
+    OK("dhcp ntp 1", Networking_DhcpServerConfig_SetNtpServerAddresses(&d, ntp, 1), 0);
+    FAILS("dhcp on wlan0 (DHCP client)", Networking_DhcpServer_Start("wlan0", &d), EPERM);
+    FAILS("dhcp on eth7", Networking_DhcpServer_Start("eth7", &d), ENOENT);
+    FAILS("dhcp NULL", Networking_DhcpServer_Start("eth0", NULL), EFAULT);
+    Networking_DhcpServerConfig bad;
+    Networking_DhcpServerConfig_Init(&bad);
+    Networking_DhcpServerConfig_SetLease(&bad, ip("10.1.1.11"), 10, ip("255.255.255.0"), ip("0.0.0.0"), 24);
+    FAILS("dhcp pool outside the subnet", Networking_DhcpServer_Start("eth0", &bad), EINVAL);
+    Networking_DhcpServerConfig_SetLease(&bad, ip("192.168.100.11"), 0, ip("255.255.255.0"), ip("0.0.0.0"), 24);
+    FAILS("dhcp pool of 0", Networking_DhcpServer_Start("eth0", &bad), EINVAL);
+    Networking_DhcpServerConfig_Destroy(&bad);
+    OK("dhcp start", Networking_DhcpServer_Start("eth0", &d), 0);
+    Networking_DhcpServerConfig_Destroy(&d);
+
+    Networking_SntpServerConfig s;
+    Networking_SntpServerConfig_Init(&s);
+    FAILS("sntp on wlan0", Networking_SntpServer_Start("wlan0", &s), EPERM);
+    FAILS("sntp NULL", Networking_SntpServer_Start("eth0", NULL), EFAULT);
+    OK("sntp start", Networking_SntpServer_Start("eth0", &s), 0);
+    Networking_SntpServerConfig_Destroy(&s);
+}
+
+static void time_sync(void)
+{
+    bool on = false;
+    OK("timesync get", Networking_TimeSync_GetEnabled(&on), 0);
+    TRUE("timesync on by default", on);
+    FAILS("timesync get NULL", Networking_TimeSync_GetEnabled(NULL), EFAULT);
+    OK("timesync off", Networking_TimeSync_SetEnabled(false), 0);
+    Networking_TimeSync_GetEnabled(&on);
+    TRUE("timesync is off", !on);
+    OK("timesync on", Networking_TimeSync_SetEnabled(true), 0);
+    FAILS("custom NULL", Networking_TimeSync_EnableCustomNtp(NULL, NULL, Networking_NtpOption_FallbackServerEnabled), EINVAL);
+    FAILS("custom bad name", Networking_TimeSync_EnableCustomNtp("bad name", NULL, Networking_NtpOption_FallbackServerEnabled), EINVAL);
+    FAILS("custom bad option", Networking_TimeSync_EnableCustomNtp("ntp.test", NULL, 7), EINVAL);
+    OK("automatic", Networking_TimeSync_EnableAutomaticNtp(Networking_NtpOption_FallbackServerDisabled), 0);
+    OK("default", Networking_TimeSync_EnableDefaultNtp(), 0);
+    OK("custom", Networking_TimeSync_EnableCustomNtp("ntp.test", "192.168.100.1", Networking_NtpOption_FallbackServerEnabled), 0);
+    char server[64];
+    size_t len = sizeof server;
+    struct tm before, after;
+    FAILS("last sync before any", Networking_TimeSync_GetLastNtpSyncInfo(server, &len, &before, &after), ENOENT);
+    FAILS("last sync NULL", Networking_TimeSync_GetLastNtpSyncInfo(server, NULL, &before, &after), EFAULT);
+}
+
+static void proxy(void)
+{
+    Networking_ProxyConfig *p = Networking_Proxy_Create();
+    TRUE("proxy create", p != NULL);
+    if (!p)
+        return;
+    Networking_ProxyOptions o = 0;
+    OK("proxy options", Networking_Proxy_GetProxyOptions(p, &o), 0);
+    TRUE("proxy enabled by default", o == Networking_ProxyOptions_Enabled);
+    OK("proxy type", Networking_Proxy_GetProxyType(p), Networking_ProxyType_HTTP);
+    OK("proxy auth", Networking_Proxy_GetAuthType(p), Networking_ProxyAuthType_Anonymous);
+    FAILS("proxy without a host", Networking_Proxy_Apply(p), EINVAL);
+    char longname[300];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    FAILS("proxy address too long", Networking_Proxy_SetProxyAddress(p, longname, 80), ERANGE);
+    FAILS("proxy address NULL", Networking_Proxy_SetProxyAddress(p, NULL, 80), EFAULT);
+    FAILS("proxy user too long", Networking_Proxy_SetBasicAuthentication(p, longname, "pw"), ERANGE);
+    FAILS("proxy no-proxy too long", Networking_Proxy_SetProxyNoProxyAddresses(p, longname), ERANGE);
+    FAILS("proxy apply NULL", Networking_Proxy_Apply(NULL), EFAULT);
+    OK("proxy address", Networking_Proxy_SetProxyAddress(p, "proxy.test", 3128), 0);
+    OK("proxy basic", Networking_Proxy_SetBasicAuthentication(p, "user", "secret pass"), 0);
+    OK("proxy no-proxy", Networking_Proxy_SetProxyNoProxyAddresses(p, "a.test,10.0.0.1"), 0);
+    OK("proxy apply", Networking_Proxy_Apply(p), 0);
+    Networking_Proxy_Destroy(p);
+    p = Networking_Proxy_Create();
+    OK("proxy get", Networking_Proxy_Get(p), 0);
+    uint16_t port = 0;
+    Networking_Proxy_GetProxyPort(p, &port);
+    TRUE("proxy got", !strcmp(Networking_Proxy_GetProxyAddress(p), "proxy.test") && port == 3128 &&
+                          Networking_Proxy_GetAuthType(p) == Networking_ProxyAuthType_Basic &&
+                          !strcmp(Networking_Proxy_GetProxyUsername(p), "user") &&
+                          !strcmp(Networking_Proxy_GetProxyPassword(p), "secret pass") &&
+                          !strcmp(Networking_Proxy_GetNoProxyAddresses(p), "a.test,10.0.0.1"));
+    FAILS("proxy get NULL", Networking_Proxy_Get(NULL), EFAULT);
+    FAILS("proxy getters NULL", Networking_Proxy_GetProxyPort(NULL, &port), EFAULT);
+    TRUE("proxy getters NULL type", Networking_Proxy_GetProxyType(NULL) == Networking_ProxyType_Invalid && errno == EFAULT);
+    Networking_Proxy_Destroy(p);
+}
+
+static void no_capabilities(void)
+{
+    OK("count (no capability needed)", Networking_GetInterfaceCount(), 2);
+    FAILS("set state", Networking_SetInterfaceState("wlan0", false), EACCES);
+    Networking_IpConfig c;
+    Networking_IpConfig_Init(&c);
+    FAILS("apply", Networking_IpConfig_Apply("wlan0", &c), EACCES);
+    FAILS("release", Networking_IpConfig_ReleaseIp("wlan0"), EACCES);
+    FAILS("renew", Networking_IpConfig_RenewIp("wlan0"), EACCES);
+    Networking_DhcpServerConfig d;
+    Networking_DhcpServerConfig_Init(&d);
+    Networking_DhcpServerConfig_SetLease(&d, ip("192.168.100.11"), 10, ip("255.255.255.0"), ip("0.0.0.0"), 24);
+    FAILS("dhcp", Networking_DhcpServer_Start("wlan0", &d), EACCES);
+    Networking_SntpServerConfig s;
+    Networking_SntpServerConfig_Init(&s);
+    FAILS("sntp", Networking_SntpServer_Start("wlan0", &s), EACCES);
+    bool on;
+    OK("timesync get (no capability needed)", Networking_TimeSync_GetEnabled(&on), 0);
+    FAILS("timesync set", Networking_TimeSync_SetEnabled(false), EACCES);
+    FAILS("default ntp", Networking_TimeSync_EnableDefaultNtp(), EACCES);
+    FAILS("custom ntp", Networking_TimeSync_EnableCustomNtp("ntp.test", NULL, 0), EACCES);
+    FAILS("automatic ntp", Networking_TimeSync_EnableAutomaticNtp(0), EACCES);
+    char server[64];
+    size_t len = sizeof server;
+    struct tm before, after;
+    FAILS("last sync", Networking_TimeSync_GetLastNtpSyncInfo(server, &len, &before, &after), EACCES);
+    Networking_ProxyConfig *p = Networking_Proxy_Create();
+    Networking_Proxy_SetProxyAddress(p, "proxy.test", 3128);
+    FAILS("proxy apply", Networking_Proxy_Apply(p), EACCES);
+    FAILS("proxy get", Networking_Proxy_Get(p), EACCES);
+    Networking_Proxy_Destroy(p);
+}
+
+int main(int argc, char *argv[])
+{
+    signal(SIGTERM, on_sigterm);
+    const char *mode = argc > 1 ? argv[1] : "suite";
+    if (!strcmp(mode, "nocap")) {
+        no_capabilities();
+    } else {
+        interfaces();
+        ip_config();
+        servers();
+        time_sync();
+        proxy();
+    }
+    Log_Debug("NETCFG %s done: %d passed, %d failed\n", mode, passed, failed);
+    while (!stop)
+        pause();
+    return 0;
+}
