@@ -8,7 +8,9 @@
  *          IP configuration (bad addresses EINVAL, unknown interface ENOENT), DHCP and SNTP
  *          servers (EPERM without a static address), network time, proxy. Leaves eth0 static
  *          at 192.168.100.10/24 with a DHCP server for .11-.20 and an SNTP server, custom NTP
- *          "ntp.test", and a proxy proxy.test:3128 with basic authentication.
+ *          127.0.0.1/127.0.0.2 (nothing outside the host is asked), the device clock one day ahead
+ *          (clock_settime; the host's clock unchanged), and a proxy proxy.test:3128 with basic
+ *          authentication.
  *   nocap  every call that needs a capability fails with EACCES (a manifest without them).
  * Every check logs "NETCFG <check> ok" or "NETCFG <check> FAIL …"; each mode ends with
  * "NETCFG <mode> done: P passed, F failed". Exits on SIGTERM. */
@@ -25,9 +27,18 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 
 #include <applibs/log.h>
 #include <applibs/networking.h>
+#include <applibs/rtc.h>
+
+/* The host's clock, bypassing libapplibs' device clock (the raw system call). */
+static void syscall_time(struct timespec *ts)
+{
+    syscall(SYS_clock_gettime, CLOCK_REALTIME, ts);
+}
 
 static volatile sig_atomic_t stop;
 static int passed, failed;
@@ -190,12 +201,33 @@ static void time_sync(void)
     FAILS("custom bad option", Networking_TimeSync_EnableCustomNtp("ntp.test", NULL, 7), EINVAL);
     OK("automatic", Networking_TimeSync_EnableAutomaticNtp(Networking_NtpOption_FallbackServerDisabled), 0);
     OK("default", Networking_TimeSync_EnableDefaultNtp(), 0);
-    OK("custom", Networking_TimeSync_EnableCustomNtp("ntp.test", "192.168.100.1", Networking_NtpOption_FallbackServerEnabled), 0);
+    /* loopback servers: nothing answers, and nothing outside the test host is ever asked */
+    OK("custom", Networking_TimeSync_EnableCustomNtp("127.0.0.1", "127.0.0.2", Networking_NtpOption_FallbackServerEnabled), 0);
     char server[64];
     size_t len = sizeof server;
     struct tm before, after;
     FAILS("last sync before any", Networking_TimeSync_GetLastNtpSyncInfo(server, &len, &before, &after), ENOENT);
     FAILS("last sync NULL", Networking_TimeSync_GetLastNtpSyncInfo(server, NULL, &before, &after), EFAULT);
+}
+
+/* The device keeps its own clock: an app with SystemTime sets it, the host's stays. */
+static void device_clock(void)
+{
+    struct timespec host;
+    syscall_time(&host);
+    time_t t0 = time(NULL);
+    TRUE("time is the host's at first", t0 - host.tv_sec >= -1 && t0 - host.tv_sec <= 1);
+    struct timespec ts = {.tv_sec = t0 + 86400, .tv_nsec = 0};
+    OK("clock_settime +1 day", clock_settime(CLOCK_REALTIME, &ts), 0);
+    time_t t1 = time(NULL);
+    TRUE("time() follows the device clock", t1 - t0 >= 86399 && t1 - t0 <= 86402);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    TRUE("gettimeofday follows", tv.tv_sec - t0 >= 86399 && tv.tv_sec - t0 <= 86402);
+    syscall_time(&host);
+    TRUE("the host's clock is unchanged", host.tv_sec - t0 >= -1 && host.tv_sec - t0 <= 2);
+    FAILS("clock_settime MONOTONIC", clock_settime(CLOCK_MONOTONIC, &ts), EINVAL);
+    OK("clock_systohc", clock_systohc(), 0);
 }
 
 static void proxy(void)
@@ -264,6 +296,8 @@ static void no_capabilities(void)
     size_t len = sizeof server;
     struct tm before, after;
     FAILS("last sync", Networking_TimeSync_GetLastNtpSyncInfo(server, &len, &before, &after), EACCES);
+    struct timespec ts = {.tv_sec = time(NULL) + 3600};
+    FAILS("clock_settime", clock_settime(CLOCK_REALTIME, &ts), EACCES);
     Networking_ProxyConfig *p = Networking_Proxy_Create();
     Networking_Proxy_SetProxyAddress(p, "proxy.test", 3128);
     FAILS("proxy apply", Networking_Proxy_Apply(p), EACCES);
@@ -282,6 +316,7 @@ int main(int argc, char *argv[])
         ip_config();
         servers();
         time_sync();
+        device_clock();
         proxy();
     }
     Log_Debug("NETCFG %s done: %d passed, %d failed\n", mode, passed, failed);

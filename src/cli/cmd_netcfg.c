@@ -237,10 +237,10 @@ static int run_proxy_delete(const struct cli_invocation *inv)
     return rc;
 }
 
-static int run_time_show(const struct cli_invocation *inv)
+static int show_time(const struct cli_invocation *inv, bool sync)
 {
     struct devresponse r;
-    int rc = call(inv, "GET", "/sim/time", NULL, &r);
+    int rc = sync ? call(inv, "POST", "/sim/time/sync", "{}", &r) : call(inv, "GET", "/sim/time", NULL, &r);
     if (!rc && inv->output == CLI_OUTPUT_JSON) {
         print_json(r.json);
     } else if (!rc) {
@@ -260,6 +260,16 @@ static int run_time_show(const struct cli_invocation *inv)
     }
     devresponse_free(&r);
     return rc;
+}
+
+static int run_time_show(const struct cli_invocation *inv)
+{
+    return show_time(inv, false);
+}
+
+static int run_time_sync(const struct cli_invocation *inv)
+{
+    return show_time(inv, true);
 }
 
 static const struct cli_option only_device[] = {DEVICE_OPTION, END_OPTIONS};
@@ -301,6 +311,8 @@ const struct cli_command cmd_device_network_proxy = {.name = "proxy", .summary =
 
 static const struct cli_command time_show = {.name = "show", .summary = "Show the device's clock and network time settings.",
                                              .options = only_device, .prints_data = true, .run = run_time_show};
-static const struct cli_command *const time_children[] = {&time_show, NULL};
+static const struct cli_command time_sync = {.name = "sync", .summary = "Sync the device's clock with its NTP server now.",
+                                             .options = only_device, .prints_data = true, .run = run_time_sync};
+static const struct cli_command *const time_children[] = {&time_show, &time_sync, NULL};
 const struct cli_command cmd_device_time = {.name = "time", .summary = "The device's clock (network time).",
                                             .subcommands = time_children};

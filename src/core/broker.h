@@ -111,6 +111,10 @@ enum broker_op {
                                          text = struct broker_proxy_info; ENOENT none */
     BROKER_PROXY_GET_FIELD = 178,     /* as PROXY_GET; a = field, b = offset; reply value = full length,
                                          text = the bytes from offset */
+    BROKER_CLOCK_MAP = 179,           /* answers a memfd (read-only for the app: F_SEAL_FUTURE_WRITE) whose
+                                         first 8 bytes are the device clock's offset over the host's
+                                         CLOCK_REALTIME (int64 ns, updated in place) */
+    BROKER_CLOCK_SET = 180,           /* SystemTime; text = int64 Unix ns: the device's new time */
 };
 
 /* Wi-Fi replies' text (host byte order; docs/wifi.md). */

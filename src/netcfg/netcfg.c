@@ -812,7 +812,10 @@ int netcfg_release_ip(struct netcfg *n, const char *name)
 
 int netcfg_renew_ip(struct netcfg *n, const char *name)
 {
-    return set_lease(n, name, false);
+    int err = set_lease(n, name, false);
+    if (!err)
+        find(n, name)->renewals++;
+    return err;
 }
 
 int netcfg_start_dhcp_server(struct netcfg *n, const char *name, const struct netcfg_dhcp_server *s, char *why,

@@ -62,6 +62,7 @@ struct netcfg_interface {
     bool lease_released;  /* Networking_IpConfig_ReleaseIp until RenewIp */
     struct netcfg_dhcp_server dhcp_server;
     bool sntp_server;
+    unsigned renewals;    /* RenewIp calls (not persisted): the host side asks again */
 };
 
 enum netcfg_ntp_mode { NETCFG_NTP_DEFAULT = 0, NETCFG_NTP_CUSTOM = 1, NETCFG_NTP_AUTOMATIC = 2 };

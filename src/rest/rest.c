@@ -449,9 +449,11 @@ static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection 
         json_free(o);
         return ret;
     }
-    if (!strcmp(url, "/sim/time") && !strcmp(method, "GET")) { /* the device clock (rest_net.c) */
+    bool time_get = !strcmp(url, "/sim/time") && !strcmp(method, "GET"),
+         time_sync = !strcmp(url, "/sim/time/sync") && !strcmp(method, "POST");
+    if (time_get || time_sync) { /* the device clock (rest_net.c) */
         struct device_result r = {0};
-        rest_net_time(s->device, NULL, NULL, NULL, req, &r);
+        (time_sync ? rest_net_time_sync : rest_net_time)(s->device, NULL, NULL, NULL, req, &r);
         enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, MHD_HTTP_OK, r.body);
         device_result_free(&r);
         return ret;

@@ -61,8 +61,11 @@ static struct json_value *details(struct netcfg *n, const struct netcfg_interfac
     netcfg_status_bits(n, f->name, wifi, host, &bits);
     char mac[18], ip[INET_ADDRSTRLEN] = "";
     netcfg_mac_format(f->mac, mac);
+    uint32_t real = f->medium == NETCFG_MEDIUM_ETHERNET ? netcfg_device_eth0_address() : 0;
     if (bits & NETCFG_STATUS_IP) {
-        if (f->ip.static_ip)
+        if (real)
+            inet_ntop(AF_INET, &real, ip, sizeof ip);
+        else if (f->ip.static_ip)
             inet_ntop(AF_INET, &f->ip.address, ip, sizeof ip);
         else
             host_address(ip);
@@ -355,4 +358,15 @@ void rest_net_time(struct device *d, const struct auth *a, const char *param, co
         o = NULL;
     }
     set_body(r, o);
+}
+
+void rest_net_time_sync(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
+                        const struct request *req, struct device_result *r)
+{
+    char why[200] = "";
+    if (netcfg_device_time_sync(why, sizeof why)) {
+        refuse(r, DERR_BAD_REQUEST, "the network time sync failed: %s", why);
+        return;
+    }
+    rest_net_time(d, a, param, json, req, r);
 }

@@ -366,6 +366,28 @@ HANDLER(h_time_automatic, "TimeSyncConfig", op_time_automatic)
 HANDLER(h_time_last, "TimeSyncConfig", op_time_last)
 HANDLER(h_proxy_apply, "NetworkConfig", op_proxy_apply)
 
+/* The device clock: its page for every app (reading the time needs no capability); setting it
+ * needs SystemTime (applibs' clock_settime). */
+static int h_clock_map(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
+{
+    (void)ctx, (void)q, (void)r;
+    int f = netcfg_device_clock_fd();
+    if (f < 0)
+        return f == -ENODEV ? -EAGAIN : f;
+    *fd = f;
+    return 0;
+}
+
+static int h_clock_set(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
+{
+    (void)r, (void)fd;
+    if (!has_capability(ctx, "SystemTime"))
+        return -EACCES;
+    int64_t ns;
+    memcpy(&ns, q->text, sizeof ns);
+    return netcfg_device_set_time(ns);
+}
+
 /* Reading the proxy: NetworkConfig or ReadNetworkProxyConfig. */
 static int proxy_reader(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r,
                         netcfg_op op)
@@ -408,5 +430,7 @@ const struct broker_op_entry broker_netcfg_ops[] = {
     {BROKER_PROXY_APPLY, h_proxy_apply},
     {BROKER_PROXY_GET, h_proxy_get},
     {BROKER_PROXY_GET_FIELD, h_proxy_field},
+    {BROKER_CLOCK_MAP, h_clock_map},
+    {BROKER_CLOCK_SET, h_clock_set},
     {0, NULL},
 };

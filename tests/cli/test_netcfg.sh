@@ -55,7 +55,7 @@ printf '{"SchemaVersion":1,"Name":"nocap","ComponentId":"%s","EntryPoint":"/bin/
 "$sphere" image-package pack-application --package-directory "$work/nocap" --destination "$work/nocap.ip" >/dev/null \
   && "$sphere" device sideload deploy -p "$work/nocap.ip" >/dev/null || bad "deploying nocap failed"
 expect_app $NOCAP "NETCFG nocap done" 15
-grep -q "NETCFG nocap done: 15 passed, 0 failed" "$work/log" && ok || bad "without capabilities: $(grep NETCFG "$work/log" | grep -v ' ok$' | head)"
+grep -q "NETCFG nocap done: 16 passed, 0 failed" "$work/log" && ok || bad "without capabilities: $(grep NETCFG "$work/log" | grep -v ' ok$' | head)"
 "$sphere" device sideload delete -i $NOCAP >/dev/null
 
 # ---- what the suite left shows in the CLI -------------------------------------------------------
@@ -68,7 +68,9 @@ run 0 device network proxy show -o json
 same "$(jq -c '[.address, .port, .authenticationType, .username, .noProxyAddresses, has("password")]' "$out")" \
   '["proxy.test",3128,"basic","user",["a.test","10.0.0.1"],false]' "proxy show (the password is never shown)"
 run 0 device time show -o json
-same "$(jq -r '.mode + " " + .primary + " " + .secondary' "$out")" "custom ntp.test 192.168.100.1" "time show"
+same "$(jq -r '.mode + " " + .primary + " " + .secondary' "$out")" "custom 127.0.0.1 127.0.0.2" "time show"
+off=$(jq -r .offsetNs "$out"); [ "${off:-0}" -ge 86398000000000 ] && [ "$off" -le 86403000000000 ] && ok \
+  || bad "the app's clock_settime did not set the device clock one day ahead: offset $off ns"
 grep -q '"dhcpServer"' "$dev/netcfg.json" && grep -q '"sntpServer": true' "$dev/netcfg.json" && ok || bad "netcfg.json: $(cat "$dev/netcfg.json")"
 
 # ---- CLI: enable/disable/update-interface, proxy apply/delete -----------------------------------

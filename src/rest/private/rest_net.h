@@ -20,6 +20,7 @@ REST_NET_HANDLER(rest_net_status);          /* GET /net/status */
 REST_NET_HANDLER(rest_net_proxy);           /* GET /net/proxy ({} when none) */
 REST_NET_HANDLER(rest_net_proxy_set);       /* POST /net/proxy */
 REST_NET_HANDLER(rest_net_proxy_delete);    /* DELETE /net/proxy */
+REST_NET_HANDLER(rest_net_time_sync);       /* POST /sim/time/sync: sync now, then as GET /sim/time */
 REST_NET_HANDLER(rest_net_time);            /* GET /sim/time: the device clock and NTP settings */
 
 #endif
