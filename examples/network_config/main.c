@@ -12,6 +12,12 @@
  *          (clock_settime; the host's clock unchanged), and a proxy proxy.test:3128 with basic
  *          authentication.
  *   nocap  every call that needs a capability fails with EACCES (a manifest without them).
+ *   ntp SERVER   sets the device clock a day ahead, then custom NTP SERVER (no fallback), and
+ *          waits up to 15 s for the device's sync: GetLastNtpSyncInfo names SERVER, the time
+ *          before is a day ahead of the NTP time, and time() is the NTP time again.
+ *   serve  eth0 static 192.168.100.10/24, a DHCP server for .11-.20 (router and NTP .10) and an
+ *          SNTP server; turns time sync off and sets the device clock one hour ahead, so what
+ *          the SNTP server answers is visibly the device's clock (tests/cli/test_netcfg_netns.sh).
  * Every check logs "NETCFG <check> ok" or "NETCFG <check> FAIL …"; each mode ends with
  * "NETCFG <mode> done: P passed, F failed". Exits on SIGTERM. */
 #define NETWORKING_STRUCTS_VERSION 1
@@ -305,12 +311,73 @@ static void no_capabilities(void)
     Networking_Proxy_Destroy(p);
 }
 
+static void ntp_sync(const char *server)
+{
+    struct timespec host, ts;
+    syscall_time(&host);
+    ts.tv_sec = host.tv_sec + 86400, ts.tv_nsec = 0;
+    OK("clock a day ahead", clock_settime(CLOCK_REALTIME, &ts), 0);
+    OK("custom ntp", Networking_TimeSync_EnableCustomNtp(server, NULL, Networking_NtpOption_FallbackServerDisabled), 0);
+    char name[64];
+    size_t len = 0;
+    struct tm before, after;
+    int rc = -1;
+    for (int i = 0; i < 150 && rc != 0; i++) {
+        len = sizeof name;
+        rc = Networking_TimeSync_GetLastNtpSyncInfo(name, &len, &before, &after);
+        if (rc != 0)
+            usleep(100000);
+    }
+    OK("last sync", rc, 0);
+    if (rc != 0)
+        return;
+    TRUE("last sync names the server", !strcmp(name, server) && len == strlen(server) + 1);
+    time_t b = timegm(&before), a = timegm(&after);
+    TRUE("the time before was a day ahead", b - a >= 86398 && b - a <= 86402);
+    syscall_time(&host);
+    time_t now = time(NULL);
+    TRUE("the device clock is the NTP time again", now - host.tv_sec >= -2 && now - host.tv_sec <= 2);
+    size_t small = 3;
+    FAILS("last sync into 3 bytes", Networking_TimeSync_GetLastNtpSyncInfo(name, &small, &before, &after), ENOBUFS);
+    TRUE("the size it needs", small == strlen(server) + 1);
+    Log_Debug("NETCFG synced from %s: before %ld, ntp %ld\n", name, (long)b, (long)a);
+}
+
+static void serve(void)
+{
+    Networking_IpConfig c;
+    Networking_IpConfig_Init(&c);
+    Networking_IpConfig_EnableStaticIp(&c, ip("192.168.100.10"), ip("255.255.255.0"), ip("0.0.0.0"));
+    OK("eth0 static", Networking_IpConfig_Apply("eth0", &c), 0);
+    Networking_IpConfig_Destroy(&c);
+    Networking_DhcpServerConfig d;
+    Networking_DhcpServerConfig_Init(&d);
+    struct in_addr ntp = ip("192.168.100.10");
+    OK("lease", Networking_DhcpServerConfig_SetLease(&d, ip("192.168.100.11"), 10, ip("255.255.255.0"),
+                                                     ip("192.168.100.10"), 24), 0);
+    OK("lease ntp", Networking_DhcpServerConfig_SetNtpServerAddresses(&d, &ntp, 1), 0);
+    OK("dhcp server", Networking_DhcpServer_Start("eth0", &d), 0);
+    Networking_DhcpServerConfig_Destroy(&d);
+    Networking_SntpServerConfig s;
+    Networking_SntpServerConfig_Init(&s);
+    OK("sntp server", Networking_SntpServer_Start("eth0", &s), 0);
+    OK("time sync off", Networking_TimeSync_SetEnabled(false), 0);
+    struct timespec host, ts;
+    syscall_time(&host);
+    ts.tv_sec = host.tv_sec + 3600, ts.tv_nsec = host.tv_nsec;
+    OK("clock an hour ahead", clock_settime(CLOCK_REALTIME, &ts), 0);
+}
+
 int main(int argc, char *argv[])
 {
     signal(SIGTERM, on_sigterm);
     const char *mode = argc > 1 ? argv[1] : "suite";
     if (!strcmp(mode, "nocap")) {
         no_capabilities();
+    } else if (!strcmp(mode, "ntp") && argc > 2) {
+        ntp_sync(argv[2]);
+    } else if (!strcmp(mode, "serve")) {
+        serve();
     } else {
         interfaces();
         ip_config();

@@ -34,16 +34,28 @@ static bool have_valid;
 static pid_t dnsmasq = -1;
 static struct netcfg_sntp_server *sntp;
 
+/* In a child before exec: sphered's threads block the signals it handles itself; the child
+ * must not inherit that (dnsmasq would never see SIGTERM). */
+static void exec_child(char *const argv[])
+{
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
 /* Runs argv, waits, returns its exit status (or -errno). Output goes to sphered's log. */
 static int run(char *const argv[])
 {
     pid_t pid = fork();
     if (pid < 0)
         return -errno;
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        _exit(127);
-    }
+    if (pid == 0)
+        exec_child(argv);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
@@ -173,10 +185,8 @@ static void start_dnsmasq(const struct netcfg_dhcp_server *s)
                     "--bind-interfaces", "--except-interface=lo", "--user=nobody", "--dhcp-authoritative",
                     range_opt, router_opt, leases, pidfile, s->ntp_count ? ntp_opt : NULL, NULL};
     pid_t pid = fork();
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        _exit(127);
-    }
+    if (pid == 0)
+        exec_child(argv);
     dnsmasq = pid;
 }
 
