@@ -63,10 +63,19 @@ static int resolve(const struct broker_context *ctx, const struct broker_request
     (void)fd;
     if (!broker_netcfg_carries_traffic()) /* no enabled interface with an address (docs/netconfig.md) */
         return -ENETUNREACH;
-    if (net_resolve_is_local(ctx->manifest, q->text))
-        return resolve_into(ctx->component_text, ctx->manifest, q->text, r);
+    char name[sizeof q->text];
+    memcpy(name, q->text, sizeof name);
+    name[sizeof name - 1] = 0;
+    struct json_value *proxy = broker_proxy_manifest(ctx->manifest, name); /* the proxy's name: resolvable */
+    const struct json_value *manifest = proxy ? proxy : ctx->manifest;
+    if (net_resolve_is_local(manifest, name)) {
+        int err = resolve_into(ctx->component_text, manifest, name, r);
+        json_free(proxy);
+        return err;
+    }
     struct resolve_job *j = calloc(1, sizeof *j);
-    if (!j || !(j->manifest = json_clone(ctx->manifest))) {
+    if (!j || !(j->manifest = proxy ? proxy : json_clone(ctx->manifest))) {
+        json_free(proxy);
         free(j);
         return -ENOMEM;
     }
@@ -111,8 +120,12 @@ static int net_connect_op(const struct broker_context *ctx, const struct broker_
     (void)r;
     if (!broker_netcfg_carries_traffic()) /* no enabled interface with an address (docs/netconfig.md) */
         return -ENETUNREACH;
+    bool proxied = false;
+    int err = q->c == SOCK_STREAM ? broker_proxy_connect(ctx, (uint32_t)q->a, q->b, &proxied) : 0;
+    if (proxied)
+        return err; /* the proxy: the device relay (broker_proxy.c) */
     int sock;
-    int err = net_connect_begin(ctx->component_text, ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);
+    err = net_connect_begin(ctx->component_text, ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);
     if (err || (err = net_connect_finish(sock, q->c, 0, fd)) != -EINPROGRESS)
         return err;
     struct connect_job *j = malloc(sizeof *j);

@@ -10,9 +10,13 @@
 #  2. an app makes eth0 static and starts the DHCP and SNTP servers: a real DHCP client (udhcpc)
 #     on the LAN gets a lease with router and NTP server, and an SNTP query gets the device's
 #     clock (one hour ahead of the host's). `sphere device network disable` takes the link down.
+#  3. the LAN runs Debian's tinyproxy (basic authentication) and a web server; with the proxy
+#     applied (`sphere device network proxy apply`), examples/proxy_curl's libcurl requests
+#     (Networking_Curl_SetDefaultProxy) reach the listed host through the proxy, an unlisted
+#     host gets 403 from the device relay (the proxy never sees it), a wrong password tinyproxy's 401.
 set -u
 if [ "${OPENSPHERE_NETNS_TEST:-}" != 1 ]; then
-  for tool in ip dnsmasq chronyd udhcpc python3; do
+  for tool in ip dnsmasq chronyd udhcpc tinyproxy python3; do
     command -v $tool >/dev/null || { echo "SKIP: needs $tool (scripts/install-deps.sh)"; exit 0; }
   done
   [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null || { echo "SKIP: needs root and network namespaces"; exit 0; }
@@ -46,7 +50,7 @@ ip link set lo up && ip netns add "$lan" && inlan ip link set lo up \
   && inlan ip link set lan0 up || { echo "cannot set up the namespaces"; exit 1; }
 
 # ---- the LAN's servers: DHCP (dnsmasq), NTP (chronyd) --------------------------------------------
-inlan dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=lan0 --bind-interfaces \
+ip netns exec "$lan" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=lan0 --bind-interfaces \
   --dhcp-range=10.88.0.50,10.88.0.60,255.255.255.0,1h --dhcp-option=option:ntp-server,10.88.0.1 \
   --dhcp-leasefile="$work/lan.leases" --pid-file="$work/lan-dnsmasq.pid" 2>"$work/lan-dnsmasq.log" &
 lan_dnsmasq=$!; pids+=($lan_dnsmasq)
@@ -57,7 +61,7 @@ bindaddress 10.88.0.1
 cmdport 0
 pidfile $work/chronyd.pid
 EOF2
-inlan chronyd -x -d -f "$work/chrony.conf" >"$work/chronyd.log" 2>&1 &
+ip netns exec "$lan" chronyd -x -d -f "$work/chrony.conf" >"$work/chronyd.log" 2>&1 &
 pids+=($!)
 
 # ---- the device: eth0 is deveth0 -----------------------------------------------------------------
@@ -133,5 +137,60 @@ run 0 device network enable --interface eth0
 link_up() { ip link show deveth0 | grep -q "<BROADCAST,MULTICAST,UP"; }
 until_ok 5 link_up && ok || bad "deveth0 did not come up: $(ip link show deveth0)"
 until_ok 5 static_up && ok || bad "eth0 did not come back: $(ip -4 addr show deveth0)"
+
+# ---- 3. the proxy -------------------------------------------------------------------------------
+inlan ip addr add 192.168.100.2/24 dev lan0
+cat > "$work/web.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello %s via %s\n" % (self.headers.get("Host", ""), self.client_address[0])).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+http.server.HTTPServer(("192.168.100.2", 8000), H).serve_forever()
+PY
+ip netns exec "$lan" python3 "$work/web.py" & pids+=($!)
+cat > "$work/tinyproxy.conf" <<EOF2
+User nobody
+Group nogroup
+Port 8888
+Listen 192.168.100.2
+Timeout 30
+MaxClients 10
+BasicAuth user s3cret
+Allow 192.168.100.0/24
+LogLevel Info
+EOF2
+ip netns exec "$lan" tinyproxy -d -c "$work/tinyproxy.conf" >"$work/tinyproxy.log" 2>&1 & pids+=($!)
+for h in evil.test proxy.test; do "$sphere" sim hosts add $h 192.168.100.2 >/dev/null || bad "hosts add $h"; done
+web_up() { inlan python3 -c 'import urllib.request; urllib.request.urlopen("http://192.168.100.2:8000/")' 2>/dev/null; }
+until_ok 5 web_up || bad "the LAN's web server does not answer"
+run 0 device network proxy apply --address proxy.test --port 8888 --username user --password s3cret -o json
+cp -r "$src/examples/proxy_curl" "$work/pc" && rm -rf "$work/pc/out"
+(cd "$work/pc" && AzureSphereDefaultSDKDir=$sdk OPENSPHERE_SPHERE_TOOL=$sphere cmake --preset ARM-Debug >/dev/null \
+  && cmake --build out/ARM-Debug >/dev/null) && ok || bad "examples/proxy_curl does not build"
+PC=5b7e2c91-04d3-4f8a-9e61-2a8c3d4b5e10
+# the LAN's tinyproxy cannot resolve test names (no DNS there): the listed host is an IPv4 literal
+pc_deploy() {
+  mkdir -p "$work/pcv/bin" && cp "$work/pc/out/ARM-Debug/ProxyCurl" "$work/pcv/bin/app"
+  printf '{"SchemaVersion":1,"Name":"ProxyCurl","ComponentId":"%s","EntryPoint":"/bin/app","CmdArgs":["http://192.168.100.2:8000/","http://evil.test:8000/"],"Capabilities":{"AllowedConnections":["192.168.100.2"],"ReadNetworkProxyConfig":true}}' \
+    $PC > "$work/pcv/app_manifest.json"
+  "$sphere" image-package pack-application --package-directory "$work/pcv" --destination "$work/pcv.ip" >/dev/null \
+    && "$sphere" device sideload deploy -p "$work/pcv.ip" >/dev/null || bad "deploying proxy_curl failed"
+}
+pc_deploy
+expect_app $PC "PROXY done" 30
+grep -Eq "PROXY http://192.168.100.2:8000/ curl 0 http 200 body hello 192.168.100.2:8000 via 192.168.100.(2|1[1-9]|20)$" "$work/log" && ok \
+  || bad "the listed host through the proxy (not from the device's 192.168.100.10): $(grep 'PROXY http://192' "$work/log")"
+has "$work/log" "PROXY http://evil.test:8000/ curl 0 http 403 body"
+has "$work/log" 'refused a request through the proxy to "evil.test": not in AllowedConnections'
+grep -q "GET http://192.168.100.2:8000/" "$work/tinyproxy.log" && ! grep -q "evil.test" "$work/tinyproxy.log" && ok \
+  || bad "tinyproxy's log: $(grep -i -e 192.168.100.2:8000 -e evil.test "$work/tinyproxy.log" | head -5)"
+"$sphere" device sideload delete -i $PC >/dev/null
+run 0 device network proxy apply --address proxy.test --port 8888 --username user --password wrong
+pc_deploy
+second_run() { log_has $PC "PROXY done" && [ "$(grep -c 'PROXY done' "$work/log")" -ge 2 ]; }
+until_ok 30 second_run && ok || bad "proxy_curl did not run again"
+tail -4 "$work/log" | grep -q "PROXY http://192.168.100.2:8000/ curl 0 http 401" && ok || bad "a wrong proxy password: $(tail -4 "$work/log")"
 
 summary

@@ -59,6 +59,13 @@ extern const struct broker_op_entry broker_netcfg_ops[];   /* broker_netcfg.c (n
 bool broker_netcfg_carries_traffic(void);
 uint32_t broker_netcfg_status(void);
 
+/* broker_proxy.c: the device's HTTP proxy for apps. A clone of the manifest that also lists the
+ * proxy's host (when a proxy is on and name is NULL or its host), else NULL (the caller frees). */
+struct json_value *broker_proxy_manifest(const struct json_value *manifest, const char *name);
+/* A TCP connect: when addr:port is the proxy (*handled), the app gets the device relay
+ * (BROKER_REPLY_LATER or an error); otherwise *handled is false and the caller goes on. */
+int broker_proxy_connect(const struct broker_context *ctx, uint32_t addr, int port, bool *handled);
+
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);
 /* The capability's value in the manifest, or NULL. */
