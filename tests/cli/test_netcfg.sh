@@ -100,6 +100,24 @@ expect_rest "400 *" nc POST /net/proxy -H 'Content-Type: application/json' -d '{
 expect_rest "200 *" nc POST /net/proxy -H 'Content-Type: application/json' -d '{"address":"p.test","port":80,"authenticationType":"anonymous"}'
 expect_rest "200 {\"deviceAuthenticationIsReady\":false,\"networkTimeSync\":\"incomplete\",\"proxy\":\"ready\"}" nc GET /net/status
 
+# ---- the SDK links the C library's resolver functions (libresolv under glibc) ----------------------
+mkdir -p "$work/rsv" && cp "$src/examples/wifi_config/CMakePresets.json" "$work/rsv/"
+printf 'cmake_minimum_required(VERSION 3.20)\nproject(Rsv C)\nadd_executable(Rsv main.c)\ntarget_link_libraries(Rsv applibs gcc_s c)\n' > "$work/rsv/CMakeLists.txt"
+cat > "$work/rsv/main.c" <<'C'
+#include <arpa/nameser.h>
+#include <resolv.h>
+int main(void)
+{
+    unsigned char a[512];
+    ns_msg m;
+    ns_rr rr;
+    int n = res_query("_http._tcp.local", ns_c_in, ns_t_ptr, a, sizeof a);
+    return n > 0 && ns_initparse(a, n, &m) == 0 && ns_parserr(&m, ns_s_an, 0, &rr) == 0 && res_init() == 0;
+}
+C
+(cd "$work/rsv" && AzureSphereDefaultSDKDir=$sdk cmake --preset ARM-Debug >/dev/null && cmake --build out/ARM-Debug >"$work/rsv.log" 2>&1) \
+  && readelf -d "$work/rsv/out/ARM-Debug/Rsv" | grep -q "libresolv" && ok || bad "res_query/ns_initparse/ns_parserr do not link with the SDK: $(tail -3 "$work/rsv.log")"
+
 # ---- the state survives a restart; a damaged file stops the device ------------------------------
 "$sphere" sim stop nc >/dev/null && "$sphere" sim start nc >/dev/null || bad "restart failed"
 run 0 device network list-interfaces -o json
