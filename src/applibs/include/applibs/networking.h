@@ -6,10 +6,11 @@
  *
  *   Networking_IsNetworkingReady     true when the device has an interface (other than loopback)
  *                                    up with an IPv4 address.
- *   Networking_GetInterfaceConnectionStatus("eth0", …)  the device's interface bits (the
- *                                    simulated device has one interface, "eth0"; others ENODEV).
- *                                    "wlan0" gives the same bits; both are 0 while no stored Wi-Fi
- *                                    network is connected (docs/wifi.md).
+ *   Networking_GetInterfaceConnectionStatus("wlan0", …)  an interface's bits: wlan0 always,
+ *                                    eth0 when the board file gives the device Ethernet; others
+ *                                    ENODEV. wlan0's are 0 while no stored Wi-Fi network is
+ *                                    connected (docs/wifi.md).
+ *   The configuration API below (interfaces, IP, DHCP/SNTP servers, time, proxy): docs/netconfig.md.
  *
  * OpenSphere extensions (not in Azure Sphere's Applibs; return -1 and set errno on failure):
  *   OpenSphere_Networking_Resolve    resolves a host name listed in AllowedConnections through the
