@@ -119,6 +119,19 @@ static void interfaces(void)
     OK("enable wlan0", Networking_SetInterfaceState("wlan0", true), 0);
     OK("enable eth0", Networking_SetInterfaceState("eth0", true), 0);
     OK("status eth0 enabled", status_of("eth0"), all);
+
+    Networking_Interface_HardwareAddress mac;
+    OK("get mac wlan0", Networking_GetHardwareAddress("wlan0", &mac), 0);
+    TRUE("wlan0's mac", mac.address[0] == 0x02 && mac.address[5] == 0x01);
+    FAILS("get mac eth7", Networking_GetHardwareAddress("eth7", &mac), ENOENT);
+    FAILS("get mac NULL", Networking_GetHardwareAddress("eth0", NULL), EINVAL);
+    const uint8_t mine[6] = {0x02, 0x12, 0x34, 0x56, 0x78, 0x9a}, group[6] = {0x03, 1, 2, 3, 4, 5};
+    FAILS("set mac on wlan0", Networking_SetHardwareAddress("wlan0", mine, 6), EPERM);
+    FAILS("set mac group", Networking_SetHardwareAddress("eth0", group, 6), EINVAL);
+    FAILS("set mac length 7", Networking_SetHardwareAddress("eth0", mine, 7), ERANGE);
+    OK("set mac eth0", Networking_SetHardwareAddress("eth0", mine, 6), 0);
+    Networking_GetHardwareAddress("eth0", &mac);
+    TRUE("eth0's new mac", !memcmp(mac.address, mine, 6));
 }
 
 static void ip_config(void)
@@ -280,6 +293,8 @@ static void no_capabilities(void)
 {
     OK("count (no capability needed)", Networking_GetInterfaceCount(), 2);
     FAILS("set state", Networking_SetInterfaceState("wlan0", false), EACCES);
+    const uint8_t mine[6] = {0x02, 0x12, 0x34, 0x56, 0x78, 0x9b};
+    FAILS("set mac", Networking_SetHardwareAddress("eth0", mine, 6), EACCES);
     Networking_IpConfig c;
     Networking_IpConfig_Init(&c);
     FAILS("apply", Networking_IpConfig_Apply("wlan0", &c), EACCES);

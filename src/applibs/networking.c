@@ -184,6 +184,39 @@ int Networking_SetInterfaceState(const char *networkInterfaceName, bool isEnable
     return call_named(BROKER_NETCFG_SET_STATE, networkInterfaceName, isEnabled);
 }
 
+int z__Networking_SetHardwareAddress(const char *networkInterfaceName, const uint8_t *hardwareAddress,
+                                     size_t hardwareAddressLength)
+{
+    struct broker_request q = {0};
+    struct broker_reply r;
+    if (!hardwareAddress)
+        return fail(EFAULT);
+    if (hardwareAddressLength > HARDWARE_ADDRESS_LENGTH)
+        return fail(ERANGE);
+    if (hardwareAddressLength != HARDWARE_ADDRESS_LENGTH)
+        return fail(EINVAL);
+    int err = named(&q, BROKER_NETCFG_SET_MAC, networkInterfaceName);
+    if (!err) {
+        memcpy(q.text + 16, hardwareAddress, HARDWARE_ADDRESS_LENGTH);
+        err = applibs_broker_call(&q, &r, NULL);
+    }
+    return applibs_result(err, 0);
+}
+
+int z__Networking_GetHardwareAddress(const char *networkInterfaceName, Networking_Interface_HardwareAddress *outAddress)
+{
+    struct broker_request q = {0};
+    struct broker_reply r;
+    if (!outAddress)
+        return fail(EINVAL);
+    int err = named(&q, BROKER_NETCFG_GET_MAC, networkInterfaceName);
+    if (!err)
+        err = applibs_broker_call(&q, &r, NULL);
+    if (!err)
+        memcpy(outAddress->address, r.text, HARDWARE_ADDRESS_LENGTH);
+    return applibs_result(err, 0);
+}
+
 /* ---- IP configuration: the opaque Networking_IpConfig holds this (40 bytes at most). */
 struct ipconfig {
     uint32_t magic;

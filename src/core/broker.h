@@ -115,6 +115,8 @@ enum broker_op {
                                          first 8 bytes are the device clock's offset over the host's
                                          CLOCK_REALTIME (int64 ns, updated in place) */
     BROKER_CLOCK_SET = 180,           /* SystemTime; text = int64 Unix ns: the device's new time */
+    BROKER_NETCFG_GET_MAC = 181,      /* text = name; reply text = the 6 bytes */
+    BROKER_NETCFG_SET_MAC = 182,      /* HardwareAddressConfig; text = name (16 bytes) then the 6 bytes */
 };
 
 /* Wi-Fi replies' text (host byte order; docs/wifi.md). */

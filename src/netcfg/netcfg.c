@@ -762,6 +762,8 @@ int netcfg_set_mac(struct netcfg *n, const char *name, const uint8_t mac[6], cha
     struct netcfg_interface *f = find(n, name);
     if (!f)
         return -ENOENT;
+    if (f->medium != NETCFG_MEDIUM_ETHERNET)
+        return -EPERM; /* as on the platform: Ethernet interfaces only */
     if ((mac[0] & 1) || !memcmp(mac, "\0\0\0\0\0\0", 6))
         return why_einval(why, why_size, "the hardware address must be a unicast address other than 00:00:00:00:00:00");
     struct state old = n->s;

@@ -109,6 +109,7 @@ const struct netcfg_interface *netcfg_interface_at(const struct netcfg *n, size_
 const struct netcfg_interface *netcfg_interface(const struct netcfg *n, const char *name);
 
 int netcfg_set_enabled(struct netcfg *n, const char *name, bool enabled);
+/* Ethernet interfaces only (-EPERM); -EINVAL a group or all-zero address. */
 int netcfg_set_mac(struct netcfg *n, const char *name, const uint8_t mac[6], char *why, size_t why_size);
 /* Checks and applies an IP configuration: a static address must be a host address (not 0,
  * loopback, multicast, broadcast, network or broadcast address of its subnet), the mask

@@ -147,6 +147,8 @@ void rest_net_interface_patch(struct device *d, const struct auth *a, const char
         refuse(r, DERR_NOT_FOUND, "no network interface named \"%.32s\"", param);
     else if (err == -EINVAL)
         refuse(r, DERR_BAD_REQUEST, "hardwareAddress: %s", why);
+    else if (err == -EPERM)
+        refuse(r, DERR_BAD_REQUEST, "hardwareAddress: only an Ethernet interface's can be set, not %.32s's", param);
     else if (err)
         refuse(r, DERR_INTERNAL, "cannot save the network configuration (nothing changed): %s", strerror(-err));
     else

@@ -150,6 +150,31 @@ static int op_set_state(const struct broker_context *ctx, struct netcfg *n, cons
     return netcfg_set_enabled(n, name, q->a != 0);
 }
 
+static int op_get_mac(const struct broker_context *ctx, struct netcfg *n, const struct broker_request *q,
+                      struct broker_reply *r)
+{
+    (void)ctx;
+    char name[TEXT_SIZE];
+    text_of(q, name);
+    const struct netcfg_interface *f = netcfg_interface(n, name);
+    if (!f)
+        return -ENOENT;
+    memcpy(r->text, f->mac, 6);
+    return 0;
+}
+
+static int op_set_mac(const struct broker_context *ctx, struct netcfg *n, const struct broker_request *q,
+                      struct broker_reply *r)
+{
+    (void)r;
+    char name[16], why[160] = "";
+    memcpy(name, q->text, sizeof name);
+    name[sizeof name - 1] = 0;
+    uint8_t mac[6];
+    memcpy(mac, q->text + 16, 6);
+    return refused(ctx, "a hardware address", netcfg_set_mac(n, name, mac, why, sizeof why), why);
+}
+
 static int op_ip_apply(const struct broker_context *ctx, struct netcfg *n, const struct broker_request *q,
                        struct broker_reply *r)
 {
@@ -354,6 +379,8 @@ HANDLER(h_if_count, NULL, op_if_count)
 HANDLER(h_if_get, NULL, op_if_get)
 HANDLER(h_set_state, "NetworkConfig", op_set_state)
 HANDLER(h_ip_apply, "NetworkConfig", op_ip_apply)
+HANDLER(h_get_mac, NULL, op_get_mac)
+HANDLER(h_set_mac, "HardwareAddressConfig", op_set_mac)
 HANDLER(h_ip_release, "NetworkConfig", op_ip_release)
 HANDLER(h_ip_renew, "NetworkConfig", op_ip_renew)
 HANDLER(h_dhcp_start, "DhcpService", op_dhcp_start)
@@ -432,5 +459,7 @@ const struct broker_op_entry broker_netcfg_ops[] = {
     {BROKER_PROXY_GET_FIELD, h_proxy_field},
     {BROKER_CLOCK_MAP, h_clock_map},
     {BROKER_CLOCK_SET, h_clock_set},
+    {BROKER_NETCFG_GET_MAC, h_get_mac},
+    {BROKER_NETCFG_SET_MAC, h_set_mac},
     {0, NULL},
 };

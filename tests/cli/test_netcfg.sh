@@ -45,6 +45,7 @@ SUITE=5b7e2c91-04d3-4f8a-9e61-2a8c3d4b5e01 NOCAP=5b7e2c91-04d3-4f8a-9e61-2a8c3d4
 "$sphere" device sideload deploy -p "$work/network_config/out/ARM-Debug/NetworkConfig.imagepackage" >/dev/null || bad "deploying the example failed"
 expect_app $SUITE "NETCFG suite done" 20
 grep -q "NETCFG suite done: [0-9]* passed, 0 failed" "$work/log" && ok || bad "the suite failed: $(grep -e 'suite done' -e FAIL "$work/log")"
+grep -o "NETCFG suite done: .*" "$work/log" | head -1
 grep -q "refused an IP configuration: the subnet mask must be contiguous" "$work/log" && ok \
   || bad "the device log does not say why a configuration was refused"
 "$sphere" device sideload delete -i $SUITE >/dev/null || bad "deleting the suite app failed"
@@ -55,7 +56,7 @@ printf '{"SchemaVersion":1,"Name":"nocap","ComponentId":"%s","EntryPoint":"/bin/
 "$sphere" image-package pack-application --package-directory "$work/nocap" --destination "$work/nocap.ip" >/dev/null \
   && "$sphere" device sideload deploy -p "$work/nocap.ip" >/dev/null || bad "deploying nocap failed"
 expect_app $NOCAP "NETCFG nocap done" 15
-grep -q "NETCFG nocap done: 16 passed, 0 failed" "$work/log" && ok || bad "without capabilities: $(grep NETCFG "$work/log" | grep -v ' ok$' | head)"
+grep -q "NETCFG nocap done: 17 passed, 0 failed" "$work/log" && ok || bad "without capabilities: $(grep NETCFG "$work/log" | grep -v ' ok$' | head)"
 "$sphere" device sideload delete -i $NOCAP >/dev/null
 
 # ---- what the suite left shows in the CLI -------------------------------------------------------
@@ -80,9 +81,11 @@ run 0 device network enable --interface eth0
 has "$out" "eth0"
 run 1 device network disable --interface eth9
 has "$err" 'no network interface named "eth9"'
-run 0 device network update-interface --interface wlan0 --hardware-address 02:aa:bb:cc:dd:ee -o json
+run 0 device network update-interface --interface eth0 --hardware-address 02:aa:bb:cc:dd:ee -o json
 same "$(jq -r .hardwareAddress "$out")" "02:aa:bb:cc:dd:ee" "update-interface"
-run 1 device network update-interface --interface wlan0 --hardware-address 03:aa:bb:cc:dd:ee
+run 1 device network update-interface --interface eth0 --hardware-address 03:aa:bb:cc:dd:ee
+run 1 device network update-interface --interface wlan0 --hardware-address 02:aa:bb:cc:dd:ee
+has "$err" "only an Ethernet interface"
 run 1 device network proxy apply --address "" --port 3128
 has "$err" "proxy address must be"
 run 0 device network proxy apply --address 10.1.0.8 --port 8888 --disable -o json
@@ -121,7 +124,7 @@ C
 # ---- the state survives a restart; a damaged file stops the device ------------------------------
 "$sphere" sim stop nc >/dev/null && "$sphere" sim start nc >/dev/null || bad "restart failed"
 run 0 device network list-interfaces -o json
-same "$(jq -r '.interfaces[1].ipAssignment + " " + .interfaces[0].hardwareAddress' "$out")" "static 02:aa:bb:cc:dd:ee" "after a restart"
+same "$(jq -r '.interfaces[1].ipAssignment + " " + .interfaces[1].hardwareAddress' "$out")" "static 02:aa:bb:cc:dd:ee" "after a restart"
 "$sphere" sim stop nc >/dev/null
 sed -i 's/"ip": "static"/"ip": "sometimes"/' "$dev/netcfg.json"
 "$sphere" sim start nc >"$out" 2>"$err" && bad "a damaged netcfg.json did not stop the device" || ok

@@ -194,6 +194,26 @@ static void status_bits_follow_enabled_wifi_and_lease(void **state)
     netcfg_close(n);
 }
 
+static void hardware_address_only_on_ethernet(void **state)
+{
+    (void)state;
+    struct netcfg *n = open_mem(true);
+    char why[160] = "";
+    const uint8_t good[6] = {0x02, 1, 2, 3, 4, 5}, group[6] = {0x01, 1, 2, 3, 4, 5}, zero[6] = {0};
+    assert_int_equal(netcfg_set_mac(n, "wlan0", good, why, sizeof why), -EPERM);
+    assert_int_equal(netcfg_set_mac(n, "eth0", group, why, sizeof why), -EINVAL);
+    assert_int_equal(netcfg_set_mac(n, "eth0", zero, why, sizeof why), -EINVAL);
+    assert_int_equal(netcfg_set_mac(n, "eth9", good, why, sizeof why), -ENOENT);
+    assert_int_equal(netcfg_set_mac(n, "eth0", good, why, sizeof why), 0);
+    assert_memory_equal(netcfg_interface(n, "eth0")->mac, good, 6);
+    uint8_t parsed[6];
+    assert_int_equal(netcfg_mac_parse("02:01:02:03:04:05", parsed), 0);
+    assert_memory_equal(parsed, good, 6);
+    assert_int_equal(netcfg_mac_parse("02:01:02:03:04", parsed), -EINVAL);
+    assert_int_equal(netcfg_mac_parse("02-01-02-03-04-05", parsed), -EINVAL);
+    netcfg_close(n);
+}
+
 static void time_modes_and_custom_names(void **state)
 {
     (void)state;
@@ -377,6 +397,7 @@ int main(void)
         cmocka_unit_test(bad_static_addresses_are_einval),
         cmocka_unit_test(static_then_dhcp_server_and_sntp),
         cmocka_unit_test(status_bits_follow_enabled_wifi_and_lease),
+        cmocka_unit_test(hardware_address_only_on_ethernet),
         cmocka_unit_test(time_modes_and_custom_names),
         cmocka_unit_test(proxy_checks),
         cmocka_unit_test(persisted_state_reopens_equal),

@@ -104,6 +104,26 @@ static inline ssize_t Networking_GetInterfaces(Networking_NetworkInterface *outN
  * interface has an address). */
 int Networking_SetInterfaceState(const char *networkInterfaceName, bool isEnabled);
 
+/* ---- Hardware addresses. Set: HardwareAddressConfig (EACCES), Ethernet interfaces only (EPERM),
+ * persisted; EINVAL a group or all-zero address, ERANGE a length over HARDWARE_ADDRESS_LENGTH. */
+#define HARDWARE_ADDRESS_LENGTH 6
+typedef struct Networking_Interface_HardwareAddress {
+    uint8_t address[HARDWARE_ADDRESS_LENGTH];
+} Networking_Interface_HardwareAddress;
+int z__Networking_SetHardwareAddress(const char *networkInterfaceName, const uint8_t *hardwareAddress,
+                                     size_t hardwareAddressLength);
+int z__Networking_GetHardwareAddress(const char *networkInterfaceName, Networking_Interface_HardwareAddress *outAddress);
+static inline int Networking_SetHardwareAddress(const char *networkInterfaceName, const uint8_t *hardwareAddress,
+                                                size_t hardwareAddressLength)
+{
+    return z__Networking_SetHardwareAddress(networkInterfaceName, hardwareAddress, hardwareAddressLength);
+}
+static inline int Networking_GetHardwareAddress(const char *networkInterfaceName,
+                                                Networking_Interface_HardwareAddress *outAddress)
+{
+    return z__Networking_GetHardwareAddress(networkInterfaceName, outAddress);
+}
+
 /* ---- IP configuration (NetworkConfig). An opaque value the app keeps on its stack. */
 typedef struct Networking_IpConfig {
     uint64_t reserved[5];
