@@ -15,6 +15,10 @@
  *   ntp SERVER   sets the device clock a day ahead, then custom NTP SERVER (no fallback), and
  *          waits up to 15 s for the device's sync: GetLastNtpSyncInfo names SERVER, the time
  *          before is a day ahead of the NTP time, and time() is the NTP time again.
+ *   dnssd SERVICE  DNS service discovery through the device's resolver: a PTR query for SERVICE
+ *          (listed in AllowedConnections) names an instance, SRV and TXT queries for the instance
+ *          give its host, port and text, and a connect to host:port succeeds; an unlisted service
+ *          is refused (EACCES), and so is the instance before the PTR answer made it known.
  *   serve  eth0 static 192.168.100.10/24, a DHCP server for .11-.20 (router and NTP .10) and an
  *          SNTP server; turns time sync off and sets the device clock one hour ahead, so what
  *          the SNTP server answers is visibly the device's clock (tests/cli/test_netcfg_netns.sh).
@@ -32,6 +36,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <resolv.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -358,6 +365,52 @@ static void ntp_sync(const char *server)
     Log_Debug("NETCFG synced from %s: before %ld, ntp %ld\n", name, (long)b, (long)a);
 }
 
+/* The first answer record of type `type` in answer[0..len): its rdata, or NULL. */
+static const unsigned char *first_rdata(const unsigned char *answer, int len, int type, ns_msg *m, ns_rr *rr)
+{
+    if (len <= 0 || ns_initparse(answer, len, m) < 0)
+        return NULL;
+    for (int i = 0; i < ns_msg_count(*m, ns_s_an); i++)
+        if (ns_parserr(m, ns_s_an, i, rr) == 0 && ns_rr_type(*rr) == type)
+            return ns_rr_rdata(*rr);
+    return NULL;
+}
+
+static void dns_sd(const char *service)
+{
+    unsigned char a[2048];
+    ns_msg m;
+    ns_rr rr;
+    char instance[NS_MAXDNAME] = "", host[NS_MAXDNAME] = "", txt[256] = "";
+    FAILS("unlisted service", res_query("_other._tcp.local", ns_c_in, ns_t_ptr, a, sizeof a), EACCES);
+    FAILS("instance before discovery", res_query("Instance1._sample._tcp.local", ns_c_in, ns_t_srv, a, sizeof a), EACCES);
+    int n = res_query(service, ns_c_in, ns_t_ptr, a, sizeof a);
+    TRUE("ptr answered", n > 0);
+    const unsigned char *rd = first_rdata(a, n, ns_t_ptr, &m, &rr);
+    TRUE("ptr names an instance", rd && ns_name_uncompress(ns_msg_base(m), ns_msg_end(m), rd, instance, sizeof instance) > 0);
+    n = res_query(instance, ns_c_in, ns_t_srv, a, sizeof a);
+    rd = first_rdata(a, n, ns_t_srv, &m, &rr);
+    TRUE("srv answered", rd && ns_name_uncompress(ns_msg_base(m), ns_msg_end(m), rd + 6, host, sizeof host) > 0);
+    int port = rd ? ns_get16(rd + 4) : 0;
+    n = res_query(instance, ns_c_in, ns_t_txt, a, sizeof a);
+    rd = first_rdata(a, n, ns_t_txt, &m, &rr);
+    TRUE("txt answered", rd && rd[0] < sizeof txt);
+    if (rd && rd[0] < sizeof txt)
+        memcpy(txt, rd + 1, rd[0]);
+    /* the instance's host is connectable now */
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    char port_text[8];
+    snprintf(port_text, sizeof port_text, "%d", port);
+    OK("resolve the instance's host", getaddrinfo(host, port_text, &hints, &res), 0);
+    int s = res ? socket(AF_INET, SOCK_STREAM, 0) : -1;
+    OK("connect to the instance", res ? connect(s, res->ai_addr, res->ai_addrlen) : -1, 0);
+    if (s >= 0)
+        close(s);
+    if (res)
+        freeaddrinfo(res);
+    Log_Debug("NETCFG dnssd found %s at %s:%d txt %s\n", instance, host, port, txt);
+}
+
 static void serve(void)
 {
     Networking_IpConfig c;
@@ -391,6 +444,8 @@ int main(int argc, char *argv[])
         no_capabilities();
     } else if (!strcmp(mode, "ntp") && argc > 2) {
         ntp_sync(argv[2]);
+    } else if (!strcmp(mode, "dnssd") && argc > 2) {
+        dns_sd(argv[2]);
     } else if (!strcmp(mode, "serve")) {
         serve();
     } else {

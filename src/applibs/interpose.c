@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "devclock.h"
+#include "devdns.h"
 #include "netshim.h"
 
 /* glibc's own condition for the transparent unions (sys/socket.h). */
@@ -173,4 +174,21 @@ APPLIBS_INTERPOSER int gettimeofday(struct timeval *__restrict tv, void *__restr
     tv->tv_sec = ts.tv_sec;
     tv->tv_usec = ts.tv_nsec / 1000;
     return 0;
+}
+
+/* ---- the resolver (devdns.c) ----------------------------------------------------------------- */
+
+APPLIBS_INTERPOSER int res_query(const char *name, int class, int type, unsigned char *answer, int size)
+{
+    return devdns_query(name, class, type, answer, size);
+}
+
+APPLIBS_INTERPOSER int res_search(const char *name, int class, int type, unsigned char *answer, int size)
+{
+    return devdns_search(name, class, type, answer, size);
+}
+
+APPLIBS_INTERPOSER int res_send(const unsigned char *msg, int len, unsigned char *answer, int size)
+{
+    return devdns_send(msg, len, answer, size);
 }

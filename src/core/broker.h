@@ -117,6 +117,9 @@ enum broker_op {
     BROKER_CLOCK_SET = 180,           /* SystemTime; text = int64 Unix ns: the device's new time */
     BROKER_NETCFG_GET_MAC = 181,      /* text = name; reply text = the 6 bytes */
     BROKER_NETCFG_SET_MAC = 182,      /* HardwareAddressConfig; text = name (16 bytes) then the 6 bytes */
+    BROKER_NET_DNS_QUERY = 183,       /* text = name, a = class, b = type: a DNS query through the device's
+                                         resolver (res_query); reply value = answer length, and a memfd
+                                         holding the answer; EACCES name not allowed (docs/netconfig.md) */
 };
 
 /* Wi-Fi replies' text (host byte order; docs/wifi.md). */

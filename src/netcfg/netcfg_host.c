@@ -320,17 +320,30 @@ uint32_t netcfg_host_address(void)
     return a;
 }
 
+static size_t lease_list(const char *key, uint32_t *out, size_t max);
+
 size_t netcfg_host_dhcp_ntp(uint32_t *out, size_t max)
+{
+    return lease_list("ntpsrv=", out, max);
+}
+
+size_t netcfg_host_dhcp_dns(uint32_t *out, size_t max)
+{
+    return lease_list("\ndns=", out, max);
+}
+
+/* A space-separated address list from the lease file's line starting with key. */
+static size_t lease_list(const char *key, uint32_t *out, size_t max)
 {
     if (!running)
         return 0;
     char *path = path_join(dir, "dhcp-lease.env"), *text = NULL;
     size_t len = 0, n = 0;
     if (path && !hostio_read_file(path, &text, &len)) {
-        const char *line = strstr(text, "ntpsrv=");
+        const char *line = strstr(text, key);
         char list[256] = "";
         if (line)
-            sscanf(line + 7, "%255[0-9. ]", list);
+            sscanf(line + strlen(key), "%255[0-9. ]", list);
         for (char *save = NULL, *t = strtok_r(list, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save)) {
             struct in_addr in;
             if (inet_pton(AF_INET, t, &in) == 1)

@@ -45,6 +45,8 @@ void netcfg_host_stop(void);
 uint32_t netcfg_host_address(void);
 /* The NTP servers the last DHCP lease named (up to max, IPv4 network order): the count. */
 size_t netcfg_host_dhcp_ntp(uint32_t *out, size_t max);
+/* The DNS servers the last DHCP lease named (as netcfg_host_dhcp_ntp). */
+size_t netcfg_host_dhcp_dns(uint32_t *out, size_t max);
 /* Waits up to ms for the worker to have applied everything kicked so far: 0 or -ETIMEDOUT. */
 int netcfg_host_settle(int ms);
 

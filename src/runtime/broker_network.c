@@ -67,6 +67,8 @@ static int resolve(const struct broker_context *ctx, const struct broker_request
     memcpy(name, q->text, sizeof name);
     name[sizeof name - 1] = 0;
     struct json_value *proxy = broker_proxy_manifest(ctx->manifest, name); /* the proxy's name: resolvable */
+    if (!proxy) /* a name a DNS-SD answer made known to this app (broker_dns.c) */
+        proxy = broker_dns_manifest(ctx->manifest, ctx->component_text, name);
     const struct json_value *manifest = proxy ? proxy : ctx->manifest;
     if (net_resolve_is_local(manifest, name)) {
         int err = resolve_into(ctx->component_text, manifest, name, r);
@@ -125,7 +127,9 @@ static int net_connect_op(const struct broker_context *ctx, const struct broker_
     if (proxied)
         return err; /* the proxy: the device relay (broker_proxy.c) */
     int sock;
-    err = net_connect_begin(ctx->component_text, ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);
+    struct json_value *dnssd = broker_dns_manifest_all(ctx->manifest, ctx->component_text); /* DNS-SD finds */
+    err = net_connect_begin(ctx->component_text, dnssd ? dnssd : ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);
+    json_free(dnssd);
     if (err || (err = net_connect_finish(sock, q->c, 0, fd)) != -EINPROGRESS)
         return err;
     struct connect_job *j = malloc(sizeof *j);

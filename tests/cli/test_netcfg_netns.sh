@@ -7,6 +7,8 @@
 #     (shown by `sphere device network list-interfaces`); an app sets the device clock a day
 #     ahead and custom NTP to the LAN's server; the device syncs (GetLastNtpSyncInfo in the app,
 #     `sphere device time sync`), and the host's clock never moved.
+#     DNS service discovery: the LAN's second dnsmasq serves PTR/SRV/TXT records; an app's
+#     res_query through the device finds the instance of a listed service and connects to it.
 #  2. an app makes eth0 static and starts the DHCP and SNTP servers: a real DHCP client (udhcpc)
 #     on the LAN gets a lease with router and NTP server, and an SNTP query gets the device's
 #     clock (one hour ahead of the host's). `sphere device network disable` takes the link down.
@@ -52,8 +54,26 @@ ip link set lo up && ip netns add "$lan" && inlan ip link set lo up \
 # ---- the LAN's servers: DHCP (dnsmasq), NTP (chronyd) --------------------------------------------
 ip netns exec "$lan" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=lan0 --bind-interfaces \
   --dhcp-range=10.88.0.50,10.88.0.60,255.255.255.0,1h --dhcp-option=option:ntp-server,10.88.0.1 \
+  --dhcp-option=option:dns-server,10.88.0.1 \
   --dhcp-leasefile="$work/lan.leases" --pid-file="$work/lan-dnsmasq.pid" 2>"$work/lan-dnsmasq.log" &
 lan_dnsmasq=$!; pids+=($lan_dnsmasq)
+ip netns exec "$lan" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=53 --listen-address=10.88.0.1 \
+  --bind-interfaces --no-resolv --no-hosts --pid-file="$work/lan-dns.pid" \
+  --ptr-record=_sample._tcp.local,Instance1._sample._tcp.local \
+  --srv-host=Instance1._sample._tcp.local,samplehost.local,8000 \
+  --txt-record=Instance1._sample._tcp.local,hello=dns-sd --host-record=samplehost.local,10.88.0.1 \
+  2>"$work/lan-dns.log" &
+pids+=($!)
+cat > "$work/web.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello %s via %s\n" % (self.headers.get("Host", ""), self.client_address[0])).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("", 8000), H).serve_forever()
+PY
+ip netns exec "$lan" python3 "$work/web.py" & pids+=($!)
 cat > "$work/chrony.conf" <<EOF2
 local stratum 1
 allow all
@@ -95,6 +115,15 @@ run 0 device time sync -o json
 same "$(jq -r '.lastSync.server + " " + .mode' "$out")" "10.88.0.1 custom" "device time sync"
 off=$(jq -r .offsetNs "$out"); [ "${off#-}" -lt 2000000000 ] && ok || bad "after a sync the offset is $off ns"
 "$sphere" device sideload delete -i $NTP >/dev/null
+
+# DNS service discovery through the device's resolver (the DNS server from eth0's lease)
+DNSSD=5b7e2c91-04d3-4f8a-9e61-2a8c3d4b5e05
+"$sphere" sim hosts add samplehost.local 10.88.0.1 >/dev/null || bad "hosts add samplehost.local"
+variant dnssd $DNSSD '{"AllowedConnections":["_sample._tcp.local"]}' '["dnssd","_sample._tcp.local"]'
+expect_app $DNSSD "NETCFG dnssd done" 20
+grep -q "NETCFG dnssd done: [0-9]* passed, 0 failed" "$work/log" && ok || bad "DNS-SD: $(grep NETCFG "$work/log" | grep -v ' ok$')"
+grep -qi "NETCFG dnssd found Instance1._sample._tcp.local at samplehost.local:8000 txt hello=dns-sd" "$work/log" && ok || bad "dnssd: $(grep "dnssd found" "$work/log")"
+"$sphere" device sideload delete -i $DNSSD >/dev/null
 
 # ---- the device serves DHCP and SNTP on eth0 -----------------------------------------------------
 kill "$lan_dnsmasq" && wait "$lan_dnsmasq" 2>/dev/null
@@ -140,16 +169,6 @@ until_ok 5 static_up && ok || bad "eth0 did not come back: $(ip -4 addr show dev
 
 # ---- 3. the proxy -------------------------------------------------------------------------------
 inlan ip addr add 192.168.100.2/24 dev lan0
-cat > "$work/web.py" <<'PY'
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = ("hello %s via %s\n" % (self.headers.get("Host", ""), self.client_address[0])).encode()
-        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
-    def log_message(self, *a): pass
-http.server.HTTPServer(("192.168.100.2", 8000), H).serve_forever()
-PY
-ip netns exec "$lan" python3 "$work/web.py" & pids+=($!)
 cat > "$work/tinyproxy.conf" <<EOF2
 User nobody
 Group nogroup

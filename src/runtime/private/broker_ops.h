@@ -66,6 +66,13 @@ struct json_value *broker_proxy_manifest(const struct json_value *manifest, cons
  * (BROKER_REPLY_LATER or an error); otherwise *handled is false and the caller goes on. */
 int broker_proxy_connect(const struct broker_context *ctx, uint32_t addr, int port, bool *handled);
 
+/* broker_dns.c: DNS queries for apps (res_query). A clone of the manifest that also lists name
+ * when an earlier answer to this app made it known (DNS-SD), else NULL. */
+extern const struct broker_op_entry broker_dns_ops[];
+struct json_value *broker_dns_manifest(const struct json_value *manifest, const char *cid, const char *name);
+/* The same with every name known to this app so far (NULL when none): for connects. */
+struct json_value *broker_dns_manifest_all(const struct json_value *manifest, const char *cid);
+
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);
 /* The capability's value in the manifest, or NULL. */
