@@ -210,6 +210,7 @@ run 0 device network proxy apply --address proxy.test --port 8888 --username use
 pc_deploy
 second_run() { log_has $PC "PROXY done" && [ "$(grep -c 'PROXY done' "$work/log")" -ge 2 ]; }
 until_ok 30 second_run && ok || bad "proxy_curl did not run again"
-tail -4 "$work/log" | grep -q "PROXY http://192.168.100.2:8000/ curl 0 http 401" && ok || bad "a wrong proxy password: $(tail -4 "$work/log")"
+awk '/started ProxyCurl/ {run++} run >= 2' "$work/log" | grep -q "PROXY http://192.168.100.2:8000/ curl 0 http 401" && ok \
+  || bad "a wrong proxy password: $(awk '/started ProxyCurl/ {run++} run >= 2' "$work/log" | grep PROXY)"
 
 summary
