@@ -27,6 +27,7 @@ packages=(
   libwolfssl-dev                    # wolfSSL in the SDK's sysroots, as the platform's SDK ships it (docs/deviceauth.md)
   libyaml-dev libxml2-utils         # scenario tests: the YAML parser (sphere test), xmllint for their JUnit reports
   chromium nodejs                   # the board page's browser test (tests/unit/web: headless chromium, puppeteer-core; npm below)
+  dnsmasq-base tinyproxy-bin chrony udhcpc  # network configuration tests: DHCP/DNS server, HTTP proxy, NTP server, DHCP client
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -46,5 +46,9 @@ set(AZURE_SPHERE_API_SET_DIR "${_azsphere_sdk}/Sysroots/${AZURE_SPHERE_TARGET_AP
 
 set(CMAKE_C_FLAGS_INIT "-isystem \"${AZURE_SPHERE_API_SET_DIR}/usr/include\" -I\"${_azsphere_sdk}/HardwareDefinitions/inc\" -I\"${_azsphere_sdk}/HardwareDefinitions/inc/hw\"")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-L\"${AZURE_SPHERE_API_SET_DIR}/usr/lib\"")
+# The device's C library has the resolver functions (res_init/res_query/res_send, ns_initparse,
+# ns_parserr…) in libc itself; glibc keeps them in libresolv. Every app's link line gets it, only
+# where the app uses them (docs/netconfig.md, "DNS service discovery").
+set(CMAKE_C_STANDARD_LIBRARIES_INIT "-Wl,--push-state,--as-needed -lresolv -Wl,--pop-state")
 
 include("${CMAKE_CURRENT_LIST_DIR}/AzureSphere.cmake")

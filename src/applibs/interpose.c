@@ -17,9 +17,12 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "devclock.h"
+#include "devdns.h"
 #include "netshim.h"
 
 /* glibc's own condition for the transparent unions (sys/socket.h). */
@@ -138,4 +141,54 @@ APPLIBS_INTERPOSER int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int f
 APPLIBS_INTERPOSER ssize_t write(int fd, const void *buf, size_t len)
 {
     return netshim_write(fd, buf, len);
+}
+
+/* ---- the device's clock (devclock.c) --------------------------------------------------------- */
+
+APPLIBS_INTERPOSER int clock_gettime(clockid_t id, struct timespec *ts)
+{
+    return devclock_gettime(id, ts);
+}
+
+APPLIBS_INTERPOSER int clock_settime(clockid_t id, const struct timespec *ts)
+{
+    return devclock_settime(id, ts);
+}
+
+APPLIBS_INTERPOSER time_t time(time_t *out)
+{
+    struct timespec ts;
+    if (devclock_gettime(CLOCK_REALTIME, &ts) < 0)
+        return (time_t)-1;
+    if (out)
+        *out = ts.tv_sec;
+    return ts.tv_sec;
+}
+
+APPLIBS_INTERPOSER int gettimeofday(struct timeval *__restrict tv, void *__restrict tz)
+{
+    (void)tz;
+    struct timespec ts;
+    if (devclock_gettime(CLOCK_REALTIME, &ts) < 0)
+        return -1;
+    tv->tv_sec = ts.tv_sec;
+    tv->tv_usec = ts.tv_nsec / 1000;
+    return 0;
+}
+
+/* ---- the resolver (devdns.c) ----------------------------------------------------------------- */
+
+APPLIBS_INTERPOSER int res_query(const char *name, int class, int type, unsigned char *answer, int size)
+{
+    return devdns_query(name, class, type, answer, size);
+}
+
+APPLIBS_INTERPOSER int res_search(const char *name, int class, int type, unsigned char *answer, int size)
+{
+    return devdns_search(name, class, type, answer, size);
+}
+
+APPLIBS_INTERPOSER int res_send(const unsigned char *msg, int len, unsigned char *answer, int size)
+{
+    return devdns_send(msg, len, answer, size);
 }

@@ -820,7 +820,7 @@ GROUP(capability, "capability", "Device capabilities.", &cap_download, &cap_upda
 
 static const struct cli_command *const device_commands[] = {
     &show_attached, &show_os, &restart, &enable_dev, &enable_cloud, &sideload, &app, &image, &manufacturing,
-    &capability, &cmd_device_network, &cmd_device_wifi, &cmd_device_certificate, NULL};
+    &capability, &cmd_device_network, &cmd_device_wifi, &cmd_device_certificate, &cmd_device_time, NULL};
 
 const struct cli_command cmd_device = {
     .name = "device",

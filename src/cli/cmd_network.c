@@ -179,6 +179,9 @@ const struct cli_command cmd_sim_hosts = {
 static const struct cli_command firewall = {
     .name = "list-firewall-rules", .summary = "Show each application's effective network rules.",
     .options = only_device, .prints_data = true, .run = run_firewall};
-static const struct cli_command *const network_children[] = {&firewall, &cmd_device_network_show_diagnostics, NULL};
+static const struct cli_command *const network_children[] = {
+    &firewall, &cmd_device_network_show_diagnostics, &cmd_device_network_show_status, &cmd_device_network_list_interfaces,
+    &cmd_device_network_update_interface, &cmd_device_network_enable, &cmd_device_network_disable,
+    &cmd_device_network_proxy, NULL};
 const struct cli_command cmd_device_network = {
-    .name = "network", .summary = "The device's network: firewall rules.", .subcommands = network_children};
+    .name = "network", .summary = "The device's network: status, interfaces, proxy, firewall rules.", .subcommands = network_children};

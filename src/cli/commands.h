@@ -26,6 +26,10 @@ extern const struct cli_command cmd_sim_hosts;      /* cmd_network.c */
 extern const struct cli_command cmd_device_network; /* cmd_network.c */
 extern const struct cli_command cmd_device_wifi;    /* cmd_wifi.c: sphere device wifi … */
 extern const struct cli_command cmd_device_network_show_diagnostics; /* cmd_wifi.c */
+/* cmd_netcfg.c: the device's network configuration (docs/netconfig.md) */
+extern const struct cli_command cmd_device_network_show_status, cmd_device_network_list_interfaces,
+    cmd_device_network_update_interface, cmd_device_network_enable, cmd_device_network_disable,
+    cmd_device_network_proxy, cmd_device_time;
 extern const struct cli_command cmd_sim_wifi;       /* cmd_wifi.c: the simulated access points */
 extern const struct cli_command cmd_device_certificate; /* cmd_certificate.c */
 /* Checks board file FILE and copies it to <state_dir>/board.json. Prints and returns non-zero on failure. */

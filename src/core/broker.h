@@ -98,6 +98,42 @@ enum broker_op {
                                                reply text = the field from b (at most 95 bytes),
                                                value = its whole length */
     BROKER_CERTSTORE_MOVE = 167,            /* text = source id, NUL, destination id */
+    /* The device's network configuration (applibs/networking.h; docs/netconfig.md;
+     * src/runtime/broker_netcfg.c). Interface names in text (NUL-terminated, < 16). */
+    BROKER_NETCFG_IF_COUNT = 192,     /* reply value = number of interfaces */
+    BROKER_NETCFG_IF_GET = 193,       /* a = index; reply text = struct broker_net_interface; ERANGE past the end */
+    BROKER_NETCFG_IF_STATUS = 194,    /* text = name; reply value = status bits; ENOENT */
+    BROKER_NETCFG_SET_STATE = 195,    /* NetworkConfig; text = name, a = 0 or 1 */
+    BROKER_NETCFG_IP_APPLY = 196,     /* NetworkConfig; text = struct broker_net_ipconfig */
+    BROKER_NETCFG_IP_RELEASE = 197,   /* NetworkConfig; text = name */
+    BROKER_NETCFG_IP_RENEW = 198,     /* NetworkConfig; text = name */
+    BROKER_NETCFG_DHCP_START = 199,   /* DhcpService; text = struct broker_net_dhcp */
+    BROKER_NETCFG_SNTP_START = 200,   /* SntpService; text = name */
+    BROKER_NETCFG_STAGE = 201,        /* a = field (BROKER_NETCFG_FIELD_*), b = offset, c = full length,
+                                         text = the bytes from offset: a string longer than text, kept
+                                         for this app's next TIME_CUSTOM / PROXY_APPLY */
+    BROKER_TIME_GET_ENABLED = 202,    /* reply value = 0 or 1 */
+    BROKER_TIME_SET_ENABLED = 203,    /* TimeSyncConfig; a = 0 or 1 */
+    BROKER_TIME_DEFAULT = 204,        /* TimeSyncConfig */
+    BROKER_TIME_CUSTOM = 205,         /* TimeSyncConfig; a = Networking_NtpOption, text = primary, b = 1:
+                                         the staged NTP_SECONDARY field is the secondary */
+    BROKER_TIME_AUTOMATIC = 206,      /* TimeSyncConfig; a = Networking_NtpOption */
+    BROKER_TIME_LAST_SYNC = 207,      /* reply text = struct broker_time_sync; ENOENT before the first */
+    BROKER_PROXY_APPLY = 208,         /* NetworkConfig; a = Networking_ProxyOptions, b = port, c = auth
+                                         type; the staged PROXY_* fields are the strings */
+    BROKER_PROXY_GET = 209,           /* NetworkConfig or ReadNetworkProxyConfig; reply value = options,
+                                         text = struct broker_proxy_info; ENOENT none */
+    BROKER_PROXY_GET_FIELD = 210,     /* as PROXY_GET; a = field, b = offset; reply value = full length,
+                                         text = the bytes from offset */
+    BROKER_CLOCK_MAP = 211,           /* answers a memfd (read-only for the app: F_SEAL_FUTURE_WRITE) whose
+                                         first 8 bytes are the device clock's offset over the host's
+                                         CLOCK_REALTIME (int64 ns, updated in place) */
+    BROKER_CLOCK_SET = 212,           /* SystemTime; text = int64 Unix ns: the device's new time */
+    BROKER_NETCFG_GET_MAC = 213,      /* text = name; reply text = the 6 bytes */
+    BROKER_NETCFG_SET_MAC = 214,      /* HardwareAddressConfig; text = name (16 bytes) then the 6 bytes */
+    BROKER_NET_DNS_QUERY = 215,       /* text = name, a = class, b = type: a DNS query through the device's
+                                         resolver (res_query); reply value = answer length, and a memfd
+                                         holding the answer; EACCES name not allowed (docs/netconfig.md) */
 };
 
 /* Fields of BROKER_CERTSTORE_INFO; times are "YYYYMMDDHHMMSS" (UTC). */
@@ -127,6 +163,39 @@ struct broker_wifi_diag {
     int64_t timestamp;
     int32_t cert_error, cert_depth;
     char cert_subject[72]; /* NUL-terminated, truncated */
+};
+
+/* Network configuration replies and requests (host byte order; addresses network order). */
+enum {
+    BROKER_NETCFG_FIELD_NTP_SECONDARY = 1,
+    BROKER_NETCFG_FIELD_PROXY_ADDRESS = 2,
+    BROKER_NETCFG_FIELD_PROXY_NO_PROXY = 3,
+    BROKER_NETCFG_FIELD_PROXY_USERNAME = 4,
+    BROKER_NETCFG_FIELD_PROXY_PASSWORD = 5,
+};
+struct broker_net_interface {
+    char name[16];
+    uint8_t enabled, ip_type, medium, reserved;
+    uint8_t mac[6], reserved2[2];
+};
+struct broker_net_ipconfig {
+    char name[16];
+    uint8_t static_ip, custom_dns, dns_count, reserved;
+    uint32_t address, netmask, gateway, dns[3];
+};
+struct broker_net_dhcp {
+    char name[16];
+    uint32_t start, netmask, gateway, lease_hours, ntp[3];
+    uint8_t count, ntp_count, reserved[2];
+};
+struct broker_time_sync {
+    int64_t before, ntp_time; /* Unix seconds */
+    char server[64];
+};
+struct broker_proxy_info {
+    uint16_t port;
+    int8_t auth_type;
+    uint8_t reserved;
 };
 
 /* Before each datagram on a UDP server's channel: from the device, who sent it; from the app,

@@ -496,6 +496,10 @@ static const char *host_name_problem(const char *host)
         }
         if (label == 0 && *c == '-')
             return "has a label that starts with '-'";
+        if (label == 0 && *c == '_') { /* a DNS-SD service or protocol label: _service._tcp.local */
+            label++;
+            continue;
+        }
         if (!(isalnum((unsigned char)*c) || *c == '-'))
             return "contains a character not allowed in a host name (letters, digits, '-' and '.'; '_' only to begin a "
                    "DNS-SD service label)";

@@ -3,6 +3,7 @@
 #include "rest_certstore.h"
 #include "net.h"
 #include "rest_internal.h"
+#include "rest_net.h"
 #include "rest_wifi.h"
 
 #include "applog.h"
@@ -207,6 +208,14 @@ static const struct route routes[] = {
     {"GET", "/app/quota/*", AUTH_REST_ALLOWED, BODY_NONE, h_app_quota},
     {"GET", "/images", AUTH_REST_ALLOWED, BODY_NONE, h_images},
     {"GET", "/stats/memory/groups/applications", AUTH_REST_ALLOWED, BODY_NONE, h_memory},
+    /* Network configuration (rest_net.c, docs/netconfig.md) */
+    {"GET", "/net/interfaces", AUTH_REST_ALLOWED, BODY_NONE, rest_net_interfaces},
+    {"GET", "/net/interfaces/*", AUTH_REST_ALLOWED, BODY_NONE, rest_net_interface},
+    {"PATCH", "/net/interfaces/*", AUTH_REST_ALLOWED, BODY_JSON, rest_net_interface_patch},
+    {"GET", "/net/status", AUTH_NONE, BODY_NONE, rest_net_status},
+    {"GET", "/net/proxy", AUTH_REST_ALLOWED, BODY_NONE, rest_net_proxy},
+    {"POST", "/net/proxy", AUTH_REST_ALLOWED, BODY_JSON, rest_net_proxy_set},
+    {"DELETE", "/net/proxy", AUTH_REST_ALLOWED, BODY_NONE, rest_net_proxy_delete},
     /* Wi-Fi (rest_wifi.c, docs/wifi.md) */
     {"GET", "/wifi/config/networks", AUTH_REST_ALLOWED, BODY_NONE, rest_wifi_list},
     {"POST", "/wifi/config/networks", AUTH_REST_ALLOWED, BODY_JSON, rest_wifi_add},
@@ -472,6 +481,15 @@ static enum MHD_Result sim_request(struct rest_server *s, struct MHD_Connection 
         struct json_value *o = url[5] == 'h' ? net_hosts_json() : net_firewall_rules(s->device);
         enum MHD_Result ret = o ? send_json(c, MHD_HTTP_OK, o) : send_error(c, DERR_INTERNAL, "out of memory");
         json_free(o);
+        return ret;
+    }
+    bool time_get = !strcmp(url, "/sim/time") && !strcmp(method, "GET"),
+         time_sync = !strcmp(url, "/sim/time/sync") && !strcmp(method, "POST");
+    if (time_get || time_sync) { /* the device clock (rest_net.c) */
+        struct device_result r = {0};
+        (time_sync ? rest_net_time_sync : rest_net_time)(s->device, NULL, NULL, NULL, req, &r);
+        enum MHD_Result ret = r.err ? send_error(c, r.err, r.detail) : send_json(c, MHD_HTTP_OK, r.body);
+        device_result_free(&r);
         return ret;
     }
     if (!strncmp(url, "/sim/wifi/", 10)) { /* the simulated access points (rest_wifi.c) */

@@ -11,7 +11,8 @@
 static broker_handler find_handler(uint32_t op)
 {
     static const struct broker_op_entry *const tables[] = {broker_core_ops, broker_peripheral_ops, broker_network_ops,
-                                                           broker_sysevent_ops, broker_wifi_ops, broker_certstore_ops};
+                                                           broker_sysevent_ops, broker_wifi_ops, broker_certstore_ops,
+                                                           broker_netcfg_ops, broker_dns_ops};
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct broker_op_entry *e = tables[t]; e->handler; e++)
             if (e->op == op)

@@ -14,15 +14,10 @@
 #include "net.h"
 #include "wifi_device.h"
 
-/* Networking_InterfaceConnectionStatus bits (applibs/networking.h). */
-#define STATUS_UP 1u
-#define STATUS_CONNECTED 2u
-#define STATUS_IP 4u
-
 static int net_status(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
 {
     (void)ctx, (void)q, (void)fd;
-    r->value = net_ready() && wifi_device_link_up() ? (int32_t)(STATUS_UP | STATUS_CONNECTED | STATUS_IP) : 0;
+    r->value = (int32_t)broker_netcfg_status(); /* broker_netcfg.c: the union over the interfaces */
     return 0;
 }
 
@@ -66,12 +61,23 @@ static void resolve_job_free(void *state)
 static int resolve(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)
 {
     (void)fd;
-    if (!wifi_device_link_up()) /* wlan0 is down (docs/wifi.md) */
+    if (!broker_netcfg_carries_traffic()) /* no enabled interface with an address (docs/netconfig.md) */
         return -ENETUNREACH;
-    if (net_resolve_is_local(ctx->manifest, q->text))
-        return resolve_into(ctx->component_text, ctx->manifest, q->text, r);
+    char name[sizeof q->text];
+    memcpy(name, q->text, sizeof name);
+    name[sizeof name - 1] = 0;
+    struct json_value *proxy = broker_proxy_manifest(ctx->manifest, name); /* the proxy's name: resolvable */
+    if (!proxy) /* a name a DNS-SD answer made known to this app (broker_dns.c) */
+        proxy = broker_dns_manifest(ctx->manifest, ctx->component_text, name);
+    const struct json_value *manifest = proxy ? proxy : ctx->manifest;
+    if (net_resolve_is_local(manifest, name)) {
+        int err = resolve_into(ctx->component_text, manifest, name, r);
+        json_free(proxy);
+        return err;
+    }
     struct resolve_job *j = calloc(1, sizeof *j);
-    if (!j || !(j->manifest = json_clone(ctx->manifest))) {
+    if (!j || !(j->manifest = proxy ? proxy : json_clone(ctx->manifest))) {
+        json_free(proxy);
         free(j);
         return -ENOMEM;
     }
@@ -114,10 +120,16 @@ static int net_connect_op(const struct broker_context *ctx, const struct broker_
                           int *fd)
 {
     (void)r;
-    if (!wifi_device_link_up()) /* wlan0 is down (docs/wifi.md) */
+    if (!broker_netcfg_carries_traffic()) /* no enabled interface with an address (docs/netconfig.md) */
         return -ENETUNREACH;
+    bool proxied = false;
+    int err = q->c == SOCK_STREAM ? broker_proxy_connect(ctx, (uint32_t)q->a, q->b, &proxied) : 0;
+    if (proxied)
+        return err; /* the proxy: the device relay (broker_proxy.c) */
     int sock;
-    int err = net_connect_begin(ctx->component_text, ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);
+    struct json_value *dnssd = broker_dns_manifest_all(ctx->manifest, ctx->component_text); /* DNS-SD finds */
+    err = net_connect_begin(ctx->component_text, dnssd ? dnssd : ctx->manifest, (uint32_t)q->a, q->b, q->c, &sock);
+    json_free(dnssd);
     if (err || (err = net_connect_finish(sock, q->c, 0, fd)) != -EINPROGRESS)
         return err;
     struct connect_job *j = malloc(sizeof *j);

@@ -18,6 +18,7 @@
 #include "path.h"
 #include "rest.h"
 #include "runtime.h"
+#include "netcfg_device.h"
 #include "wifi_device.h"
 
 /* POST /restart: the main thread restarts the application runtime (SIGUSR2). */
@@ -99,6 +100,8 @@ int main(int argc, char **argv)
     free(hosts);
     if (!err && (err = wifi_device_open(state, NULL, why, sizeof why)) != 0) /* wifi.json, wifi-aps.json */
         fprintf(stderr, "sphered: the Wi-Fi state: %s\n", why);
+    if (!err && (err = netcfg_device_open(state, why, sizeof why)) != 0) /* netcfg.json; eth0 from board.json */
+        fprintf(stderr, "sphered: the network configuration: %s\n", why);
     if (!err && https && (!key || !cert)) {
         fprintf(stderr, "sphered: %s has no tls.key.pem / tls.cert.pem\n", state);
         err = -ENOENT;
@@ -174,6 +177,7 @@ int main(int argc, char **argv)
     free(key);
     free(cert);
     wifi_device_close();
+    netcfg_device_close();
     device_close(d);
     return err ? 1 : 0;
 }

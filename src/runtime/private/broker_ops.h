@@ -67,6 +67,26 @@ int broker_dispatch(const struct broker_context *ctx, struct broker_request *q, 
 /* Receives one request and at most one descriptor attached to it (*fd, else -1; the caller
  * closes it). Returns what recvmsg returns. (broker_certstore.c) */
 ssize_t broker_receive_request(int sock, struct broker_request *q, int *fd);
+extern const struct broker_op_entry broker_netcfg_ops[];   /* broker_netcfg.c (networking.h configuration) */
+
+/* broker_netcfg.c: whether some enabled interface has an address (else resolve and connect are
+ * ENETUNREACH), and the device's status bits (the union over its interfaces). */
+bool broker_netcfg_carries_traffic(void);
+uint32_t broker_netcfg_status(void);
+
+/* broker_proxy.c: the device's HTTP proxy for apps. A clone of the manifest that also lists the
+ * proxy's host (when a proxy is on and name is NULL or its host), else NULL (the caller frees). */
+struct json_value *broker_proxy_manifest(const struct json_value *manifest, const char *name);
+/* A TCP connect: when addr:port is the proxy (*handled), the app gets the device relay
+ * (BROKER_REPLY_LATER or an error); otherwise *handled is false and the caller goes on. */
+int broker_proxy_connect(const struct broker_context *ctx, uint32_t addr, int port, bool *handled);
+
+/* broker_dns.c: DNS queries for apps (res_query). A clone of the manifest that also lists name
+ * when an earlier answer to this app made it known (DNS-SD), else NULL. */
+extern const struct broker_op_entry broker_dns_ops[];
+struct json_value *broker_dns_manifest(const struct json_value *manifest, const char *cid, const char *name);
+/* The same with every name known to this app so far (NULL when none): for connects. */
+struct json_value *broker_dns_manifest_all(const struct json_value *manifest, const char *cid);
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);

@@ -35,6 +35,7 @@ static const char *const interposed[] = {
     "getaddrinfo", "freeaddrinfo", "socket",   "connect",  "bind",     "listen", "setsockopt",
     "getsockopt",  "getsockname",  "getpeername", "recvfrom", "recv",  "recvmsg", "recvmmsg",
     "read",        "sendto",       "send",     "sendmsg",  "sendmmsg", "write",
+    "clock_gettime", "clock_settime", "time", "gettimeofday", "res_query", "res_search", "res_send",
 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -121,6 +121,8 @@ static const struct manifest_case cases[] = {
     {"hosts_ipv4_range", HL("{\"AllowedConnections\":[\"1.2.3.256\"]}"), "Capabilities.AllowedConnections[0]", "not a valid IPv4"},
     {"hosts_empty_label", HL("{\"AllowedConnections\":[\"a..b\"]}"), "Capabilities.AllowedConnections[0]", "empty label"},
     {"hosts_bad_character", HL("{\"AllowedConnections\":[\"a_b.com\"]}"), "Capabilities.AllowedConnections[0]", "not allowed in a host name"},
+    {"hosts_dnssd_underscore_inside", HL("{\"AllowedConnections\":[\"_a_b._tcp.local\"]}"), "Capabilities.AllowedConnections[0]", "not allowed in a host name"},
+    {"hosts_dnssd_service", HL("{\"AllowedConnections\":[\"_sample-service._tcp.local\"]}"), NULL, NULL},
     {"hosts_label_hyphen", HL("{\"AllowedConnections\":[\"-a.com\"]}"), "Capabilities.AllowedConnections[0]", "starts with '-'"},
     {"hosts_dns_sd_service", HL("{\"AllowedConnections\":[\"_sample-service._tcp.local\"]}"), NULL, NULL},
     {"hosts_dns_sd_udp", HL("{\"AllowedConnections\":[\"_printer._udp.example.com\"]}"), NULL, NULL},

@@ -468,7 +468,7 @@ int main(int argc, char **argv)
             rc < 0 ? say(p, "%s", err_name()) : say(p, "ok %s", ready ? "yes" : "no");
         } else if (!strcmp(what, "status")) {
             Networking_InterfaceConnectionStatus st = 0;
-            int rc = Networking_GetInterfaceConnectionStatus("eth0", &st);
+            int rc = Networking_GetInterfaceConnectionStatus("wlan0", &st);
             int bad = Networking_GetInterfaceConnectionStatus("wlan9", &st);
             rc < 0 ? say(p, "%s", err_name()) : say(p, "ok %u (wlan9: %s)", st, bad < 0 ? err_name() : "ok");
         } else if (!strcmp(what, "socket")) {

@@ -87,3 +87,50 @@ static inline void OpenSphere_Curl_Release(struct OpenSphere_CurlConfinement *co
     curl_slist_free_all(conf->resolve);
     conf->resolve = NULL;
 }
+
+/* Networking_Curl_SetDefaultProxy(curl): the device's proxy (Networking_Proxy_Get; the manifest
+ * needs NetworkConfig or ReadNetworkProxyConfig) on the handle: CURLOPT_PROXY "address:port"
+ * (HTTP), CURLOPT_NOPROXY, and for basic authentication CURLOPT_PROXYUSERNAME/PASSWORD with
+ * CURLAUTH_BASIC. No proxy configured, or one disabled: nothing is set, 0. Returns 0, or -1 and
+ * errno (the Networking_Proxy_Get errno; ENOMEM; EINVAL when libcurl refuses an option). */
+static inline int Networking_Curl_SetDefaultProxy(CURL *curlHandle)
+{
+    if (!curlHandle) {
+        errno = EFAULT;
+        return -1;
+    }
+    Networking_ProxyConfig *p = Networking_Proxy_Create();
+    if (!p)
+        return -1;
+    int rc = Networking_Proxy_Get(p);
+    Networking_ProxyOptions options = 0;
+    if (rc == -1 && errno == ENOENT) {
+        rc = 0;
+    } else if (rc == 0 && Networking_Proxy_GetProxyOptions(p, &options) == 0 &&
+               (options & Networking_ProxyOptions_Enabled)) {
+        char proxy[PROXY_ADDRESS_MAX_LENGTH + 8];
+        uint16_t port = 0;
+        Networking_Proxy_GetProxyPort(p, &port);
+        snprintf(proxy, sizeof proxy, "%s:%u", Networking_Proxy_GetProxyAddress(p), (unsigned)port);
+        CURLcode c = curl_easy_setopt(curlHandle, CURLOPT_PROXY, proxy);
+        if (c == CURLE_OK)
+            c = curl_easy_setopt(curlHandle, CURLOPT_PROXYTYPE, (long)CURLPROXY_HTTP);
+        if (c == CURLE_OK)
+            c = curl_easy_setopt(curlHandle, CURLOPT_NOPROXY, Networking_Proxy_GetNoProxyAddresses(p));
+        if (c == CURLE_OK && Networking_Proxy_GetAuthType(p) == Networking_ProxyAuthType_Basic) {
+            c = curl_easy_setopt(curlHandle, CURLOPT_PROXYUSERNAME, Networking_Proxy_GetProxyUsername(p));
+            if (c == CURLE_OK)
+                c = curl_easy_setopt(curlHandle, CURLOPT_PROXYPASSWORD, Networking_Proxy_GetProxyPassword(p));
+            if (c == CURLE_OK)
+                c = curl_easy_setopt(curlHandle, CURLOPT_PROXYAUTH, (long)CURLAUTH_BASIC);
+        }
+        if (c != CURLE_OK) {
+            errno = c == CURLE_OUT_OF_MEMORY ? ENOMEM : EINVAL;
+            rc = -1;
+        }
+    }
+    int saved = errno;
+    Networking_Proxy_Destroy(p);
+    errno = saved;
+    return rc;
+}
