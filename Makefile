@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # OpenSphere — the two commands a new user needs: `make run` and `make test`.
 # Every target first installs missing Debian packages (scripts/install-deps.sh, idempotent).
 .PHONY: all deps build install run run-ota test test-unit test-asan fuzz fuzz-short bench test-long clean

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_flashfs.c — writes a 4 MiB file into the flash file system on the W25Q128JV model
  * (16 MiB, 64 KiB blocks, typical timings) the way the OTA agent does (16 KiB chunks, a sync

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # board.sh BUILD_DIR — the simulated board's I2C cost, beside a baseline in the same run:
 # LSM6DS3 write-then-read transactions/s (register address out, 6 output bytes back) from a
 # confined app through I2CMaster_WriteThenRead (broker-issued handle, board thread, model) vs a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # imgpkg.sh BUILD_DIR — image-package throughput for a 1 MiB package, against a baseline of
 # the same cryptographic work done by standard tools in the same run:
 #   pack   = `sphere image-package pack-application` (validate, lay out, CRC, SHA-256, sign)

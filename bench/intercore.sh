@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/intercore.sh [BUILD_DIR] [N] — inter-core round trips, HL app -> device -> emulated core
 # -> device -> HL app (64-byte messages; examples/intercore/rt_echo upper-cases and replies; the
 # HL side is tests/unit/intercore/hlprobe.c "bench N", timing N sequential round trips), beside a

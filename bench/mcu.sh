@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/mcu.sh BUILD_DIR — external-MCU programming throughput: a 256 KiB image uploaded over
 # SMP to sphere-mcu through a PTY paced at 115200 and 921600 baud, as a ratio to the line's raw
 # byte rate (baud / 10). The gap is base64 (4/3), framing (127-byte lines), CBOR and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/network.sh [BUILD_DIR] — network confinement overhead (docs/network.md): connect latency
 # (median) and HTTP request throughput (libcurl, keep-alive, HTTP/1.1) from a confined app on a simulated
 # device vs the same client run unconfined on the host, in the same run, against the same local

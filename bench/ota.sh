@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/ota.sh BUILD_DIR — the OTA agent's download path measured against baselines in the same run
 # (docs/ota.md, "Figures"): a 4 MiB image over loopback from the same HTTP server (tests/unit/ota/
 # blobfault.py, no faults armed) fetched (1) by `curl -o` into a file and (2) by the agent's job

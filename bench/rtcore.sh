@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/rtcore.sh [BUILD_DIR] — emulated instructions per second of one sphere-rtcore core,
 # as a ratio to the real MT3620 Cortex-M4F at 197.6 MHz (1 instruction ~ 1 cycle), on
 #   tight loop       a one-instruction branch-to-self (block hook on every instruction)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # runtime.sh BUILD_DIR — the application runtime's costs, each beside a baseline in the same run:
 #   1. GPIO_SetValue calls/s from a confined app vs write() of the same 2 bytes to a pipe in the
 #      same app; GPIO_GetValue round-trip latency vs a socket-pair ping-pong in the same app;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # generate-sdk-headers.cmake -DSPHERE=<sphere> -DDIR=<HardwareDefinitions>: writes inc/hw/<name>.h
 # for every definition in DIR (run at build time by the sdk_headers target).
 file(GLOB defs "${DIR}/*.json")

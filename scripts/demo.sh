@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # demo.sh BUILD_DIR — what `make run` shows: the blinky example built with CMake against the
 # OpenSphere SDK, sideloaded onto a simulated device named "demo", then its LED and its log live
 # until Ctrl-C (or DEMO_SECONDS seconds), and the board in a browser at the printed address

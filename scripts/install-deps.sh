@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # install-deps.sh — install the Debian packages OpenSphere needs to build and test.
 # Idempotent: quiet and fast when everything is present; uses apt-get only for what is missing.
 set -euo pipefail

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AdcVoltmeter — an OpenSphere example high-level app (our own code).
  *
  * Opens ADC controller 0, sets the 2.5 V reference and logs the voltage on channel 1 (a

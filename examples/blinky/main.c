@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Blinky — an OpenSphere example high-level app (our own code).
  *
  * Blinks LED 1 (red) every 250 ms. Each press of button A (active-low) toggles the blink rate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* I2cAccelerometer — an OpenSphere example high-level app (our own code).
  *
  * Talks to an LSM6DS3 accelerometer at address 0x6A on ISU2 (header 4): checks WHO_AM_I (0x69),

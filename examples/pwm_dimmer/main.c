@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* PwmDimmer — an OpenSphere example high-level app (our own code).
  *
  * Fades LED 1 green (PWM controller 2, channel 1, active low on the RDB: inversed polarity) up

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SpiFlashId — an OpenSphere example high-level app (our own code).
  *
  * Opens the SPI master on ISU1 (header 4) with chip select B, where the simulated mt3620_rdb

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UartEcho — an OpenSphere example high-level app (our own code).
  *
  * Opens the UART on ISU0 (header 2) at 115200 8N1 and echoes every byte it receives, upper-cased,

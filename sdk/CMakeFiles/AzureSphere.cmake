@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # AzureSphere.cmake — the SDK's CMake functions, shared by the toolchain files (this one is
 # included by AzureSphereRTCoreToolchain.cmake; a high-level-app toolchain can include it too).
 #

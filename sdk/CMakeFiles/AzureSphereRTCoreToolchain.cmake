@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # AzureSphereRTCoreToolchain.cmake — builds real-time capable apps (RTApps) for the MT3620's
 # Cortex-M4F cores with the GNU Arm Embedded toolchain.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # AzureSphereToolchain.cmake — builds high-level apps as native executables for the simulated
 # device, against one of the SDK's sysroots (Sysroots/<API set>: Applibs headers + libapplibs).
 #

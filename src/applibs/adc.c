@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* adc.c — ADC controller handles (see applibs/adc.h; board_wire.h requests). */
 #include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/adc.h>

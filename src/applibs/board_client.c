@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board_client.c — requests on board handles (see board_client.h). */
 #include "board_client.h"
 

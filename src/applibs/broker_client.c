@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* broker_client.c — requests to the device's broker (see broker_client.h). It talks on the
  * system calls themselves (broker_sys_*), never through send()/recvmsg(): those are libapplibs'
  * own interposers (interpose.c), whose logic (netshim.c) asks the broker in turn. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* eventloop.c — EventLoop over epoll (see applibs/eventloop.h). */
 #include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/eventloop.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gpio.c — GPIO handles from the device's broker (see applibs/gpio.h). A handle is a
  * SOCK_SEQPACKET socket to the board's line: 'S' value sets it, 'G' asks for its level. */
 #include "export.h" /* first: the Applibs API's visibility */

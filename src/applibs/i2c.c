@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* i2c.c — I2C master handles (see applibs/i2c.h): board_wire.h requests on a socket to the
  * board's bus. */
 #include "export.h" /* first: the Applibs API's visibility */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c — Log_Debug: formatted lines to standard error, which the device collects. */
 #include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/log.h>

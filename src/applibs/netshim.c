@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netshim.c — plain getaddrinfo()/socket()/connect() inside a confined app (docs/network.md,
  * "Plain sockets"): the logic of libapplibs' C library entry points. interpose.c defines those
  * names (socket, connect, … write), each a call of its netshim_* here (private/netshim.h); the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* networking.c — Applibs networking: the device's status and the OpenSphere socket extensions,
  * each one broker request (see applibs/networking.h, docs/network.md). */
 #include "export.h" /* first: the Applibs API's visibility */

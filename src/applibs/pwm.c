@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pwm.c — PWM controller handles (see applibs/pwm.h; board_wire.h requests). */
 #include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/pwm.h>

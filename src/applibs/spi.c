@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spi.c — SPI master handles (see applibs/spi.h): each call is one chip-select frame sent to
  * the board as segment headers and the bytes written (board_wire.h). */
 #include "export.h" /* first: the Applibs API's visibility */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* storage.c — mutable storage (through the broker) and the app's own image files. */
 #include "export.h" /* first: the Applibs API's visibility */
 #include <applibs/storage.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* uart.c — UART handles (see applibs/uart.h): the broker checks the manifest and the board
  * hands over a raw pseudo-terminal set to the configuration; the app reads and writes it. */
 #include "export.h" /* first: the Applibs API's visibility */

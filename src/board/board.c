@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board.c — the board (board.h): simulated GPIO lines served from the board's own thread, and
  * the board's front door to its buses and converters (board_periph.h), its board files
  * (board_file.h parses, board_config.h applies) and the simulator's endpoints (board_sim.h). */

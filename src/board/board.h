@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * board.h — the simulated board: its GPIO lines, its buses and converters with the device models
  * behind them, its board file and the simulator's endpoints (docs/board.md). board.c implements

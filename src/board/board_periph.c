@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board_periph.c — the board's buses and converters: handles, their serving thread, the
  * models behind them and the event ring (see board_periph.h, board_wire.h). */
 #include "board_periph.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board_sim.c — the simulator's view of the buses and converters: the JSON answers of the
  * /sim/ endpoints (see board_sim.h; docs/board.md lists them). */
 #include "board_sim.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * board_wire.h — the protocol between libapplibs and the board on an I2C, SPI, ADC or PWM
  * handle (docs/board.md). The handle is one end of a SOCK_SEQPACKET socket pair; the board

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lsm6ds3.c — the LSM6DS3-class accelerometer model (see lsm6ds3.h). */
 #include "lsm6ds3.h"
 

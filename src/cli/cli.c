@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.c — the command-tree framework behind `sphere` (see cli.h). */
 #include "cli.h"
 

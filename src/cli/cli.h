@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli.h — the `sphere` command-tree framework, shaped like azsphere.
  *

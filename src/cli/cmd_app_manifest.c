@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_app_manifest.c — `sphere app-manifest validate`: check a manifest, print what it resolves to. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_cloud.c — `sphere cloud serve` (the cloud service), `sphere login`, and the helpers every
  * cloud command uses (cmd_cloud.h). */
 #include <curl/curl.h>

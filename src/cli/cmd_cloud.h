@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_cloud.h — helpers shared by the cloud command groups (cmd_cloud.c, cmd_product.c,
  * cmd_device_group.c, cmd_image.c, cmd_device_cloud.c) and `sim create --cloud`.

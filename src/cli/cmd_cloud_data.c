@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_cloud_data.c — `sphere cloud init` (prepare a data folder, with the MQTT broker's files)
  * and `sphere cloud clean` (delete one), docs/twin.md.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_device.c — `sphere device …`: the device-side commands of azsphere, over the REST API. */
 #include <signal.h>
 #include <stdio.h>

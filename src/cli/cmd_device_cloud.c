@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_device_cloud.c — the cloud's device commands: `sphere device claim|list|show|assign|update`
  * and `sphere device capability download --device-id ID` (from the cloud's security service).
  *

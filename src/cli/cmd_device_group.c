@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_device_group.c — `sphere device-group create|list|show|update` and
  * `device-group deployment create|list` (also as `sphere deployment ...`) against the cloud. */
 #include <stdio.h>

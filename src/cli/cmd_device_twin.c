@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_device_twin.c — `sphere device twin show -d ID [-o json]` (the device's desired and
  * reported state in the cloud) and `sphere device twin credentials -d ID [--out FILE]` (a new
  * MQTT password for the device; the old one stops working). docs/twin.md.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_flashfs.c — `sphere flashfs format|ls|cat|put|fsck`: the flash file system (ffs.h) on an
  * image file of the W25Q128JV model (w25q.h). The image is the raw flash array; its size is
  * the flash size. The block size is read from the image's superblock (64 KiB if none). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_hwdef.c — `sphere hardware-definition generate-header|test-header|validate`. */
 #include <stdio.h>
 #include <stdlib.h>

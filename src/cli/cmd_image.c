@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_image.c — `sphere image add|show|list|download` against the cloud service. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_image_package.c — `sphere image-package pack-application | show`. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_keys.c — `sphere keys generate`: production-style signing keys (P-256 key + self-signed cert). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_mcu.c — `sphere mcu-image create|show` (the external MCU's image format) and
  * `sphere sim mcu show|attach|start|stop|power-cut|hold` (the simulated MCU on a device's UART,
  * docs/mcu.md). The MCU of device NAME lives in <device dir>/mcu/: its flash and state, the

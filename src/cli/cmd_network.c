@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_network.c — `sphere sim hosts list|add|remove` (the simulated device resolver's static
  * entries) and `sphere device network list-firewall-rules` (each app's effective network rules),
  * through the device's /sim/hosts and /sim/firewall-rules endpoints (docs/network.md). */

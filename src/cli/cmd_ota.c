@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_ota.c — `sphere ota deploy|list|status|cancel|public-key` (and enroll, cmd_ota_enroll.c): external-MCU OTA deployments in
  * the cloud service (docs/ota.md). Arguments are checked here first, so a bad VERSION or FILE
  * is refused before anything is uploaded; the service checks everything again. */

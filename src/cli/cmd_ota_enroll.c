@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_ota_enroll.c — `sphere ota enroll -d DEV [--mqtt-host HOST] [--ca FILE] [--component CID]`:
  * gives a simulated device's OTA agent what it needs to run (docs/ota.md, "Enrolling"): fresh
  * MQTT credentials for its twin (POST /v1/devices/{id}/mqtt-credentials), the cloud's OTA public

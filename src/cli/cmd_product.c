@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_product.c — `sphere product create|list|show` and `product device-group list|create-defaults`
  * against the cloud service. */
 #include <stdio.h>

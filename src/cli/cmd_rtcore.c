@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_rtcore.c — `sphere rtcore run`: runs an RTApp image package standalone on one emulated
  * real-time core. The emulator is the separate sphere-rtcore helper (it links Unicorn, GPLv2,
  * which the CLI must not); this command finds it next to the sphere executable (or through

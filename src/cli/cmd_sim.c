@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_sim.c — `sphere sim create|start|stop|delete|list`: manage simulated devices. */
 #include <arpa/inet.h>
 #include <errno.h>

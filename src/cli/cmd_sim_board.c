@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_sim_board.c — `sphere sim gpio|press|uart|adc|accel|pwm|device|watch`: see and drive the
  * simulated board's lines, buses and converters through the device's /sim/ endpoints
  * (docs/board.md). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_sim_power.c — `sphere sim power-cut -d DEV [--after-flash-ops N [--seed S]]`: the simulated
  * device loses power (docs/board.md, "Power cuts").
  *

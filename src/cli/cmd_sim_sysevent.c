@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_sim_sysevent.c — `sphere sim sysevent [EVENT]`: inject a system event into a simulated
  * device and report which apps were notified and which deferred, or (without EVENT) show the
  * registrations and the update offer. Talks to POST/GET /sim/sysevent (docs/runtime.md,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* commands.h — the command groups of `sphere`, one file each (cmd_*.c), and shared helpers. */
 #ifndef OPENSPHERE_CLI_COMMANDS_H
 #define OPENSPHERE_CLI_COMMANDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* common.c — helpers shared by the command groups: diagnostics, hardware-definition lookup. */
 #include <stdlib.h>
 #include <string.h>

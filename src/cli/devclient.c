@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* devclient.c — REST requests to a simulated device over its Unix socket (see devclient.h). */
 #include "devclient.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * devclient.h — the CLI's side of the device REST API: one request at a time over the
  * device's Unix socket (libcurl), with the selected capability file in AZSPHERE-CAPABILITIES.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — `sphere`, the OpenSphere command line (shaped like azsphere). */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* simhome.c — the simulator's home folder (see simhome.h). */
 #include "simhome.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * simhome.h — where the host keeps simulated devices and the simulator's own keys.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cloud.h — the OpenSphere cloud service (docs/cloud.md): tenants, users and API tokens,
  * products, device groups and their update policies, claimed devices and tags, images

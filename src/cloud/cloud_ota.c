@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cloud_ota.c — external-MCU OTA in the cloud: deployments, targeting, desired state, reports, signed
  * blob URLs and blob storage (see cloud_ota.h, docs/ota.md). */
 #include "cloud_ota.h"

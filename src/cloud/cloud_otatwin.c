@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cloud_otatwin.c — the OTA desired/reported state carried by the device twin (see cloud_otatwin.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cloudclient.c — HTTPS requests to the cloud service (see cloudclient.h). */
 #include "cloudclient.h"
 

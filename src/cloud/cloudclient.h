@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cloudclient.h — the client side of the cloud API (libcurl over HTTPS): the CLI and the
  * device's update agent use it. One request at a time; a token in "Authorization: Bearer";

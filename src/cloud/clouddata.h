@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * clouddata.h — names in the cloud service's data folder that more than one program relies on
  * (sphere-cloud writes them; `sphere cloud clean` checks them). docs/cloud.md, docs/twin.md.

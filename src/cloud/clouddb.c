@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clouddb.c — the SQL store over SQLite or PostgreSQL (see clouddb.h). */
 #include "clouddb.h"
 

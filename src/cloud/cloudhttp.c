@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cloudhttp.c — the cloud service over HTTPS (libmicrohttpd; see cloud.h). Besides the JSON API
  * it streams OTA deployment uploads to disk (cloud_ota.h) and serves OTA blobs by signed URL:
  * /blobs/... with Range, If-Range, If-None-Match and HEAD, and /v1/blob-auth for nginx. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cloudreq.c — parsing what devices and users send (see cloud.h); pure, fuzzed. And the error
  * body every refusal carries (cloud_fail) and freeing a response: the bottom layer the service's
  * other files (router, handlers, twin, OTA) answer with. */

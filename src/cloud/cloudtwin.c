@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cloudtwin.c — the device twin in the cloud service: store, MQTT, endpoints (see cloudtwin.h). */
 #include "cloudtwin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — `sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db URL] [--tenant NAME]...
  * [--tls-key F --tls-cert F] [--ota-base-url URL]`: the cloud service daemon (docs/cloud.md).
  * Writes DIR/cloud.url ("https://ADDR:PORT") once it listens; OTA download URLs start with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mqttbroker.c — DATA/mqtt/ files, mosquitto passwords, the broker as a child (see mqttbroker.h). */
 #include "mqttbroker.h"
 

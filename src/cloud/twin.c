@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* twin.c — the device twin over MQTT with libmosquitto's threaded loop (see twin.h). */
 #include "twin.h"
 #include "mqtt_loop.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cloudagent.c — the device's cloud update agent (see cloudagent.h). */
 #include "cloudagent.h"
 

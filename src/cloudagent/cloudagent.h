@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cloudagent.h — the device's cloud update agent (docs/cloud.md, "Check-in"). sphered runs it
  * when the device has a cloud: it checks in on start, every interval, and when told

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* apiset.c — the release ↔ ARV ↔ beta-set table and the compatibility rule (see apiset.h). */
 #include "apiset.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apiset.h — API sets, application runtime versions (ARV) and OS releases.
  *

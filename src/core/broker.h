@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * broker.h — the protocol between an app (libapplibs) and its device (the runtime's broker),
  * version 1. Documented in docs/runtime.md.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* capfile.c — device capability files: build, parse, verify (see capfile.h). */
 #include "capfile.h"
 

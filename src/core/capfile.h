@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * capfile.h — device capability files in the platform's format (docs/device.md).
  *

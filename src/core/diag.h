@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * diag.h — diagnostics: precise, user-facing reports about bad input.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c — text for the project's negative-errno result codes (see error.h). */
 #include "error.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* guid.c — GUID text parsing and formatting (see guid.h). */
 #include "guid.h"
 

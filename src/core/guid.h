@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guid.h — GUIDs (component IDs, image IDs, tenant IDs) in their textual form.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hwdef.c — hardware definitions: load, validate, resolve, generate headers (see hwdef.h). */
 #include "hwdef.h"
 

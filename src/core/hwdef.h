@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hwdef.h — Azure Sphere hardware definitions: loading with imports, validation, name
  * resolution, and generation of the C header (inc/hw/<name>.h) the SDK tools write.

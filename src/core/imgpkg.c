@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* imgpkg.c — image-package writer and bounds-checked reader (see imgpkg.h, docs/image-package.md). */
 #include "imgpkg.h"
 

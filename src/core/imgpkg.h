@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * imgpkg.h — Azure Sphere image packages in the platform's on-disk format (docs/image-package.md).
  *

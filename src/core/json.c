@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.c — position-keeping JSON reader, builder and writer (see json.h). */
 #include "json.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json.h — a JSON reader that keeps each value's position, and a small tree builder/writer.
  *

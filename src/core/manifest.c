@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* manifest.c — app_manifest.json validation and normalisation (see manifest.h, docs/manifest.md). */
 #include "manifest.h"
 

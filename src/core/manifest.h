@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * manifest.h — application manifest (app_manifest.json) validation and normalisation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mt3620.c — MT3620 pin blocks and RTApp-only resources (see mt3620.h). */
 #include "mt3620.h"
 

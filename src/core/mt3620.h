@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mt3620.h — facts about the MT3620 chip that the hardware-definition files do not carry:
  * which GPIO pins each peripheral block occupies (so two capabilities that need the same pin

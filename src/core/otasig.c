@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* otasig.c — the OTA image signature: canonical message, ECDSA P-256/SHA-256, base64 (see otasig.h). */
 #include "otasig.h"
 

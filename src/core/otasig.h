@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * otasig.h — the signature over an external-MCU OTA image (docs/ota.md, "Signature").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* path.c — lexical path helpers (see path.h). */
 #include "path.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * path.h — pure, lexical path helpers (no file-system access). All results are malloc'd
  * strings owned by the caller, or NULL when out of memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* signing.c — ECDSA P-256 keys, self-signed certificates, raw r||s signatures (see signing.h). */
 #include "signing.h"
 

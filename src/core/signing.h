@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * signing.h — keys, certificates and signatures for image packages (OpenSSL).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strbuf.c — growable NUL-terminated buffer (see strbuf.h). */
 #include "strbuf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * strbuf.h — a growable, always NUL-terminated byte buffer.
  *

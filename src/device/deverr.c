@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* deverr.c — the device error table (see deverr.h). */
 #include "deverr.h"
 

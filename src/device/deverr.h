@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * deverr.h — the device's error codes, as its REST API reports them.
  *

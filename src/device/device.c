@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* device.c — a simulated device's state and operations (see device.h, docs/device.md).
  * It stays long (about 1150 lines) as one module: persistence, staging, install and the app
  * queries all read and write the one struct device and its on-disk state under the device's

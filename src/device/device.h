@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * device.h — one simulated MT3620-class device: its persistent state and every operation its
  * REST API offers, with the platform's rules applied (policy.h). No HTTP here: the REST layer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* policy.c — install and permission rules (see policy.h). */
 #include "policy.h"
 

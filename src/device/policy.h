@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy.h — the device's install and permission rules, as pure functions over data (no I/O).
  *

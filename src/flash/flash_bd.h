@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * flash_bd.h — the block-device seam between a flash file system and its storage.
  *

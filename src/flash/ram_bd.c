@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ram_bd.c — struct flash_bd over RAM with NOR semantics (see ram_bd.h). */
 #include "ram_bd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ram_bd.h — a struct flash_bd over a caller-owned RAM buffer with NOR semantics (program
  * clears bits, erase sets a block to 0xFF). No timing and no power cuts: for fuzzing and

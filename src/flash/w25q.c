@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* w25q.c — the W25Q128JV command-level model (see w25q.h and docs/flash-model.md). */
 #include "w25q.h"
 

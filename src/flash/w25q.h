@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * w25q.h — a command-level model of the Winbond W25Q128JV SPI NOR flash, with a simulated
  * clock, wear counters and power-cut injection. See docs/flash-model.md.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* w25q_bd.c — struct flash_bd over the W25Q128JV model (see w25q_bd.h). */
 #include "w25q_bd.h"
 

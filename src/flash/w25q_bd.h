@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * w25q_bd.h — a struct flash_bd over the W25Q128JV model, driving it through SPI frames the
  * way a real driver would: 06h + 02h per page (split at 256-byte page boundaries), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ffs.c — the flash file system (see ffs.h for the contract, docs/flashfs.md for the design).
  *

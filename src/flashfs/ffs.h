@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ffs.h — OpenSphere's power-fail-safe flash file system (design and on-disk format:
  * docs/flashfs.md).

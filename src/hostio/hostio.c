@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostio.c — host file-system access for the CLI and daemons (see hostio.h). */
 #include "hostio.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hostio.h — the host file system, for the components that are allowed to touch it (CLI,
  * daemons). Core logic never calls these directly: it receives them through ops structs

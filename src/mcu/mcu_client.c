@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcu_client.c — SMP over a file descriptor (mcu_client.h) and mcu_update (mcu_ops.h). */
 #include "mcu_client.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mcu_client.h — SMP over a serial file descriptor: the mcu_updater_ops (mcu_ops.h) the OTA
  * agent uses with the fd it got from UART_Open (or any fd: a PTY, a socket pair).

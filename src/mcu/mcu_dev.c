@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcu_dev.c — the simulated MCU's flash, state record, bootloader and SMP server (mcu_dev.h). */
 #include "mcu_dev.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mcu_dev.h — the simulated external MCU: its flash (two image slots in DIR/mcu-flash.bin), its
  * crash-safe state record (DIR/mcu-state, replaced by write-new/fsync/rename), the bootloader's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcu_hold.c — the "hold after OP" request file (see mcu_hold.h). */
 #include "mcu_hold.h"
 

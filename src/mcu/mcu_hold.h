@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mcu_hold.h — a fault the simulated MCU injects on request: "hold after OP". Once the MCU has
  * carried out OP (recorded a test mark, rebooted for a reset, confirmed a trial image) it stops

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcu_image.c — MCUboot-style image header and TLV trailer: parse, verify, create (mcu_image.h). */
 #include "mcu_image.h"
 

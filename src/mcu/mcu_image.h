@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mcu_image.h — the external MCU's firmware image format (MCUboot-style), pure: no I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mcu_ops.h — the seam between the OTA agent and an external MCU's bootloader: five operations
  * any transport implements (mcu_client.h implements them as SMP over a file descriptor), and

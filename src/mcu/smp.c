@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* smp.c — SMP header, CRC16, base64 and the mcumgr serial framing (smp.h). */
 #include "smp.h"
 

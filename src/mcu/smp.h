@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smp.h — the mcumgr Simple Management Protocol over a serial line: the 8-byte SMP header, the
  * serial framing (docs/mcu.md "Serial framing"), CRC16 and base64, and (smp_cbor.c) the CBOR

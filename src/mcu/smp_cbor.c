@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* smp_cbor.c — the CBOR maps of the SMP commands OpenSphere's MCU serves (smp.h), on libcbor.
  * Decoders ignore unknown keys and refuse a known key of the wrong type or size. Before libcbor
  * sees the bytes, a pre-scan (well_formed) refuses indefinite lengths, nesting deeper than 8 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sphere_mcu.c — `sphere-mcu --state DIR (--tty PATH | --fd N) [--baud N] [--slot-kb N]
  * [--install IMAGE] [--reset-ms N]`: the simulated external MCU as its own process.

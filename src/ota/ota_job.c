@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ota_job.c — one OTA job: decide from flash, download with resume, verify, accept
  * (contract in ota_job.h).

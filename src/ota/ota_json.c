@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ota_json.c — the JSON mapping of the agent's desired and reported state (ota.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ota_stage.c — the OTA staging store on the flash file system (see ota_stage.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spinor_bd.c — flash_bd over a 25-series serial NOR command set (see spinor_bd.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rest.c — HTTP glue for the device REST API (see rest.h). */
 #include "rest.h"
 #include "rest_certstore.h"

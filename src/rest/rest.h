@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rest.h — the device REST API over HTTP (libmicrohttpd): HTTPS on a loopback port, and plain
  * HTTP on a Unix socket (docs/device.md lists the endpoints).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c — sphere-rtcore, the helper process that runs one RTApp on one emulated real-time
  * core. It links Unicorn (GPLv2) and is therefore a separate program: the sphere CLI and the

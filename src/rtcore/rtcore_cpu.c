@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_cpu.c — one Cortex-M4F core on Unicorn, with host-side exceptions (see rtcore_cpu.h).
  * It stays long (about 800 lines) as one module: the only file that calls the Unicorn engine,
  * whose hooks, clock, exception entry and debugging all share one struct rtcore_cpu. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_ctl.c — control protocol parsing and escaping (see rtcore_ctl.h). */
 #include "rtcore_ctl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_ctl.h — the control protocol between a device (or any supervisor) and one
  * sphere-rtcore helper, over a stream socket the helper inherits (--control-fd N).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_elf.c — bounds-checked ELF32 ARM loader for RTApps (see rtcore_elf.h). */
 #include "rtcore_elf.h"
 

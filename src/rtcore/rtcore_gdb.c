@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_gdb.c — GDB remote serial protocol state machine (see rtcore_gdb.h). */
 #include "rtcore_gdb.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_grant.c — manifest capabilities to peripheral blocks (see rtcore_grant.h). */
 #include "rtcore_grant.h"
 

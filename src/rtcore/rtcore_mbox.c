@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_mbox.c — the inter-core mailbox and its shared rings (see rtcore_mbox.h). */
 #include "rtcore_mbox.h"
 

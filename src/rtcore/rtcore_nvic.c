@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_nvic.c — ARMv7-M exception priorities and preemption (see rtcore_nvic.h). */
 #include "rtcore_nvic.h"
 

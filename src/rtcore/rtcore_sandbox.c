@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_sandbox.c — no-new-privs + seccomp allow-list for the helper (see rtcore_sandbox.h). */
 #include "rtcore_sandbox.h"
 

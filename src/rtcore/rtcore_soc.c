@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rtcore_soc.c — MT3620 real-time core peripherals over a cycle clock (see rtcore_soc.h). */
 #include "rtcore_soc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applog.c — the device log ring (see applog.h). */
 #include "applog.h"
 

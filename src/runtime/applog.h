@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * applog.h — the device log: lines from every app's stdout/stderr (and Log_Debug), and the
  * runtime's own events (started, exited, restarted), each with a sequence number, a wall-clock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* broker_core.c — the broker's core handlers: GPIO, mutable storage, boolean capabilities,
  * OS version, power controls (see broker_ops.h). */
 #include <errno.h>

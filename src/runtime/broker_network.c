@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* broker_network.c — broker handlers for networking (docs/network.md): the device's status, name
  * resolution through the device's resolver, mediated connects and server ports. The checks and
  * the sockets themselves are net.c's; what would wait on the network (an upstream resolve, a

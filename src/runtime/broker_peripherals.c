@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* broker_peripherals.c — broker handlers for the board's buses and converters (UART, SPI, I2C,
  * ADC, PWM; see broker_ops.h and docs/board.md). Each checks that the app's manifest lists the
  * peripheral by its raw value ("ISU0", "ADC-CONTROLLER-0", "PWM-CONTROLLER-2"), then asks the

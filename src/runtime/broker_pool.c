@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* broker_pool.c — worker threads for broker requests that may wait (see broker_pool.h). */
 #include "broker_pool.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * broker_pool.h — finishing broker requests that wait on the network (an upstream resolve, a
  * connect the peer has not answered yet) off the supervisor thread, so one app's slow peer holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* container.c — namespaces, a read-only root, seccomp, and a tiny init (see container.h). */
 #include "container.h"
 #include "deviceauth_issue.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* debug.c — gdbserver for high-level apps (see debug.h). */
 #include "debug.h"
 

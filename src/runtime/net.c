@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* net.c — static hosts, per-app resolver answers with TTLs, mediated connects and listens, UDP
  * relays and UDP server ports (see net.h). */
 #include "net.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * net.h — the device's side of network confinement (docs/network.md).
  *

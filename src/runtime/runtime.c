@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runtime.c — the supervisor (see runtime.h, docs/runtime.md): one thread with one epoll loop
  * owns every app. It reconciles the apps with the device's desired state (start, stop, restart

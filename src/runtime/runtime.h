@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runtime.h — the application runtime of a simulated device: runs every installed high-level
  * app whose desired state is "running" in its own container (container.h), answers its Applibs

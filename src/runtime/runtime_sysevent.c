@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runtime_sysevent.c — system events: registrations, the update offer and its deferrals (see
  * runtime_sysevent.h; docs/runtime.md, "System events"). */
 #include "runtime_sysevent.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — `sphered --state DIR [--attach]`: one simulated device. Opens (and recovers) the
  * device's state, serves its REST API on DIR/rest.sock and on https://127.0.0.1:<port> (with
  * --attach, as root, also on https://192.168.35.N:443 and runs the device-connection service;

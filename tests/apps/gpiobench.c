@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gpiobench.c — the runtime benchmark's app: GPIO_SetValue calls per second and GPIO_GetValue
  * round trips, beside the same loops over a plain pipe (write) and a socket pair (ping-pong
  * with an echo thread) in the same process. Prints "BENCH ..." lines, then waits for SIGTERM. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* probe.c — a test app for the runtime: each command-line argument names a probe; the app runs
  * them in order, printing "PROBE <name> ok" or "PROBE <name> <errno name>", then waits for
  * SIGTERM (or exits, crashes, or misbehaves, for the probes that are about that). */

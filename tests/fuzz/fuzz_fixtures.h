@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_fixtures.h — a small chip and board definition the hwdef and manifest fuzzers load. */
 #ifndef OPENSPHERE_FUZZ_FIXTURES_H
 #define OPENSPHERE_FUZZ_FIXTURES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_flashfs_mount.c — libFuzzer target: any byte string, taken as a flash image of 16
  * blocks of 512 bytes (padded with 0xFF), must be checked and mounted without a crash, leak
  * or sanitizer report; a mounted image is then listed, read and changed (commit paths run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_hosts.c — the static hosts file (docs/network.md) on any input: never crash or leak; a
  * table that loads is written back by net_hosts_json() in a form that loads again to the same
  * table. */

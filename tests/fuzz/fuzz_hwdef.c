@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_hwdef.c — a hardware definition (the fuzz input) importing known-good files: loading,
  * validation and header generation must never crash or leak. */
 #include <stdint.h>

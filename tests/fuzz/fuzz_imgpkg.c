@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_imgpkg.c — the image-package reader on any bytes: never crash, leak or read out of
  * bounds; whatever it accepts must describe files that lie inside the input. For inputs whose
  * last byte is odd the file-system CRC is recomputed first, so mutations reach the directory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_json.c — the JSON reader and writer must never crash, leak or loop on any input, and
  * whatever they accept must re-serialise and re-parse to the same text. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_manifest.c — manifest validation on any input, for a high-level app resolving names
  * through a small board definition: never crash or leak; an accepted manifest's normalised
  * form must itself validate. */

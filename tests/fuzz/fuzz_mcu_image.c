@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_mcu_image.c — the MCU image parser on any bytes: never crash or read out of bounds;
  * whatever it accepts lies inside the input. Inputs whose last byte is odd get their SHA-256
  * TLV recomputed first so mutations also reach the accepted path. Also feeds the same bytes to

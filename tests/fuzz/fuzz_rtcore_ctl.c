@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_rtcore_ctl.c — the control protocol's parsers (commands and events) and the escaper on
  * arbitrary bytes: no crash, no read past the line, and every result inside its documented range. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_rtcore_elf.c — the RTApp ELF loader on arbitrary bytes: never reads outside the input,
  * and whatever it accepts loads inside the core's memory regions. */
 #include <stdint.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run-all.sh BUILD_DIR SECONDS — run every libFuzzer target in BUILD_DIR/fuzz for SECONDS each,
 # seeded from tests/fuzz/corpus/<target>/ (copied to a scratch folder, so the tree stays clean).
 # Exits non-zero on the first crash, leak or sanitizer report, printing how to reproduce it.

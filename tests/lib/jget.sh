@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/lib/jget.sh — sourced by the shell tests: jget FILE [KEY|INDEX]... prints the value at
 # that path of FILE's JSON (strings raw, objects and arrays as compact JSON, null as "null").
 # A missing file, key or index is an error (exit non-zero, message on stderr), never an empty

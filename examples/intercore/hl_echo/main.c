@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — hl_echo: the high-level half of the inter-core echo example. Connects to the RTApp
  * named by its first argument (the rt_echo example), sends "hello from hl_echo N" once a second
  * and logs the reply ("HELLO FROM HL_ECHO N"). Waits and reconnects while the RTApp is absent,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — rt_echo: the real-time half of the inter-core echo example. Every message a
  * high-level app sends is upper-cased and sent back to it. Talks to the mailbox and the shared
  * ring buffers directly, the way RTApps for the MT3620 do (docs/intercore.md):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — blinky RTApp: GPT0 interrupts every 250 ms toggle GPIO 8 (LED1 red on the MT3620
  * RDB); the core sleeps in WFI in between and reports each toggle on the debug UART. */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — hello RTApp: greets on the debug UART (the app's log) and on the ISU0 UART its
  * manifest grants, then counts seconds with SysTick. */
 #include <stdint.h>

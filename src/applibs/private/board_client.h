@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* board_client.h — libapplibs' side of the board's handle protocol (src/board/board_wire.h),
  * shared by uart.c, i2c.c, spi.c, adc.c and pwm.c. Internal to libapplibs. */
 #ifndef OPENSPHERE_APPLIBS_BOARD_CLIENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* broker_client.h — libapplibs' side of the broker protocol (src/core/broker.h): one request,
  * one reply, maybe one descriptor. Internal to libapplibs. */
 #ifndef OPENSPHERE_APPLIBS_BROKER_CLIENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lsm6ds3.h — a register-level model of an LSM6DS3-class accelerometer/gyroscope, as an I2C
  * target and as an SPI device (docs/board.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cloud_ota.h — the cloud side of external-MCU OTA (docs/ota.md, "Cloud side"): deployments of a
  * firmware file to the devices tagged productType=PRODUCT and deviceGroup=GROUP, the device's

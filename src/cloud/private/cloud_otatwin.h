@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cloud_otatwin.h — joins the external-MCU OTA (cloud_ota.h) to the device twin (cloudtwin.h): a device's
  * desired twin document carries its OTA desired state as member "extFwInfo" (the reference

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * clouddb.h — the cloud service's SQL store: SQLite (a file in the data folder) or PostgreSQL
  * (a postgresql:// URL), behind one tiny interface, with the same schema migrations for both.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cloudtwin.h — the device twin inside the cloud service (docs/twin.md): the desired and reported
  * state of each device in the store (table device_twin), the MQTT side (twin.h) and the broker

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mqttbroker.h — the cloud's MQTT broker (Debian's mosquitto): its files in DATA/mqtt/, the
  * passwords in mosquitto's own format, and the broker run as a child of the service

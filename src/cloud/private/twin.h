@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * twin.h — the device twin's MQTT side (docs/twin.md): the cloud service's connection to the
  * broker, as the service user, with libmosquitto's threaded loop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * OtaAgent — OpenSphere's external-MCU OTA agent, a high-level app like any other (docs/ota.md).
  *

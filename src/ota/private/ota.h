@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ota.h — the external-MCU OTA agent's vocabulary, shared by its parts (docs/ota.md).
  *

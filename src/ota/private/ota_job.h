@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ota_job.h — one OTA job: bring the staging store (ota_stage.h) to the desired image.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ota_stage.h — the OTA agent's power-safe staging store on the flash file system (ffs.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spinor_bd.h — a flash_bd (src/flash/flash_bd.h) over a serial NOR flash reached through
  * one "chip-select frame" callback: the standard 25-series command set (9Fh JEDEC ID, 03h

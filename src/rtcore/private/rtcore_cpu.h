@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_cpu.h — one emulated MT3620 Cortex-M4F real-time core: Unicorn (GPLv2; only the
  * sphere-rtcore helper links this file) runs the instructions, this module does what Unicorn

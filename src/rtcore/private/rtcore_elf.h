@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_elf.h — the RTApp ELF loader: checks an untrusted ELF32 ARM executable against the
  * MT3620 real-time core's memory map and copies its loadable segments into that memory.

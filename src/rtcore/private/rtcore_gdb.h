@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_gdb.h — the GDB remote serial protocol for one emulated core, as a pure state machine:
  * bytes from the debugger go in (rtcore_gdb_feed), replies come out through ops.send, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_grant.h — which peripheral blocks an RTApp may touch, from its app manifest.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_mbox.h — the MT3620 inter-core mailbox as one real-time core sees it, and the two
  * shared ring buffers the device owns for the core's one high-level partner

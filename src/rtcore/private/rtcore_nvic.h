@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_nvic.h — the exception state of an ARMv7-M core as the MT3620's Cortex-M4F implements
  * it: 3 priority bits (a priority value keeps only bits 7:5), 100 external interrupts, and the

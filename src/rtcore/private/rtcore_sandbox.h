@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_sandbox.h — confines the sphere-rtcore helper once the firmware is loaded:
  * PR_SET_NO_NEW_PRIVS, then a seccomp filter (libseccomp) that kills the process on any system

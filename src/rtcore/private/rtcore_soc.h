@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rtcore_soc.h — the MT3620 peripherals one real-time core sees, as pure state machines over a
  * virtual clock counted in core cycles (197.6 MHz). No emulator, no I/O: the CPU side

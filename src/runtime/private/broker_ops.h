@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * broker_ops.h — the broker's request handlers (docs/runtime.md). Each Applibs request that
  * reaches the device is dispatched by its op code to one handler, which checks the app's

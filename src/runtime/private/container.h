@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * container.h — starts one high-level app in its own container (docs/runtime.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * debug.h — debugging high-level apps with the host's gdbserver (docs/runtime.md, "Debugging").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runtime_sysevent.h — the device's system-event manager (docs/runtime.md, "System events").
  *

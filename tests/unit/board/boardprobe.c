@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* boardprobe.c — a test app for the board, run by tests/cli/test_board.sh: each argument names a
  * probe of the UART, I2C, SPI, ADC or PWM Applibs; the app runs them in order, printing
  * "PROBE <name> ok [detail]" or "PROBE <name> <errno name>", then serves "uartecho" (echoes the

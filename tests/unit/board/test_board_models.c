@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_board_models.c — the board's device models against their datasheets (LSM6DS3: WHO_AM_I,
  * register auto-increment, full scales, reset, read-only registers, SPI framing) and the board's
  * handles through the wire protocol libapplibs speaks (I2C NACK, SPI to the W25Q128JV through

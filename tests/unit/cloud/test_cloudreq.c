@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cloudreq.c — what the cloud accepts from devices and users: check-in bodies, tokens, names. */
 #include <errno.h>
 #include <setjmp.h>

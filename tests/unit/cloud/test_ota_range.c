@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ota_range.c — cloud_ota_plan_range (ota.h): what a GET/HEAD of an immutable OTA blob is
  * answered with, for every form of Range, If-Range and If-None-Match. Table-driven; a failing
  * row prints its name. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memfs.c — in-memory files for hwdef tests and fuzzers (see memfs.h). */
 #include "memfs.h"
 

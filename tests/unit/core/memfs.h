@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memfs.h — an in-memory file set behind struct hwdef_io, for tests and fuzzers.
  * Paths are absolute and normalised lexically; canonical_path fails with -ENOENT for
  * names that were never added. */

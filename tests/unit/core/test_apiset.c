@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_apiset.c — API-set parsing and the full app × OS compatibility matrix. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_hwdef.c — hardware definitions: imports, validation, resolution, header generation. */
 #include <setjmp.h>
 #include <stdarg.h>

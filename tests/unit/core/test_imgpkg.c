@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_imgpkg.c — image packages: layout, round trip, signatures, every malformed input, and
  * every single-byte change of a small package (all positions, all 255 other values). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_json.c — the position-keeping JSON reader and the writer. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_manifest.c — every app-manifest rule, a valid and an invalid case each (table-driven).
  * A failing case prints its name; MANIFEST_CASE=<name> runs that case alone. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_otasig.c — the OTA image signature (otasig.h): the canonical message, sign/verify round
  * trip, every signed field bound, wrong keys, malformed base64, signatures and PEM refused. */
 #include <setjmp.h>

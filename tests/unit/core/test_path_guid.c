@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_path_guid.c — lexical path helpers and GUID parsing. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_w25q.c — the W25Q128JV model at the command level: IDs, status bits, program/erase
  * semantics, the simulated clock, power cuts, file persistence and the flash_bd adapter. */
 #include <errno.h>

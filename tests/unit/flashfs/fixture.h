@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fixture.h — a W25Q128JV model (RAM) with a flash_bd over it, shared by the flashfs tests. */
 #ifndef OPENSPHERE_TEST_FFS_FIXTURE_H
 #define OPENSPHERE_TEST_FFS_FIXTURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_ffs.c — the flash file system API: files, directories, sync semantics, errors,
  * corruption detection, geometry checks and wear spreading. Device: a 256 KiB W25Q model
  * in RAM with 4 KiB blocks (64 blocks). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ffs_powercut.c — the power-loss sweep. Each scripted workload is first run cleanly to
  * count its flash operations; then, for every operation index N, a fresh device runs the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* evil_rtapp.c — a hostile RTApp for tests/cli/test_intercore.sh (built with the rt_echo
  * project's CMake files). After the first message from its high-level app it sends a block to
  * a component ID that is not that app, then writes bogus ring positions and notifies "sent":

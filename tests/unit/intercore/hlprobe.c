@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hlprobe.c — a high-level test app for tests/cli/test_intercore.sh. argv[1] is the partner's
  * component ID, then one command; results go to the device log as "ICP <result>".
  *   connect        Application_Connect's result: "ICP connect ok" or "ICP connect <ERRNO>"

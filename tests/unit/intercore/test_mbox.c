@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mbox.c — the inter-core mailbox model (src/rtcore/rtcore_mbox.h) and the msg lines of
  * the control protocol: setup FIFO, both rings with wrap-around, the 1040-byte limit, full
  * rings, and a hostile core writing bogus positions and sizes (never a touch outside the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcu_bench.c — `mcu_bench BUILD_DIR BAUD`: uploads a 256 KiB image to a fresh sphere-mcu over a
  * PTY paced at BAUD and prints the programming throughput (upload only, bytes of image per
  * second) and its ratio to the line's raw byte rate (baud / 10). Used by bench/mcu.sh. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mcu_dev_files.c — the MCU's files while something else looks at them: a reader
  * (`sim mcu show`, a read-only mcu_dev_open) must not remove the running MCU's write in
  * progress, only the leftovers of a writer that is gone; and when the MCU cannot record a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mcu_hold.c — the MCU's hold request file (mcu_hold.h): round trips, a missing file,
  * malformed ones refused, and which step a state change counts as. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mcu_image.c — the MCUboot-style image: create, parse, verify; corrupted and malformed
  * images refused with the field at fault; versions; and docs/mcu.md's layout table agrees with
  * the bytes the packer writes. Rerun: build/tests/test_mcu_image. */

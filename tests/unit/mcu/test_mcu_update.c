@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mcu_update.c — updates through a PTY to a real sphere-mcu process: install and confirm,
  * power cuts (SIGKILL) of the MCU during the upload and after a test boot (-> revert), of the
  * client mid-upload (-> resume), an image the MCU's own SHA-256 check refuses, an oversized

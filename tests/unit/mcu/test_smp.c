@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_smp.c — SMP serial framing, CRC16, base64 and the CBOR payloads: conformance and
  * malformed input (bad CRC, bad base64, over-long lines, truncation) refused without harm.
  * Rerun one case: CMOCKA_TEST_ABORT=1 build/tests/test_smp (cmocka 1.1 has no per-test filter). */

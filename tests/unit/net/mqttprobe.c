@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mqttprobe.c — an unmodified libmosquitto client as a confined app (tests/cli/test_network.sh).
  * libmosquitto resolves and connects with plain getaddrinfo()/socket()/connect(), which land in
  * libapplibs' interposers (docs/network.md, "Plain sockets").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* netprobe.c — a hostile-and-polite test app for network confinement (tests/cli/test_network.sh).
  * Each argument is one probe, run in order; each prints one line "NET <probe> <result>" where the
  * result is "ok …" or an errno name (or a curl error), then the app waits for SIGTERM.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_net.c — the device's network rules (src/runtime/net.c): static hosts, resolving only
  * listed names, answers per app with TTL expiry, literals, refusals before any packet, connects
  * to a local listener, the UDP relay, TCP and UDP server ports. Only 127.0.0.1 is contacted. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_netshim.c — libapplibs' plain-sockets interposers (src/applibs/netshim.c) against a fake
  * device: fd 3 is one end of a SOCK_SEQPACKET pair whose other end a thread here serves with the
  * broker protocol (src/core/broker.h). The fake device's rules:

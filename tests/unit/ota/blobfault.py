@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """blobfault.py — a scriptable, misbehaving blob server for the OTA tests.
 
 Serves FILE at any path with correct HTTP/1.1 semantics (Range: bytes=a-b|a-|-n, 206 with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ota_host.c — runs the OTA agent's job (src/ota) in a host process against the W25Q128JV
  * model, reached through the same SPI NOR driver the agent app uses, with power cuts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run_helper.c — fork/exec with stdout and stderr captured through temporary files. */
 #include "run_helper.h"
 

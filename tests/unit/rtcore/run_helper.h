@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run_helper.h — runs a program with arguments and captures its stdout, stderr and status. */
 #ifndef RUN_HELPER_H
 #define RUN_HELPER_H

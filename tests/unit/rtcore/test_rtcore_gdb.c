@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_rtcore_gdb.c — the GDB remote stub of the emulated core. The sphere-rtcore helper runs
  * fw/gdb_target.c with --gdb-listen-fd (a listening socket on 127.0.0.1 made here); the test
  * speaks raw RSP packets to it: registers, memory, breakpoints, continue, step, Ctrl-C,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_rtcore_model.c — the emulator's pure parts: the ELF loader against hostile inputs, NVIC
  * priority rules, peripheral timing on the cycle clock, manifest grants, control protocol. */
 #include <setjmp.h>

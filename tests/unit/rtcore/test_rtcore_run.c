@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_rtcore_run.c — the emulated core end to end: firmware from the fw folder runs in the
  * sphere-rtcore helper and reports through its debug UART; each test checks what a user of
  * the core would see (log lines, exit status, crash reasons).

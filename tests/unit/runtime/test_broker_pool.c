@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_broker_pool.c — src/runtime/broker_pool.c: a job's reply reaches the app even when the
  * socket it was submitted with is closed at once; a job that waits holds up no other job; at
  * BROKER_POOL_MAX jobs in flight the next is refused with EAGAIN (its state left to the caller),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sysevent.c — the system-event manager (src/runtime/sysevent.h) driven as the broker and
  * the REST layer drive it: registration rules, who gets which event with which status, deferral
  * rules and the refusals. One behaviour per test, each with a fresh manager. Rerun:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_twin_unit.c — the device twin's pure parts: mosquitto's password format (checked against
  * a line mosquitto_passwd 2.0.11 wrote), the password file's add-or-replace, topics, payload
  * checks and broker addresses. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/adc.h — OpenSphere Applibs: analog-to-digital converters. ADC_Open needs the
  * controller in the manifest's Adc capability (else EACCES); a listed controller the board does
  * not have fails with ENODEV, one already open with EBUSY. A channel the controller does not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/application.h — OpenSphere Applibs: this application and its partners.
  *
  * Application_Connect(componentId) opens a channel to a real-time capable app (docs/intercore.md)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/applications.h — OpenSphere Applibs: OS version and this app's memory use (in KiB,
  * from getrusage: the peak resident set; 0 on error). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/eventloop.h — OpenSphere Applibs: an epoll-based event loop over any file
  * descriptors (timerfd, sockets, peripheral handles). Functions return -1/NULL with errno on
  * failure. EventLoop_Run returns EventLoop_Run_Failed with errno EINTR when a signal arrives. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/gpio.h — OpenSphere Applibs: GPIO. Opening a GPIO not listed in the app manifest's
  * Gpio capability fails with EACCES; an open GPIO fails with EBUSY; a bad mode or value with
  * EINVAL. Handles are file descriptors; close() releases them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/i2c.h — OpenSphere Applibs: I2C masters. I2CMaster_Open needs the ISU in the manifest's
  * I2cMaster capability (else EACCES, also for an id that names no ISU); an ISU held by another
  * app or function fails with EBUSY. Transfers return the bytes transferred (written + read for

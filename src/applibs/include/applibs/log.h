@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/log.h — OpenSphere Applibs: debug logging. Output goes to the device log
  * (`sphere device app log`). Returns 0, or -1 with errno set. */
 #pragma once

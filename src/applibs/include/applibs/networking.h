@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/networking.h — OpenSphere Applibs: network status, and the OpenSphere extensions that
  * give an app its sockets (docs/network.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/networking_curl.h — OpenSphere: libcurl inside a confined app (docs/network.md).
  * Header-only; the app links -lcurl itself.
  *

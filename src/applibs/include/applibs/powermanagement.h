@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/powermanagement.h — OpenSphere Applibs: power controls. Each call needs its entry in
  * the PowerControls capability (else EACCES). The simulated device logs the request. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/pwm.h — OpenSphere Applibs: PWM controllers. PWM_Open needs the controller in the
  * manifest's Pwm capability (else EACCES); a listed controller the board does not have fails
  * with ENODEV, one already open with EBUSY. PWM_Apply fails with EBADF for a handle that is not

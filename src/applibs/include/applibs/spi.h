@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/spi.h — OpenSphere Applibs: SPI masters. Define SPI_STRUCTS_VERSION 1 (the default)
  * before including. SPIMaster_Open needs the ISU in the manifest's SpiMaster capability (else
  * EACCES); an ISU held by another app or function, or a chip select this app already opened,

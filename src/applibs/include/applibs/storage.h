@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/storage.h — OpenSphere Applibs: the app's files. The mutable-storage file needs the
  * MutableStorage capability with SizeKB > 0 (else EACCES); writes beyond SizeKB fail with EFBIG.
  * Image-package paths must be relative, without '.' or '..' components (else EINVAL). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/sysevent.h — OpenSphere Applibs: system events. Registering needs the
  * SystemEventNotifications capability, deferring updates SoftwareUpdateDeferral (else EACCES).
  * One registration per app (EEXIST otherwise). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* applibs/uart.h — OpenSphere Applibs: UARTs. Define UART_STRUCTS_VERSION 1 (the default) before
  * including. UART_Open needs the ISU in the manifest's Uart capability (else EACCES); an unknown
  * id fails with ENODEV, a NULL config with EFAULT, a config not prepared by UART_InitConfig or

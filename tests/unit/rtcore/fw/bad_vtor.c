@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bad_vtor.c — moves VTOR to memory that holds no vector table, then takes an interrupt. */
 #include "fw.h"
 DEFAULT_UNEXPECTED

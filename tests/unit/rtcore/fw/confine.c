@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* confine.c — drives GPIO 8 (block GRP2), then writes a byte to the ISU1 UART. With a
  * manifest that lists Gpio 8 only, the ISU1 access must stop the core. */
 #include "fw.h"

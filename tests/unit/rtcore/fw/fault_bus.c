@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fault_bus.c — reads an address no memory or peripheral answers at. */
 #include "fw.h"
 DEFAULT_UNEXPECTED

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fault_udf.c — executes a permanently undefined instruction. */
 #include "fw.h"
 DEFAULT_UNEXPECTED

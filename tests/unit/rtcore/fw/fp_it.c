@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fp_it.c — FP registers and IT blocks survive interrupts: the thread runs float arithmetic
  * and IT-heavy integer code while SysTick fires every 97 cycles and its handler overwrites
  * s0-s15 and the flags. Results must equal the same computation with interrupts off. */

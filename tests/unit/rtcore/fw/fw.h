@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fw.h — tiny runtime for the emulator's test firmware: vector table helpers, debug UART
  * output, registers. Test firmware reports through the UART and ends with BKPT #status
  * (sphere-rtcore --exit-on-bkpt turns that into the exit status). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gdb_target.c — the GDB stub's test firmware: a loop calling gdb_tick, which counts. */
 #include "fw.h"
 DEFAULT_UNEXPECTED

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hello.c — prints through the debug UART and exits: the smallest end-to-end check. */
 #include "fw.h"
 DEFAULT_UNEXPECTED

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* irq_heavy.c — interrupt-heavy benchmark workload: SysTick every 400 cycles (~2 us) while
  * the thread runs an arithmetic loop; the handler does a little work on a shared counter. */
 #include "fw.h"

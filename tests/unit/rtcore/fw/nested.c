@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nested.c — NVIC behaviour: preemption by a higher priority, tail-chaining of a lower one,
  * BASEPRI and PRIMASK masking, 3-bit priorities, a GPT interrupt. Prints the order of events. */
 #include "fw.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spin.c — a tight loop (benchmark and instruction limits); also counts GPIO toggles. */
 #include "fw.h"
 DEFAULT_UNEXPECTED

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stack_overflow.c — points the stack below TCM and takes an exception: stacking fails. */
 #include "fw.h"
 DEFAULT_UNEXPECTED

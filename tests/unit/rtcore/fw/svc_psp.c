@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* svc_psp.c — thread mode on the process stack calls SVC; the handler finds its frame on the
  * PSP (EXC_RETURN 0xFFFFFFED), reads the SVC number and arguments, returns a result in the
  * stacked r0. Then PendSV and SysTick run on the MSP while the thread stays on the PSP. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timer.c — timer accuracy: GPT0 at 1 kHz (repeat) for 100 ticks, then GPT1 at 32.768 kHz
  * for 3277 counts (one-shot), each measured with the free-running 1 MHz GPT3; the core sleeps
  * in WFI between interrupts. */
