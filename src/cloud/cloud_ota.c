@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cloud_ota.c — external-MCU OTA in the cloud: deployments, targeting, desired state, reports, signed
- * blob URLs and blob storage (see cloud_ota.h, docs/ota.md). */
+ * blob URLs and blob storage (see cloud_ota.h, docs/ota.md). One module: every part works on the
+ * same deployment rows and blob files, and nothing outside the OTA flow uses them. */
 #include "cloud_ota.h"
 
 #include <ctype.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* manifest.c — app_manifest.json validation and normalisation (see manifest.h, docs/manifest.md). */
+/* manifest.c — app_manifest.json validation and normalisation (see manifest.h, docs/manifest.md).
+ * One module: a table of rules, one small function per capability, over one manifest. */
 #include "manifest.h"
 
 #include <ctype.h>

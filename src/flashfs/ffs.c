@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ffs.c — the flash file system (see ffs.h for the contract, docs/flashfs.md for the design).
+ * One module by design, as littlefs's lfs.c is: the on-flash format, the commit protocol and
+ * the recovery that reads it back must be read together, so they stay in one file.
  *
  * In RAM: the committed inode table (exactly what the last commit on flash describes) and,
  * per open file, a pending inode (contents and size not yet synced). On flash: block 0 holds

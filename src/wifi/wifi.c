@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* wifi.c — the simulated device's Wi-Fi: stored networks, access points, the connect decision,
- * diagnostics and the two state files (contract in wifi.h, formats in docs/wifi.md). */
+ * diagnostics and the two state files (contract in wifi.h, formats in docs/wifi.md). One module:
+ * the connect decision reads every stored network and access point the files hold. */
 #include "wifi.h"
 
 #include <ctype.h>
