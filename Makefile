@@ -24,7 +24,7 @@ install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The demo: validate the documented example manifest, then build, pack and sideload the hello
-# app onto a simulated device (scripts/demo.sh). Running apps comes with the application runtime.
+# app onto a simulated device, run it, and print the board page's address (scripts/demo.sh).
 run: build
 	@bash scripts/demo.sh $(BUILD)
 
