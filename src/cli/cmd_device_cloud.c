@@ -173,8 +173,9 @@ __attribute__((constructor)) static void merge(void)
         capability_group.subcommands = capability_children;
         device_children[n++] = &capability_group;
     }
-    static const struct cli_command *const cloud[] = {&claim, &list, &show, &assign, &update, &cmd_device_twin};
-    for (size_t i = 0; i < 6; i++)
+    static const struct cli_command *const cloud[] = {&claim, &list, &show, &assign, &update, &cmd_device_twin,
+                                                      &cmd_device_explain_update};
+    for (size_t i = 0; i < sizeof cloud / sizeof cloud[0]; i++)
         device_children[n++] = cloud[i];
     device_children[n] = NULL;
 }

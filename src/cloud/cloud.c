@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cloud_ota.h"
+#include "cloud_rollout.h"
 #include "cloud_otatwin.h"
 #include "cloudtwin.h"
 #include "hostio.h"
@@ -153,6 +154,8 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
         cloud_otatwin_install(s->twin, s->ota);
     if (!err) {
         struct clouddb_conn *c = clouddb_acquire(s->db);
+        if ((err = cloud_rollout_schema(c)) != 0)
+            snprintf(why, why_size, "cannot create the rollout tables: %s", clouddb_last_error(c));
         for (size_t i = 0; !err && i < (cfg->tenant_count ? cfg->tenant_count : 1); i++) {
             const char *name = cfg->tenant_count ? cfg->tenants[i] : "default";
             if (!cloud_valid_name(name) || strchr(name, ' ') || name[0] == '.') {
@@ -266,6 +269,11 @@ static void route(struct cloud_call *x)
         route_ota(x);
     else if (cloud_call_is(x, 1, "images"))
         cloud_deploy_route_images(x);
+    else if (cloud_call_is(x, 1, "rollouts"))
+        cloud_rollout_route(x);
+    else if (cloud_call_is(x, 1, "devices") && x->nseg == 4 && cloud_call_is(x, 3, "update-explanation") &&
+             cloud_call_method(x, "GET"))
+        cloud_rollout_explain(x, x->seg[2]);
     else
         cloud_fleet_route(x);
 }

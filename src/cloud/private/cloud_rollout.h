@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cloud_rollout.h — staged rollouts in the cloud service (cloud_rollout.c, docs/rollouts.md):
+ * their tables, the /v1/rollouts endpoints, the per-device decision the check-in path asks for,
+ * the outcome reports that drive the state machine (rollout.h), and the explanation of why a
+ * device did or did not update (GET /v1/devices/{id}/update-explanation).
+ *
+ * Layering: between cloud.c (which routes here) and cloud_deploy.c (which asks
+ * cloud_rollout_target and calls cloud_rollout_report); it calls only cloud_call.c and the store.
+ *
+ * Storage: tables rollouts and rollout_devices, created IF NOT EXISTS by cloud_rollout_schema on
+ * every start (the same SQL for SQLite and PostgreSQL); nothing is kept in memory, so a restarted
+ * service goes on where it was. Concurrent reports change the rollout's row only through an
+ * optimistic version check (UPDATE ... WHERE version = $n RETURNING), retried.
+ */
+#ifndef OPENSPHERE_CLOUD_CLOUD_ROLLOUT_H
+#define OPENSPHERE_CLOUD_CLOUD_ROLLOUT_H
+
+#include <stdbool.h>
+
+#include "cloud_int.h"
+
+/* Creates the rollout tables if missing. 0 or the store's error (-EIO, ...). */
+int cloud_rollout_schema(struct clouddb_conn *c);
+
+/* A user's /v1/rollouts[/{id}[/pause|resume|approve|abort]]. */
+void cloud_rollout_route(struct cloud_call *x);
+/* A user's GET /v1/devices/{id}/update-explanation. */
+void cloud_rollout_explain(struct cloud_call *x, const char *device_id);
+
+/* Which deployment the device x->subject of group `group_id` should follow. dep[0] == '\0': no
+ * rollout governs the group (its newest deployment applies); "none": the previous target was no
+ * deployment at all; else a deployment ID. With `record` (a check-in), the device's record in the
+ * rollout is created or marked targeted. 0 or the store's error. */
+int cloud_rollout_target(struct cloud_call *x, const char *group_id, bool record, char dep[GUID_TEXT_LEN + 1]);
+
+/* The device x->subject reported `ok` (or failed) with `installed` image IDs: updates its record
+ * in the rollout that governs its group, if any, and advances the rollout. Best effort: a store
+ * error leaves the rollout for the next report. */
+void cloud_rollout_report(struct cloud_call *x, bool ok, const char *const *installed, size_t n);
+
+#endif

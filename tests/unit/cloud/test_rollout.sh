@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_rollout.sh SPHERE SOURCE_DIR sqlite|postgresql — staged rollouts end to end with simulated
+# fleets (docs/rollouts.md): a rehearsal with 1,000 devices and a 5% failure rate that must pause
+# itself in its first phase; the state surviving a restart of the cloud mid-phase; abort sending
+# the devices not yet updated back to the previous target; a maintenance window that is closed;
+# approval of each phase; devices that join the group mid-rollout getting their phase's decision;
+# `device explain-update` naming the reason. With postgresql it starts its own server.
+# Prints "N passed, N failed".
+set -u
+sphere=$1 src=$2 backend=${3:-sqlite}
+export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d) TZ=UTC
+work=$(mktemp -d)
+. "$src/tests/cli/lib.sh"
+. "$src/tests/lib/cloud.sh"
+trap cloud_cleanup EXIT
+trap 'exit 130' INT TERM   # the EXIT trap cleans up on signals too
+out=$work/out err=$work/err fail_tag=$backend
+started=$SECONDS
+
+[ "$backend" = postgresql ] && pg_start -F
+cloud_serve "$work/data" --tenant acme "${db_args[@]}" || exit 1
+run 0 login --cloud "$url" --token "$acme" --ca-cert "$ca" || exit 1
+run 0 product create --name Widget
+
+app() { # app NAME CID — packs $work/NAME.ip (SDK-signed) and uploads it; prints the image ID
+  local name=$1 cid=$2 dir=$work/$1
+  mkdir -p "$dir/bin"
+  printf '{"SchemaVersion":1,"Name":"%s","ComponentId":"%s","EntryPoint":"/bin/app","Capabilities":{}}' "$name" "$cid" > "$dir/app_manifest.json"
+  head -c 2000 /dev/urandom > "$dir/bin/app"
+  "$sphere" image-package pack-application --package-directory "$dir" --destination "$work/$name.ip" >/dev/null 2>"$err" || { bad "pack $name"; cat "$err"; }
+  "$sphere" image add --image "$work/$name.ip" -o json 2>"$err" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+CID=33333333-0000-0000-0000-00000000000a
+V1=$(app v1 "$CID") V2=$(app v2 "$CID") V3=$(app v3 "$CID")
+[ -n "$V1" ] && [ -n "$V2" ] && [ -n "$V3" ] && ok || bad "image add gave no IDs"
+rid() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$out"; }
+field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[int(k)] if isinstance(v,list) else v[k] for k in sys.argv[2:]]; print(v)' "$out" "$@"; }
+# Devices of fleet $1 that run image $2.
+running() { python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.environ["OPENSPHERE_HOME"],"fleets",sys.argv[1]+".json")))
+print(sum(1 for d in f["devices"] if any(i["imageId"]==sys.argv[2] for i in d["installed"])))' "$1" "$2"; }
+device_of() { python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.environ["OPENSPHERE_HOME"],"fleets",sys.argv[1]+".json")))
+print(f["devices"][int(sys.argv[2])]["id"])' "$1" "$2"; }
+
+# ---- the rehearsal: 1,000 devices, 5% of them fail, the first phase pauses ----------------------
+run 0 device-group deployment create --device-group "Widget/Field Test" --images "$V1"
+run 0 sim fleet create big --count 1000 --device-group "Widget/Field Test" --fail-rate 5% --power-cut-rate 1% -o json
+run 0 sim fleet run big --rounds 2 --threads 8 -o json
+v1_baseline=$(running big "$V1")
+[ "$v1_baseline" -ge 900 ] && [ "$v1_baseline" -le 990 ] && ok || bad "baseline: $v1_baseline of 1000 run v1 (5% fail)"
+run 1 rollout create --device-group "Widget/Field Test" --images "$V2" --phases 10%,150% && has "$err" "bad-rollout"
+run 1 rollout create --device-group "Widget/Field Test" --images "$V2" --window 25:00-01:00 && has "$err" "--window"
+run 0 rollout create --device-group "Widget/Field Test" --images "$V2" --phases 10%,50%,100% --success-threshold 95 \
+  --error-threshold 2 --min-devices 20 -o json || exit 1
+R=$(rid)
+run 1 rollout create --device-group "Widget/Field Test" --images "$V3" && has "$err" "rollout-in-progress"
+run 0 rollout show "$R" && has "$out" "phase 1 of 3" && has "$out" "(not started)"
+run 0 sim fleet run big --rounds 6 --threads 8 --until-rollout-rests "$R" -o json
+run 0 rollout show "$R" -o json
+[ "$(field status)" = paused ] && [ "$(field phase)" = 1 ] && ok || bad "rollout: $(field status) in phase $(field phase), expected paused in phase 1 ($(field reason))"
+has "$out" "paused itself in phase 1"
+phase1=$(field phaseProgress 0 devices) started1=$(field phaseProgress 1 targeted)
+v2=$(running big "$V2")
+[ "$v2" -gt 0 ] && [ "$v2" -le "$phase1" ] && ok || bad "$v2 devices run v2; the first phase has $phase1"
+[ "$started1" = 0 ] && ok || bad "$started1 devices of phase 2 were targeted while phase 1 ran"
+run 0 rollout show "$R" && has "$out" "[#" && has "$out" "failed"
+# A device of a phase that has not started: explain-update names it.
+for i in $(seq 0 999); do
+  d=$(device_of big "$i")
+  "$sphere" device explain-update --device-id "$d" >"$out" 2>"$err"
+  grep -q "phase 3 of 3, which has not started" "$out" && break
+done
+has "$out" "It stays on the previous target" && has "$out" "rollout"
+
+# ---- the cloud restarts mid-phase: the same state, and it goes on --------------------------------
+cloud_stop
+cloud_serve "$work/data" --tenant acme --listen "${url#https://}" "${db_args[@]}" || bad "the cloud did not start again"
+run 0 rollout show "$R" -o json
+[ "$(field status)" = paused ] && [ "$(field phaseProgress 0 devices)" = "$phase1" ] && ok || bad "after a restart: $(field status), phase 1 has $(field phaseProgress 0 devices) devices"
+run 1 rollout approve "$R" && has "$err" "not waiting for an approval"
+
+# ---- abort: devices not yet updated go back to the previous target -------------------------------
+run 0 rollout abort "$R" -o json && [ "$(field status)" = aborted ] && ok || bad "abort"
+run 1 rollout resume "$R" && has "$err" "aborted"
+run 0 sim fleet run big --rounds 1 --threads 8
+[ "$(running big "$V2")" = "$v2" ] && ok || bad "after abort: $(running big "$V2") devices run v2, expected the $v2 that had updated"
+v1_after=$(running big "$V1")
+[ $((v1_after + v2)) -ge "$v1_baseline" ] && ok || bad "after abort: $v1_after on v1 + $v2 on v2 < $v1_baseline on v1 before"
+
+# ---- a closed maintenance window, then each phase approved, with late joiners ------------------
+run 0 device-group deployment create --device-group Widget/Production --images "$V1"
+run 0 sim fleet create small --count 200 --device-group Widget/Production -o json
+run 0 sim fleet run small --rounds 1
+h=$(date -u +%H); closed=$(printf '%02d:00-%02d:00' $(( (10#$h + 2) % 24 )) $(( (10#$h + 3) % 24 )))
+run 0 rollout create --device-group Widget/Production --images "$V2" --phases 10%,100% --window "$closed" -o json
+W=$(rid)
+run 0 sim fleet run small --rounds 1
+[ "$(running small "$V2")" = 0 ] && ok || bad "$(running small "$V2") devices updated outside the window $closed"
+run 0 device explain-update --device-id "$(device_of small 0)"
+grep -q "outside the maintenance window $closed\|has not started" "$out" && ok || { bad "explain-update does not name the window"; cat "$out"; }
+run 0 rollout abort "$W"
+run 0 rollout create --device-group Widget/Production --images "$V3" --phases 10%,100% --approve-each-phase --min-devices 5 -o json
+A=$(rid)
+run 0 sim fleet run small --rounds 3 --until-rollout-rests "$A"
+run 0 rollout show "$A" -o json
+[ "$(field status)" = awaiting-approval ] && ok || bad "approve-each-phase: $(field status) ($(field reason))"
+p1=$(field phaseProgress 0 devices)
+[ "$(running small "$V3")" = "$p1" ] && ok || bad "$(running small "$V3") devices run v3, phase 1 has $p1"
+run 0 sim fleet create late --count 60 --device-group Widget/Production -o json
+run 0 sim fleet run late --rounds 2
+run 0 rollout show "$A" -o json
+late1=$(( $(field phaseProgress 0 devices) - p1 ))
+[ "$(running late "$V3")" = "$late1" ] && [ "$late1" -gt 0 ] && ok || bad "late joiners: $(running late "$V3") run v3, $late1 joined phase 1"
+run 0 rollout approve "$A" && has "$out" "phase 2 of 2"
+run 0 sim fleet run small --rounds 2 && run 0 sim fleet run late --rounds 2
+run 0 rollout show "$A" -o json
+[ "$(field status)" = completed ] && ok || bad "after approval: $(field status) ($(field reason))"
+[ "$(running small "$V3")" = 200 ] && [ "$(running late "$V3")" = 60 ] && ok || bad "not every device runs v3"
+run 0 rollout list && has "$out" "completed" && has "$out" "aborted" && has "$out" "$(date -u +%Y-%m-%dT)"
+run 0 device explain-update --device-id "$(device_of small 0)" && has "$out" "It updates"
+
+echo "rehearsal took $((SECONDS - started)) s"
+summary
