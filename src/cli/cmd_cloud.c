@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cloudagent.h"
@@ -54,6 +55,27 @@ int cloudcli_call(struct cloudclient *c, const char *method, const char *path, c
     return rc;
 }
 
+/* Columns that hold a time (seconds since the epoch): tables show them as ISO 8601 in local time;
+ * -o json keeps the number. */
+static bool is_time_column(const char *key)
+{
+    static const char *const keys[] = {"created", "updated", "uploaded", "lastCheckIn", "at", "expires",
+                                       "desiredUpdated", "reportedUpdated"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(key, keys[i]))
+            return true;
+    return false;
+}
+
+static void time_text(const struct json_value *v, struct strbuf *out)
+{
+    time_t t = (time_t)v->u.number.integer;
+    struct tm tm;
+    char text[40];
+    if (localtime_r(&t, &tm) && strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &tm))
+        strbuf_puts(out, text);
+}
+
 static void cell_text(const struct json_value *v, struct strbuf *out)
 {
     if (!v || v->type == JSON_NULL)
@@ -95,7 +117,12 @@ void cloudcli_print(const struct cli_invocation *inv, const struct json_value *v
         t.cells = grown;
         for (size_t k = 0; k < ncolumns; k++) {
             struct strbuf sb = {0};
-            cell_text(json_object_get(row, columns[k]), &sb);
+            const struct json_value *cell = json_object_get(row, columns[k]);
+            if (cell && cell->type == JSON_NUMBER && cell->u.number.is_integer && cell->u.number.integer > 0 &&
+                is_time_column(columns[k]))
+                time_text(cell, &sb);
+            else
+                cell_text(cell, &sb);
             t.cells[t.rows * ncolumns + k] = sb.data ? strbuf_detach(&sb) : strdup("");
         }
         t.rows++;

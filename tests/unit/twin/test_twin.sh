@@ -17,6 +17,7 @@ data=$work/data src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 . "$src/tests/cli/lib.sh"
 . "$src/tests/lib/cloud.sh"
 trap cloud_cleanup EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM # signals too: bash runs the EXIT trap only when it exits
 out=$work/out err=$work/err
 broker_pid() { pgrep -P "$cloud_pid" -x mosquitto; }
 serve() { cloud_serve "$data" --tenant acme --tenant other "$@"; } # sets cloud_pid, url, ca, acme, other
