@@ -119,15 +119,14 @@ static double now_s(void)
 
 static long rss_kib(void)
 {
-    char *text = NULL;
-    size_t len = 0;
+    FILE *f = fopen("/proc/self/status", "r"); /* not hostio_read_file: /proc files have no size */
+    char line[256];
     long kib = -1;
-    if (hostio_read_file("/proc/self/status", &text, &len) == 0) {
-        const char *p = strstr(text, "VmRSS:");
-        if (p)
-            kib = strtol(p + 6, NULL, 10);
-    }
-    free(text);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kib = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
     return kib;
 }
 
@@ -689,12 +688,12 @@ static int run_run(const struct cli_invocation *inv)
         printf("{\"fleet\":\"%s\",\"devices\":%zu,\"rounds\":%ld,\"seconds\":%.3f,\"checkIns\":%llu,\"checkInsPerSecond\":%.1f,"
                "\"checkInMeanMs\":%.3f,\"checkInP50MsUpTo\":%.3f,\"checkInP99MsUpTo\":%.3f,\"downloads\":%llu,\"reportsOk\":%llu,"
                "\"reportsFailed\":%llu,\"upToDate\":%llu,\"noUpdates\":%llu,\"powerCuts\":%llu,\"errors\":%llu,"
-               "\"bytesPerDevice\":%.0f,\"rollout\":%s%s%s}\n",
+               "\"bytesPerDevice\":%.0f,\"stateBytesPerDevice\":%zu,\"rollout\":%s%s%s}\n",
                name, f.count, done, took, n, took > 0 ? (double)n / took : 0, n ? atomic_load(&k.checkin_ns_total) / 1e6 / (double)n : 0,
                p50 / 1000.0, p99 / 1000.0, (unsigned long long)atomic_load(&k.downloads), (unsigned long long)atomic_load(&k.reports_ok),
                (unsigned long long)atomic_load(&k.reports_failed), (unsigned long long)atomic_load(&k.up_to_date),
                (unsigned long long)atomic_load(&k.no_updates), (unsigned long long)atomic_load(&k.power_cuts),
-               (unsigned long long)atomic_load(&k.errors), per_device, last ? "\"" : "", last ? last : "null", last ? "\"" : "");
+               (unsigned long long)atomic_load(&k.errors), per_device, sizeof(struct sim_device), last ? "\"" : "", last ? last : "null", last ? "\"" : "");
     else
         printf("Fleet '%s': %ld round(s) of %zu devices in %.1f s: %llu check-ins (%.0f/s, mean %.1f ms), %llu downloads, "
                "%llu ok, %llu failed, %llu up to date, %llu power cuts, %llu errors%s%s.\n",

@@ -657,6 +657,12 @@ static int device_minute(struct cloud_call *x, const char *device_id, unsigned *
     "SELECT " ROLLOUT_COLUMNS ", rd.phase, rd.status" ROLLOUT_FROM                                                     \
     "LEFT JOIN rollout_devices rd ON rd.rollout_id = r.id AND rd.device_id = $2 "                                      \
     "WHERE r.to_deployment = (SELECT id FROM deployments WHERE group_id = $1 ORDER BY seq DESC LIMIT 1)"
+/* The same when the group is not known yet: the device's own. */
+#define GOVERNING_OWN_GROUP                                                                                            \
+    "SELECT " ROLLOUT_COLUMNS ", rd.phase, rd.status" ROLLOUT_FROM                                                     \
+    "LEFT JOIN rollout_devices rd ON rd.rollout_id = r.id AND rd.device_id = $1 "                                      \
+    "WHERE r.to_deployment = (SELECT id FROM deployments WHERE group_id = "                                            \
+    "(SELECT group_id FROM devices WHERE id = $1) ORDER BY seq DESC LIMIT 1)"
 
 struct device_view {
     bool governed;
@@ -670,11 +676,13 @@ struct device_view {
     char why[256];
 };
 
+/* group_id NULL: the device's own group. */
 static int view_device(struct cloud_call *x, const char *group_id, const char *device_id, struct device_view *v)
 {
     memset(v, 0, sizeof *v);
     struct clouddb_rows r;
-    int err = cloud_call_query(x, GOVERNING, PARAMS(group_id, device_id), &r);
+    int err = group_id ? cloud_call_query(x, GOVERNING, PARAMS(group_id, device_id), &r)
+                       : cloud_call_query(x, GOVERNING_OWN_GROUP, PARAMS(device_id), &r);
     if (err)
         return err;
     if (r.nrows == 1 && (err = load_row(&r, 0, &v->l)) == 0) {
@@ -723,14 +731,8 @@ int cloud_rollout_target(struct cloud_call *x, const char *group_id, bool record
 
 void cloud_rollout_report(struct cloud_call *x, bool ok, const char *const *installed, size_t n)
 {
-    struct clouddb_rows d;
-    int err = cloud_call_query(x, "SELECT group_id FROM devices WHERE id = $1 AND group_id IS NOT NULL", PARAMS(x->subject), &d);
-    char group[GUID_TEXT_LEN + 1] = "";
-    if (!err && d.nrows == 1)
-        snprintf(group, sizeof group, "%s", clouddb_cell(&d, 0, 0));
-    clouddb_rows_free(&d);
     struct device_view v;
-    if (err || !group[0] || view_device(x, group, x->subject, &v) || !v.governed || !v.has_record)
+    if (view_device(x, NULL, x->subject, &v) || !v.governed || !v.has_record)
         return;
     if (v.dev != ROLLOUT_DEV_TARGETED && !(ok && v.dev == ROLLOUT_DEV_FAILED))
         return; /* not on the new target: its outcome says nothing about the rollout */

@@ -119,5 +119,18 @@ run 0 rollout show "$A" -o json
 run 0 rollout list && has "$out" "completed" && has "$out" "aborted" && has "$out" "$(date -u +%Y-%m-%dT)"
 run 0 device explain-update --device-id "$(device_of small 0)" && has "$out" "It updates"
 
+# ---- `device restart` checks for updates, as a reboot does (a real sphered) ------------------------
+run 0 sim create r1 --cloud "$url" -o json
+R1=$(jget "$OPENSPHERE_HOME/devices/r1/device.json" deviceId)
+run 0 device claim --device-id "$R1" --device-group Widget/Production
+run 0 sim start r1
+checkins() { jget "$OPENSPHERE_HOME/devices/r1/cloud/status.json" checkIns 2>/dev/null || echo 0; }
+until_ok 20 test "$(checkins)" -ge 1 && ok || bad "r1 never checked in"
+first=$(checkins)   # the agent's interval is 60 s: another check-in within 10 s comes from the restart
+run 0 device restart -d r1
+until_ok 10 test "$(checkins)" -gt "$first" && ok || bad "device restart did not check in ($(checkins) check-ins)"
+run 0 device explain-update --device-id "$R1" && has "$out" "last check-in: $(date -u +%Y-%m-%dT)"
+run 0 sim stop r1
+
 echo "rehearsal took $((SECONDS - started)) s"
 summary
