@@ -138,6 +138,23 @@ char *cloudcli_escape(const char *segment)
     return copy;
 }
 
+/* When the cloud has an MQTT broker, the device's credentials go to <state>/cloud/mqtt.json (0600):
+ * its cloud agent then listens for `device update-now` (docs/rollouts.md). Without a broker (409
+ * mqtt-not-configured) or on any failure the device simply has no commands channel. */
+static void store_mqtt_credentials(const struct cloudclient *c, const char *state_dir, const char *device_id)
+{
+    char path[256], why[256];
+    snprintf(path, sizeof path, "/v1/devices/%s/mqtt-credentials", device_id);
+    struct cloudresp resp;
+    if (cloudclient_request(c, "POST", path, NULL, NULL, 0, &resp, why, sizeof why) != 0)
+        return;
+    char *dir = resp.status == 201 ? path_join(state_dir, "cloud") : NULL, *file = dir ? path_join(dir, "mqtt.json") : NULL;
+    if (file)
+        hostio_write_file_atomic(file, resp.body.data, resp.body.len, 0600);
+    free(dir), free(file);
+    cloudresp_free(&resp);
+}
+
 int cloudcli_provision_sim(const char *state_dir, const char *device_id, const char *url, const char *ca_file)
 {
     struct cloudclient c;
@@ -164,6 +181,8 @@ int cloudcli_provision_sim(const char *state_dir, const char *device_id, const c
             rc = cli_error("cannot store the device's cloud settings: %s", os_strerror(err));
         cloudresp_free(&resp);
     }
+    if (!rc)
+        store_mqtt_credentials(&c, state_dir, device_id);
     cloudclient_free(&c);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_rollout.c — `sphere rollout create|list|show|pause|resume|approve|abort` (staged rollouts,
- * docs/rollouts.md) and `sphere device explain-update`, against the cloud (sphere login first).
+ * docs/rollouts.md), `sphere device explain-update` and `device update-now`, against the cloud (sphere login first).
  * Tables show times as ISO 8601 in local time; -o json gives the service's raw numbers.
  * `rollout show` draws one progress bar per phase; --watch redraws it until the rollout rests.
  */
@@ -276,6 +276,35 @@ static int run_explain(const struct cli_invocation *inv)
     return CLI_EXIT_OK;
 }
 
+static int run_update_now(const struct cli_invocation *inv)
+{
+    const char *dev = cli_value(inv, "device-id"), *group = cli_value(inv, "device-group");
+    if (!dev == !group)
+        return cli_usage_error(inv, "give either --device-id or --device-group");
+    char path[512];
+    if (dev) {
+        char *id = cloudcli_escape(dev);
+        snprintf(path, sizeof path, "/v1/devices/%s/update-now", id ? id : "");
+        free(id);
+    } else {
+        const char *slash = strchr(group, '/');
+        char *product = slash ? strndup(group, (size_t)(slash - group)) : strdup(group);
+        char *a = product ? cloudcli_escape(product) : NULL, *b = slash ? cloudcli_escape(slash + 1) : NULL;
+        snprintf(path, sizeof path, "/v1/device-groups/%s%s%s/update-now", a ? a : "", b ? "/" : "", b ? b : "");
+        free(product), free(a), free(b);
+    }
+    struct cloudresp resp;
+    int rc = call(inv, "POST", path, NULL, &resp);
+    if (rc)
+        return rc;
+    if (inv->output == CLI_OUTPUT_JSON)
+        cloudcli_print(inv, resp.json, columns, headers, 0);
+    else
+        printf("Told %lld of %lld device(s) to check in now.\n", num(resp.json, "notified"), num(resp.json, "devices"));
+    cloudresp_free(&resp);
+    return CLI_EXIT_OK;
+}
+
 #define END {NULL, 0, NULL, false, false, NULL}
 static const struct cli_option create_options[] = {
     {"device-group", 'g', "GROUP", false, true, "The device group: its ID or PRODUCT/GROUP."},
@@ -292,6 +321,9 @@ static const struct cli_option list_options[] = {{"device-group", 'g', "GROUP", 
 static const struct cli_option show_options[] = {
     {"watch", 'w', "SECONDS", false, false, "Redraw every second while the rollout is active, for at most SECONDS."}, END};
 static const struct cli_option no_options[] = {END};
+static const struct cli_option update_now_options[] = {
+    {"device-id", 'd', "ID", false, false, "One claimed device."},
+    {"device-group", 'g', "GROUP", false, false, "Every claimed device of a group (ID or PRODUCT/GROUP)."}, END};
 static const struct cli_option explain_options[] = {{"device-id", 'd', "ID", false, true, "The device's ID."}, END};
 
 #define ROLLOUT_ARG CLI_POSITIONALS({"ROLLOUT", false})
@@ -320,3 +352,6 @@ const struct cli_command cmd_rollout = {.name = "rollout", .summary = "Staged ro
 const struct cli_command cmd_device_explain_update = {
     .name = "explain-update", .summary = "Say why a claimed device did or did not update, step by step.",
     .options = explain_options, .prints_data = true, .run = run_explain};
+const struct cli_command cmd_device_update_now = {
+    .name = "update-now", .summary = "Tell devices over MQTT to check for updates now (within seconds).",
+    .options = update_now_options, .prints_data = true, .run = run_update_now};

@@ -47,6 +47,7 @@ extern const struct cli_command cmd_sim_mcu;           /* cmd_mcu.c */
 extern const struct cli_command cmd_rollout;           /* cmd_rollout.c */
 extern const struct cli_command cmd_sim_fleet;         /* cmd_sim_fleet.c */
 extern const struct cli_command cmd_device_explain_update; /* cmd_rollout.c */
+extern const struct cli_command cmd_device_update_now;     /* cmd_rollout.c */
 /* Starts the device's attached MCU, if any, against its UART's new host PTY (after sim start). */
 int cli_sim_mcu_autostart(const char *device, const char *dev_dir);
 

@@ -271,6 +271,9 @@ static void route(struct cloud_call *x)
         cloud_deploy_route_images(x);
     else if (cloud_call_is(x, 1, "rollouts"))
         cloud_rollout_route(x);
+    else if (((cloud_call_is(x, 1, "devices") && x->nseg == 4) || (cloud_call_is(x, 1, "device-groups") && (x->nseg == 4 || x->nseg == 5))) &&
+             cloud_call_is(x, x->nseg - 1, "update-now") && cloud_call_method(x, "POST"))
+        cloud_rollout_update_now(x);
     else if (cloud_call_is(x, 1, "devices") && x->nseg == 4 && cloud_call_is(x, 3, "update-explanation") &&
              cloud_call_method(x, "GET"))
         cloud_rollout_explain(x, x->seg[2]);

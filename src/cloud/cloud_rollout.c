@@ -12,6 +12,8 @@
  */
 #include "cloud_rollout.h"
 
+#include "cloudtwin.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -886,5 +888,63 @@ void cloud_rollout_explain(struct cloud_call *x, const char *device_id)
     cloud_put_str(o, "deviceId", id);
     cloud_put(o, "steps", steps);
     cloud_put_str(o, "summary", summary);
+    cloud_call_reply(x, 200, o);
+}
+
+/* ---- update now ----------------------------------------------------------------------------- */
+
+void cloud_rollout_update_now(struct cloud_call *x)
+{
+    struct clouddb_rows r;
+    int err;
+    if (cloud_call_is(x, 1, "devices")) {
+        char id[DEVICE_ID_HEX + 1];
+        snprintf(id, sizeof id, "%s", x->seg[2]);
+        for (char *p = id; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+        err = cloud_call_query(x, "SELECT id FROM devices WHERE tenant_id = $1 AND id = $2 AND claimed <> 0", PARAMS(x->tenant, id), &r);
+        if (!err && r.nrows == 0) {
+            clouddb_rows_free(&r);
+            cloud_call_fail(x, 404, "unknown-device", "there is no claimed device %s in this tenant", id);
+            return;
+        }
+    } else {
+        char ref[160], group[GUID_TEXT_LEN + 1];
+        if (x->nseg == 5)
+            snprintf(ref, sizeof ref, "%s/%s", x->seg[2], x->seg[3]);
+        else
+            snprintf(ref, sizeof ref, "%s", x->seg[2]);
+        if (!find_group(x, ref, group))
+            return;
+        err = cloud_call_query(x, "SELECT id FROM devices WHERE group_id = $1 AND claimed <> 0 ORDER BY id", PARAMS(group), &r);
+    }
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
+    char now[24], msg[96];
+    cloud_now_text(now);
+    snprintf(msg, sizeof msg, "{\"command\":\"checkIn\",\"at\":%s}", now);
+    size_t told = 0;
+    int last = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        int e = cloud_twin_notify(x->s->twin, clouddb_cell(&r, i, 0), msg);
+        if (e == 0)
+            told++;
+        else
+            last = e;
+    }
+    size_t n = r.nrows;
+    clouddb_rows_free(&r);
+    if (n && !told && last == -ENOTCONN) {
+        cloud_call_fail(x, 409, "mqtt-not-configured",
+                        "the service has no MQTT connection to tell devices (sphere cloud init sets up its broker)");
+        return;
+    }
+    struct json_value *o = json_new_object();
+    if (o) {
+        json_object_append(o, "devices", json_new_int((long long)n));
+        json_object_append(o, "notified", json_new_int((long long)told));
+    }
     cloud_call_reply(x, 200, o);
 }

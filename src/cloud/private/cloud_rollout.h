@@ -27,6 +27,9 @@ int cloud_rollout_schema(struct clouddb_conn *c);
 void cloud_rollout_route(struct cloud_call *x);
 /* A user's GET /v1/devices/{id}/update-explanation. */
 void cloud_rollout_explain(struct cloud_call *x, const char *device_id);
+/* A user's POST /v1/devices/{id}/update-now and /v1/device-groups/{ref}/update-now: tells the
+ * claimed device(s) over MQTT to check in now ({"command":"checkIn"} on their commands topic). */
+void cloud_rollout_update_now(struct cloud_call *x);
 
 /* Which deployment the device x->subject of group `group_id` should follow. dep[0] == '\0': no
  * rollout governs the group (its newest deployment applies); "none": the previous target was no

@@ -19,6 +19,8 @@ out=$work/out err=$work/err fail_tag=$backend
 started=$SECONDS
 
 [ "$backend" = postgresql ] && pg_start -F
+# With an MQTT broker (its own port): `device update-now` tells devices over it.
+run 0 cloud init --data "$work/data" --mqtt-listen "127.0.0.1:$(free_port)" --tenant acme "${db_args[@]}" || exit 1
 cloud_serve "$work/data" --tenant acme "${db_args[@]}" || exit 1
 run 0 login --cloud "$url" --token "$acme" --ca-cert "$ca" || exit 1
 run 0 product create --name Widget
@@ -75,6 +77,7 @@ has "$out" "It stays on the previous target" && has "$out" "rollout"
 # ---- the cloud restarts mid-phase: the same state, and it goes on --------------------------------
 cloud_stop
 cloud_serve "$work/data" --tenant acme --listen "${url#https://}" "${db_args[@]}" || bad "the cloud did not start again"
+sleep 1 # the broker, restarted with the cloud, takes the devices' connections again
 run 0 rollout show "$R" -o json
 [ "$(field status)" = paused ] && [ "$(field phaseProgress 0 devices)" = "$phase1" ] && ok || bad "after a restart: $(field status), phase 1 has $(field phaseProgress 0 devices) devices"
 run 1 rollout approve "$R" && has "$err" "not waiting for an approval"
@@ -129,6 +132,15 @@ until_ok 20 test "$(checkins)" -ge 1 && ok || bad "r1 never checked in"
 first=$(checkins)   # the agent's interval is 60 s: another check-in within 10 s comes from the restart
 run 0 device restart -d r1
 until_ok 10 test "$(checkins)" -gt "$first" && ok || bad "device restart did not check in ($(checkins) check-ins)"
+# `device update-now`: the cloud tells the agent over MQTT; it checks in within seconds.
+[ "$(stat -c %a "$OPENSPHERE_HOME/devices/r1/cloud/mqtt.json")" = 600 ] && ok || bad "r1 has no MQTT credentials (0600)"
+sleep 1; before=$(checkins)
+run 0 device update-now --device-id "$R1" && has "$out" "Told 1 of 1"
+until_ok 10 test "$(checkins)" -gt "$before" && ok || { bad "update-now: no check-in within 10 s"; tail -5 "$OPENSPHERE_HOME/devices/r1/sphered.log"; }
+before=$(checkins)
+run 0 device update-now --device-group Widget/Production -o json && [ "$(jget "$out" notified)" -ge 261 ] && ok || bad "update-now of the group: $(cat "$out")"
+until_ok 10 test "$(checkins)" -gt "$before" && ok || bad "update-now of the group: r1 did not check in"
+run 2 device update-now --device-id "$R1" --device-group Widget/Production && has "$err" "either --device-id or --device-group"
 run 0 device explain-update --device-id "$R1" && has "$out" "last check-in: $(date -u +%Y-%m-%dT)"
 run 0 sim stop r1
 
