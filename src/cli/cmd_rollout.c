@@ -123,19 +123,70 @@ static void draw(const struct json_value *r, FILE *f)
 
 /* ---- commands ------------------------------------------------------------------------------ */
 
+/* --ota FILE --ota-version N: the rollout stages the version first, then the file is uploaded as
+ * an OTA deployment of PRODUCT/GROUP (what `sphere ota deploy` does); a failed upload aborts it. */
+static int upload_ota(const struct cli_invocation *inv, const char *rollout_id)
+{
+    const char *ref = cli_value(inv, "device-group"), *file = cli_value(inv, "ota"), *slash = strchr(ref, '/');
+    char *product = strndup(ref, (size_t)(slash - ref)), *p = product ? cloudcli_escape(product) : NULL;
+    char *g = cloudcli_escape(slash + 1), *v = cloudcli_escape(cli_value(inv, "ota-version"));
+    const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    char *name = cloudcli_escape(base), path[1024];
+    snprintf(path, sizeof path, "/v1/ota/deployments?product=%s&group=%s&version=%s&name=%s&container=ota&days=365", p ? p : "",
+             g ? g : "", v ? v : "", name ? name : "");
+    free(product), free(p), free(g), free(v), free(name);
+    struct cloudclient c;
+    struct cloudresp resp;
+    char why[512] = "";
+    int rc = cloudcli_open(&c);
+    if (rc)
+        return rc;
+    int err = cloudclient_upload_file(&c, "POST", path, "application/octet-stream", file, &resp, why, sizeof why);
+    if (!err && resp.status >= 200 && resp.status < 300) {
+        cloudresp_free(&resp);
+        cloudclient_free(&c);
+        return CLI_EXIT_OK;
+    }
+    rc = cli_error("the OTA file was not deployed (%s); aborting rollout %s",
+                   err ? why : cloudresp_message(&resp), rollout_id);
+    if (!err)
+        cloudresp_free(&resp);
+    snprintf(path, sizeof path, "/v1/rollouts/%s/abort", rollout_id);
+    if (cloudclient_request(&c, "POST", path, NULL, NULL, 0, &resp, why, sizeof why) == 0)
+        cloudresp_free(&resp);
+    cloudclient_free(&c);
+    return rc;
+}
+
 static int run_create(const struct cli_invocation *inv)
 {
     size_t n = 0;
     const char *const *ids = cli_values(inv, "images", &n);
-    if (!n)
-        return cli_usage_error(inv, "--images ID... is required (rollouts of external-MCU OTA deployments are not yet supported)");
+    const char *ota = cli_value(inv, "ota"), *ota_version = cli_value(inv, "ota-version");
+    if (!n == !ota)
+        return cli_usage_error(inv, "give either --images ID... or --ota FILE --ota-version N");
+    if (ota && (!ota_version || !strchr(cli_value(inv, "device-group"), '/')))
+        return cli_usage_error(inv, "--ota FILE needs --ota-version N and --device-group PRODUCT/GROUP (the devices' tags)");
+    if (ota && access(ota, R_OK) != 0)
+        return cli_usage_error(inv, "--ota: '%s' cannot be read", ota);
     if (cli_value(inv, "phases") && cli_value(inv, "ramp"))
         return cli_usage_error(inv, "give either --phases or --ramp, not both");
     struct json_value *body = json_new_object(), *list = json_new_array();
     json_object_append(body, "deviceGroup", json_new_string(cli_value(inv, "device-group")));
     for (size_t i = 0; i < n; i++)
         json_array_append(list, json_new_string(ids[i]));
-    json_object_append(body, "images", list);
+    if (ota) {
+        json_free(list);
+        char *end = NULL;
+        long long v = strtoll(ota_version, &end, 10);
+        if (!end || *end || v < 1) {
+            json_free(body);
+            return cli_usage_error(inv, "--ota-version must be an integer greater than 0, not '%s'", ota_version);
+        }
+        json_object_append(body, "otaVersion", json_new_int(v));
+    } else {
+        json_object_append(body, "images", list);
+    }
     static const char *const strings[][2] = {{"phases", "phases"}, {"ramp", "ramp"}, {"window", "window"}};
     for (size_t i = 0; i < 3; i++)
         if (cli_value(inv, strings[i][0]))
@@ -162,6 +213,10 @@ static int run_create(const struct cli_invocation *inv)
     int rc = call(inv, "POST", "/v1/rollouts", body, &resp);
     if (rc)
         return rc;
+    if (ota && (rc = upload_ota(inv, text(resp.json, "id"))) != 0) {
+        cloudresp_free(&resp);
+        return rc;
+    }
     if (inv->output == CLI_OUTPUT_JSON)
         cloudcli_print(inv, resp.json, columns, headers, NCOLUMNS);
     else
@@ -309,6 +364,8 @@ static int run_update_now(const struct cli_invocation *inv)
 static const struct cli_option create_options[] = {
     {"device-group", 'g', "GROUP", false, true, "The device group: its ID or PRODUCT/GROUP."},
     {"images", 'i', "ID", true, false, "The image IDs of the new target set (from 'image add')."},
+    {"ota", 0, "FILE", false, false, "Or an external-MCU firmware file (mcu-image) to stage as an OTA deployment."},
+    {"ota-version", 0, "N", false, false, "The OTA version FILE becomes (with --ota)."},
     {"phases", 0, "LIST", false, false, "Cumulative shares of the group, e.g. 1%,10%,50%,100% (default 100%)."},
     {"ramp", 0, "exponential:BASE,FACTOR", false, false, "Phases BASE%, BASE*FACTOR%, ... up to 100% (instead of --phases)."},
     {"success-threshold", 0, "PERCENT", false, false, "Share of a phase's devices that must succeed before the next (95)."},

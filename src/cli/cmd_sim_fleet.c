@@ -50,12 +50,15 @@ struct sim_device {
     char id[129];
     char token[72];
     unsigned installed_count;
+    long long ota_version; /* the external MCU's firmware version (fleets made with --ota) */
     char installed[FLEET_MAX_IMAGES][2][37]; /* component ID, image ID */
 };
 
 struct fleet {
     char *name, *url, *ca, *group;
     unsigned fail_bp, power_cut_bp, latency_ms;
+    bool ota;        /* rounds also follow the device's OTA desired state */
+    char *tags_json; /* ["productType=P",...] given to each device at create, or NULL */
     size_t count;
     struct sim_device *devices;
 };
@@ -234,7 +237,7 @@ static struct json_value *body_json(const struct conn *c)
 
 static void fleet_free(struct fleet *f)
 {
-    free(f->name), free(f->url), free(f->ca), free(f->group), free(f->devices);
+    free(f->name), free(f->url), free(f->ca), free(f->group), free(f->devices), free(f->tags_json);
     memset(f, 0, sizeof *f);
 }
 
@@ -260,6 +263,7 @@ static int fleet_save(const struct fleet *f)
     json_object_append(o, "failRateBasisPoints", json_new_int(f->fail_bp));
     json_object_append(o, "powerCutRateBasisPoints", json_new_int(f->power_cut_bp));
     json_object_append(o, "latencyMs", json_new_int(f->latency_ms));
+    json_object_append(o, "ota", json_new_bool(f->ota));
     for (size_t i = 0; i < f->count; i++) {
         const struct sim_device *d = &f->devices[i];
         struct json_value *dv = json_new_object(), *inst = json_new_array();
@@ -272,6 +276,7 @@ static int fleet_save(const struct fleet *f)
             json_array_append(inst, x);
         }
         json_object_append(dv, "installed", inst);
+        json_object_append(dv, "otaVersion", json_new_int(d->ota_version));
         json_array_append(list, dv);
     }
     json_object_append(o, "devices", list);
@@ -310,6 +315,8 @@ static int fleet_load(const char *name, struct fleet *f)
         f->fail_bp = (unsigned)jnum(o, "failRateBasisPoints");
         f->power_cut_bp = (unsigned)jnum(o, "powerCutRateBasisPoints");
         f->latency_ms = (unsigned)jnum(o, "latencyMs");
+        const struct json_value *ota = json_object_get(o, "ota");
+        f->ota = ota && ota->type == JSON_BOOL && ota->u.boolean;
         f->count = list->u.array.count;
         f->devices = calloc(f->count ? f->count : 1, sizeof *f->devices);
         if (!f->name || !f->url || !f->group || !f->devices)
@@ -323,6 +330,7 @@ static int fleet_load(const char *name, struct fleet *f)
         }
         snprintf(f->devices[i].id, sizeof f->devices[i].id, "%s", jstr(d, "id"));
         snprintf(f->devices[i].token, sizeof f->devices[i].token, "%s", jstr(d, "token"));
+        f->devices[i].ota_version = jnum(d, "otaVersion");
         for (size_t k = 0; inst && inst->type == JSON_ARRAY && k < inst->u.array.count && k < FLEET_MAX_IMAGES; k++) {
             const struct json_value *x = inst->u.array.items[k];
             snprintf(f->devices[i].installed[k][0], 37, "%s", jstr(x, "componentId") ? jstr(x, "componentId") : "");
@@ -399,7 +407,15 @@ static int provision(struct pool *p, struct conn *c, size_t i)
     snprintf(path, sizeof path, "/v1/devices/%s/claim", d->id);
     err = request(c, p->user_token, "POST", path, strbuf_str(&body), &status);
     strbuf_free(&body);
-    return err || (status != 200 && status != 201) ? -EIO : 0;
+    if (err || (status != 200 && status != 201))
+        return -EIO;
+    if (!p->f->tags_json)
+        return 0;
+    snprintf(path, sizeof path, "/v1/devices/%s", d->id);
+    char tags[1200];
+    snprintf(tags, sizeof tags, "{\"tags\":%s}", p->f->tags_json);
+    err = request(c, p->user_token, "PATCH", path, tags, &status);
+    return err || status != 200 ? -EIO : 0;
 }
 
 /* ---- one device's round ----------------------------------------------------------------------- */
@@ -461,6 +477,58 @@ static bool sha_matches(const struct strbuf *blob, const char *hex)
     return hex && !strcasecmp(got, hex);
 }
 
+static int ota_report(struct conn *c, struct sim_device *d, const char *json)
+{
+    long status = 0;
+    int err = request(c, d->token, "POST", "/v1/device/ota/report", json, &status);
+    return err || status != 200 ? -EIO : 0;
+}
+
+/* The external MCU's side: GET /v1/device/ota, download a newer version from its signed URL,
+ * check its SHA-256, "program" it (or fail, or lose power) and report. */
+static int ota_round(struct pool *p, struct conn *c, struct sim_device *d, bool cut, bool bad)
+{
+    long status = 0;
+    int err = request(c, d->token, "GET", "/v1/device/ota", NULL, &status);
+    if (err || status != 200)
+        return -EIO;
+    struct json_value *j = body_json(c);
+    long long version = jnum(j, "version");
+    const char *url = jstr(j, "url"), *sha = jstr(j, "sha256");
+    char *path = url ? strdup(url[0] == '/' ? url : strstr(url, "/blobs/") ? strstr(url, "/blobs/") : url) : NULL;
+    char *want = sha ? strdup(sha) : NULL;
+    json_free(j);
+    if (version <= d->ota_version || !path || !want) {
+        free(path), free(want);
+        return 0;
+    }
+    err = request(c, d->token, "GET", path, NULL, &status);
+    free(path);
+    char body[256];
+    if (err || status != 200) {
+        free(want);
+        return -EIO;
+    }
+    atomic_fetch_add(&p->k->downloads, 1);
+    if (cut) {
+        free(want);
+        atomic_fetch_add(&p->k->power_cuts, 1);
+        return 0;
+    }
+    bool matches = sha_matches(&c->body, want);
+    free(want);
+    if (!matches || bad) {
+        snprintf(body, sizeof body, "{\"status\":\"error\",\"targetVersion\":%lld,\"error\":\"%s\"}", version,
+                 matches ? "simulated programming failure (--fail-rate)" : "the image does not match its SHA-256");
+        atomic_fetch_add(&p->k->reports_failed, 1);
+        return ota_report(c, d, body);
+    }
+    d->ota_version = version;
+    snprintf(body, sizeof body, "{\"status\":\"applied\",\"targetVersion\":%lld,\"appliedVersion\":%lld}", version, version);
+    atomic_fetch_add(&p->k->reports_ok, 1);
+    return ota_report(c, d, body);
+}
+
 static int device_round(struct pool *p, struct conn *c, size_t i)
 {
     struct sim_device *d = &p->f->devices[i];
@@ -488,6 +556,12 @@ static int device_round(struct pool *p, struct conn *c, size_t i)
         json_free(j);
         return -EPROTO;
     }
+    bool cut = mix(p->f->name, d->id, p->round + 1) % 10000 < p->f->power_cut_bp;
+    bool bad = mix(p->f->name, d->id, 0) % 10000 < p->f->fail_bp;
+    if (p->f->ota) { /* an OTA fleet: the MCU's firmware is what is rolled out */
+        json_free(j);
+        return ota_round(p, c, d, cut, bad);
+    }
     if (!updates->u.boolean) {
         atomic_fetch_add(&k->no_updates, 1);
         json_free(j);
@@ -501,8 +575,6 @@ static int device_round(struct pool *p, struct conn *c, size_t i)
         json_free(j);
         return report(c, d, "ok", "");
     }
-    bool cut = mix(p->f->name, d->id, p->round + 1) % 10000 < p->f->power_cut_bp;
-    bool bad = mix(p->f->name, d->id, 0) % 10000 < p->f->fail_bp;
     char detail[256] = "";
     for (size_t t = 0; !err && t < targets->u.array.count; t++) {
         const struct json_value *tg = targets->u.array.items[t];
@@ -578,6 +650,20 @@ static int run_create(const struct cli_invocation *inv)
                       .group = strdup(cli_value(inv, "device-group")), .fail_bp = (unsigned)fail, .power_cut_bp = (unsigned)cut,
                       .latency_ms = (unsigned)latency, .count = (size_t)count};
     f.devices = calloc((size_t)count, sizeof *f.devices);
+    f.ota = cli_flag(inv, "ota");
+    size_t ntags = 0;
+    const char *const *tags = cli_values(inv, "tag", &ntags);
+    if (ntags) {
+        struct strbuf sb = {0};
+        strbuf_putc(&sb, '[');
+        for (size_t t = 0; t < ntags && t < 8; t++) {
+            if (t)
+                strbuf_putc(&sb, ',');
+            json_write_string(tags[t], &sb);
+        }
+        strbuf_putc(&sb, ']');
+        f.tags_json = strbuf_detach(&sb);
+    }
     if (!f.name || !f.url || !f.group || !f.devices) {
         fleet_free(&f);
         cloudclient_free(&c);
@@ -726,6 +812,8 @@ static const struct cli_option create_options[] = {
     {"power-cut-rate", 0, "PERCENT", false, false, "Chance per round that a device's download is cut by a power loss."},
     {"latency", 0, "DELAY", false, false, "Delay before each request, e.g. 50ms."},
     {"threads", 't', "N", false, false, "Parallel connections (default 8, at most 64)."},
+    {"tag", 0, "TAG", true, false, "Tags each device gets (e.g. productType=Widget, deviceGroup=FieldTest for OTA)."},
+    {"ota", 0, NULL, false, false, "The devices have an external MCU: rounds follow its OTA desired state instead of apps."},
     END};
 static const struct cli_option run_options[] = {
     {"rounds", 'r', "N", false, false, "Check-in rounds (default 1, at most 1000): every device once per round."},

@@ -150,8 +150,10 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
     if (!err && (err = cloud_twin_open(s->db, cfg->data_dir, &s->twin)) != 0)
         snprintf(why, why_size, "cannot set up the device twin: %s", strerror(-err));
     err = err ? err : cloud_ota_open(s->db, cfg->data_dir, cfg->keys_dir, &s->ota, why, why_size);
-    if (!err)
+    if (!err) {
         cloud_otatwin_install(s->twin, s->ota);
+        cloud_ota_set_gate(s->ota, cloud_rollout_ota_gate, s); /* staged OTA rollouts */
+    }
     if (!err) {
         struct clouddb_conn *c = clouddb_acquire(s->db);
         if ((err = cloud_rollout_schema(c)) != 0)

@@ -31,7 +31,7 @@ static const char *const schema[] = {
     "  success BIGINT NOT NULL, error BIGINT NOT NULL, min_devices BIGINT NOT NULL, approve BIGINT NOT NULL,"
     "  win TEXT NOT NULL, status TEXT NOT NULL, phase BIGINT NOT NULL, reason TEXT NOT NULL,"
     "  base_failed BIGINT NOT NULL, base_finished BIGINT NOT NULL, version BIGINT NOT NULL,"
-    "  created BIGINT NOT NULL, updated BIGINT NOT NULL)",
+    "  created BIGINT NOT NULL, updated BIGINT NOT NULL, target TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS rollouts_to ON rollouts (to_deployment)",
     "CREATE INDEX IF NOT EXISTS rollouts_group ON rollouts (group_id)",
     "CREATE TABLE IF NOT EXISTS rollout_devices (rollout_id TEXT NOT NULL, device_id TEXT NOT NULL,"
@@ -53,8 +53,8 @@ int cloud_rollout_schema(struct clouddb_conn *c)
 #define ROLLOUT_COLUMNS                                                                                                \
     "r.id, r.group_id, r.kind, r.from_deployment, r.to_deployment, r.phases, r.success, r.error, r.min_devices, "      \
     "r.approve, r.win, r.status, r.phase, r.reason, r.base_failed, r.base_finished, r.version, r.created, r.updated, " \
-    "p.name || '/' || g.name"
-#define ROLLOUT_FROM " FROM rollouts r JOIN device_groups g ON g.id = r.group_id JOIN products p ON p.id = g.product_id "
+    "r.target"
+#define ROLLOUT_FROM " FROM rollouts r "
 enum { C_ID, C_GROUP, C_KIND, C_FROM, C_TO, C_PHASES, C_SUCCESS, C_ERROR, C_MIN, C_APPROVE, C_WIN, C_STATUS, C_PHASE,
        C_REASON, C_BASE_FAILED, C_BASE_FINISHED, C_VERSION, C_CREATED, C_UPDATED, C_GROUP_NAME, C_COUNT };
 
@@ -378,10 +378,22 @@ static int running_rollout(struct cloud_call *x, const char *group, char id[GUID
 }
 
 /* Places the group's devices, many rows a statement. */
+static int place_rows(struct cloud_call *x, const char *rollout_id, struct clouddb_rows *devices, const struct rollout_plan *plan,
+                      const char *now);
+
 static int place_devices(struct cloud_call *x, const char *rollout_id, const char *group, const struct rollout_plan *plan, const char *now)
 {
     struct clouddb_rows d;
     int err = cloud_call_query(x, "SELECT id FROM devices WHERE group_id = $1 AND claimed <> 0", PARAMS(group), &d);
+    return err ? err : place_rows(x, rollout_id, &d, plan, now);
+}
+
+/* Places every row of `d` (device IDs) and frees it. */
+static int place_rows(struct cloud_call *x, const char *rollout_id, struct clouddb_rows *devices, const struct rollout_plan *plan,
+                      const char *now)
+{
+    struct clouddb_rows d = *devices;
+    int err = 0;
     enum { BATCH = 200 };
     for (size_t i = 0; !err && i < d.nrows; i += BATCH) {
         size_t n = d.nrows - i < BATCH ? d.nrows - i : BATCH;
@@ -433,8 +445,10 @@ static int insert_rollout(struct cloud_call *x, const char *rid, const char *did
         err = cloud_call_query(x, "INSERT INTO deployment_images (deployment_id, image_id) VALUES ($1, $2)", PARAMS(did, ids[i]), NULL);
     err = err ? err : cloud_call_query(x, "INSERT INTO rollouts (id, tenant_id, group_id, kind, from_deployment, to_deployment, phases, "
                                           "success, error, min_devices, approve, win, status, phase, reason, base_failed, base_finished, "
-                                          "version, created, updated) VALUES ($1, $2, $3, 'app', $4, $5, $6, $7, $8, $9, $10, $11, "
-                                          "'active', 0, 'phase 1 started', 0, 0, 0, $12, $12)",
+                                          "version, created, updated, target) VALUES ($1, $2, $3, 'app', $4, $5, $6, $7, $8, $9, $10, "
+                                          "$11, 'active', 0, 'phase 1 started', 0, 0, 0, $12, $12, "
+                                          "(SELECT p.name || '/' || g.name FROM device_groups g JOIN products p ON p.id = g.product_id "
+                                          "WHERE g.id = $3))",
                                        PARAMS(rid, x->tenant, group, from[0] ? from : NULL, did, phases, success, error, min,
                                               plan->approve_each_phase ? "1" : "0", window, now), NULL);
     err = err ? err : place_devices(x, rid, group, plan, now);
@@ -446,11 +460,28 @@ static int insert_rollout(struct cloud_call *x, const char *rid, const char *did
 
 static void reply_rollout(struct cloud_call *x, unsigned status, const char *id);
 
+static void h_create_ota(struct cloud_call *x, const struct json_value *b, const char *ref, long long version);
+
 static void h_create(struct cloud_call *x)
 {
     struct json_value *b = cloud_call_json_body(x);
     if (!b)
         return;
+    const struct json_value *ota = json_object_get(b, "otaVersion");
+    if (ota) {
+        const char *target = NULL;
+        if (!cloud_call_opt_string(x, b, "deviceGroup", &target)) {
+        } else if (ota->type != JSON_NUMBER || !ota->u.number.is_integer || ota->u.number.integer < 1) {
+            cloud_call_fail(x, 400, "bad-rollout", "\"otaVersion\" must be an integer greater than 0");
+        } else if (!target || !strchr(target, '/') || strchr(strchr(target, '/') + 1, '/')) {
+            cloud_call_fail(x, 400, "bad-rollout", "an OTA rollout's \"deviceGroup\" is PRODUCT/GROUP (the devices' productType and "
+                                                   "deviceGroup tags)");
+        } else {
+            h_create_ota(x, b, target, (long long)ota->u.number.integer);
+        }
+        json_free(b);
+        return;
+    }
     struct rollout_plan plan;
     const char *ref = NULL;
     char group[GUID_TEXT_LEN + 1], ids[MAX_IMAGES][GUID_TEXT_LEN + 1], running[GUID_TEXT_LEN + 1];
@@ -678,6 +709,14 @@ struct device_view {
     char why[256];
 };
 
+/* The rollout staging OTA deployment `key` ("ota:PRODUCT/GROUP/VERSION") and the device's record. */
+#define GOVERNING_OTA                                                                                                  \
+    "SELECT " ROLLOUT_COLUMNS ", rd.phase, rd.status" ROLLOUT_FROM                                                     \
+    "LEFT JOIN rollout_devices rd ON rd.rollout_id = r.id AND rd.device_id = $2 "                                      \
+    "WHERE r.tenant_id = $3 AND r.to_deployment = $1 ORDER BY r.created DESC LIMIT 1"
+
+static int fill_view(struct cloud_call *x, int err, struct clouddb_rows *rows, const char *device_id, struct device_view *v);
+
 /* group_id NULL: the device's own group. */
 static int view_device(struct cloud_call *x, const char *group_id, const char *device_id, struct device_view *v)
 {
@@ -685,6 +724,20 @@ static int view_device(struct cloud_call *x, const char *group_id, const char *d
     struct clouddb_rows r;
     int err = group_id ? cloud_call_query(x, GOVERNING, PARAMS(group_id, device_id), &r)
                        : cloud_call_query(x, GOVERNING_OWN_GROUP, PARAMS(device_id), &r);
+    return fill_view(x, err, &r, device_id, v);
+}
+
+static int view_ota(struct cloud_call *x, const char *key, const char *device_id, struct device_view *v)
+{
+    memset(v, 0, sizeof *v);
+    struct clouddb_rows r;
+    int err = cloud_call_query(x, GOVERNING_OTA, PARAMS(key, device_id, x->tenant), &r);
+    return fill_view(x, err, &r, device_id, v);
+}
+
+static int fill_view(struct cloud_call *x, int err, struct clouddb_rows *rows, const char *device_id, struct device_view *v)
+{
+    struct clouddb_rows r = *rows;
     if (err)
         return err;
     if (r.nrows == 1 && (err = load_row(&r, 0, &v->l)) == 0) {
@@ -947,4 +1000,134 @@ void cloud_rollout_update_now(struct cloud_call *x)
         json_object_append(o, "notified", json_new_int((long long)told));
     }
     cloud_call_reply(x, 200, o);
+}
+
+/* ---- external-MCU OTA rollouts ---------------------------------------------------------------- */
+
+/* POST /v1/rollouts {"deviceGroup":"P/G","otaVersion":N,...}: stages OTA version N of P/G before it
+ * is uploaded (sphere rollout create --ota uploads it next), so no device sees it unstaged. The
+ * devices are those tagged productType=P and deviceGroup=G. */
+static void h_create_ota(struct cloud_call *x, const struct json_value *b, const char *ref, long long version)
+{
+    struct rollout_plan plan;
+    if (!read_plan(x, b, &plan))
+        return;
+    char product[64], group[64], ver[24], key[200];
+    const char *slash = strchr(ref, '/');
+    snprintf(product, sizeof product, "%.*s", (int)(slash - ref) < 63 ? (int)(slash - ref) : 63, ref);
+    snprintf(group, sizeof group, "%s", slash + 1);
+    snprintf(ver, sizeof ver, "%lld", version);
+    snprintf(key, sizeof key, "ota:%s/%s/%s", product, group, ver);
+    struct clouddb_rows r;
+    int err = cloud_call_query(x, "SELECT id FROM ota_deployments WHERE tenant_id = $1 AND product = $2 AND device_group = $3 "
+                                  "AND version = $4", PARAMS(x->tenant, product, group, ver), &r);
+    bool exists = !err && r.nrows > 0;
+    clouddb_rows_free(&r);
+    if (!err && !exists) {
+        err = cloud_call_query(x, "SELECT id FROM rollouts WHERE tenant_id = $1 AND kind = 'ota' AND target = $2 "
+                                  "AND status IN ('active','paused','awaiting-approval')", PARAMS(x->tenant, ref), &r);
+        if (!err && r.nrows)
+            cloud_call_fail(x, 409, "rollout-in-progress", "rollout %s is still running on %s: abort it or let it complete first",
+                            clouddb_cell(&r, 0, 0), ref);
+        clouddb_rows_free(&r);
+    }
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
+    if (exists) {
+        cloud_call_fail(x, 409, "ota-version-exists", "version %s of %s is already deployed: a rollout stages a new version", ver, ref);
+        return;
+    }
+    if (x->rs->status)
+        return;
+    char rid[GUID_TEXT_LEN + 1], now[24], phases[128], window[16], success[8], error[8], min[16];
+    cloud_now_text(now);
+    if ((err = cloud_new_id(rid)) != 0) {
+        cloud_call_random_failed(x, err);
+        return;
+    }
+    rollout_format_phases(&plan, phases, sizeof phases);
+    rollout_format_window(&plan, window, sizeof window);
+    snprintf(success, sizeof success, "%u", plan.success_threshold);
+    snprintf(error, sizeof error, "%u", plan.error_threshold);
+    snprintf(min, sizeof min, "%u", plan.min_devices);
+    err = clouddb_begin(x->c);
+    err = err ? err : cloud_call_query(x, "INSERT INTO rollouts (id, tenant_id, group_id, kind, from_deployment, to_deployment, phases, "
+                                          "success, error, min_devices, approve, win, status, phase, reason, base_failed, base_finished, "
+                                          "version, created, updated, target) VALUES ($1, $2, '', 'ota', NULL, $3, $4, $5, $6, $7, $8, "
+                                          "$9, 'active', 0, 'phase 1 started', 0, 0, 0, $10, $10, $11)",
+                                       PARAMS(rid, x->tenant, key, phases, success, error, min, plan.approve_each_phase ? "1" : "0",
+                                              window, now, ref), NULL);
+    struct clouddb_rows d;
+    err = err ? err : cloud_call_query(x, "SELECT d.id FROM devices d WHERE d.tenant_id = $1 "
+                                          "AND EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = 'productType=' || $2) "
+                                          "AND EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = d.id AND t.tag = 'deviceGroup=' || $3)",
+                                       PARAMS(x->tenant, product, group), &d);
+    err = err ? err : place_rows(x, rid, &d, &plan, now);
+    err = err ? err : clouddb_commit(x->c);
+    if (err)
+        clouddb_rollback(x->c);
+    err = err ? err : advance(x, rid);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
+    reply_rollout(x, 201, rid);
+}
+
+/* A device's OTA report for the staged version: applied (appliedVersion >= it) is a success, an
+ * error while targeting it a failure. Updates the record and advances the rollout. */
+static int take_ota_outcome(struct cloud_call *x, struct device_view *v, const char *device, long long version)
+{
+    struct clouddb_rows r;
+    int err = cloud_call_query(x, "SELECT status, target_version, applied_version FROM ota_reports WHERE device_id = $1",
+                               PARAMS(device), &r);
+    const char *status = NULL;
+    if (!err && r.nrows == 1) {
+        const char *st = clouddb_cell(&r, 0, 0), *target = clouddb_cell(&r, 0, 1), *applied = clouddb_cell(&r, 0, 2);
+        if (applied && strtoll(applied, NULL, 10) >= version)
+            status = "succeeded";
+        else if (st && !strcmp(st, "error") && target && strtoll(target, NULL, 10) == version && v->dev == ROLLOUT_DEV_TARGETED)
+            status = "failed";
+    }
+    clouddb_rows_free(&r);
+    if (err || !status || !strcmp(status, rollout_device_status_name(v->dev)))
+        return err;
+    char now[24];
+    cloud_now_text(now);
+    err = cloud_call_query(x, "UPDATE rollout_devices SET status = $3, updated = $4 WHERE rollout_id = $1 AND device_id = $2",
+                           PARAMS(v->l.id, device, status, now), NULL);
+    return err ? err : advance(x, v->l.id);
+}
+
+bool cloud_rollout_ota_gate(void *ctx, struct clouddb_conn *c, const char *tenant, const char *device_id, const char *product,
+                            const char *group, const char *version)
+{
+    struct cloud_call x = {.s = ctx, .c = c};
+    snprintf(x.tenant, sizeof x.tenant, "%s", tenant ? tenant : "");
+    snprintf(x.subject, sizeof x.subject, "%s", device_id);
+    char key[200];
+    snprintf(key, sizeof key, "ota:%s/%s/%s", product ? product : "", group ? group : "", version ? version : "");
+    struct device_view v;
+    if (view_ota(&x, key, device_id, &v))
+        return false; /* the store failed: hold the staged version back rather than release it */
+    if (!v.governed)
+        return true;
+    long long ver = strtoll(version, NULL, 10);
+    if (v.has_record && (v.dev == ROLLOUT_DEV_TARGETED || v.dev == ROLLOUT_DEV_FAILED)) {
+        if (take_ota_outcome(&x, &v, device_id, ver) || view_ota(&x, key, device_id, &v))
+            return false;
+    }
+    char now[24], phase[16];
+    cloud_now_text(now);
+    snprintf(phase, sizeof phase, "%u", v.phase);
+    if (!v.has_record)
+        cloud_call_query(&x, "INSERT INTO rollout_devices (rollout_id, device_id, phase, status, updated) VALUES ($1, $2, $3, $4, $5) "
+                             "ON CONFLICT (rollout_id, device_id) DO NOTHING",
+                         PARAMS(v.l.id, device_id, phase, v.decision ? "targeted" : "pending", now), NULL);
+    else if (v.decision && v.dev == ROLLOUT_DEV_PENDING)
+        cloud_call_query(&x, "UPDATE rollout_devices SET status = 'targeted', updated = $3 WHERE rollout_id = $1 AND device_id = $2 "
+                             "AND status = 'pending'", PARAMS(v.l.id, device_id, now), NULL);
+    return v.decision;
 }

@@ -42,4 +42,11 @@ int cloud_rollout_target(struct cloud_call *x, const char *group_id, bool record
  * error leaves the rollout for the next report. */
 void cloud_rollout_report(struct cloud_call *x, bool ok, const char *const *installed, size_t n);
 
+/* The OTA desired state's gate (cloud_ota_set_gate; ctx: the struct cloud): whether OTA version
+ * `version` of product/group may target the device now. A version no rollout stages passes; a
+ * staged one passes by the rollout's decision for the device. The device's OTA report of that
+ * version (applied, or error) is taken as its outcome on the way, advancing the rollout. */
+bool cloud_rollout_ota_gate(void *ctx, struct clouddb_conn *c, const char *tenant, const char *device_id, const char *product,
+                            const char *group, const char *version);
+
 #endif

@@ -133,13 +133,30 @@ run 0 rollout show "$A" -o json
 run 0 rollout list && has "$out" "completed" && has "$out" "aborted" && has "$out" "$(date -u +%Y-%m-%dT)"
 run 0 device explain-update --device-id "$(device_of small 0)" && has "$out" "It updates"
 
+# ---- an external-MCU OTA rollout: the version is staged before it is uploaded ----------------------
+head -c 20000 /dev/urandom > "$work/fw.bin"
+run 0 mcu-image create --version 2 "$work/fw.bin" "$work/fw2.img"
+run 0 sim fleet create mcu --count 200 --device-group Widget/Development --tag productType=Widget --tag deviceGroup=MCU --ota -o json
+run 2 rollout create --device-group Widget/MCU --ota "$work/fw2.img" && has "$err" "--ota-version"
+run 0 rollout create --device-group Widget/MCU --ota "$work/fw2.img" --ota-version 2 --phases 10%,100% --min-devices 5 -o json
+O=$(rid) ophase1=$(field phaseProgress 0 devices)
+[ "$(field kind)" = ota ] && [ "$(field phaseProgress 1 devices)" = $((200 - ophase1)) ] && ok || bad "OTA rollout: $(cat "$out" | head -20)"
+run 1 rollout create --device-group Widget/MCU --ota "$work/fw2.img" --ota-version 3 && has "$err" "rollout-in-progress"
+mcu_at() { python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.environ["OPENSPHERE_HOME"],"fleets",sys.argv[1]+".json")))
+print(sum(1 for d in f["devices"] if d.get("otaVersion",0) >= int(sys.argv[2])))' "$1" "$2"; }
+run 0 sim fleet run mcu --rounds 1
+[ "$(mcu_at mcu 2)" = "$ophase1" ] && ok || bad "after one round $(mcu_at mcu 2) MCUs run version 2; phase 1 has $ophase1"
+run 0 sim fleet run mcu --rounds 6 --until-rollout-rests "$O"
+run 0 rollout show "$O" -o json
+[ "$(field status)" = completed ] && [ "$(mcu_at mcu 2)" = 200 ] && ok || bad "OTA rollout: $(field status) ($(field reason)), $(mcu_at mcu 2) of 200 at version 2"
+
 # ---- `device restart` checks for updates, as a reboot does (a real sphered) ------------------------
 run 0 sim create r1 --cloud "$url" -o json
 R1=$(jget "$OPENSPHERE_HOME/devices/r1/device.json" deviceId)
 run 0 device claim --device-id "$R1" --device-group Widget/Production
 run 0 sim start r1
 checkins() { jget "$OPENSPHERE_HOME/devices/r1/cloud/status.json" checkIns 2>/dev/null || echo 0; }
-until_ok 20 test "$(checkins)" -ge 1 && ok || bad "r1 never checked in"
+until_ok 40 test "$(checkins)" -ge 1 && ok || { bad "r1 never checked in"; tail -5 "$OPENSPHERE_HOME/devices/r1/sphered.log"; cat "$OPENSPHERE_HOME/devices/r1/cloud/status.json"; tail -5 "$work/cloud.log"; }
 first=$(checkins)   # the agent's interval is 60 s: another check-in within 10 s comes from the restart
 run 0 device restart -d r1
 until_ok 10 test "$(checkins)" -gt "$first" && ok || bad "device restart did not check in ($(checkins) check-ins)"
