@@ -153,6 +153,8 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
     if (!err) {
         cloud_otatwin_install(s->twin, s->ota);
         cloud_ota_set_gate(s->ota, cloud_rollout_ota_gate, s); /* staged OTA rollouts */
+        if ((err = cloud_rollout_resync_start(s)) != 0)
+            snprintf(why, why_size, "cannot start the rollouts' twin resync: %s", strerror(-err));
     }
     if (!err) {
         struct clouddb_conn *c = clouddb_acquire(s->db);
@@ -181,6 +183,7 @@ void cloud_close(struct cloud *s)
 {
     if (!s)
         return;
+    cloud_rollout_resync_stop(s); /* it syncs twins */
     cloud_twin_close(s->twin); /* first: its MQTT thread stops before what it uses goes */
     cloud_ota_close(s->ota);
     clouddb_close(s->db);

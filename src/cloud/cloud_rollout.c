@@ -15,6 +15,7 @@
 #include "cloudtwin.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ enum { C_ID, C_GROUP, C_KIND, C_FROM, C_TO, C_PHASES, C_SUCCESS, C_ERROR, C_MIN,
 
 struct loaded {
     char id[GUID_TEXT_LEN + 1];
+    char kind[8]; /* "app" or "ota" */
     struct rollout_plan plan;
     struct rollout_state state;
     long long version;
@@ -76,6 +78,7 @@ static int load_row(const struct clouddb_rows *r, size_t i, struct loaded *out)
     char why[256];
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s", clouddb_cell(r, i, C_ID));
+    snprintf(out->kind, sizeof out->kind, "%s", clouddb_cell(r, i, C_KIND) ? clouddb_cell(r, i, C_KIND) : "");
     rollout_plan_init(&out->plan);
     if (rollout_parse_phases(clouddb_cell(r, i, C_PHASES), &out->plan, why, sizeof why))
         return -EIO;
@@ -147,6 +150,106 @@ static int load_by_id(struct cloud_call *x, const char *id, struct loaded *out, 
     return err;
 }
 
+/* ---- twin resync of OTA rollouts -------------------------------------------------------------- */
+
+#define RESYNC_MAX 200000 /* queued device IDs; more are dropped (said on stderr) */
+
+struct rollout_resync {
+    struct cloud *s;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+    char (*ids)[DEVICE_ID_HEX + 1];
+    size_t count, cap;
+};
+
+static void *resync_run(void *arg)
+{
+    struct rollout_resync *q = arg;
+    pthread_mutex_lock(&q->lock);
+    while (!q->stop) {
+        if (!q->count) {
+            pthread_cond_wait(&q->wake, &q->lock);
+            continue;
+        }
+        char id[DEVICE_ID_HEX + 1];
+        memcpy(id, q->ids[--q->count], sizeof id);
+        pthread_mutex_unlock(&q->lock);
+        cloud_twin_sync(q->s->twin, id); /* best effort: stored, published when the broker is up */
+        pthread_mutex_lock(&q->lock);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+int cloud_rollout_resync_start(struct cloud *s)
+{
+    struct rollout_resync *q = calloc(1, sizeof *q);
+    if (!q)
+        return -ENOMEM;
+    q->s = s;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->wake, NULL);
+    if (pthread_create(&q->thread, NULL, resync_run, q) != 0) {
+        pthread_mutex_destroy(&q->lock);
+        pthread_cond_destroy(&q->wake);
+        free(q);
+        return -EAGAIN;
+    }
+    s->rollout_resync = q;
+    return 0;
+}
+
+void cloud_rollout_resync_stop(struct cloud *s)
+{
+    struct rollout_resync *q = s ? s->rollout_resync : NULL;
+    if (!q)
+        return;
+    pthread_mutex_lock(&q->lock);
+    q->stop = true;
+    pthread_cond_signal(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->thread, NULL);
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->wake);
+    free(q->ids);
+    free(q);
+    s->rollout_resync = NULL;
+}
+
+/* After an OTA rollout's state changed: the twins of its devices that have not succeeded get their
+ * desired state again (a new phase lets the version through; an abort takes it back). */
+static void after_change(struct cloud_call *x, const struct loaded *l)
+{
+    struct rollout_resync *q = x->s ? x->s->rollout_resync : NULL;
+    if (!q || strcmp(l->kind, "ota"))
+        return;
+    struct clouddb_rows r;
+    if (cloud_call_query(x, "SELECT device_id FROM rollout_devices WHERE rollout_id = $1 AND status <> 'succeeded'", PARAMS(l->id), &r))
+        return;
+    pthread_mutex_lock(&q->lock);
+    size_t dropped = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        if (q->count == q->cap) {
+            size_t cap = q->cap ? q->cap * 2 : 1024;
+            void *grown = cap <= RESYNC_MAX ? realloc(q->ids, cap * sizeof *q->ids) : NULL;
+            if (!grown) {
+                dropped = r.nrows - i;
+                break;
+            }
+            q->ids = grown;
+            q->cap = cap;
+        }
+        snprintf(q->ids[q->count++], DEVICE_ID_HEX + 1, "%s", clouddb_cell(&r, i, 0));
+    }
+    pthread_cond_signal(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+    if (dropped)
+        fprintf(stderr, "sphere-cloud: rollout %s: %zu twin resyncs dropped (queue full)\n", l->id, dropped);
+    clouddb_rows_free(&r);
+}
+
 /* Runs the machine on the rollout's counts until it rests; retried when another report changed
  * the row meanwhile. */
 static int advance(struct cloud_call *x, const char *rollout_id)
@@ -170,6 +273,8 @@ static int advance(struct cloud_call *x, const char *rollout_id)
         if (!changed)
             return 0;
         int done = store_state(x, &l);
+        if (done > 0)
+            after_change(x, &l);
         if (done != 0)
             return done < 0 ? done : 0;
     }
@@ -602,6 +707,7 @@ static void h_action(struct cloud_call *x, const char *id, enum rollout_action a
             return;
         }
         if (done) {
+            after_change(x, &l);
             if (action == ROLLOUT_RESUME || action == ROLLOUT_APPROVE)
                 advance(x, l.id);
             reply_rollout(x, 200, l.id);

@@ -48,6 +48,7 @@ struct cloud {
     struct keystore *upload_keys; /* SDK and production certificates: what image uploads may be signed with */
     struct cloud_ota *ota;
     struct cloud_twin *twin; /* the device twin (cloudtwin.h) */
+    struct rollout_resync *rollout_resync; /* OTA rollouts' twin resyncs (cloud_rollout.c) */
 };
 
 /* The parts of a service (owned by it; valid until cloud_close). */

@@ -20,6 +20,12 @@
 
 #include "cloud_int.h"
 
+/* Starts (and stops) the thread that republishes the twins of an OTA rollout's devices when its
+ * state changes (their desired state follows the phases). 0 or -ENOMEM / -EAGAIN. Stop first in
+ * cloud_close, before the twin closes; NULL-safe. */
+int cloud_rollout_resync_start(struct cloud *s);
+void cloud_rollout_resync_stop(struct cloud *s);
+
 /* Creates the rollout tables if missing. 0 or the store's error (-EIO, ...). */
 int cloud_rollout_schema(struct clouddb_conn *c);
 
