@@ -575,15 +575,18 @@ static void h_create(struct cloud_call *x)
     const struct json_value *ota = json_object_get(b, "otaVersion");
     if (ota) {
         const char *target = NULL;
-        if (!cloud_call_opt_string(x, b, "deviceGroup", &target)) {
-        } else if (ota->type != JSON_NUMBER || !ota->u.number.is_integer || ota->u.number.integer < 1) {
+        bool okay = cloud_call_opt_string(x, b, "deviceGroup", &target); /* else answered 400 */
+        if (okay && (ota->type != JSON_NUMBER || !ota->u.number.is_integer || ota->u.number.integer < 1)) {
             cloud_call_fail(x, 400, "bad-rollout", "\"otaVersion\" must be an integer greater than 0");
-        } else if (!target || !strchr(target, '/') || strchr(strchr(target, '/') + 1, '/')) {
+            okay = false;
+        }
+        if (okay && (!target || !strchr(target, '/') || strchr(strchr(target, '/') + 1, '/'))) {
             cloud_call_fail(x, 400, "bad-rollout", "an OTA rollout's \"deviceGroup\" is PRODUCT/GROUP (the devices' productType and "
                                                    "deviceGroup tags)");
-        } else {
-            h_create_ota(x, b, target, (long long)ota->u.number.integer);
+            okay = false;
         }
+        if (okay)
+            h_create_ota(x, b, target, (long long)ota->u.number.integer);
         json_free(b);
         return;
     }
