@@ -3,9 +3,10 @@
  * cmd_sim_fleet.c — `sphere sim fleet create|run|show|delete`: a fleet of lightweight simulated
  * devices for load tests and rollout rehearsals (docs/rollouts.md, "Rehearsing"). Not sphered
  * processes: one process, a pool of threads (each with one kept-alive HTTPS connection), and per
- * device only its ID, token and installed set in memory. A device speaks the device's side of
- * the cloud API: POST /v1/device/checkin, GET /v1/device/images/{id} (the blob, SHA-256
- * checked), POST /v1/device/report; the twin (MQTT) is not spoken yet.
+ * device only its ID, token, installed set and MCU version in memory. A device speaks the device's
+ * side of the cloud API: POST /v1/device/checkin, GET /v1/device/images/{id} (the blob, SHA-256
+ * checked), POST /v1/device/report; with --ota instead GET /v1/device/ota, the signed blob URL and
+ * POST /v1/device/ota/report (the OTA twin's content over HTTP; MQTT is not spoken).
  *
  * Fault injection, deterministic (a hash of the fleet's seed, the device and the round):
  *   --fail-rate P      that share of devices always fails to install (a "bad hardware batch"):
