@@ -66,6 +66,8 @@ v2=$(running big "$V2")
 [ "$v2" -gt 0 ] && [ "$v2" -le "$phase1" ] && ok || bad "$v2 devices run v2; the first phase has $phase1"
 [ "$started1" = 0 ] && ok || bad "$started1 devices of phase 2 were targeted while phase 1 ran"
 run 0 rollout show "$R" && has "$out" "[#" && has "$out" "failed"
+t0=$SECONDS; run 0 rollout show "$R" --watch 60 && has "$out" "paused"   # --watch stops when the rollout rests
+[ $((SECONDS - t0)) -lt 10 ] && ok || bad "rollout show --watch kept drawing a paused rollout"
 # A device of a phase that has not started: explain-update names it.
 for i in $(seq 0 999); do
   d=$(device_of big "$i")
