@@ -13,6 +13,7 @@ host=$build/tests/ota_host src=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$host" ] || { echo "bench/ota.sh: build first (missing $host)"; exit 1; }
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM # signals too: bash runs the EXIT trap only when it exits
 size=$((4 * 1024 * 1024))
 head -c $size /dev/urandom > "$work/fw.bin"
 openssl ecparam -name prime256v1 -genkey -noout -out "$work/k.pem" 2>/dev/null

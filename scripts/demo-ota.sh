@@ -12,7 +12,7 @@
 build=${1:-build}
 sphere=$(cd "$build/bin" && pwd)/sphere src=$(cd "$(dirname "$0")/.." && pwd)
 devices="ft1 ft2"
-declare -A last
+declare -A last lastpct
 . "$src/scripts/ota_env.sh"
 kb=${DEMO_FW_KB:-4096}
 CUT_IN=${DEMO_CUT_IN:-applying} # or downloading (see docs/ota.md, open items)
@@ -48,7 +48,13 @@ while [ $((SECONDS - start)) -lt "$limit" ]; do
     [ "$st" = null ] || [ -z "$st" ] && st=waiting done=0 size=1
     [ "$done" = null ] && done=0
     if ! running "$d"; then st="power off"; fi
-    [ -t 1 ] || [ "$st" != "${last[$d]:-}" ] && bar "$d" "$st" "$done" "$size" && lines=$((lines + 1))
+    # A terminal redraws every bar in place; a log gets a line per state and per 10% of progress
+    # (download and programming report bytesDone as they go: drawn, not only their ends).
+    pct=0; [ "$size" != null ] && [ "$size" -gt 0 ] 2>/dev/null && pct=$((done * 100 / size))
+    if [ -t 1 ] || [ "$st" != "${last[$d]:-}" ] || [ $((pct / 10)) -ne "${lastpct[$d]:-0}" ]; then
+      bar "$d" "$st" "$done" "$size" && lines=$((lines + 1))
+    fi
+    lastpct[$d]=$((pct / 10))
     [ "$st" = error ] && [ "$st" != "${last[$d]:-}" ] && echo "        $(row "$id" error)" && lines=$((lines + 1))
     last[$d]=$st
     [ "$st" = applied ] || all=0

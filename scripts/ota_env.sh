@@ -32,6 +32,7 @@ ota_cleanup() {
   cloud_cleanup
 }
 trap ota_cleanup EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM # signals too: bash runs the EXIT trap only when it exits
 out=$work/out err=$work/err
 
 ota_stage() {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cloudagent.h"
@@ -55,6 +56,27 @@ int cloudcli_call(struct cloudclient *c, const char *method, const char *path, c
     return rc;
 }
 
+/* Columns that hold a time (seconds since the epoch): tables show them as ISO 8601 in local time;
+ * -o json keeps the number. */
+static bool is_time_column(const char *key)
+{
+    static const char *const keys[] = {"created", "updated", "uploaded", "lastCheckIn", "at", "expires",
+                                       "desiredUpdated", "reportedUpdated"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(key, keys[i]))
+            return true;
+    return false;
+}
+
+static void time_text(const struct json_value *v, struct strbuf *out)
+{
+    time_t t = (time_t)v->u.number.integer;
+    struct tm tm;
+    char text[40];
+    if (localtime_r(&t, &tm) && strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &tm))
+        strbuf_puts(out, text);
+}
+
 static void cell_text(const struct json_value *v, struct strbuf *out)
 {
     if (!v || v->type == JSON_NULL)
@@ -96,7 +118,12 @@ void cloudcli_print(const struct cli_invocation *inv, const struct json_value *v
         t.cells = grown;
         for (size_t k = 0; k < ncolumns; k++) {
             struct strbuf sb = {0};
-            cell_text(json_object_get(row, columns[k]), &sb);
+            const struct json_value *cell = json_object_get(row, columns[k]);
+            if (cell && cell->type == JSON_NUMBER && cell->u.number.is_integer && cell->u.number.integer > 0 &&
+                is_time_column(columns[k]))
+                time_text(cell, &sb);
+            else
+                cell_text(cell, &sb);
             t.cells[t.rows * ncolumns + k] = sb.data ? strbuf_detach(&sb) : strdup("");
         }
         t.rows++;
@@ -110,6 +137,23 @@ char *cloudcli_escape(const char *segment)
     char *e = curl_easy_escape(NULL, segment, 0), *copy = e ? strdup(e) : NULL;
     curl_free(e);
     return copy;
+}
+
+/* When the cloud has an MQTT broker, the device's credentials go to <state>/cloud/mqtt.json (0600):
+ * its cloud agent then listens for `device update-now` (docs/rollouts.md). Without a broker (409
+ * mqtt-not-configured) or on any failure the device simply has no commands channel. */
+static void store_mqtt_credentials(const struct cloudclient *c, const char *state_dir, const char *device_id)
+{
+    char path[256], why[256];
+    snprintf(path, sizeof path, "/v1/devices/%s/mqtt-credentials", device_id);
+    struct cloudresp resp;
+    if (cloudclient_request(c, "POST", path, NULL, NULL, 0, &resp, why, sizeof why) != 0)
+        return;
+    char *dir = resp.status == 201 ? path_join(state_dir, "cloud") : NULL, *file = dir ? path_join(dir, "mqtt.json") : NULL;
+    if (file)
+        hostio_write_file_atomic(file, resp.body.data, resp.body.len, 0600);
+    free(dir), free(file);
+    cloudresp_free(&resp);
 }
 
 int cloudcli_provision_sim(const char *state_dir, const char *device_id, const char *url, const char *ca_file)
@@ -138,6 +182,8 @@ int cloudcli_provision_sim(const char *state_dir, const char *device_id, const c
             rc = cli_error("cannot store the device's cloud settings: %s", os_strerror(err));
         cloudresp_free(&resp);
     }
+    if (!rc)
+        store_mqtt_credentials(&c, state_dir, device_id);
     cloudclient_free(&c);
     return rc;
 }

@@ -175,7 +175,7 @@ __attribute__((constructor)) static void merge(void)
         device_children[n++] = &capability_group;
     }
     static const struct cli_command *const cloud[] = {&claim, &list, &show, &assign, &update, &cmd_device_twin,
-                                                      &cmd_device_delete};
+                                                      &cmd_device_delete, &cmd_device_explain_update, &cmd_device_update_now};
     for (size_t i = 0; i < sizeof cloud / sizeof cloud[0]; i++)
         device_children[n++] = cloud[i];
     device_children[n] = NULL;

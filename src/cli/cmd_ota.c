@@ -19,7 +19,7 @@
 static const char *const deployment_columns[] = {"id", "product", "deviceGroup", "version", "name", "size", "state"};
 static const char *const deployment_headers[] = {"ID", "Product", "Group", "Version", "File", "Size", "State"};
 static const char *const status_columns[] = {"deviceId", "desiredVersion", "status", "progress", "appliedVersion", "error", "updated"};
-static const char *const status_headers[] = {"Device", "Desired", "Status", "Bytes", "Applied", "Error", "Updated"};
+static const char *const status_headers[] = {"Device", "Desired", "Status", "Progress", "Applied", "Error", "Updated"};
 
 /* A decimal integer in [min, max], the whole text. */
 static bool parse_number(const char *text, unsigned long long min, unsigned long long max, unsigned long long *out)
@@ -140,8 +140,17 @@ static void add_progress(struct json_value *rows)
     for (size_t i = 0; rows && rows->type == JSON_ARRAY && i < rows->u.array.count; i++) {
         struct json_value *row = rows->u.array.items[i];
         const struct json_value *done = json_object_get(row, "bytesDone"), *size = json_object_get(row, "size");
-        char text[48] = "";
-        if (is_number(done) && is_number(size))
+        char text[96] = "";
+        if (is_number(done) && is_number(size) && size->u.number.integer > 0) {
+            int64_t pct = done->u.number.integer * 100 / size->u.number.integer;
+            char bar[22];
+            int cells = (int)(pct / 5 > 20 ? 20 : pct / 5);
+            for (int k = 0; k < 20; k++)
+                bar[k] = k < cells ? '#' : '-';
+            bar[20] = '\0';
+            snprintf(text, sizeof text, "[%s] %3d%% %" PRId64 "/%" PRId64, bar, (int)pct, done->u.number.integer,
+                     size->u.number.integer);
+        } else if (is_number(done) && is_number(size))
             snprintf(text, sizeof text, "%" PRId64 "/%" PRId64, done->u.number.integer, size->u.number.integer);
         else if (is_number(done))
             snprintf(text, sizeof text, "%" PRId64 "/?", done->u.number.integer);

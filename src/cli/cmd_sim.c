@@ -341,7 +341,7 @@ static const struct cli_command list = {.name = "list", .summary = "List simulat
 static const struct cli_command *const sim_commands[] = {&create, &start, &stop, &delete_cmd, &list, &cmd_sim_gpio, &cmd_sim_press, &cmd_sim_hosts,
                                                       &cmd_sim_uart, &cmd_sim_adc, &cmd_sim_accel, &cmd_sim_pwm,
                                                       &cmd_sim_device, &cmd_sim_watch, &cmd_sim_power_cut, &cmd_sim_sysevent, &cmd_sim_mcu, &cmd_sim_wifi,
-                                                      &cmd_sim_web,
+                                                      &cmd_sim_web, &cmd_sim_fleet,
                                                       NULL};
 
 const struct cli_command cmd_sim = {

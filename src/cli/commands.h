@@ -54,6 +54,10 @@ extern const struct cli_command cmd_mcu_image;         /* cmd_mcu.c */
 extern const struct cli_command cmd_sim_mcu;           /* cmd_mcu.c */
 extern const struct cli_command cmd_test;              /* cmd_test.c: sphere test run (docs/scenarios.md) */
 extern const struct cli_command cmd_sim_web;           /* cmd_sim_web.c: the board in a browser */
+extern const struct cli_command cmd_rollout;           /* cmd_rollout.c */
+extern const struct cli_command cmd_sim_fleet;         /* cmd_sim_fleet.c */
+extern const struct cli_command cmd_device_explain_update; /* cmd_rollout.c */
+extern const struct cli_command cmd_device_update_now;     /* cmd_rollout.c */
 /* Starts the device's attached MCU, if any, against its UART's new host PTY (after sim start). */
 int cli_sim_mcu_autostart(const char *device, const char *dev_dir);
 

@@ -24,6 +24,7 @@ static const struct cli_command *const top_level[] = {
     &cmd_test,
     &cmd_user,
     &cmd_token,
+    &cmd_rollout,
     NULL,
 };
 

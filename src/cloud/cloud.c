@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cloud_ota.h"
+#include "cloud_rollout.h"
 #include "cloud_otatwin.h"
 #include "cloudtwin.h"
 #include "hostio.h"
@@ -207,10 +208,16 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
     if (!err && (err = cloud_twin_open(s->db, cfg->data_dir, &s->twin)) != 0)
         snprintf(why, why_size, "cannot set up the device twin: %s", strerror(-err));
     err = err ? err : cloud_ota_open(s->db, cfg->data_dir, cfg->keys_dir, &s->ota, why, why_size);
-    if (!err)
+    if (!err) {
         cloud_otatwin_install(s->twin, s->ota);
+        cloud_ota_set_gate(s->ota, cloud_rollout_ota_gate, s); /* staged OTA rollouts */
+        if ((err = cloud_rollout_resync_start(s)) != 0)
+            snprintf(why, why_size, "cannot start the rollouts' twin resync: %s", strerror(-err));
+    }
     if (!err) {
         struct clouddb_conn *c = clouddb_acquire(s->db);
+        if ((err = cloud_rollout_schema(c)) != 0)
+            snprintf(why, why_size, "cannot create the rollout tables: %s", clouddb_last_error(c));
         for (size_t i = 0; !err && i < (cfg->tenant_count ? cfg->tenant_count : 1); i++) {
             const char *name = cfg->tenant_count ? cfg->tenants[i] : "default";
             if (!cloud_valid_name(name) || strchr(name, ' ') || name[0] == '.') {
@@ -234,6 +241,7 @@ void cloud_close(struct cloud *s)
 {
     if (!s)
         return;
+    cloud_rollout_resync_stop(s); /* it syncs twins */
     cloud_twin_close(s->twin); /* first: its MQTT thread stops before what it uses goes */
     cloud_ota_close(s->ota);
     clouddb_close(s->db);
@@ -329,6 +337,14 @@ static void route(struct cloud_call *x)
         cloud_deploy_route_images(x);
     else if (cloud_call_is(x, 1, "tokens"))
         cloud_access_route_tokens(x);
+    else if (cloud_call_is(x, 1, "rollouts"))
+        cloud_rollout_route(x);
+    else if (((cloud_call_is(x, 1, "devices") && x->nseg == 4) || (cloud_call_is(x, 1, "device-groups") && (x->nseg == 4 || x->nseg == 5))) &&
+             cloud_call_is(x, x->nseg - 1, "update-now") && cloud_call_method(x, "POST"))
+        cloud_rollout_update_now(x);
+    else if (cloud_call_is(x, 1, "devices") && x->nseg == 4 && cloud_call_is(x, 3, "update-explanation") &&
+             cloud_call_method(x, "GET"))
+        cloud_rollout_explain(x, x->seg[2]);
     else
         cloud_fleet_route(x);
 }

@@ -11,6 +11,7 @@
  * /v1/device/checkin, /v1/device/report, /v1/device/images/{id} (x->subject is the device).
  */
 #include "cloud_int.h"
+#include "cloud_rollout.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -340,7 +341,7 @@ void cloud_deploy_create(struct cloud_call *x, const char *group)
 
 /* The device's target set: rows (image id, component id, name, sha256, size) of its group's
  * newest deployment, when its group takes application updates. *updates says whether it does. */
-static int target_set(struct cloud_call *x, bool *updates, char *group_name, size_t gsize, struct clouddb_rows *rows)
+static int target_set(struct cloud_call *x, bool *updates, char *group_name, size_t gsize, struct clouddb_rows *rows, bool checkin)
 {
     struct clouddb_rows d;
     memset(rows, 0, sizeof *rows);
@@ -353,7 +354,14 @@ static int target_set(struct cloud_call *x, bool *updates, char *group_name, siz
     *updates = d.nrows == 1 && strcmp(clouddb_cell(&d, 0, 0), "0") != 0 && group &&
                !strcmp(clouddb_cell(&d, 0, 2), "UpdateAll") && !strcmp(clouddb_cell(&d, 0, 4), "0");
     snprintf(group_name, gsize, "%s", clouddb_cell(&d, 0, 3) ? clouddb_cell(&d, 0, 3) : "");
+    char rollout_dep[GUID_TEXT_LEN + 1] = ""; /* a staged rollout may keep the device on the previous deployment */
     if (*updates)
+        err = cloud_rollout_target(x, group, checkin, rollout_dep);
+    if (*updates && !err && rollout_dep[0])
+        err = cloud_call_query(x, "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "
+                                  "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = $1 "
+                                  "ORDER BY i.component_id", PARAMS(rollout_dep, x->tenant), rows);
+    else if (*updates && !err)
         err = cloud_call_query(x, "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "
                                   "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = "
                                   "(SELECT id FROM deployments WHERE group_id = $1 ORDER BY seq DESC LIMIT 1) ORDER BY i.component_id",
@@ -406,7 +414,7 @@ static void h_checkin(struct cloud_call *x)
     free(installed);
     bool updates = false;
     struct clouddb_rows r;
-    err = err ? err : target_set(x, &updates, group, sizeof group, &r);
+    err = err ? err : target_set(x, &updates, group, sizeof group, &r, true);
     if (err) {
         cloud_call_store_failed(x, err);
         return;
@@ -458,6 +466,10 @@ static void h_report(struct cloud_call *x)
         cloud_call_store_failed(x, err);
         return;
     }
+    const char *ids[CLOUD_MAX_REPORTED];
+    for (size_t i = 0; i < ci.installed_count; i++)
+        ids[i] = ci.installed[i].image_id;
+    cloud_rollout_report(x, !strcmp(ci.result, "ok"), ids, ci.installed_count); /* may move a staged rollout */
     cloud_call_reply(x, 200, json_new_object());
 }
 
@@ -466,7 +478,7 @@ static void h_device_image(struct cloud_call *x, const char *id)
     bool updates = false;
     char group[64];
     struct clouddb_rows r;
-    int err = target_set(x, &updates, group, sizeof group, &r);
+    int err = target_set(x, &updates, group, sizeof group, &r, false);
     if (err) {
         cloud_call_store_failed(x, err);
         return;

@@ -44,6 +44,8 @@ struct cloud_ota {
     char *public_pem;
     cloud_ota_targets_fn targets_changed; /* the device twin's resync (cloud_otatwin.c), or NULL */
     void *targets_ctx;
+    cloud_ota_gate_fn gate; /* staged rollouts (cloud_rollout.c), or NULL */
+    void *gate_ctx;
 };
 
 struct cloud_ota_upload {
@@ -317,10 +319,44 @@ static char *signed_url(const struct cloud_ota *ota, const char *container, cons
 
 /* The deployment that targets the device now: the highest version among the non-cancelled,
  * unexpired deployments of its tenant whose product and group its tags name. */
-static int winning_deployment(struct clouddb_conn *c, const char *tenant, const char *device, struct clouddb_rows *rows)
+static int winning_deployment(struct cloud_ota *ota, struct clouddb_conn *c, const char *tenant, const char *device,
+                              struct clouddb_rows *rows)
 {
     char now[24];
     snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    if (ota->gate) { /* every candidate, highest first: the first one the gate lets through wins */
+        int err = clouddb_exec(c,
+                               "SELECT " DEPLOYMENT_COLUMNS " FROM ota_deployments d WHERE d.tenant_id = $1 AND d.cancelled IS NULL "
+                               "AND d.expires > $3 "
+                               "AND EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = $2 AND t.tag = 'productType=' || d.product) "
+                               "AND EXISTS (SELECT 1 FROM device_tags t WHERE t.device_id = $2 AND t.tag = 'deviceGroup=' || d.device_group) "
+                               "ORDER BY d.version DESC",
+                               PARAMS(tenant, device, now), rows);
+        size_t keep = 0;
+        while (!err && keep < rows->nrows &&
+               !ota->gate(ota->gate_ctx, c, tenant, device, clouddb_cell(rows, keep, 1), clouddb_cell(rows, keep, 2),
+                          clouddb_cell(rows, keep, 3)))
+            keep++;
+        if (!err && keep < rows->nrows) { /* the winner becomes row 0, the only row */
+            for (size_t k = 0; k < rows->ncols; k++) {
+                char **dst = &rows->cells[k], **src = &rows->cells[keep * rows->ncols + k];
+                if (dst != src) {
+                    free(*dst);
+                    *dst = *src;
+                    *src = NULL;
+                }
+            }
+        }
+        if (!err) {
+            size_t left = keep < rows->nrows ? 1 : 0;
+            for (size_t i = left * rows->ncols; i < rows->nrows * rows->ncols; i++) {
+                free(rows->cells[i]);
+                rows->cells[i] = NULL;
+            }
+            rows->nrows = left;
+        }
+        return err;
+    }
     return clouddb_exec(c,
                         "SELECT " DEPLOYMENT_COLUMNS " FROM ota_deployments d WHERE d.tenant_id = $1 AND d.cancelled IS NULL "
                         "AND d.expires > $3 "
@@ -361,7 +397,7 @@ static int desired_on(struct cloud_ota *ota, struct clouddb_conn *c, const char 
     clouddb_rows_free(&d);
     if (err || !known)
         return err ? err : -ENOENT;
-    err = winning_deployment(c, owner, device, &r);
+    err = winning_deployment(ota, c, owner, device, &r);
     if (!err && !(*out = desired_value(ota, &r)))
         err = -ENOMEM;
     clouddb_rows_free(&r);
@@ -400,6 +436,12 @@ int cloud_ota_desired_json_on(struct cloud_ota *ota, struct clouddb_conn *c, con
     err = err ? err : write_compact(v, json_out);
     json_free(v);
     return err;
+}
+
+void cloud_ota_set_gate(struct cloud_ota *ota, cloud_ota_gate_fn gate, void *ctx)
+{
+    ota->gate = gate;
+    ota->gate_ctx = ctx;
 }
 
 void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx)

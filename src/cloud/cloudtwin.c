@@ -161,6 +161,11 @@ static int set_desired_on(struct cloud_twin *ct, struct clouddb_conn *c, const c
     return err;
 }
 
+int cloud_twin_notify(struct cloud_twin *ct, const char *device_id, const char *json)
+{
+    return ct && ct->twin ? twin_publish_command(ct->twin, device_id, json) : -ENOTCONN;
+}
+
 int cloud_twin_set_desired(struct cloud_twin *ct, const char *device_id, const char *json)
 {
     struct clouddb_conn *c = clouddb_acquire(ct->db);

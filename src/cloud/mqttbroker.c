@@ -187,8 +187,9 @@ int mqttbroker_init_dir(const char *data_dir, const char *host, uint16_t port, c
               : write_text(dir, "acl",
                            "# DATA/mqtt/acl, written by `sphere cloud init` (docs/twin.md). %u is the MQTT user name,\n"
                            "# which for a device is its ID: a device reads its desired state and writes its reported\n"
-                           "# state, and nothing else.\n"
+                           "# state, and nothing else; it also reads its commands (update-now, docs/rollouts.md).\n"
                            "pattern read opensphere/devices/%u/twin/desired\n"
+                           "pattern read opensphere/devices/%u/commands\n"
                            "pattern write opensphere/devices/%u/twin/reported\n"
                            "\n"
                            "user " MQTT_SERVICE_USER "\n"

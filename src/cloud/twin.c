@@ -218,6 +218,19 @@ int twin_wait_connected(struct twin *t, unsigned timeout_ms)
     return 0;
 }
 
+int twin_publish_command(struct twin *t, const char *device_id, const char *json)
+{
+    char topic[sizeof TWIN_TOPIC_PREFIX + DEVICE_ID_HEX + sizeof TWIN_COMMANDS_SUFFIX], why[64];
+    size_t len = json ? strlen(json) : 0;
+    if (!t || !twin_valid_device_id(device_id) || !len || twin_check_json(json, len, why, sizeof why) != 0)
+        return -EINVAL;
+    if (!twin_connected(t))
+        return -ENOTCONN;
+    snprintf(topic, sizeof topic, "%s%s%s", TWIN_TOPIC_PREFIX, device_id, TWIN_COMMANDS_SUFFIX);
+    int rc = mosquitto_publish(t->m, NULL, topic, (int)len, json, 1, false);
+    return rc == MOSQ_ERR_SUCCESS ? 0 : rc == MOSQ_ERR_NO_CONN ? -ENOTCONN : rc == MOSQ_ERR_NOMEM ? -ENOMEM : -EIO;
+}
+
 int twin_publish_desired(struct twin *t, const char *device_id, const char *json)
 {
     char topic[sizeof TWIN_TOPIC_PREFIX + DEVICE_ID_HEX + sizeof TWIN_DESIRED_SUFFIX], why[64];

@@ -3,6 +3,7 @@
 #include "cloudagent.h"
 
 #include <errno.h>
+#include <mosquitto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@ struct cloudagent {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stop, now;
+    struct mosquitto *mqtt; /* the commands topic (update-now), when cloud/mqtt.json exists */
+    char commands_topic[200];
 };
 
 /* An application the device has installed (from its installed.json). */
@@ -381,6 +384,79 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* ---- commands over MQTT (update-now, docs/rollouts.md) ----------------------------------------- */
+
+static void on_mqtt_connect(struct mosquitto *m, void *ctx, int rc)
+{
+    struct cloudagent *a = ctx;
+    if (rc == 0)
+        mosquitto_subscribe(m, NULL, a->commands_topic, 1);
+}
+
+static void on_mqtt_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
+{
+    (void)m;
+    struct cloudagent *a = ctx;
+    /* The only command is {"command":"checkIn"}; anything on the topic means "check in now". */
+    if (msg->payloadlen > 0 && msg->payloadlen < 1024 && memmem(msg->payload, (size_t)msg->payloadlen, "\"checkIn\"", 9)) {
+        fprintf(stderr, "sphered: the cloud asked for a check-in now\n");
+        cloudagent_check_now(a);
+    }
+}
+
+static pthread_once_t mqtt_once = PTHREAD_ONCE_INIT;
+static void mqtt_lib_init(void) { mosquitto_lib_init(); }
+
+/* Listens on the device's commands topic with cloud/mqtt.json's credentials (host, port,
+ * username, password, tls; the broker's certificate is cloud/ca.pem). No file: nothing to do. */
+static void start_commands(struct cloudagent *a, const char *dir)
+{
+    char *file = cloud_file(dir, "mqtt.json"), *ca = cloud_file(dir, "ca.pem");
+    struct json_value *j = file ? read_json_file(file) : NULL;
+    const char *host = str(j, "host"), *user = str(j, "username"), *pass = str(j, "password");
+    const struct json_value *port = json_object_get(j, "port"), *tls = json_object_get(j, "tls");
+    if (host && user && pass && port && port->type == JSON_NUMBER) {
+        pthread_once(&mqtt_once, mqtt_lib_init);
+        char client[160];
+        snprintf(client, sizeof client, "%.120s.agent", user); /* not the OTA agent's client ID */
+        snprintf(a->commands_topic, sizeof a->commands_topic, "opensphere/devices/%.128s/commands", user);
+        a->mqtt = mosquitto_new(client, true, a);
+        int rc = a->mqtt ? mosquitto_username_pw_set(a->mqtt, user, pass) : MOSQ_ERR_NOMEM;
+        if (rc == MOSQ_ERR_SUCCESS && tls && tls->type == JSON_BOOL && tls->u.boolean) {
+            rc = mosquitto_tls_set(a->mqtt, ca, NULL, NULL, NULL, NULL);
+            if (rc == MOSQ_ERR_SUCCESS) /* the broker's certificate is the pinned cloud certificate itself */
+                rc = mosquitto_tls_insecure_set(a->mqtt, true);
+        }
+        if (rc == MOSQ_ERR_SUCCESS) {
+            mosquitto_connect_callback_set(a->mqtt, on_mqtt_connect);
+            mosquitto_message_callback_set(a->mqtt, on_mqtt_message);
+            mosquitto_reconnect_delay_set(a->mqtt, 1, 10, true);
+            int crc = mosquitto_connect_async(a->mqtt, host, (int)port->u.number.real, 30);
+            if (crc != MOSQ_ERR_SUCCESS)
+                fprintf(stderr, "sphered: the cloud's MQTT broker %s is not reachable yet (%s); retrying\n", host,
+                        mosquitto_strerror(crc));
+            rc = mosquitto_loop_start(a->mqtt);
+        }
+        if (rc != MOSQ_ERR_SUCCESS) {
+            fprintf(stderr, "sphered: no update-now commands: %s\n", mosquitto_strerror(rc));
+            mosquitto_destroy(a->mqtt);
+            a->mqtt = NULL;
+        }
+    }
+    json_free(j);
+    free(file), free(ca);
+}
+
+static void stop_commands(struct cloudagent *a)
+{
+    if (!a->mqtt)
+        return;
+    mosquitto_disconnect(a->mqtt);
+    mosquitto_loop_stop(a->mqtt, true);
+    mosquitto_destroy(a->mqtt);
+    a->mqtt = NULL;
+}
+
 int cloudagent_start(struct device *d, const char *url, unsigned interval_seconds, struct cloudagent **out, char *why,
                      size_t why_size)
 {
@@ -417,7 +493,9 @@ int cloudagent_start(struct device *d, const char *url, unsigned interval_second
             a->client.url[--n] = '\0';
         pthread_mutex_init(&a->lock, NULL);
         pthread_cond_init(&a->wake, NULL);
+        start_commands(a, dir);
         if (pthread_create(&a->thread, NULL, run, a) != 0) {
+            stop_commands(a);
             snprintf(why, why_size, "cannot start the cloud agent's thread");
             cloudclient_free(&a->client);
             free(a);
@@ -443,6 +521,7 @@ void cloudagent_stop(struct cloudagent *a)
 {
     if (!a)
         return;
+    stop_commands(a); /* first: its thread calls cloudagent_check_now */
     pthread_mutex_lock(&a->lock);
     a->stop = true;
     pthread_cond_signal(&a->wake);

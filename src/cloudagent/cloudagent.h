@@ -14,6 +14,9 @@
  * Cloud settings live in the device's state folder: cloud/cloud.json {"url","token"} (mode
  * 0600) and cloud/ca.pem (the cloud's TLS certificate); the outcome of the last check-in goes
  * to cloud/status.json {"checkIns","result","detail","deviceGroup","applicationUpdates"}.
+ * With cloud/mqtt.json (the device's MQTT credentials, written by `sim create --cloud` when the
+ * cloud has a broker) the agent also listens on opensphere/devices/<id>/commands and checks in at
+ * once when told to (`sphere device update-now`, docs/rollouts.md).
  *
  * Authority: the cloud's is that of a production signer — installs use an auth equivalent to
  * "before DeviceComplete" (production-signed only, enforced again here), removals that of

@@ -74,6 +74,8 @@ struct device {
     time_t booted;
     pthread_mutex_t lock;
     struct device_hooks hooks;
+    void (*on_restart)(void *ctx); /* device_set_restart_listener */
+    void *on_restart_ctx;
 };
 
 static void notify_changed(struct device *d)
@@ -83,6 +85,12 @@ static void notify_changed(struct device *d)
 }
 
 void device_set_hooks(struct device *d, const struct device_hooks *hooks) { d->hooks = *hooks; }
+
+void device_set_restart_listener(struct device *d, void (*fn)(void *ctx), void *ctx)
+{
+    d->on_restart = fn;
+    d->on_restart_ctx = ctx;
+}
 const char *device_os_name(const struct device *d) { return d->os->name; }
 
 void device_lock(struct device *d) { pthread_mutex_lock(&d->lock); }
@@ -592,6 +600,8 @@ void device_restart(struct device *d, const struct auth *a, struct device_result
         if (d->images[i].state == APP_DEBUGGING)
             d->images[i].state = APP_RUNNING;
     notify_changed(d);
+    if (d->on_restart)
+        d->on_restart(d->on_restart_ctx);
 }
 
 /* ---- staging ------------------------------------------------------------------------------ */

@@ -120,6 +120,9 @@ struct device_hooks {
     void *ctx;
 };
 void device_set_hooks(struct device *d, const struct device_hooks *hooks);
+/* Called by device_restart, as a reboot would (sphered: the cloud agent checks for updates).
+ * With the device lock held: it must only note the request. fn NULL removes it. */
+void device_set_restart_listener(struct device *d, void (*fn)(void *ctx), void *ctx);
 
 /* GET (body NULL) and POST /sim/sysevent: the simulator's system-event view and injection,
  * answered by the runtime's sysevent hook. Errors: DERR_BAD_REQUEST (bad body),

@@ -35,6 +35,9 @@ static int usage(void)
 }
 
 
+/* device_restart's listener: a restart checks in with the cloud, as a reboot does. */
+static void on_restart(void *agent) { cloudagent_check_now(agent); }
+
 int main(int argc, char **argv)
 {
     const char *state = NULL, *sdk_arg = NULL, *cloud = NULL;
@@ -141,6 +144,8 @@ int main(int argc, char **argv)
         struct cloudagent *agent = NULL;
         if (cloud && cloudagent_start(d, cloud, cloud_interval, &agent, why, sizeof why) != 0)
             fprintf(stderr, "sphered: no cloud updates: %s\n", why);
+        if (agent) /* `device restart` checks for updates, as a reboot does */
+            device_set_restart_listener(d, on_restart, agent);
         int sig = 0;
         while (sigwait(&set, &sig) == 0 && (sig == SIGUSR1 || sig == SIGUSR2)) {
             if (sig == SIGUSR1 && agent)
@@ -158,6 +163,7 @@ int main(int argc, char **argv)
                 free(run);
             }
         }
+        device_set_restart_listener(d, NULL, NULL);
         cloudagent_stop(agent);
         fprintf(stderr, "sphered: stopping (signal %d)\n", sig);
         rest_stop(server);

@@ -55,6 +55,12 @@ int cloud_ota_desired_json_on(struct cloud_ota *ota, struct clouddb_conn *c, con
 /* Called after a deployment is created or cancelled (its transaction committed), on the
  * request's store connection: the devices of `tenant` may have a new desired state. */
 typedef void (*cloud_ota_targets_fn)(void *ctx, struct clouddb_conn *c, const char *tenant);
+/* A gate on the desired state (staged rollouts, docs/rollouts.md): whether deployment (product,
+ * group, version) may target the device now. Candidates are offered highest version first; the
+ * first let through wins. Called on the connection computing the desired state. */
+typedef bool (*cloud_ota_gate_fn)(void *ctx, struct clouddb_conn *c, const char *tenant, const char *device_id,
+                                  const char *product, const char *group, const char *version);
+void cloud_ota_set_gate(struct cloud_ota *ota, cloud_ota_gate_fn gate, void *ctx);
 void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx);
 
 /* Validates and stores a device's progress report (the body of POST /v1/device/ota/report or

@@ -84,6 +84,9 @@ struct clouddb_conn *cloud_twin_conn(void);
 /* Stores `json` (a JSON object ≤ 4 KiB, or NULL to clear) as the device's desired state and
  * publishes it; what PUT .../twin/desired does. */
 int cloud_twin_set_desired(struct cloud_twin *t, const char *device_id, const char *json);
+/* Sends the device a command over MQTT (twin_publish_command): 0, -ENOTCONN when MQTT is not
+ * started or the broker is down, -EINVAL, -EIO. Any thread. */
+int cloud_twin_notify(struct cloud_twin *t, const char *device_id, const char *json);
 
 /* Forgets a deleted device (docs/security.md, "Credential lifecycle"): deletes its twin row on c
  * (inside the caller's transaction), clears its retained desired state, removes its line from

@@ -35,6 +35,7 @@
 #define TWIN_MAX_JSON 4096u
 #define TWIN_TOPIC_PREFIX "opensphere/devices/"
 #define TWIN_DESIRED_SUFFIX "/twin/desired"
+#define TWIN_COMMANDS_SUFFIX "/commands" /* the service publishes, QoS 1, not retained (docs/rollouts.md) */
 #define TWIN_REPORTED_SUFFIX "/twin/reported"
 #define TWIN_REPORTED_FILTER "opensphere/devices/+/twin/reported"
 
@@ -69,6 +70,9 @@ int twin_wait_connected(struct twin *t, unsigned timeout_ms);
  * message) to the device's desired topic, QoS 1, retained. Returns when libmosquitto has queued
  * it, not when the broker has acknowledged it. Errors: -EINVAL, -ENOTCONN, -ENOMEM, -EIO. */
 int twin_publish_desired(struct twin *t, const char *device_id, const char *json);
+/* Publishes a command (a JSON object) to the device's commands topic, QoS 1, not retained: only a
+ * device connected now (or with a persistent session) gets it. The same errors. */
+int twin_publish_command(struct twin *t, const char *device_id, const char *json);
 
 /* ---- pure helpers (no I/O; unit-tested) ---------------------------------------------------- */
 

@@ -15,6 +15,7 @@ work=$(mktemp -d)
 . "$src/tests/cli/lib.sh"
 . "$src/tests/lib/cloud.sh"
 trap cloud_cleanup EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM # signals too: bash runs the EXIT trap only when it exits
 out=$work/out err=$work/err fail_tag=$backend
 
 # ---- the database --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ data=$work/data src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 . "$src/tests/cli/lib.sh"
 . "$src/tests/lib/cloud.sh"
 trap cloud_cleanup EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM # signals too: bash runs the EXIT trap only when it exits
 out=$work/out err=$work/err
 broker_pid() { pgrep -P "$cloud_pid" -x mosquitto; }
 serve() { cloud_serve "$data" --tenant acme --tenant other "$@"; } # sets cloud_pid, url, ca, acme, other
@@ -36,8 +37,9 @@ has "$data/mqtt/mosquitto.conf" "listener $mport 127.0.0.1"
 has "$data/mqtt/mosquitto.conf" "allow_anonymous false"
 has "$data/mqtt/acl" "pattern read opensphere/devices/%u/twin/desired"
 has "$data/mqtt/acl" "pattern write opensphere/devices/%u/twin/reported"
-check "the ACL grants devices more than their two topics" \
-  "[ \"\$(grep -v '^#' '$data/mqtt/acl' | grep -c '^pattern\|^topic')\" = 3 ]"
+has "$data/mqtt/acl" "pattern read opensphere/devices/%u/commands"
+check "the ACL grants devices more than their three topics" \
+  "[ \"\$(grep -v '^#' '$data/mqtt/acl' | grep -c '^pattern\|^topic')\" = 4 ]"
 has "$data/mqtt/passwd" 'opensphere-cloud:$7$101$'
 run 2 cloud init --data "$work/x" --mqtt-listen "127.0.0.1" && has "$err" "--mqtt-listen must be ADDR:PORT"
 
