@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* iot_tls.c — TLS contexts and the device identity for the hub and DPS clients (iot_internal.h). */
-#include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -67,8 +67,7 @@ int iot_certificate_cn(const char *cert_pem, char *out, size_t cap)
         return -EINVAL;
     if ((size_t)n >= cap)
         return -ENOSPC;
-    for (int i = 0; i <= n; i++)
-        out[i] = (char)tolower((unsigned char)cn[i]);
+    memcpy(out, cn, (size_t)n + 1);
     return 0;
 }
 
@@ -132,7 +131,10 @@ SSL_CTX *iot_tls_context(const struct iot_tls_config *cfg, char *why, size_t why
         SSL_CTX_free(ctx);
         return NULL;
     }
-    if (cfg->host && X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(ctx), cfg->host, 0) != 1) {
+    struct in6_addr ip;
+    bool numeric = cfg->host && (inet_pton(AF_INET, cfg->host, &ip) == 1 || inet_pton(AF_INET6, cfg->host, &ip) == 1);
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+    if (cfg->host && (numeric ? X509_VERIFY_PARAM_set1_ip_asc(param, cfg->host) : X509_VERIFY_PARAM_set1_host(param, cfg->host, 0)) != 1) {
         snprintf(why, why_size, "bad host name %s", cfg->host);
         SSL_CTX_free(ctx);
         return NULL;

@@ -266,6 +266,8 @@ static void route(struct cloud_call *x)
         route_ota(x);
     else if (cloud_call_is(x, 1, "images"))
         cloud_deploy_route_images(x);
+    else if (cloud_call_is(x, 1, "iot"))
+        cloud_iot_route(x);
     else
         cloud_fleet_route(x);
 }

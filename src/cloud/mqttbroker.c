@@ -190,8 +190,24 @@ int mqttbroker_init_dir(const char *data_dir, const char *host, uint16_t port, c
                            "pattern read opensphere/devices/%u/twin/desired\n"
                            "pattern write opensphere/devices/%u/twin/reported\n"
                            "\n"
+                           "# The IoT Hub and DPS stand-in (docs/iot.md): on its listener %u is the device certificate's CN.\n"
+                           "pattern write devices/%u/messages/events/#\n"
+                           "pattern read devices/%u/messages/devicebound/#\n"
+                           "pattern write $iothub/%u/twin/GET/#\n"
+                           "pattern write $iothub/%u/twin/PATCH/properties/reported/#\n"
+                           "pattern read $iothub/%u/twin/res/#\n"
+                           "pattern read $iothub/%u/twin/PATCH/properties/desired/#\n"
+                           "pattern read $iothub/%u/methods/POST/#\n"
+                           "pattern write $iothub/%u/methods/res/#\n"
+                           "pattern write $dps/%u/registrations/PUT/#\n"
+                           "pattern write $dps/%u/registrations/GET/#\n"
+                           "pattern read $dps/%u/registrations/res/#\n"
+                           "\n"
                            "user " MQTT_SERVICE_USER "\n"
-                           "topic readwrite opensphere/devices/#\n",
+                           "topic readwrite opensphere/devices/#\n"
+                           "topic readwrite devices/#\n"
+                           "topic readwrite $iothub/#\n"
+                           "topic readwrite $dps/#\n",
                            0600);
     passwd = dir ? path_join(dir, "passwd") : NULL;
     secret_path = dir ? path_join(dir, "service.secret") : NULL;
@@ -392,6 +408,12 @@ static char *write_tls_conf(const char *data_dir, const char *cert_file, const c
                                                                          "(written by sphere-cloud at each start)\n"
                                                                          "certfile %s\nkeyfile %s\n", cert, key)))
         err = -ENOMEM;
+    /* The IoT Hub stand-in's device listener, when the service runs it (iothub.h). */
+    char *iot = path_join(data_dir, "mqtt/iothub.conf"), *iot_text = NULL;
+    size_t iot_len = 0;
+    if (!err && iot && hostio_read_file(iot, &iot_text, &iot_len) == 0 && strbuf_append(&conf, iot_text, iot_len))
+        err = -ENOMEM;
+    free(iot), free(iot_text);
     err = err ? err : hostio_write_file_atomic(run, conf.data, conf.len, 0600);
     if (err == -EINVAL)
         snprintf(why, why_size, "the TLS certificate %s or key %s cannot be named in mosquitto's configuration", cert_file,

@@ -48,7 +48,7 @@ struct iot_tls_config {
  * server certificates, docs/iot.md), trusted_pem, and the system's default roots. NULL with a
  * reason in why. */
 SSL_CTX *iot_tls_context(const struct iot_tls_config *cfg, char *why, size_t why_size);
-/* The subject CN of the first certificate in cert_pem (NULL: the DAA file), lower-cased, into
+/* The subject CN of the first certificate in cert_pem (NULL: the DAA file), as written, into
  * out. 0 or -ENOENT (no file), -EINVAL (no certificate or CN), -ENOSPC. */
 int iot_certificate_cn(const char *cert_pem, char *out, size_t cap);
 /* "host[:port]" → host (copied) and port (default 8883). 0 or -EINVAL. */

@@ -38,6 +38,7 @@ struct signing_key;
 struct keystore;
 struct cloud_ota;
 struct cloud_twin;
+struct iothub;
 
 struct cloud {
     struct clouddb *db;
@@ -48,6 +49,7 @@ struct cloud {
     struct keystore *upload_keys; /* SDK and production certificates: what image uploads may be signed with */
     struct cloud_ota *ota;
     struct cloud_twin *twin; /* the device twin (cloudtwin.h) */
+    struct iothub *iot;      /* the IoT Hub stand-in (iothub.h), or NULL */
 };
 
 /* The parts of a service (owned by it; valid until cloud_close). */
@@ -132,5 +134,8 @@ void cloud_deploy_route_images(struct cloud_call *x);
 void cloud_deploy_list(struct cloud_call *x, const char *group);
 void cloud_deploy_create(struct cloud_call *x, const char *group);
 void cloud_deploy_route_device(struct cloud_call *x);
+/* cloud_iot.c — a user's /v1/iot/... (the IoT Hub stand-in, docs/iot.md); the service's stand-in (borrowed). */
+void cloud_iot_route(struct cloud_call *x);
+void cloud_set_iothub(struct cloud *s, struct iothub *h);
 
 #endif
