@@ -42,6 +42,7 @@ extern const struct cli_command cmd_device_with_cloud; /* cmd_device_cloud.c: cm
 extern const struct cli_command cmd_cloud_init;        /* cmd_cloud_data.c */
 extern const struct cli_command cmd_cloud_clean;       /* cmd_cloud_data.c */
 extern const struct cli_command cmd_device_twin;       /* cmd_device_twin.c */
+extern const struct cli_command cmd_iot;               /* cmd_iot.c */
 extern const struct cli_command cmd_mcu_image;         /* cmd_mcu.c */
 extern const struct cli_command cmd_sim_mcu;           /* cmd_mcu.c */
 /* Starts the device's attached MCU, if any, against its UART's new host PTY (after sim start). */

@@ -20,6 +20,7 @@ static const struct cli_command *const top_level[] = {
     &cmd_device_group,
     &cmd_image,
     &cmd_ota,
+    &cmd_iot,
     NULL,
 };
 
