@@ -24,9 +24,12 @@
 
 #define API_VERSION "2020-09-30"
 #define CLIENT_TYPE "opensphere-azureiot%%2F0.1"
-#define CONNECT_TIMEOUT_S 30.0
+#define CONNECT_TIMEOUT_S 10.0
 #define RETRY_MIN_S 1.0
 #define RETRY_MAX_S 60.0
+/* A full-twin GET unanswered this long is sent again: after a broker restart the service may
+ * reconnect (and subscribe) after the device, and the first GET is then lost. */
+#define TWIN_GET_RETRY_S 5.0
 
 struct TRANSPORT_PROVIDER_TAG {
     int kind;
@@ -96,6 +99,7 @@ struct IOTHUB_CLIENT_CORE_LL_HANDLE_DATA_TAG {
     struct pending_report *reports;
     int twin_sub_mid;
     long twin_get_rid; /* the full-twin GET in flight, 0 when none */
+    double twin_get_sent;
     long next_rid;
 };
 
@@ -373,6 +377,7 @@ static void request_full_twin(IOTHUB_DEVICE_CLIENT_LL_HANDLE h)
 {
     char topic[64];
     h->twin_get_rid = next_rid(h);
+    h->twin_get_sent = iot_now();
     snprintf(topic, sizeof topic, "$iothub/twin/GET/?$rid=%ld", h->twin_get_rid);
     if (publish(h, NULL, topic, 0, NULL, 0) != 0)
         h->twin_get_rid = 0;
@@ -381,6 +386,8 @@ static void request_full_twin(IOTHUB_DEVICE_CLIENT_LL_HANDLE h)
 /* Hands what is queued to libmosquitto (connected only). */
 static void flush_queues(IOTHUB_DEVICE_CLIENT_LL_HANDLE h)
 {
+    if (h->twin_get_rid && iot_now() - h->twin_get_sent > TWIN_GET_RETRY_S)
+        request_full_twin(h);
     for (struct pending_event *e = h->events; e; e = e->next)
         if (e->mid == 0 && publish(h, &e->mid, e->topic, e->size, e->payload, 1) != 0)
             e->mid = 0;
@@ -655,6 +662,9 @@ IOT_EXPORT void IoTHubDeviceClient_LL_DoWork(IOTHUB_DEVICE_CLIENT_LL_HANDLE h)
         for (int i = 0; i < 8; i++) {
             enum link_state before = h->state;
             int rc = mosquitto_loop(h->mosq, 0, 1);
+            /* libmosquitto may close a socket whose connection failed and still say success. */
+            if (rc == MOSQ_ERR_SUCCESS && h->state == LINK_CONNECTING && mosquitto_socket(h->mosq) < 0)
+                rc = MOSQ_ERR_NO_CONN;
             if (rc != MOSQ_ERR_SUCCESS) {
                 if (h->state == before && (before == LINK_CONNECTING || before == LINK_UP)) {
                     bool was_up = before == LINK_UP;

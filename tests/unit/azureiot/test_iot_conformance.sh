@@ -91,4 +91,62 @@ check "monitor-events shows the telemetry with its properties, decoded" \
 run 0 iot c2d send --device-id "$ID_d1" --data '{"configureDebug":{"enabled":true}}' --props 'k=v x' --content-encoding utf-8
 expect d1 '^c2d ce=utf-8 k=v x body=\{"configureDebug":\{"enabled":true\}\}$'
 
+# ---- DPS: register, poll, assigned; then the assigned hub ----------------------------------------
+UP_d2=$(echo "$ID_d2" | tr a-f A-F) UP_d1=$(echo "$ID_d1" | tr a-f A-F)
+start_probe d2 dps "$hub" 0ne00000A1B
+expect d2 "^dps OK $hub $UP_d2\$" 10 "d2 was not assigned to $hub by DPS within 10 s"
+expect d2 '^status AUTHENTICATED OK$'
+expect d2 '^twin COMPLETE \{"desired":\{"\$version":1\}'
+
+# ---- one device refused another's topics and identity -------------------------------------------
+tls=(--cafile "$data/mqtt/iothub-ca.pem" --cert "$OPENSPHERE_HOME/devices/d2/deviceauth.pem"
+     --key "$OPENSPHERE_HOME/devices/d2/deviceauth.pem" -h 127.0.0.1 -p "$iot_port" -V mqttv311)
+mosquitto_sub "${tls[@]}" -i "$UP_d1" -v -t "devices/$UP_d1/messages/devicebound/#" -t "\$iothub/$UP_d1/methods/POST/#" \
+  -t "\$iothub/$UP_d1/twin/res/#" >"$work/spy.out" 2>&1 &
+spy=$!; probes+=($spy)
+sleep 1
+mosquitto_pub "${tls[@]}" -t "devices/$UP_d1/messages/events/" -m '{"spoofed":true}' 2>/dev/null
+mosquitto_pub "${tls[@]}" -t "\$iothub/$UP_d1/twin/PATCH/properties/reported/?\$rid=9" -m '{"spoofed":true}' 2>/dev/null
+run 0 iot c2d send --device-id "$ID_d1" --data 'for d1 only'
+run 0 iot invoke-method --device-id "$ID_d1" --method displayAlert --payload '"again"'
+expect d1 '^c2d ce=- k=- body=for d1 only$'
+sleep 1
+same "$(cat "$work/spy.out")" "" "what d2 saw of d1's topics (subscribing with d1's client ID)"
+run 0 iot twin show --device-id "$ID_d1" -o json
+check "d2 could not write d1's reported state" "! grep -q spoofed '$out'"
+"$sphere" iot monitor-events --device-id "$ID_d1" --timeout 2 --from-start -o json > "$work/events2.json" 2>"$err"
+check "d2 could not send telemetry as d1" "! grep -q spoofed '$work/events2.json'"
+same "$(count d1 '^status UNAUTHENTICATED')" 0 "d1 disconnections while d2 tried to take its client ID"
+kill "$spy" 2>/dev/null
+
+# ---- the broker restarts: the reason, the automatic reconnect, a fresh twin ----------------------
+broker=$(ps -o pid= --ppid "$cloud_pid" | tr -d ' ' | head -1)
+if [ -n "$broker" ] && kill -9 "$broker"; then
+  ok
+  expect d1 '^status UNAUTHENTICATED (COMMUNICATION_ERROR|NO_NETWORK)$' 10
+  until_ok 20 bash -c "[ \$(grep -c '^status AUTHENTICATED OK' '$work/d1.out') -ge 2 ]" && ok ||
+    bad "d1 did not reconnect after the broker restart: $(tail -3 "$work/d1.out")"
+  until_ok 10 bash -c "[ \$(grep -c '^twin COMPLETE' '$work/d1.out') -ge 2 ]" && ok || bad "no fresh full twin after the reconnect"
+  check "the twin after the restart holds what was stored" "grep '^twin COMPLETE' '$work/d1.out' | tail -1 | grep -q '\"firmware\":\"1.2\"'"
+  say d1 'send {"after":"restart"}'
+  expect d1 '^confirm OK '
+else
+  bad "no broker child of the cloud service (pid $cloud_pid) to kill"
+fi
+
+# ---- a silent broker: no PINGRESP gives NO_PING_RESPONSE ----------------------------------------
+say d2 quit
+expect d2 '^destroyed$'
+broker=$(ps -o pid= --ppid "$cloud_pid" | tr -d ' ' | head -1)
+daa=d2 IOT_PROBE_KEEPALIVE=5 start_probe d3 hub "$hub"
+expect d3 '^status AUTHENTICATED OK$'
+if [ -n "$broker" ] && kill -STOP "$broker"; then
+  expect d3 '^status UNAUTHENTICATED NO_PING_RESPONSE$' 20
+  kill -CONT "$broker"
+  expect d3 '^status AUTHENTICATED OK' 20
+  until_ok 20 bash -c "[ \$(grep -c '^status AUTHENTICATED OK' '$work/d3.out') -ge 2 ]" && ok ||
+    bad "d3 did not reconnect once the broker answered again"
+else
+  bad "no broker to stop"
+fi
 summary
