@@ -6,7 +6,10 @@
  *
  *   iot_probe hub HOST[:PORT]             CreateWithAzureSphereFromDeviceAuth(HOST) (OPENSPHERE_DAA_PATH)
  *   iot_probe dps HOST[:PORT] SCOPE       DPS first, then the assigned hub
- * stdin:  send JSON [KEY=VALUE...] | report JSON | quit
+ * stdin:  send JSON [KEY=VALUE...] | report JSON | burst N | pingpong N | quit
+ *         (burst: N telemetry messages queued at once, DoWork in a tight loop until all are
+ *         confirmed → "burst N SECONDS"; pingpong: N reported states one after the other, each
+ *         waiting for its 204 → "pingpong N SECONDS": bench/iot.sh)
  * stdout: status S REASON | twin COMPLETE|PARTIAL JSON | confirm RESULT N | reported STATUS N |
  *         c2d ce=CE KEY=VALUE;... body=BODY | method NAME PAYLOAD | dps RESULT HUB ID | destroyed
  * Methods: displayAlert → 200 "Alert message displayed successfully."; silent → no reply; else -1 {}.
@@ -44,13 +47,31 @@ static void on_twin(DEVICE_TWIN_UPDATE_STATE state, const unsigned char *payload
            (const char *)payload);
 }
 
+static long bench_done; /* burst confirmations / pingpong acknowledgements so far */
+static bool bench_quiet;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void on_confirm(IOTHUB_CLIENT_CONFIRMATION_RESULT r, void *ctx)
 {
+    if (bench_quiet) {
+        bench_done += r == IOTHUB_CLIENT_CONFIRMATION_OK;
+        return;
+    }
     printf("confirm %s %ld\n", IOTHUB_CLIENT_CONFIRMATION_RESULTStrings(r) + strlen("IOTHUB_CLIENT_CONFIRMATION_"), (long)(intptr_t)ctx);
 }
 
 static void on_reported(int status, void *ctx)
 {
+    if (bench_quiet) {
+        bench_done += status == 204;
+        return;
+    }
     printf("reported %d %ld\n", status, (long)(intptr_t)ctx);
 }
 
@@ -78,6 +99,12 @@ static int on_method(const char *name, const unsigned char *payload, size_t size
     *response = malloc(*response_size);
     memcpy(*response, answer, *response_size);
     return !strcmp(name, "displayAlert") ? 200 : -1;
+}
+
+/* 0: a 50 µs pause (the bench loops). */
+static void pause_ms(long ms)
+{
+    nanosleep(&(struct timespec){ms / 1000, ms ? (ms % 1000) * 1000000 : 50000}, NULL);
 }
 
 static IOTHUB_DEVICE_CLIENT_LL_HANDLE create_hub(const char *host)
@@ -120,10 +147,6 @@ static void on_registered(PROV_DEVICE_RESULT r, const char *hub, const char *id,
         snprintf(dps.hub, sizeof dps.hub, "%s", hub);
 }
 
-static void pause_ms(long ms)
-{
-    nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000}, NULL);
-}
 
 static void command(IOTHUB_DEVICE_CLIENT_LL_HANDLE *h, char *line)
 {
@@ -137,6 +160,33 @@ static void command(IOTHUB_DEVICE_CLIENT_LL_HANDLE *h, char *line)
         *h = NULL;
         printf("destroyed\n");
         exit(0);
+    }
+    if ((!strcmp(line, "burst") || !strcmp(line, "pingpong")) && arg) {
+        long count = atol(arg);
+        bool burst = !strcmp(line, "burst");
+        bench_quiet = true, bench_done = 0;
+        double start = now_s();
+        for (long i = 0; i < count && (burst || bench_done == i); i++) {
+            if (burst) {
+                IOTHUB_MESSAGE_HANDLE m = IoTHubMessage_CreateFromString("{\"temperature\":21.5}");
+                IoTHubMessage_SetProperty(m, "iothub-creation-time-utc", "2025-03-01T12:00:00Z");
+                IoTHubDeviceClient_LL_SendEventAsync(*h, m, on_confirm, NULL);
+                IoTHubMessage_Destroy(m);
+                continue;
+            }
+            IoTHubDeviceClient_LL_SendReportedState(*h, (const unsigned char *)"{\"bench\":1}", 11, on_reported, NULL);
+            while (bench_done == i && now_s() - start < 120) {
+                IoTHubDeviceClient_LL_DoWork(*h);
+                pause_ms(0);
+            }
+        }
+        while (bench_done < count && now_s() - start < 120) {
+            IoTHubDeviceClient_LL_DoWork(*h);
+            pause_ms(0);
+        }
+        bench_quiet = false;
+        printf("%s %ld %.6f\n", line, bench_done, now_s() - start);
+        return;
     }
     if (!strcmp(line, "send") && arg) {
         char *props = strchr(arg, ' ');
