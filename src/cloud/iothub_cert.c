@@ -18,6 +18,7 @@
 #include "iothub.h"
 #include "mqttbroker.h"
 #include "path.h"
+#include "strbuf.h"
 
 static int read_in(const char *dir, const char *name, char **text, size_t *len)
 {
@@ -93,6 +94,51 @@ static int write_in(const char *dir, const char *name, const char *text, unsigne
     return err;
 }
 
+#define ACL_BEGIN "# >>> the IoT Hub and DPS stand-in (docs/iot.md), written by sphere-cloud --iot-listen\n"
+#define ACL_END "# <<< the IoT Hub and DPS stand-in\n"
+/* On the stand-in's listener %u is the device certificate's CN. The pattern lines come before
+ * the service's "user" section: mosquitto applies patterns to every user. */
+static const char acl_block[] = ACL_BEGIN
+    "pattern write devices/%u/messages/events/#\n"
+    "pattern read devices/%u/messages/devicebound/#\n"
+    "pattern write $iothub/%u/twin/GET/#\n"
+    "pattern write $iothub/%u/twin/PATCH/properties/reported/#\n"
+    "pattern read $iothub/%u/twin/res/#\n"
+    "pattern read $iothub/%u/twin/PATCH/properties/desired/#\n"
+    "pattern read $iothub/%u/methods/POST/#\n"
+    "pattern write $iothub/%u/methods/res/#\n"
+    "pattern write $dps/%u/registrations/PUT/#\n"
+    "pattern write $dps/%u/registrations/GET/#\n"
+    "pattern read $dps/%u/registrations/res/#\n"
+    "user " MQTT_SERVICE_USER "\n"
+    "topic readwrite devices/#\n"
+    "topic readwrite $iothub/#\n"
+    "topic readwrite $dps/#\n" ACL_END;
+
+/* DATA/mqtt/acl without any stand-in block, plus the block when `with`. */
+static int rewrite_acl(const char *data_dir, bool with)
+{
+    char *p = path_join(data_dir, "mqtt/acl"), *text = NULL;
+    size_t len = 0;
+    int err = p ? hostio_read_file(p, &text, &len) : -ENOMEM;
+    struct strbuf sb = {0};
+    if (!err) {
+        char *begin = strstr(text, ACL_BEGIN), *end = begin ? strstr(begin, ACL_END) : NULL;
+        if (begin && end) {
+            *begin = '\0';
+            err = strbuf_puts(&sb, text) || strbuf_puts(&sb, end + strlen(ACL_END)) ? -ENOMEM : 0;
+        } else {
+            err = strbuf_puts(&sb, text) ? -ENOMEM : 0;
+        }
+    }
+    if (!err && with) /* mosquitto's acl_file: after a "user" line, topic lines are that user's */
+        err = strbuf_puts(&sb, "\n") || strbuf_puts(&sb, acl_block) ? -ENOMEM : 0;
+    err = err ? err : hostio_write_file_atomic(p, sb.data ? sb.data : "", sb.len, 0600);
+    strbuf_free(&sb);
+    free(p), free(text);
+    return err;
+}
+
 int iothub_prepare(const char *data_dir, const char *keys_dir, const char *listen, const char *hub_host, char *why,
                    size_t why_size)
 {
@@ -137,6 +183,7 @@ int iothub_prepare(const char *data_dir, const char *keys_dir, const char *liste
                          port, host, dir, dir, dir) < 0)
         conf = NULL, err = -ENOMEM;
     err = err ? err : write_in(dir, "iothub.conf", conf, 0600);
+    err = err ? err : rewrite_acl(data_dir, true);
     if (err)
         snprintf(why, why_size, "cannot write the IoT Hub stand-in's files in %s: %s", dir ? dir : data_dir, strerror(-err));
 out:
@@ -154,4 +201,5 @@ void iothub_unprepare(const char *data_dir)
     if (p)
         unlink(p);
     free(p);
+    rewrite_acl(data_dir, false);
 }

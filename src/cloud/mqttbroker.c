@@ -190,24 +190,8 @@ int mqttbroker_init_dir(const char *data_dir, const char *host, uint16_t port, c
                            "pattern read opensphere/devices/%u/twin/desired\n"
                            "pattern write opensphere/devices/%u/twin/reported\n"
                            "\n"
-                           "# The IoT Hub and DPS stand-in (docs/iot.md): on its listener %u is the device certificate's CN.\n"
-                           "pattern write devices/%u/messages/events/#\n"
-                           "pattern read devices/%u/messages/devicebound/#\n"
-                           "pattern write $iothub/%u/twin/GET/#\n"
-                           "pattern write $iothub/%u/twin/PATCH/properties/reported/#\n"
-                           "pattern read $iothub/%u/twin/res/#\n"
-                           "pattern read $iothub/%u/twin/PATCH/properties/desired/#\n"
-                           "pattern read $iothub/%u/methods/POST/#\n"
-                           "pattern write $iothub/%u/methods/res/#\n"
-                           "pattern write $dps/%u/registrations/PUT/#\n"
-                           "pattern write $dps/%u/registrations/GET/#\n"
-                           "pattern read $dps/%u/registrations/res/#\n"
-                           "\n"
                            "user " MQTT_SERVICE_USER "\n"
-                           "topic readwrite opensphere/devices/#\n"
-                           "topic readwrite devices/#\n"
-                           "topic readwrite $iothub/#\n"
-                           "topic readwrite $dps/#\n",
+                           "topic readwrite opensphere/devices/#\n",
                            0600);
     passwd = dir ? path_join(dir, "passwd") : NULL;
     secret_path = dir ? path_join(dir, "service.secret") : NULL;

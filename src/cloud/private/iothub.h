@@ -40,7 +40,9 @@ struct iothub;
  * which hold the CA beside their own certificate, trust it). keys_dir: security-service.*.pem. */
 int iothub_prepare(const char *data_dir, const char *keys_dir, const char *listen, const char *hub_host, char *why,
                    size_t why_size);
-/* Removes DATA/mqtt/iothub.conf (a service started without the stand-in). */
+/* iothub_prepare also adds the stand-in's block to DATA/mqtt/acl (device patterns, the service's
+ * topics), between marker lines; iothub_unprepare removes DATA/mqtt/iothub.conf and that block
+ * (a service started without the stand-in). */
 void iothub_unprepare(const char *data_dir);
 
 /* Creates the table (if missing) and connects to the broker in data_dir/mqtt as the service

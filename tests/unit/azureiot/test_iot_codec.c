@@ -185,6 +185,20 @@ static void messages(void **state)
     IoTHubMessage_Destroy(NULL);
 }
 
+/* The samples' idioms that must compile: the DPS variant passes &MQTT_Protocol, the others
+ * MQTT_Protocol; both are the same function. */
+static void sample_idioms(void **state)
+{
+    IOTHUB_CLIENT_TRANSPORT_PROVIDER with_address = &MQTT_Protocol, without = MQTT_Protocol;
+    assert_ptr_equal(with_address, without);
+    PROV_DEVICE_TRANSPORT_PROVIDER_FUNCTION prov = Prov_Device_MQTT_Protocol;
+    assert_non_null(prov());
+    /* Creating from the DAA certificate needs the file: without one, NULL (no I/O, no crash). */
+    setenv("OPENSPHERE_DAA_PATH", "/nonexistent/device.pem", 1);
+    assert_null(IoTHubDeviceClient_LL_CreateWithAzureSphereFromDeviceAuth("hub.example.net", &MQTT_Protocol));
+    unsetenv("OPENSPHERE_DAA_PATH");
+}
+
 static void handles_without_network(void **state)
 {
     /* Creating does no I/O; a host name without a dot is refused as upstream does. */
@@ -217,7 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(enum_strings), cmocka_unit_test(url_encoding), cmocka_unit_test(topics),
         cmocka_unit_test(property_bags), cmocka_unit_test(dps_bodies), cmocka_unit_test(messages),
-        cmocka_unit_test(handles_without_network),
+        cmocka_unit_test(handles_without_network), cmocka_unit_test(sample_idioms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
