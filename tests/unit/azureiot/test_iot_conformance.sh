@@ -146,6 +146,15 @@ if [ -n "$broker" ] && kill -STOP "$broker"; then
   expect d3 '^status AUTHENTICATED OK' 20
   until_ok 20 bash -c "[ \$(grep -c '^status AUTHENTICATED OK' '$work/d3.out') -ge 2 ]" && ok ||
     bad "d3 did not reconnect once the broker answered again"
+  # Destroyed with a message and a reported state unanswered (the broker stopped again).
+  kill -STOP "$broker"
+  say d3 'send {"last":true}'
+  say d3 'report {"last":true}'
+  sleep 1
+  say d3 quit
+  expect d3 '^confirm BECAUSE_DESTROY [0-9]+$' 10 "d3: telemetry pending at destroy did not get BECAUSE_DESTROY"
+  expect d3 '^reported 0 [0-9]+$' 10 "d3: a reported state pending at destroy did not get status 0"
+  kill -CONT "$broker"
 else
   bad "no broker to stop"
 fi
