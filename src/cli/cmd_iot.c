@@ -234,11 +234,11 @@ static int run_monitor(const struct cli_invocation *inv)
     if (!cli_flag(inv, "from-start") && inv->output != CLI_OUTPUT_JSON)
         fprintf(stderr, "Starting event monitor, filtering on device: %s, use ctrl-c to stop...\n", cli_value(inv, "device-id"));
     while (!rc) {
-        long wait = end ? (long)(end - time(NULL)) : 25;
+        long wait = end ? (long)(end - time(NULL)) : 2;
         if (end && wait <= 0)
             break;
         char path[512];
-        snprintf(path, sizeof path, "/v1/iot/events?deviceId=%s&after=%llu&wait=%ld", esc, after, wait > 25 ? 25 : wait);
+        snprintf(path, sizeof path, "/v1/iot/events?deviceId=%s&after=%llu&wait=%ld", esc, after, wait > 2 ? 2 : wait);
         struct cloudresp resp;
         rc = cloudcli_call(&c, "GET", path, NULL, &resp);
         if (rc)

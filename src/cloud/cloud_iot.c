@@ -8,7 +8,7 @@
  *   PATCH /v1/iot/devices/{id}/twin                   {"properties":{"desired":{…}}}  → the twin
  *   POST  /v1/iot/devices/{id}/methods                {"methodName","payload","responseTimeoutInSeconds"} → {"status","payload"}
  *   POST  /v1/iot/devices/{id}/messages/devicebound   {"data","properties":{…},"contentEncoding"} → {"messageId"}
- *   GET   /v1/iot/events?deviceId&after&wait          {"events":[…],"next"}  (long poll, wait ≤ 30 s)
+ *   GET   /v1/iot/events?deviceId&after&wait          {"events":[…],"next"}  (long poll, wait ≤ 5 s)
  *
  * Without the stand-in (no --iot-listen) every endpoint answers 409 iot-not-configured.
  */
@@ -187,8 +187,10 @@ static void h_events(struct cloud_call *x)
     if (device && !device_known(x, device))
         return;
     unsigned long long after = arg_number(x, "after", 0), wait = arg_number(x, "wait", 0);
-    if (wait > 30)
-        wait = 30;
+    /* The HTTP threads serve several connections each: a long wait would hold up the others on
+     * the same thread, so a poll waits at most 5 s (events are returned as soon as they come). */
+    if (wait > 5)
+        wait = 5;
     /* The store connection is not needed while waiting: give it back for the others. */
     clouddb_release(x->s->db, x->c);
     struct strbuf sb = {0};
