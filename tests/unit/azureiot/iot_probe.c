@@ -6,6 +6,9 @@
  *
  *   iot_probe hub HOST[:PORT]             CreateWithAzureSphereFromDeviceAuth(HOST) (OPENSPHERE_DAA_PATH)
  *   iot_probe dps HOST[:PORT] SCOPE       DPS first, then the assigned hub
+ *   iot_probe cs CONNECTION-STRING        CreateFromConnectionString, the certificate and key given
+ *                                         as OPTION_X509_CERT/OPTION_X509_PRIVATE_KEY (PEM text read
+ *                                         from OPENSPHERE_DAA_PATH)
  * stdin:  send JSON [KEY=VALUE...] | report JSON | burst N | pingpong N | quit
  *         (burst: N telemetry messages queued at once, DoWork in a tight loop until all are
  *         confirmed → "burst N SECONDS"; pingpong: N reported states one after the other, each
@@ -107,9 +110,34 @@ static void pause_ms(long ms)
     nanosleep(&(struct timespec){ms / 1000, ms ? (ms % 1000) * 1000000 : 50000}, NULL);
 }
 
-static IOTHUB_DEVICE_CLIENT_LL_HANDLE create_hub(const char *host)
+static char *read_text(const char *path)
 {
-    IOTHUB_DEVICE_CLIENT_LL_HANDLE h = IoTHubDeviceClient_LL_CreateWithAzureSphereFromDeviceAuth(host, MQTT_Protocol);
+    FILE *f = path ? fopen(path, "r") : NULL;
+    char *text = f ? calloc(1, 65536) : NULL;
+    if (text && fread(text, 1, 65535, f) == 0) {
+        free(text);
+        text = NULL;
+    }
+    if (f)
+        fclose(f);
+    return text;
+}
+
+static IOTHUB_DEVICE_CLIENT_LL_HANDLE create_hub(const char *host, bool connection_string)
+{
+    IOTHUB_DEVICE_CLIENT_LL_HANDLE h = connection_string ? IoTHubDeviceClient_LL_CreateFromConnectionString(host, MQTT_Protocol)
+                                                         : IoTHubDeviceClient_LL_CreateWithAzureSphereFromDeviceAuth(host, MQTT_Protocol);
+    if (h && connection_string) {
+        char *pem = read_text(getenv("OPENSPHERE_DAA_PATH"));
+        bool ok = pem && IoTHubDeviceClient_LL_SetOption(h, OPTION_X509_CERT, pem) == IOTHUB_CLIENT_OK &&
+                  IoTHubDeviceClient_LL_SetOption(h, OPTION_X509_PRIVATE_KEY, pem) == IOTHUB_CLIENT_OK;
+        free(pem);
+        if (!ok) {
+            printf("x509 options failed\n");
+            exit(2);
+        }
+        unsetenv("OPENSPHERE_DAA_PATH"); /* from here on, only the options' PEM text */
+    }
     if (!h) {
         printf("create failed\n");
         exit(2);
@@ -215,8 +243,8 @@ static void command(IOTHUB_DEVICE_CLIENT_LL_HANDLE *h, char *line)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc < 3 || (strcmp(argv[1], "hub") && !(strcmp(argv[1], "dps") == 0 && argc == 4))) {
-        fprintf(stderr, "usage: iot_probe hub HOST[:PORT] | iot_probe dps HOST[:PORT] SCOPE\n");
+    if (argc < 3 || (strcmp(argv[1], "hub") && strcmp(argv[1], "cs") && !(strcmp(argv[1], "dps") == 0 && argc == 4))) {
+        fprintf(stderr, "usage: iot_probe hub HOST[:PORT] | iot_probe dps HOST[:PORT] SCOPE | iot_probe cs CONNECTION-STRING\n");
         return 2;
     }
     const char *hub = argv[2];
@@ -238,7 +266,7 @@ int main(int argc, char **argv)
             return 1;
         hub = dps.hub;
     }
-    IOTHUB_DEVICE_CLIENT_LL_HANDLE h = create_hub(hub);
+    IOTHUB_DEVICE_CLIENT_LL_HANDLE h = create_hub(hub, !strcmp(argv[1], "cs"));
     char line[4096];
     for (;;) {
         IoTHubDeviceClient_LL_DoWork(h);

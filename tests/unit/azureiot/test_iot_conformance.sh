@@ -5,7 +5,7 @@
 # the full twin on connect, desired updates in version order, reported-state acknowledgement, a
 # method round trip with its status (and a timeout when the device answers nothing), telemetry
 # with custom properties seen by the operator's event stream, C2D with properties, DPS
-# assignment, a broker restart (COMMUNICATION_ERROR or NO_NETWORK, then the automatic reconnect
+# assignment, a client made from a connection string, a broker restart (COMMUNICATION_ERROR or NO_NETWORK, then the automatic reconnect
 # and a fresh twin), and a device refused another's topics and identity. Devices are two
 # simulated devices' certificates (sphere sim create), used by iot_probe (tests/unit/azureiot).
 set -u
@@ -158,4 +158,11 @@ if [ -n "$broker" ] && kill -STOP "$broker"; then
 else
   bad "no broker to stop"
 fi
+
+# ---- a connection string (X.509 form), the certificate given as options ----------------------------
+daa=d2 start_probe d4 cs "HostName=$hub;DeviceId=$UP_d2;x509=true"
+expect d4 '^status AUTHENTICATED OK$'
+expect d4 '^twin COMPLETE '
+say d4 'send {"via":"connection string"}'
+expect d4 '^confirm OK '
 summary
