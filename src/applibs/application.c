@@ -53,6 +53,8 @@ int Application_IsDeviceAuthReady(bool *outIsDeviceAuthReady)
         errno = EFAULT;
         return -1;
     }
-    *outIsDeviceAuthReady = false; /* no device authentication without the cloud */
+    /* Ready when the device holds its device certificate: the runtime binds it read-only at
+     * /run/daa/device.pem for apps with DeviceAuthentication (docs/deviceauth.md). */
+    *outIsDeviceAuthReady = access("/run/daa/device.pem", R_OK) == 0;
     return 0;
 }

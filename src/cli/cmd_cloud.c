@@ -225,7 +225,7 @@ int cloudcli_exec_daemon(const struct cli_invocation *inv, const char *mode, con
 
 static int run_serve(const struct cli_invocation *inv)
 {
-    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url", "mqtt-broker"};
+    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url", "mqtt-broker", "iot-listen", "iot-hub-host"};
     return cloudcli_exec_daemon(inv, NULL, passed, sizeof passed / sizeof passed[0]);
 }
 
@@ -278,6 +278,8 @@ static const struct cli_option serve_options[] = {
     {"keys", 0, "DIR", false, false, "Folder with the production, security-service and OTA signing keys (default $OPENSPHERE_HOME)."},
     {"ota-base-url", 0, "URL", false, false, "Where devices download OTA files (e.g. an nginx in front; default: this service)."},
     {"mqtt-broker", 0, "HOST:PORT", false, false, "A running MQTT broker for the device twin (default: run mosquitto from DIR/mqtt, if there)."},
+    {"iot-listen", 0, "ADDR:PORT", false, false, "Run the IoT Hub and DPS stand-in: devices connect here with their certificates (docs/iot.md)."},
+    {"iot-hub-host", 0, "NAME", false, false, "The IoT Hub host name DPS assigns (default " "opensphere-hub.azure-devices.net)."},
     {NULL, 0, NULL, false, false, NULL},
 };
 static const struct cli_command serve = {.name = "serve", .summary = "Run the cloud service (in the foreground).",

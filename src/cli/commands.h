@@ -50,6 +50,7 @@ extern const struct cli_command cmd_device_twin;       /* cmd_device_twin.c */
 extern const struct cli_command cmd_user;              /* cmd_access.c */
 extern const struct cli_command cmd_token;             /* cmd_access.c */
 extern const struct cli_command cmd_device_delete;     /* cmd_access.c */
+extern const struct cli_command cmd_iot;               /* cmd_iot.c */
 extern const struct cli_command cmd_mcu_image;         /* cmd_mcu.c */
 extern const struct cli_command cmd_sim_mcu;           /* cmd_mcu.c */
 extern const struct cli_command cmd_test;              /* cmd_test.c: sphere test run (docs/scenarios.md) */

@@ -25,6 +25,7 @@ static const struct cli_command *const top_level[] = {
     &cmd_user,
     &cmd_token,
     &cmd_rollout,
+    &cmd_iot,
     NULL,
 };
 

@@ -345,6 +345,8 @@ static void route(struct cloud_call *x)
     else if (cloud_call_is(x, 1, "devices") && x->nseg == 4 && cloud_call_is(x, 3, "update-explanation") &&
              cloud_call_method(x, "GET"))
         cloud_rollout_explain(x, x->seg[2]);
+    else if (cloud_call_is(x, 1, "iot"))
+        cloud_iot_route(x);
     else
         cloud_fleet_route(x);
 }

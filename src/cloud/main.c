@@ -4,6 +4,8 @@
  * Writes DIR/cloud.url ("https://ADDR:PORT") once it listens; OTA download URLs start with
  * --ota-base-url (e.g. an nginx in front, docs/ota.md) or else that URL. Runs until SIGTERM or SIGINT.
  * [--mqtt-broker HOST:PORT]: the broker of the device twin.
+ * [--iot-listen ADDR:PORT [--iot-hub-host NAME]]: the IoT Hub and DPS stand-in (docs/iot.md) on the
+ * broker, devices authenticated by their certificates on that listener.
  * With DIR/mqtt/ (or --mqtt-broker) it also runs the device twin (docs/twin.md).
  * `sphere-cloud --init --data DIR --keys DIR [--mqtt-listen ADDR:PORT] [...]` prepares DIR (store,
  * tenants, TLS, DIR/mqtt/) and exits. */
@@ -19,6 +21,7 @@
 #include "cloudhttp.h"
 #include "clouddata.h"
 #include "cloudtwin.h"
+#include "iothub.h"
 #include "mqttbroker.h"
 #include "hostio.h"
 #include "cloud_ota.h"
@@ -31,7 +34,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db postgresql://...]\n"
                     "                    [--tenant NAME]... [--tls-key FILE --tls-cert FILE] [--ota-base-url URL]\n"
-                    "                    [--mqtt-broker HOST:PORT]\n"
+                    "                    [--mqtt-broker HOST:PORT] [--iot-listen ADDR:PORT [--iot-hub-host NAME]]\n"
                     "       sphere-cloud --init --data DIR --keys DIR [--mqtt-listen ADDR:PORT] [--tenant NAME]... [--db URL]\n");
     return 2;
 }
@@ -101,7 +104,7 @@ static int init_mqtt(const char *data, const char *listen)
 int main(int argc, char **argv)
 {
     const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL, *ota_base = NULL;
-    const char *tenants[16], *mqtt_broker = NULL, *mqtt_listen = NULL;
+    const char *tenants[16], *mqtt_broker = NULL, *mqtt_listen = NULL, *iot_listen = NULL, *iot_host = IOTHUB_DEFAULT_HOST;
     size_t ntenants = 0;
     bool init = false;
     for (int i = 1; i < argc; i += 2) {
@@ -130,6 +133,10 @@ int main(int argc, char **argv)
             mqtt_broker = v;
         else if (!strcmp(a, "--mqtt-listen"))
             mqtt_listen = v;
+        else if (!strcmp(a, "--iot-listen"))
+            iot_listen = v;
+        else if (!strcmp(a, "--iot-hub-host"))
+            iot_host = v;
         else if (!strcmp(a, "--tenant") && ntenants < 16)
             tenants[ntenants++] = v;
         else
@@ -164,6 +171,7 @@ int main(int argc, char **argv)
     struct cloud *s = NULL;
     char *key = NULL, *cert = NULL;
     struct cloud_http *h = NULL;
+    struct iothub *iot = NULL;
     uint16_t bound = 0;
     err = cloud_open(&cfg, &s, why, sizeof why);
     if (err)
@@ -183,8 +191,20 @@ int main(int argc, char **argv)
         struct cloud_mqtt_config mc = {.broker = mqtt_broker,
                                        .tls_cert_file = cert_file ? cert_file : default_cert,
                                        .tls_key_file = key_file ? key_file : default_key};
-        if ((err = cloud_twin_mqtt_start(cloud_twin(s), &mc, why, sizeof why)) != 0)
+        if (!mqtt_broker && iot_listen)
+            err = iothub_prepare(data, keys, iot_listen, iot_host, why, sizeof why);
+        else if (!mqtt_broker)
+            iothub_unprepare(data);
+        if (err)
             fprintf(stderr, "sphere-cloud: %s\n", why);
+        if (!err && (err = cloud_twin_mqtt_start(cloud_twin(s), &mc, why, sizeof why)) != 0)
+            fprintf(stderr, "sphere-cloud: %s\n", why);
+        if (!err && !mqtt_broker && iot_listen) {
+            if ((err = iothub_start(cloud_db(s), data, mc.tls_cert_file, iot_host, &iot, why, sizeof why)) != 0)
+                fprintf(stderr, "sphere-cloud: %s\n", why);
+            else
+                cloud_set_iothub(s, iot);
+        }
         free(default_cert), free(default_key);
     }
     if (!err && (err = cloud_http_start(s, ip, (uint16_t)port, key, cert, &h, &bound, why, sizeof why)) != 0)
@@ -209,12 +229,19 @@ int main(int argc, char **argv)
         sigwait(&set, &sig);
         fprintf(stderr, "sphere-cloud: stopping (signal %d)\n", sig);
         cloud_http_stop(h);
+        cloud_set_iothub(s, NULL);
+        iothub_stop(iot);
+        iot = NULL;
         cloud_twin_mqtt_stop(cloud_twin(s));
         if (url_path)
             unlink(url_path);
         if (pid_path)
             unlink(pid_path);
         free(url_path), free(pid_path);
+    }
+    if (iot) {
+        cloud_set_iothub(s, NULL);
+        iothub_stop(iot);
     }
     cloud_close(s);
     free(key), free(cert);

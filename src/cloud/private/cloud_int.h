@@ -38,6 +38,7 @@ struct signing_key;
 struct keystore;
 struct cloud_ota;
 struct cloud_twin;
+struct iothub;
 
 struct cloud {
     struct clouddb *db;
@@ -50,6 +51,7 @@ struct cloud {
     struct cloud_twin *twin; /* the device twin (cloudtwin.h) */
     char *device_ca;         /* keys_dir/security-service.ca.pem (PEM), or NULL: no device certificates */
     struct rollout_resync *rollout_resync; /* OTA rollouts' twin resyncs (cloud_rollout.c) */
+    struct iothub *iot;      /* the IoT Hub stand-in (iothub.h), or NULL */
 };
 
 /* The parts of a service (owned by it; valid until cloud_close). */
@@ -143,5 +145,8 @@ void cloud_access_route_users(struct cloud_call *x);
 void cloud_access_route_tokens(struct cloud_call *x);
 void cloud_access_device_delete(struct cloud_call *x, const char *id);
 void cloud_access_audit(const struct cloud_call *x);
+/* cloud_iot.c — a user's /v1/iot/... (the IoT Hub stand-in, docs/iot.md); the service's stand-in (borrowed). */
+void cloud_iot_route(struct cloud_call *x);
+void cloud_set_iothub(struct cloud *s, struct iothub *h);
 
 #endif
