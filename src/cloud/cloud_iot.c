@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cloud_iot.c — the operator's API of the IoT Hub stand-in (iothub.h, docs/iot.md), for users
+ * cloud_iot.c — the operator's API of the IoT Hub stand-in (iothub_standin.h, docs/iot.md), for users
  * of the device's tenant (another tenant's device, or one the tenant does not know: 404):
  *
  *   GET   /v1/iot/hub                                 {"hostName","dpsHostName"}
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "cloud_int.h"
-#include "iothub.h"
+#include "iothub_standin.h"
 #include "twin.h"
 
 void cloud_set_iothub(struct cloud *s, struct iothub *h)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * iothub_cert.c — the stand-in's broker files (iothub.h, iothub_prepare): the device listener's
+ * iothub_cert.c — the stand-in's broker files (iothub_standin.h, iothub_prepare): the device listener's
  * configuration, the CA devices must chain to, and a server certificate issued by that CA.
  */
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include "bytes.h"
 #include "deviceauth_issue.h"
 #include "hostio.h"
-#include "iothub.h"
+#include "iothub_standin.h"
 #include "mqttbroker.h"
 #include "path.h"
 #include "strbuf.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* iothub_doc.c — twin merge patches, the device's twin document, telemetry events (iothub.h). */
+/* iothub_doc.c — twin merge patches, the device's twin document, telemetry events (iothub_standin.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "diag.h"
 #include "iot_codec.h"
-#include "iothub.h"
+#include "iothub_standin.h"
 #include "json.h"
 
 int iothub_merge(struct json_value *target, const struct json_value *patch)

@@ -21,7 +21,7 @@
 #include "cloudhttp.h"
 #include "clouddata.h"
 #include "cloudtwin.h"
-#include "iothub.h"
+#include "iothub_standin.h"
 #include "mqttbroker.h"
 #include "hostio.h"
 #include "cloud_ota.h"

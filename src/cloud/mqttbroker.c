@@ -394,7 +394,7 @@ static char *write_tls_conf(const char *data_dir, const char *cert_file, const c
                                                                          "(written by sphere-cloud at each start)\n"
                                                                          "certfile %s\nkeyfile %s\n", cert, key)))
         err = -ENOMEM;
-    /* The IoT Hub stand-in's device listener, when the service runs it (iothub.h). */
+    /* The IoT Hub stand-in's device listener, when the service runs it (iothub_standin.h). */
     char *iot = path_join(data_dir, "mqtt/iothub.conf"), *iot_text = NULL;
     size_t iot_len = 0;
     if (!err && iot && hostio_read_file(iot, &iot_text, &iot_len) == 0 && strbuf_append(&conf, iot_text, iot_len))

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "iothub.h"
+#include "iothub_standin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

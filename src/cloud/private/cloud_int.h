@@ -51,7 +51,7 @@ struct cloud {
     struct cloud_twin *twin; /* the device twin (cloudtwin.h) */
     char *device_ca;         /* keys_dir/security-service.ca.pem (PEM), or NULL: no device certificates */
     struct rollout_resync *rollout_resync; /* OTA rollouts' twin resyncs (cloud_rollout.c) */
-    struct iothub *iot;      /* the IoT Hub stand-in (iothub.h), or NULL */
+    struct iothub *iot;      /* the IoT Hub stand-in (iothub_standin.h), or NULL */
 };
 
 /* The parts of a service (owned by it; valid until cloud_close). */

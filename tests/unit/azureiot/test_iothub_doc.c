@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "iothub.h"
+#include "iothub_standin.h"
 
 static void merge_patches(void **state)
 {

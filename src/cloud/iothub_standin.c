@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * iothub.c — the IoT Hub and DPS stand-in's service side (iothub.h): the MQTT handlers, the twin
+ * iothub_standin.c — the IoT Hub and DPS stand-in's service side (iothub_standin.h): the MQTT handlers, the twin
  * store, telemetry for monitor-events, methods and C2D. One lock serialises twin changes (so
  * desired versions go out in order) and guards the event ring and the method calls.
  */
@@ -15,7 +15,7 @@
 
 #include "clouddb.h"
 #include "iot_codec.h"
-#include "iothub.h"
+#include "iothub_standin.h"
 #include "json.h"
 #include "mqtt_loop.h"
 #include "mqttbroker.h"

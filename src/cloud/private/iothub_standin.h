@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * iothub.h — the IoT Hub and Device Provisioning Service stand-in inside the cloud service
+ * iothub_standin.h — the IoT Hub and Device Provisioning Service stand-in inside the cloud service
  * (docs/iot.md). Devices speak IoT Hub's device MQTT protocol to the cloud's mosquitto on a
  * listener of their own (require_certificate, use_identity_as_username, use_username_as_clientid:
  * the device certificate's CN is the device's MQTT identity; ACL patterns keep every device to
