@@ -541,6 +541,8 @@ static bool sleep_until_event(struct rtcore_cpu *c, uint64_t limit_cycles)
         uint64_t target_ns = c->host_start_ns + cycles_to_ns(target) + 1;
         if (target_ns > c->slice_end_ns)
             target_ns = c->slice_end_ns;
+        if (c->ops.idle)
+            c->ops.idle(c->ops.ctx);
         uint64_t now_ns = host_ns();
         if (target_ns > now_ns) {
             struct timespec ts = {(time_t)((target_ns - now_ns) / 1000000000ull), (long)((target_ns - now_ns) % 1000000000ull)};
