@@ -69,22 +69,45 @@ static void close_line(struct line *l)
     memset(&l->owner, 0, sizeof l->owner);
 }
 
-/* Serves one request from an app; closes the line when the app's end is gone. */
+/* Requests taken per system call (recvmmsg) and at most per line and wake-up: enough to empty a
+ * busy app's socket in a few calls (each poll round costs more than the requests), few enough
+ * to keep the other lines responsive. */
+enum { SERVE_BATCH = 64, SERVE_ROUNDS = 4 };
+
+/* Serves the requests an app has queued, in order (up to SERVE_BATCH * SERVE_ROUNDS); closes
+ * the line when the app's end is gone (a zero-length message, as recv's 0 before). */
 static void serve(struct board *b, struct line *l)
 {
-    uint8_t msg[2];
-    ssize_t n = recv(l->board_fd, msg, sizeof msg, MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        close_line(l);
-        return;
-    }
-    if (n != 2)
-        return;
-    if (msg[0] == 'S' && l->dir == BOARD_OUTPUT) {
-        set_level(b, l, msg[1]);
-    } else if (msg[0] == 'G') {
-        uint8_t level = (uint8_t)l->level;
-        send(l->board_fd, &level, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    uint8_t msg[SERVE_BATCH][2];
+    struct iovec iov[SERVE_BATCH];
+    struct mmsghdr mm[SERVE_BATCH];
+    for (int round = 0; round < SERVE_ROUNDS; round++) {
+        for (int i = 0; i < SERVE_BATCH; i++) {
+            iov[i] = (struct iovec){msg[i], sizeof msg[i]};
+            mm[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+        }
+        int got = recvmmsg(l->board_fd, mm, SERVE_BATCH, MSG_DONTWAIT, NULL);
+        if (got < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                close_line(l);
+            return;
+        }
+        for (int i = 0; i < got; i++) {
+            if (mm[i].msg_len == 0) {
+                close_line(l);
+                return;
+            }
+            if (mm[i].msg_len != 2)
+                continue;
+            if (msg[i][0] == 'S' && l->dir == BOARD_OUTPUT) {
+                set_level(b, l, msg[i][1]);
+            } else if (msg[i][0] == 'G') {
+                uint8_t level = (uint8_t)l->level;
+                send(l->board_fd, &level, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+            }
+        }
+        if (got < SERVE_BATCH)
+            return; /* nothing more queued */
     }
 }
 

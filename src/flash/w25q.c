@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,7 +39,7 @@ struct w25q {
     uint8_t *array;
     uint32_t capacity;
     uint32_t *erase_counts; /* per 4 KiB sector */
-    int fd;                 /* backing file, or -1 */
+    int fd;                 /* backing file, or -1; then `array` is its shared mapping */
     struct w25q_timing timing;
     uint64_t rng;
     uint8_t status1;
@@ -82,19 +83,16 @@ static int load_file(struct w25q *dev, const char *path, uint32_t *capacity)
         *capacity = W25Q128JV_CAPACITY;
     if (!valid_capacity(*capacity))
         return -EINVAL;
-    dev->array = malloc(*capacity);
-    if (!dev->array)
-        return -ENOMEM;
-    memset(dev->array, 0xFF, *capacity);
+    /* The array is the file, mapped shared: every program and erase is in the file (the page
+     * cache) as soon as it is done, without a write per operation; w25q_sync's fsync flushes it. */
+    if (st.st_size == 0 && ftruncate(dev->fd, *capacity) != 0)
+        return -errno;
+    void *map = mmap(NULL, *capacity, PROT_READ | PROT_WRITE, MAP_SHARED, dev->fd, 0);
+    if (map == MAP_FAILED)
+        return -errno;
+    dev->array = map;
     if (st.st_size == 0)
-        return pwrite(dev->fd, dev->array, *capacity, 0) == (ssize_t)*capacity ? 0 : -EIO;
-    size_t done = 0;
-    while (done < *capacity) {
-        ssize_t n = pread(dev->fd, dev->array + done, *capacity - done, (off_t)done);
-        if (n <= 0)
-            return n < 0 ? -errno : -EIO;
-        done += (size_t)n;
-    }
+        memset(dev->array, 0xFF, *capacity); /* a blank chip */
     return 0;
 }
 
@@ -141,9 +139,13 @@ int w25q_close(struct w25q *dev)
     if (!dev)
         return 0;
     int err = w25q_sync(dev);
-    if (dev->fd >= 0)
+    if (dev->fd >= 0) {
+        if (dev->array)
+            munmap(dev->array, dev->capacity);
         close(dev->fd);
-    free(dev->array);
+    } else {
+        free(dev->array);
+    }
     free(dev->erase_counts);
     free(dev);
     return err;
@@ -154,15 +156,6 @@ int w25q_sync(struct w25q *dev)
     if (dev->fd >= 0 && fsync(dev->fd) != 0)
         return -errno;
     return 0;
-}
-
-/* Writes array[addr, addr+len) through to the backing file. */
-static int persist(struct w25q *dev, uint32_t addr, uint32_t len)
-{
-    if (dev->fd < 0)
-        return 0;
-    ssize_t n = pwrite(dev->fd, dev->array + addr, len, (off_t)addr);
-    return n == (ssize_t)len ? 0 : -EIO;
 }
 
 static uint64_t bus_ns(uint64_t bytes, uint32_t hz)
@@ -188,23 +181,44 @@ static void set_busy(struct w25q *dev, uint64_t ns)
     dev->status1 |= W25Q_SR1_BUSY;
 }
 
+/* The page offsets page_program writes, in the order the chip takes them: `first`, first+1, ...
+ * when the data fits in the page (the usual case), else each position once, in order of first
+ * appearance, with later bytes replacing earlier ones (bytes beyond the end wrap to its start). */
+struct program_plan {
+    uint8_t buf[W25Q_PAGE_SIZE];
+    uint32_t order[W25Q_PAGE_SIZE];
+    uint32_t n, first;
+    bool wraps;
+};
+
+static void plan_program(struct program_plan *pp, uint32_t offset, const uint8_t *data, size_t len)
+{
+    pp->wraps = offset + len > W25Q_PAGE_SIZE;
+    pp->first = offset;
+    if (!pp->wraps) {
+        memcpy(pp->buf + offset, data, len);
+        pp->n = (uint32_t)len;
+        return;
+    }
+    bool touched[W25Q_PAGE_SIZE] = {false};
+    memset(pp->buf, 0xFF, sizeof pp->buf);
+    pp->n = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t pos = (uint32_t)((offset + i) % W25Q_PAGE_SIZE);
+        pp->buf[pos] = data[i];
+        if (!touched[pos]) {
+            touched[pos] = true;
+            pp->order[pp->n++] = pos;
+        }
+    }
+}
+
 static int page_program(struct w25q *dev, uint32_t addr, const uint8_t *data, size_t len)
 {
     uint32_t page = addr & ~(W25Q_PAGE_SIZE - 1);
-    uint8_t buf[W25Q_PAGE_SIZE];
-    bool touched[W25Q_PAGE_SIZE] = {false};
-    uint32_t order[W25Q_PAGE_SIZE];
-    uint32_t n = 0;
-    memset(buf, 0xFF, sizeof buf);
-    /* Bytes beyond the end of the page wrap to its start; later bytes replace earlier ones. */
-    for (size_t i = 0; i < len; i++) {
-        uint32_t pos = (uint32_t)((addr - page + i) % W25Q_PAGE_SIZE);
-        buf[pos] = data[i];
-        if (!touched[pos]) {
-            touched[pos] = true;
-            order[n++] = pos;
-        }
-    }
+    struct program_plan pp;
+    plan_program(&pp, addr - page, data, len);
+    uint32_t n = pp.n;
     int cut = start_op(dev);
     if (cut == 1)
         return -EIO;
@@ -214,18 +228,18 @@ static int page_program(struct w25q *dev, uint32_t addr, const uint8_t *data, si
                                                      : (uint32_t)(rng_next(dev) % (n + 1u));
     uint8_t *cell = dev->array + page;
     for (uint32_t i = 0; i < n; i++) {
-        uint8_t clear = (uint8_t)~buf[order[i]] & cell[order[i]]; /* bits going 1 -> 0 */
+        uint32_t pos = pp.wraps ? pp.order[i] : pp.first + i;
+        uint8_t clear = (uint8_t)~pp.buf[pos] & cell[pos]; /* bits going 1 -> 0 */
         if (i >= complete)
             clear &= (uint8_t)rng_next(dev); /* partially programmed: some of them made it */
-        cell[order[i]] &= (uint8_t)~clear;
+        cell[pos] &= (uint8_t)~clear;
     }
     dev->counters.page_programs++;
     dev->counters.bytes_programmed += n;
-    int err = persist(dev, page, W25Q_PAGE_SIZE);
     if (cut)
         return -EIO;
     set_busy(dev, dev->timing.page_program_ns);
-    return err;
+    return 0;
 }
 
 static int erase(struct w25q *dev, uint32_t addr, uint32_t size, uint64_t ns, uint64_t *counter)
@@ -250,11 +264,10 @@ static int erase(struct w25q *dev, uint32_t addr, uint32_t size, uint64_t ns, ui
         dev->erase_counts[s]++;
     (*counter)++;
     dev->counters.bytes_erased += size;
-    int err = persist(dev, addr, size);
     if (cut)
         return -EIO;
     set_busy(dev, ns);
-    return err;
+    return 0;
 }
 
 static uint32_t address(const uint8_t *tx)

@@ -45,6 +45,9 @@
 #include "rtcore_sandbox.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_CRASHED = 3, LINE_MAX_BYTES = 256 };
+/* While a msg-ack is owed a slice is at most this long (about 0.1 ms of emulation), so a core
+ * that never sleeps still acknowledges promptly. */
+enum { ACK_SLICE_INSTRUCTIONS = 20000 };
 
 struct options {
     const char *elf, *manifest, *package;
@@ -70,6 +73,10 @@ struct helper {
     bool started, stop_requested, control_closed;
     struct rtcore_ctl_cmd in; /* a msg-in not yet in the inbound ring */
     bool in_pending, out_waiting, mbox_reported;
+    /* a msg-ack not written yet: it goes out with the next line, before the core sleeps on the
+     * host, or when the slice ends, whichever comes first (one write and one wake-up of the
+     * supervisor instead of two when the core answers at once) */
+    bool ack_owed;
     /* the GDB stub */
     struct rtcore_gdb gdb;
     int gdb_conn;        /* the connected debugger, or -1 */
@@ -78,16 +85,24 @@ struct helper {
 
 /* ---- output -------------------------------------------------------------------------------- */
 
+static const char ack_line[] = "msg-ack\n";
+
 __attribute__((format(printf, 2, 3))) static void emit(struct helper *h, const char *fmt, ...)
 {
-    char buf[RTCORE_CTL_MAX_LINE * 4 + 64];
+    char buf[sizeof ack_line - 1 + RTCORE_CTL_MAX_LINE * 4 + 64];
+    size_t at = 0;
+    if (h->ack_owed) {
+        memcpy(buf, ack_line, sizeof ack_line - 1);
+        at = sizeof ack_line - 1;
+        h->ack_owed = false;
+    }
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    int n = vsnprintf(buf + at, sizeof buf - at, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    size_t len = at + ((size_t)n < sizeof buf - at ? (size_t)n : sizeof buf - at - 1);
     int fd = h->opt.control_fd >= 0 ? h->opt.control_fd : STDOUT_FILENO;
     for (size_t done = 0; done < len && !(h->opt.control_fd >= 0 && h->control_closed);) {
         ssize_t w = write(fd, buf + done, len - done);
@@ -99,6 +114,13 @@ __attribute__((format(printf, 2, 3))) static void emit(struct helper *h, const c
         }
         done += (size_t)w;
     }
+}
+
+/* Writes the deferred msg-ack, if any. */
+static void flush_ack(struct helper *h)
+{
+    if (h->ack_owed)
+        emit(h, "%s", "");
 }
 
 static void flush_line(struct helper *h, int channel)
@@ -166,7 +188,10 @@ static void mbox_push(struct helper *h)
     h->in_pending = false;
     if (err)
         mbox_failed(h, err);
-    emit(h, "msg-ack\n");
+    if (h->opt.control_fd >= 0)
+        h->ack_owed = true; /* written by flush_ack or with the next line */
+    else
+        emit(h, "%s", ack_line);
 }
 
 /* Passes the next block the core sent to the supervisor (one at a time, until msg-out-ack). */
@@ -192,6 +217,9 @@ static void mbox_pop(struct helper *h)
         }
     }
 }
+
+/* The core is about to sleep on the host: nothing may wait for it. */
+static void on_idle(void *ctx) { flush_ack(ctx); }
 
 static void on_mailbox(void *ctx, enum rtcore_mbox_event event)
 {
@@ -378,7 +406,7 @@ static int make_core(struct helper *h, const struct input *in)
     }
     struct rtcore_config cfg = {h->opt.instruction_clock ? RTCORE_CLOCK_INSTRUCTIONS : RTCORE_CLOCK_HOST,
                                 h->opt.exit_on_bkpt, h->opt.gdb_listen_fd >= 0};
-    struct rtcore_cpu_ops ops = {h, on_uart, on_gpio, on_mailbox};
+    struct rtcore_cpu_ops ops = {h, on_uart, on_gpio, on_mailbox, on_idle};
     if ((err = rtcore_cpu_new(&img, in->elf, granted, &cfg, &ops, &h->cpu))) {
         fprintf(stderr, "sphere-rtcore: cannot create the emulated core: %s\n", os_strerror(err));
         return EXIT_REFUSED;
@@ -457,6 +485,7 @@ static void read_control(struct helper *h)
 /* Reads whatever the supervisor sent (waiting up to timeout_ms) and runs complete lines. */
 static void poll_control(struct helper *h, int timeout_ms)
 {
+    flush_ack(h);
     if (h->opt.control_fd < 0 || h->control_closed)
         return;
     struct pollfd p = {h->opt.control_fd, POLLIN, 0};
@@ -468,6 +497,7 @@ static void poll_control(struct helper *h, int timeout_ms)
 
 static int finish(struct helper *h, enum rtcore_stop stop)
 {
+    flush_ack(h);
     flush_all(h);
     bool ctl = h->opt.control_fd >= 0;
     if (stop == RTCORE_STOP_CRASHED) {
@@ -510,6 +540,8 @@ static int run(struct helper *h)
         uint64_t slice_c = max_cycles ? max_cycles - done_c : 0;
         if (o->control_fd >= 0 && (!slice_i || slice_i > 2000000))
             slice_i = 2000000; /* bounded slices keep the control socket responsive */
+        if (h->ack_owed && slice_i > ACK_SLICE_INSTRUCTIONS)
+            slice_i = ACK_SLICE_INSTRUCTIONS;
         enum rtcore_stop stop = rtcore_cpu_run(h->cpu, slice_i, slice_c);
         mbox_push(h);
         mbox_pop(h);
@@ -639,6 +671,7 @@ static void gdb_input(struct helper *h)
 /* Waits up to timeout_ms for the supervisor, a debugger connecting, or the debugger. */
 static void poll_debug(struct helper *h, int timeout_ms)
 {
+    flush_ack(h);
     struct pollfd p[3];
     int n = 0, ctl = -1, lis = -1, con = -1;
     if (h->opt.control_fd >= 0 && !h->control_closed)
@@ -692,6 +725,8 @@ static int run_debug(struct helper *h)
         uint64_t slice_i = o->max_instructions ? o->max_instructions - done_i : 0;
         if (!slice_i || slice_i > 200000)
             slice_i = 200000; /* short slices: 0x03 and "stop" are seen quickly */
+        if (h->ack_owed && slice_i > ACK_SLICE_INSTRUCTIONS)
+            slice_i = ACK_SLICE_INSTRUCTIONS;
         enum rtcore_stop stop = rtcore_cpu_run(h->cpu, slice_i, max_cycles ? max_cycles - done_c : 0);
         mbox_push(h);
         mbox_pop(h);

@@ -26,6 +26,12 @@ enum {
 };
 #define UNTIL_ADDRESS 0xFFFFFFFEull
 #define HOST_SLICE_NS 20000000ull
+/* Unicorn's page (its default for ARM is 1 KiB) is also the unit of its self-modifying-code
+ * check: every store to a page holding translated code takes a slow path (page_collection_lock:
+ * a GTree allocated and freed per store). RTApps keep .data/.bss right after .text in TCM, so
+ * the first data bytes share a page with code. 256-byte pages confine that to the last partial
+ * page. Unicorn 2.0.1 doubles the requested size (it stores log2(size) + 1 bits), hence 128. */
+#define RTCORE_UC_PAGE_REQUEST 128u
 
 struct mmio_ctx {
     struct rtcore_cpu *cpu;
@@ -483,6 +489,8 @@ int rtcore_cpu_new(const struct rtcore_image *img, const uint8_t *elf, const boo
     for (int b = 0; b < RTCORE_BLOCK_COUNT; b++)
         c->soc.granted[b] |= granted[b];
     int err = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &c->uc) == UC_ERR_OK ? 0 : -EIO;
+    if (!err && uc_ctl_set_page_size(c->uc, RTCORE_UC_PAGE_REQUEST) != UC_ERR_OK)
+        err = -EIO;
     if (!err && uc_ctl_set_cpu_model(c->uc, UC_CPU_ARM_CORTEX_M4) != UC_ERR_OK)
         err = -EIO;
     if (!err)
@@ -542,6 +550,8 @@ static bool sleep_until_event(struct rtcore_cpu *c, uint64_t limit_cycles)
         uint64_t target_ns = c->host_start_ns + cycles_to_ns(target) + 1;
         if (target_ns > c->slice_end_ns)
             target_ns = c->slice_end_ns;
+        if (c->ops.idle)
+            c->ops.idle(c->ops.ctx);
         uint64_t now_ns = host_ns();
         if (target_ns > now_ns) {
             struct timespec ts = {(time_t)((target_ns - now_ns) / 1000000000ull), (long)((target_ns - now_ns) % 1000000000ull)};

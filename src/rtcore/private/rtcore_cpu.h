@@ -38,6 +38,9 @@ struct rtcore_cpu_ops {
     void (*gpio_out)(void *ctx, int gpio, bool level, uint64_t cycles);
     /* The core notified the mailbox's "sent" or "consumed" port (rtcore_mbox.h). May be NULL. */
     void (*mailbox)(void *ctx, enum rtcore_mbox_event event);
+    /* The core is about to sleep on the host (WFI/WFE, host clock) until its next timer
+     * deadline: output held back must go now. May be NULL. */
+    void (*idle)(void *ctx);
 };
 
 struct rtcore_config {

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -241,6 +243,53 @@ static void board_files_are_checked(void **state)
                              "and 1 more problem");
 }
 
+static long elapsed_us(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000000L + (now.tv_nsec - since->tv_nsec) / 1000;
+}
+
+/* GPIO_SetValue's contract with the board: every set is applied in order (a 'G' queued behind a
+ * burst of sets answers the last one), and "promptly": a lone set is visible to the board
+ * (board_gpio_get, what `sphere sim gpio` reads) within 50 ms even on a loaded machine (typically
+ * tens of microseconds: one wake-up of the board's thread). The line closes when the app's end
+ * does. */
+static void gpio_sets_arrive_in_order_and_promptly(void **state)
+{
+    (void)state;
+    struct board *b;
+    assert_int_equal(board_create(&b), 0);
+    int fd = board_gpio_open(b, 8, BOARD_OUTPUT, 1, &app_a);
+    assert_true(fd >= 0);
+    for (int i = 0; i < 5000; i++) {
+        uint8_t set[2] = {'S', (uint8_t)(i & 1)};
+        assert_int_equal(send(fd, set, 2, MSG_NOSIGNAL), 2);
+    }
+    uint8_t get[2] = {'G', 0}, level = 9;
+    assert_int_equal(send(fd, get, 2, MSG_NOSIGNAL), 2);
+    assert_int_equal(recv(fd, &level, 1, 0), 1);
+    assert_int_equal(level, 1); /* the last set: i = 4999 */
+    int now = -1;
+    enum board_direction dir;
+    for (int v = 0; v < 2; v++) {
+        uint8_t set[2] = {'S', (uint8_t)v};
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(send(fd, set, 2, MSG_NOSIGNAL), 2);
+        while (board_gpio_get(b, 8, &now, &dir) == 0 && now != v && elapsed_us(&t0) < 50000)
+            usleep(10);
+        assert_int_equal(now, v);
+    }
+    close(fd);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (board_gpio_get(b, 8, &now, &dir) == 0 && dir != BOARD_UNUSED && elapsed_us(&t0) < 1000000)
+        usleep(100);
+    assert_int_equal(dir, BOARD_UNUSED);
+    board_destroy(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +304,7 @@ int main(void)
         cmocka_unit_test(spi_reaches_the_flash_through_its_commands),
         cmocka_unit_test(adc_converts_and_pwm_validates),
         cmocka_unit_test(board_files_are_checked),
+        cmocka_unit_test(gpio_sets_arrive_in_order_and_promptly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
