@@ -67,6 +67,15 @@ int mqtt_loop_start(struct mosquitto *m, struct mqtt_loop **out)
     if (!l)
         return -ENOMEM;
     l->m = m;
+    /* Other threads publish and disconnect while this thread runs the loop: libmosquitto takes
+     * its locks only when told so (mosquitto_loop_start would tell it; we run our own thread).
+     * Without it a publish and the loop thread raced on the same packet (ASan: heap-use-after-free
+     * in the cloud's twin client under twin_mqtt). */
+    int rc = mosquitto_threaded_set(m, true);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        free(l);
+        return -EINVAL;
+    }
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -10,7 +10,9 @@
  * mosquitto_reconnect(). Set the client up (callbacks, TLS, credentials) and call
  * mosquitto_connect_async() (its failure is fine: the loop retries) before mqtt_loop_start().
  *
- * Errors: 0 or a negative errno (-ENOMEM, pthread_create's).
+ * Errors: 0 or a negative errno (-ENOMEM, -EINVAL when libmosquitto refuses threaded mode,
+ * pthread_create's). It puts the client in threaded mode (mosquitto_threaded_set): other
+ * threads may publish and disconnect while the loop runs.
  */
 #ifndef OPENSPHERE_MQTT_MQTT_LOOP_H
 #define OPENSPHERE_MQTT_MQTT_LOOP_H
