@@ -12,6 +12,7 @@
 
 #include "applog.h"
 #include "board.h"
+#include "certstore_store.h"
 #include "cloudagent.h"
 #include "device.h"
 #include "hostio.h"
@@ -26,6 +27,20 @@
 static void request_restart(void *ctx)
 {
     kill(getpid(), SIGUSR2);
+}
+
+/* The Wi-Fi model's view of the certificate store (EAP-TLS networks): the device's one store in
+ * its state folder, shared with the broker and the REST API. */
+static int wifi_cert_kind(void *state_dir, const char *id)
+{
+    struct certstore *cs;
+    char why[256];
+    if (certstore_shared(state_dir, &cs, why, sizeof why) != 0)
+        return -ENOENT;
+    int kind = certstore_kind(cs, id);
+    if (kind == CERTSTORE_ROOT_CA)
+        return WIFI_CERT_KIND_ROOT_CA;
+    return kind == CERTSTORE_CLIENT ? WIFI_CERT_KIND_CLIENT : -ENOENT;
 }
 
 static int usage(void)
@@ -102,7 +117,8 @@ int main(int argc, char **argv)
     if (!err && (err = hosts ? net_hosts_open(hosts, why, sizeof why) : -ENOMEM) != 0)
         fprintf(stderr, "sphered: the static hosts file: %s\n", why);
     free(hosts);
-    if (!err && (err = wifi_device_open(state, NULL, why, sizeof why)) != 0) /* wifi.json, wifi-aps.json */
+    const struct wifi_ops wifi_certs = {.cert_kind = wifi_cert_kind, .ctx = (void *)state};
+    if (!err && (err = wifi_device_open(state, &wifi_certs, why, sizeof why)) != 0) /* wifi.json, wifi-aps.json */
         fprintf(stderr, "sphered: the Wi-Fi state: %s\n", why);
     if (!err && (err = netcfg_device_open(state, why, sizeof why)) != 0) /* netcfg.json; eth0 from board.json */
         fprintf(stderr, "sphered: the network configuration: %s\n", why);

@@ -129,6 +129,32 @@ wifi_json list && [ "$(jget "$work/json" 0 configName)" = cafe ] && [ "$(jget "$
   || bad "no NetworkNotFound diagnostic: $(cat "$work/diag")"
 "$sphere" sim wifi remove Cafe >/dev/null 2>"$work/err"; [ $? = 1 ] && grep -q "no simulated access point" "$work/err" && ok || bad "removing twice"
 
+# ---- EAP-TLS: the network's certificates come from the device's certificate store ------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=corp-ca -days 30 \
+  -keyout "$work/ca.key" -out "$work/ca.pem" >/dev/null 2>&1
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=dev1 -keyout "$work/client.key" \
+  -out "$work/client.csr" >/dev/null 2>&1
+openssl x509 -req -in "$work/client.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 30 \
+  -out "$work/client.pem" >/dev/null 2>&1
+"$sphere" device wifi add --ssid Corp --client-cert-id corpclient --root-ca-cert-id corpca --client-id dev1 \
+  --config-name corp >/dev/null && ok || bad "adding the EAP-TLS network failed"
+corp_diag() { "$sphere" device network show-diagnostics --network 1 -o json > "$work/diag" 2>&1; }
+until_ok 5 status_is disconnected && corp_diag && [ "$(jget "$work/diag" error)" = AuthenticationFailed ] \
+  && grep -q CertificateNotFound "$work/diag" && grep -q corpclient "$work/diag" && ok \
+  || bad "EAP-TLS without its client certificate: not CertificateNotFound: $(cat "$work/diag")"
+"$sphere" device certificate add --cert-id corpclient --cert-type client --public-key-file "$work/client.pem" \
+  --private-key-file "$work/client.key" >/dev/null || bad "installing the client certificate failed"
+"$sphere" device wifi reload-config >/dev/null
+until_ok 5 corp_diag && grep -q CertificateNotFound "$work/diag" && grep -q corpca "$work/diag" && ok \
+  || bad "EAP-TLS with the client certificate but not its root CA: $(cat "$work/diag")"
+"$sphere" device certificate add --cert-id corpca --cert-type rootca --public-key-file "$work/ca.pem" >/dev/null \
+  || bad "installing the root CA failed"
+"$sphere" device wifi reload-config >/dev/null
+until_ok 5 status_is connected && [ "$(jget "$work/status" ssid)" = Corp ] && ok \
+  || bad "EAP-TLS with both certificates installed did not connect: $(cat "$work/status")"
+"$sphere" device wifi forget --id 1 >/dev/null && "$sphere" device certificate delete --cert-id corpca >/dev/null \
+  && "$sphere" device certificate delete --cert-id corpclient >/dev/null || bad "clean-up of the EAP-TLS network"
+
 # ---- a damaged wifi.json stops the device, naming the file, the field and why ------------------
 "$sphere" sim stop wf >/dev/null
 cp "$dev/wifi.json" "$work/wifi.json.good"
