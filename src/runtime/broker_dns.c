@@ -6,7 +6,9 @@
  * and the targets an SRV answer names. Those discovered names then also resolve and connect
  * through the ordinary mediation (broker_dns_manifest), for this app only, for the answer's TTL
  * (at least 60 s). The device asks its DNS servers: custom DNS of an interface, else the servers
- * eth0's DHCP lease named, else the host's resolver configuration. */
+ * eth0's DHCP lease named, else the host's resolver configuration. A discovered name's address
+ * comes from those same servers (broker_dns_servers_for: net_resolve_with asks them for its A
+ * record), so the instance DNS-SD finds is connectable as the DNS server describes it. */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "broker_ops.h"
+#include "net.h"
 #include "netcfg_device.h"
 #include "netcfg_host.h"
 
@@ -133,8 +136,8 @@ static void learn(const char *cid, const unsigned char *answer, int len)
     }
 }
 
-/* The device's DNS servers (network order): an interface's custom DNS, else eth0's lease's. */
-static size_t dns_servers(uint32_t *out, size_t max)
+/* The DNS servers of the interfaces with custom DNS (network order), up to max. */
+static size_t custom_servers(uint32_t *out, size_t max)
 {
     size_t n = 0;
     struct netcfg *c = netcfg_device_lock();
@@ -145,9 +148,20 @@ static size_t dns_servers(uint32_t *out, size_t max)
     }
     if (c)
         netcfg_device_unlock();
-    if (!n)
-        n = netcfg_host_dhcp_dns(out, max);
     return n;
+}
+
+/* The device's DNS servers (network order): an interface's custom DNS, else eth0's lease's. */
+static size_t dns_servers(uint32_t *out, size_t max)
+{
+    size_t n = custom_servers(out, max);
+    return n ? n : netcfg_host_dhcp_dns(out, max);
+}
+
+void broker_dns_servers_for(const char *cid, const char *name, struct net_dns_servers *dns)
+{
+    dns->count = discovered(cid, name) ? dns_servers(dns->addr, NET_DNS_SERVERS)
+                                       : custom_servers(dns->addr, NET_DNS_SERVERS);
 }
 
 static int dns_query(const struct broker_context *ctx, const struct broker_request *q, struct broker_reply *r, int *fd)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* broker_network.c — broker handlers for networking (docs/network.md): the device's status, name
- * resolution through the device's resolver, mediated connects and server ports. The checks and
+ * resolution through the device's resolver (its static hosts, then its DNS servers: broker_dns.c
+ * picks them), mediated connects and server ports. The checks and
  * the sockets themselves are net.c's; what would wait on the network (an upstream resolve, a
  * connect not answered at once) is finished by broker_pool. */
 #include <errno.h>
@@ -23,12 +24,13 @@ static int net_status(const struct broker_context *ctx, const struct broker_requ
 }
 
 /* Writes a resolve's answer into the reply: value = count, text = TTL then the addresses. */
-static int resolve_into(const char *cid, const struct json_value *manifest, const char *name, struct broker_reply *r)
+static int resolve_into(const char *cid, const struct json_value *manifest, const char *name,
+                        const struct net_dns_servers *dns, struct broker_reply *r)
 {
     uint32_t addrs[NET_MAX_ADDRS];
     size_t count = 0, max = (sizeof r->text - 4) / 4;
     unsigned ttl = 0;
-    int err = net_resolve(cid, manifest, name, addrs, max < NET_MAX_ADDRS ? max : NET_MAX_ADDRS, &count, &ttl);
+    int err = net_resolve_with(cid, manifest, name, dns, addrs, max < NET_MAX_ADDRS ? max : NET_MAX_ADDRS, &count, &ttl);
     if (err)
         return err;
     uint32_t t = ttl;
@@ -43,13 +45,14 @@ struct resolve_job {
     char cid[40];
     char name[sizeof ((struct broker_request *)0)->text];
     struct json_value *manifest;
+    struct net_dns_servers dns;
 };
 
 static void resolve_job_run(void *state, struct broker_reply *r, int *fd)
 {
     (void)fd;
     struct resolve_job *j = state;
-    r->result = resolve_into(j->cid, j->manifest, j->name, r);
+    r->result = resolve_into(j->cid, j->manifest, j->name, &j->dns, r);
 }
 
 static void resolve_job_free(void *state)
@@ -71,8 +74,10 @@ static int resolve(const struct broker_context *ctx, const struct broker_request
     if (!proxy) /* a name a DNS-SD answer made known to this app (broker_dns.c) */
         proxy = broker_dns_manifest(ctx->manifest, ctx->component_text, name);
     const struct json_value *manifest = proxy ? proxy : ctx->manifest;
+    struct net_dns_servers dns; /* the device's DNS servers for this name (broker_dns.c) */
+    broker_dns_servers_for(ctx->component_text, name, &dns);
     if (net_resolve_is_local(manifest, name)) {
-        int err = resolve_into(ctx->component_text, manifest, name, r);
+        int err = resolve_into(ctx->component_text, manifest, name, &dns, r);
         json_free(proxy);
         return err;
     }
@@ -84,6 +89,7 @@ static int resolve(const struct broker_context *ctx, const struct broker_request
     }
     snprintf(j->cid, sizeof j->cid, "%s", ctx->component_text);
     snprintf(j->name, sizeof j->name, "%s", q->text);
+    j->dns = dns;
     int err = broker_pool_submit(ctx->reply_sock, resolve_job_run, j, resolve_job_free);
     if (err)
         resolve_job_free(j);

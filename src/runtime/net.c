@@ -4,6 +4,7 @@
 #include "net.h"
 
 #include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,8 +367,80 @@ bool net_resolve_is_local(const struct json_value *manifest, const char *name)
     return found;
 }
 
+/* Adds a to addrs (up to max) unless it is there already. */
+static void add_unique(uint32_t a, uint32_t *addrs, size_t max, size_t *count)
+{
+    for (size_t k = 0; k < *count; k++)
+        if (addrs[k] == a)
+            return;
+    if (*count < max)
+        addrs[(*count)++] = a;
+}
+
+/* The host's resolver: 0 or -ENOENT. */
+static int ask_host(const char *name, uint32_t *addrs, size_t max, size_t *count, unsigned *ttl)
+{
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(name, NULL, &hints, &res) != 0)
+        return -ENOENT;
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        add_unique(((const struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr, addrs, max, count);
+    freeaddrinfo(res);
+    *ttl = NET_UPSTREAM_TTL;
+    return *count ? 0 : -ENOENT;
+}
+
+/* The A records dns's servers answer for name (the C library's resolver, res_nquery): 0 or
+ * -ENOENT (no such name, no answer), -EIO, -ENOMEM. TTL: the records' smallest, at least
+ * NET_UPSTREAM_TTL (local DNS servers such as dnsmasq answer with TTL 0). */
+static int ask_servers(const struct net_dns_servers *dns, const char *name, uint32_t *addrs, size_t max,
+                       size_t *count, unsigned *ttl)
+{
+    struct __res_state st;
+    memset(&st, 0, sizeof st);
+    if (res_ninit(&st) < 0)
+        return -EIO;
+    for (size_t i = 0; i < dns->count && i < NET_DNS_SERVERS && i < MAXNS; i++) {
+        st.nsaddr_list[i].sin_family = AF_INET;
+        st.nsaddr_list[i].sin_addr.s_addr = dns->addr[i];
+        st.nsaddr_list[i].sin_port = htons(53);
+        st.nscount = (int)i + 1;
+    }
+    st.retry = 2;
+    st.retrans = 1;
+    unsigned char *answer = malloc(NS_MAXMSG);
+    int len = answer ? res_nquery(&st, name, ns_c_in, ns_t_a, answer, NS_MAXMSG) : -1;
+    res_nclose(&st);
+    ns_msg msg;
+    if (len < 0 || ns_initparse(answer, len, &msg) < 0) {
+        free(answer);
+        return answer ? -ENOENT : -ENOMEM;
+    }
+    unsigned smallest = 0;
+    for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
+        ns_rr rr;
+        if (ns_parserr(&msg, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != ns_t_a || ns_rr_class(rr) != ns_c_in ||
+            ns_rr_rdlen(rr) != 4)
+            continue;
+        uint32_t a;
+        memcpy(&a, ns_rr_rdata(rr), 4);
+        add_unique(a, addrs, max, count);
+        if (!smallest || ns_rr_ttl(rr) < smallest)
+            smallest = ns_rr_ttl(rr);
+    }
+    free(answer);
+    *ttl = smallest < NET_UPSTREAM_TTL ? NET_UPSTREAM_TTL : smallest;
+    return *count ? 0 : -ENOENT;
+}
+
 int net_resolve(const char *cid, const struct json_value *manifest, const char *name, uint32_t *addrs, size_t max,
                 size_t *count, unsigned *ttl)
+{
+    return net_resolve_with(cid, manifest, name, NULL, addrs, max, count, ttl);
+}
+
+int net_resolve_with(const char *cid, const struct json_value *manifest, const char *name,
+                     const struct net_dns_servers *dns, uint32_t *addrs, size_t max, size_t *count, unsigned *ttl)
 {
     *count = 0;
     *ttl = 0;
@@ -390,21 +464,10 @@ int net_resolve(const char *cid, const struct json_value *manifest, const char *
         }
     pthread_mutex_unlock(&lock);
     if (!*count) {
-        struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
-        if (getaddrinfo(name, NULL, &hints, &res) != 0)
-            return -ENOENT;
-        for (const struct addrinfo *ai = res; ai && *count < max; ai = ai->ai_next) {
-            uint32_t a = ((const struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr;
-            bool seen = false;
-            for (size_t k = 0; k < *count; k++)
-                seen |= addrs[k] == a;
-            if (!seen)
-                addrs[(*count)++] = a;
-        }
-        freeaddrinfo(res);
-        *ttl = NET_UPSTREAM_TTL;
-        if (!*count)
-            return -ENOENT;
+        int err = dns && dns->count ? ask_servers(dns, name, addrs, max, count, ttl)
+                                    : ask_host(name, addrs, max, count, ttl);
+        if (err)
+            return err;
     }
     pthread_mutex_lock(&lock);
     prune(cid, name);

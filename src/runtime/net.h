@@ -7,10 +7,12 @@
  * in the device's network namespace, after the checks below, and handed in over the broker:
  *
  *   - resolve: a host name the manifest's AllowedConnections lists (case-insensitive), looked up
- *     first in the device's static hosts (`sphere sim hosts`), else upstream through the host's
- *     resolver (getaddrinfo, IPv4). Each answer is remembered for that app until its TTL ends
- *     (static entries carry their own TTL; upstream answers NET_UPSTREAM_TTL seconds, because
- *     getaddrinfo does not report one).
+ *     first in the device's static hosts (`sphere sim hosts`), else upstream: the DNS servers the
+ *     caller names (A records through the C library's resolver, res_nquery; the caller picks the
+ *     device's DNS servers, broker_network.c), or without any, the host's resolver (getaddrinfo,
+ *     IPv4). Each answer is remembered for that app until its TTL ends (static entries carry
+ *     their own TTL; a DNS server's answer its records' smallest, at least NET_UPSTREAM_TTL;
+ *     getaddrinfo's NET_UPSTREAM_TTL seconds, because getaddrinfo does not report one).
  *   - connect: to an IPv4 address that is an AllowedConnections literal, or that a resolve for
  *     this app returned and whose TTL has not run out. The device makes the socket and connects
  *     it itself from the values in the request (the app cannot change them after the check).
@@ -70,6 +72,16 @@ void net_hosts_clear(void);
  * addresses (network byte order) to addrs, *count and *ttl; 0 or -EACCES/-ENOENT/-EINVAL. */
 int net_resolve(const char *cid, const struct json_value *manifest, const char *name, uint32_t *addrs, size_t max,
                 size_t *count, unsigned *ttl);
+/* DNS servers a resolve asks instead of the host's resolver (network byte order; port 53). */
+#define NET_DNS_SERVERS 3
+struct net_dns_servers {
+    size_t count; /* 0: the host's resolver */
+    uint32_t addr[NET_DNS_SERVERS];
+};
+/* net_resolve, asking dns's servers (NULL or none: the host's resolver) when the name is not a
+ * static host; a name they do not know (or that they do not answer): -ENOENT. */
+int net_resolve_with(const char *cid, const struct json_value *manifest, const char *name,
+                     const struct net_dns_servers *dns, uint32_t *addrs, size_t max, size_t *count, unsigned *ttl);
 /* Whether net_resolve answers name without asking the network (a malformed or unlisted name, a
  * literal, a static host), so a caller may run it where it must not wait. */
 bool net_resolve_is_local(const struct json_value *manifest, const char *name);

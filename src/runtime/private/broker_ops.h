@@ -88,6 +88,11 @@ extern const struct broker_op_entry broker_dns_ops[];
 struct json_value *broker_dns_manifest(const struct json_value *manifest, const char *cid, const char *name);
 /* The same with every name known to this app so far (NULL when none): for connects. */
 struct json_value *broker_dns_manifest_all(const struct json_value *manifest, const char *cid);
+/* The DNS servers the device asks for name's address on this app's behalf: for a name an answer
+ * to this app made known (DNS-SD), the servers res_query asks (an interface's custom DNS, else
+ * eth0's DHCP lease's); for any other name, the custom DNS servers; none: the host's resolver. */
+struct net_dns_servers;
+void broker_dns_servers_for(const char *cid, const char *name, struct net_dns_servers *dns);
 
 /* Does the manifest's capability (an array) list `value`? (numbers or strings, exact match) */
 bool broker_manifest_lists(const struct json_value *manifest, const char *capability, const struct json_value *value);
