@@ -15,10 +15,13 @@
  *   ntp SERVER   sets the device clock a day ahead, then custom NTP SERVER (no fallback), and
  *          waits up to 15 s for the device's sync: GetLastNtpSyncInfo names SERVER, the time
  *          before is a day ahead of the NTP time, and time() is the NTP time again.
- *   dnssd SERVICE  DNS service discovery through the device's resolver: a PTR query for SERVICE
- *          (listed in AllowedConnections) names an instance, SRV and TXT queries for the instance
- *          give its host, port and text, and a connect to host:port succeeds; an unlisted service
- *          is refused (EACCES), and so is the instance before the PTR answer made it known.
+ *   dnssd SERVICE [OTHER]  DNS service discovery through the device's resolver: a PTR query
+ *          (res_query) for SERVICE (listed in AllowedConnections) names an instance, SRV and TXT
+ *          queries for the instance (res_query; res_nquery, the res_state form) give its host,
+ *          port and text, and a connect to host:port succeeds (the device resolves host through
+ *          the DNS server that answered); an unlisted service is refused (EACCES), and so is the
+ *          instance before the PTR answer made it known; OTHER, a name neither listed nor
+ *          learned, is refused by res_nquery (EACCES) and getaddrinfo (EAI_NONAME, EACCES).
  *   serve  eth0 static 192.168.100.10/24, a DHCP server for .11-.20 (router and NTP .10) and an
  *          SNTP server; turns time sync off and sets the device clock one hour ahead, so what
  *          the SNTP server answers is visibly the device's clock (tests/cli/test_netcfg_netns.sh).
@@ -376,7 +379,7 @@ static const unsigned char *first_rdata(const unsigned char *answer, int len, in
     return NULL;
 }
 
-static void dns_sd(const char *service)
+static void dns_sd(const char *service, const char *other)
 {
     unsigned char a[2048];
     ns_msg m;
@@ -392,13 +395,27 @@ static void dns_sd(const char *service)
     rd = first_rdata(a, n, ns_t_srv, &m, &rr);
     TRUE("srv answered", rd && ns_name_uncompress(ns_msg_base(m), ns_msg_end(m), rd + 6, host, sizeof host) > 0);
     int port = rd ? ns_get16(rd + 4) : 0;
-    n = res_query(instance, ns_c_in, ns_t_txt, a, sizeof a);
+    struct __res_state st;
+    memset(&st, 0, sizeof st);
+    OK("res_ninit", res_ninit(&st), 0);
+    n = res_nquery(&st, instance, ns_c_in, ns_t_txt, a, sizeof a);
     rd = first_rdata(a, n, ns_t_txt, &m, &rr);
     TRUE("txt answered", rd && rd[0] < sizeof txt);
     if (rd && rd[0] < sizeof txt)
         memcpy(txt, rd + 1, rd[0]);
-    /* the instance's host is connectable now */
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (other) { /* neither listed nor learned: refused, in the res_state form too */
+        FAILS("res_nquery of a name not learned", res_nquery(&st, other, ns_c_in, ns_t_a, a, sizeof a), EACCES);
+        TRUE("res_state's h_errno", st.res_h_errno == NO_RECOVERY);
+        errno = 0;
+        int rc = getaddrinfo(other, "80", &hints, &res);
+        TRUE("getaddrinfo of a name not learned refused", rc == EAI_NONAME && errno == EACCES);
+        if (!rc)
+            freeaddrinfo(res);
+        res = NULL;
+    }
+    res_nclose(&st);
+    /* the instance's host is connectable now: its address from the DNS server that answered */
     char port_text[8];
     snprintf(port_text, sizeof port_text, "%d", port);
     OK("resolve the instance's host", getaddrinfo(host, port_text, &hints, &res), 0);
@@ -406,9 +423,12 @@ static void dns_sd(const char *service)
     OK("connect to the instance", res ? connect(s, res->ai_addr, res->ai_addrlen) : -1, 0);
     if (s >= 0)
         close(s);
+    char addr[INET_ADDRSTRLEN] = "";
+    if (res)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)res->ai_addr)->sin_addr, addr, sizeof addr);
     if (res)
         freeaddrinfo(res);
-    Log_Debug("NETCFG dnssd found %s at %s:%d txt %s\n", instance, host, port, txt);
+    Log_Debug("NETCFG dnssd found %s at %s:%d (%s) txt %s\n", instance, host, port, addr, txt);
 }
 
 static void serve(void)
@@ -445,7 +465,7 @@ int main(int argc, char *argv[])
     } else if (!strcmp(mode, "ntp") && argc > 2) {
         ntp_sync(argv[2]);
     } else if (!strcmp(mode, "dnssd") && argc > 2) {
-        dns_sd(argv[2]);
+        dns_sd(argv[2], argc > 3 ? argv[3] : NULL);
     } else if (!strcmp(mode, "serve")) {
         serve();
     } else {

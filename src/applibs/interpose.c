@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* interpose.c — every C library function libapplibs defines in its place, and nothing else:
  * getaddrinfo freeaddrinfo socket connect bind listen setsockopt getsockopt getsockname
- * getpeername recvfrom recv recvmsg recvmmsg read sendto send sendmsg sendmmsg write.
- * Each is one call of its netshim_* (netshim.c, the logic and its contract; docs/network.md,
- * "Plain sockets"). The same list is libapplibs.ld's EXTERN (which forces this object into every
+ * getpeername recvfrom recv recvmsg recvmmsg read sendto send sendmsg sendmmsg write;
+ * clock_gettime clock_settime time gettimeofday; res_query res_search res_send res_nquery
+ * res_nsearch res_nsend. Each is one call of its netshim_* (netshim.c, the logic and its
+ * contract; docs/network.md, "Plain sockets"), devclock_* or devdns_*. The same list is libapplibs.ld's EXTERN (which forces this object into every
  * app) and the export test's allow-list (tests/unit/applibs); a name added here goes to both.
  *
  * Each definition has glibc's exact prototype, so -Wpedantic finds nothing to say about it: with
@@ -191,4 +192,23 @@ APPLIBS_INTERPOSER int res_search(const char *name, int class, int type, unsigne
 APPLIBS_INTERPOSER int res_send(const unsigned char *msg, int len, unsigned char *answer, int size)
 {
     return devdns_send(msg, len, answer, size);
+}
+
+/* The res_state forms: glibc's prototypes (res_state is struct __res_state *). */
+APPLIBS_INTERPOSER int res_nquery(struct __res_state *statp, const char *name, int class, int type,
+                                  unsigned char *answer, int size)
+{
+    return devdns_nquery(statp, name, class, type, answer, size);
+}
+
+APPLIBS_INTERPOSER int res_nsearch(struct __res_state *statp, const char *name, int class, int type,
+                                   unsigned char *answer, int size)
+{
+    return devdns_nsearch(statp, name, class, type, answer, size);
+}
+
+APPLIBS_INTERPOSER int res_nsend(struct __res_state *statp, const unsigned char *msg, int len, unsigned char *answer,
+                                 int size)
+{
+    return devdns_nsend(statp, msg, len, answer, size);
 }

@@ -7,8 +7,10 @@
 #     (shown by `sphere device network list-interfaces`); an app sets the device clock a day
 #     ahead and custom NTP to the LAN's server; the device syncs (GetLastNtpSyncInfo in the app,
 #     `sphere device time sync`), and the host's clock never moved.
-#     DNS service discovery: the LAN's second dnsmasq serves PTR/SRV/TXT records; an app's
-#     res_query through the device finds the instance of a listed service and connects to it.
+#     DNS service discovery: the LAN's second dnsmasq serves PTR/SRV/TXT/A records; an app's
+#     res_query (and res_nquery) through the device finds the instance of a listed service and
+#     connects to it at the address dnsmasq's A record gives (no static host: the device asks
+#     the DNS server eth0's lease named); a name neither listed nor learned stays refused.
 #  2. an app makes eth0 static and starts the DHCP and SNTP servers: a real DHCP client (udhcpc)
 #     on the LAN gets a lease with router and NTP server, and an SNTP query gets the device's
 #     clock (one hour ahead of the host's). `sphere device network disable` takes the link down.
@@ -61,7 +63,8 @@ ip netns exec "$lan" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=5
   --bind-interfaces --no-resolv --no-hosts --pid-file="$work/lan-dns.pid" \
   --ptr-record=_sample._tcp.local,Instance1._sample._tcp.local \
   --srv-host=Instance1._sample._tcp.local,samplehost.local,8000 \
-  --txt-record=Instance1._sample._tcp.local,hello=dns-sd --host-record=samplehost.local,10.88.0.1 \
+  --txt-record=Instance1._sample._tcp.local,hello=dns-sd --host-record=samplehost.local,10.88.0.2 \
+  --host-record=otherhost.local,10.88.0.1 \
   2>"$work/lan-dns.log" &
 pids+=($!)
 cat > "$work/web.py" <<'PY'
@@ -116,13 +119,19 @@ same "$(jq -r '.lastSync.server + " " + .mode' "$out")" "10.88.0.1 custom" "devi
 off=$(jq -r .offsetNs "$out"); [ "${off#-}" -lt 2000000000 ] && ok || bad "after a sync the offset is $off ns"
 "$sphere" device sideload delete -i $NTP >/dev/null
 
-# DNS service discovery through the device's resolver (the DNS server from eth0's lease)
+# DNS service discovery through the device's resolver (the DNS server from eth0's lease); the
+# instance's host is only in dnsmasq (10.88.0.2, a second address of the LAN's end): no static host
 DNSSD=5b7e2c91-04d3-4f8a-9e61-2a8c3d4b5e05
-"$sphere" sim hosts add samplehost.local 10.88.0.1 >/dev/null || bad "hosts add samplehost.local"
-variant dnssd $DNSSD '{"AllowedConnections":["_sample._tcp.local"]}' '["dnssd","_sample._tcp.local"]'
+inlan ip addr add 10.88.0.2/24 dev lan0
+run 0 sim hosts list -o json
+same "$(jq -r '[.[] | select(.name == "samplehost.local")] | length' "$out" 2>/dev/null)" 0 "samplehost.local is no static host"
+variant dnssd $DNSSD '{"AllowedConnections":["_sample._tcp.local"]}' '["dnssd","_sample._tcp.local","otherhost.local"]'
 expect_app $DNSSD "NETCFG dnssd done" 20
 grep -q "NETCFG dnssd done: [0-9]* passed, 0 failed" "$work/log" && ok || bad "DNS-SD: $(grep NETCFG "$work/log" | grep -v ' ok$')"
-grep -qi "NETCFG dnssd found Instance1._sample._tcp.local at samplehost.local:8000 txt hello=dns-sd" "$work/log" && ok || bad "dnssd: $(grep "dnssd found" "$work/log")"
+grep -qi "NETCFG dnssd found Instance1._sample._tcp.local at samplehost.local:8000 (10.88.0.2) txt hello=dns-sd" "$work/log" && ok || bad "dnssd: $(grep "dnssd found" "$work/log")"
+for check in "connect to the instance" "res_nquery of a name not learned" "res_state's h_errno" "getaddrinfo of a name not learned refused"; do
+  grep -q "NETCFG $check ok" "$work/log" && ok || bad "dnssd: '$check' not ok: $(grep "NETCFG $check" "$work/log")"
+done
 "$sphere" device sideload delete -i $DNSSD >/dev/null
 
 # ---- the device serves DHCP and SNTP on eth0 -----------------------------------------------------

@@ -36,6 +36,7 @@ static const char *const interposed[] = {
     "getsockopt",  "getsockname",  "getpeername", "recvfrom", "recv",  "recvmsg", "recvmmsg",
     "read",        "sendto",       "send",     "sendmsg",  "sendmmsg", "write",
     "clock_gettime", "clock_settime", "time", "gettimeofday", "res_query", "res_search", "res_send",
+    "res_nquery", "res_nsearch", "res_nsend",
 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
