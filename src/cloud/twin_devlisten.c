@@ -123,3 +123,20 @@ int twin_devlisten_prepare(const char *data_dir, const char *keys_dir, const cha
     free(dir);
     return err;
 }
+
+int twin_devlisten_port(const char *data_dir, uint16_t *port)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int err = read_in(data_dir, TWIN_DEVLISTEN_CONF, &text, &len);
+    if (err)
+        return err;
+    err = -ENOENT;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && err; line = strtok_r(NULL, "\n", &save)) {
+        unsigned p = 0;
+        if (sscanf(line, "listener %u", &p) == 1 && p > 0 && p < 65536)
+            *port = (uint16_t)p, err = 0;
+    }
+    free(text);
+    return err;
+}

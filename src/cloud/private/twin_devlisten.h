@@ -21,11 +21,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TWIN_DEVLISTEN_CONF "mqtt/devices.conf"
 #define TWIN_SERVICE_PASSWD "mqtt/passwd.service"
 
 int twin_devlisten_prepare(const char *data_dir, const char *keys_dir, const char *listen, bool passwords, char *why,
                            size_t why_size);
+/* The device listener's port from DATA/mqtt/devices.conf: 0, or -ENOENT when there is none. */
+int twin_devlisten_port(const char *data_dir, uint16_t *port);
 
 #endif

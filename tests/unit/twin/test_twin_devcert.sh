@@ -8,7 +8,8 @@
 # reported state; it reads and writes nothing of the other device's; no certificate, and a
 # certificate with the same CN from another CA, fail the handshake; the password listener stays
 # a fallback, and with `--mqtt-passwords off` a device password is refused while the service
-# itself and certificates still work. Prints "N passed, N failed".
+# itself and certificates still work; a simulated device's cloud agent (update-now) logs in with its
+# certificate when the service names the device listener. Prints "N passed, N failed".
 set -u
 sphere=$1
 export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
@@ -79,6 +80,21 @@ reported() { api "$acme" GET "/v1/devices/$lo_a/twin" >/dev/null; jget "$work/bo
 for i in $(seq 40); do [ "$(reported)" != null ] && break; sleep 0.05; done
 same "$(reported)" '{"status":"applied","appliedVersion":8}' "a's reported state (over its certificate) in the store"
 svc_pub -r -t "$(topic "$id_a" twin/reported)" -n # clear the retained report for what follows
+
+# ---- sphered's cloud agent (update-now) logs in with its certificate --------------------------------
+run 0 login --cloud "$url" --token "$acme" --ca-cert "$ca"
+run 0 sim create c --cloud "$url" -o json && id_c=$(jget "$out" deviceId)
+same "$(jget "$OPENSPHERE_HOME/devices/c/cloud/mqtt.json" certificatePort)" "$dport" "the device listener's port in c's mqtt.json"
+run 0 sim start c
+agent_log() { grep -q "$1" "$OPENSPHERE_HOME/devices/c/sphered.log"; }
+until_ok 10 agent_log "logging in to the cloud's MQTT broker with the device certificate" && ok ||
+  bad "c's agent does not log in with its certificate: $(tail -3 "$OPENSPHERE_HOME/devices/c/sphered.log")"
+broker_saw_c() { grep -B1 "\.agent (.*u'$id_c')" "$data/mqtt/mosquitto.log" | grep -q "on port $dport\.$"; }
+until_ok 10 broker_saw_c && ok || bad "the broker did not see c's agent on the device listener: $(tail -3 "$data/mqtt/mosquitto.log")"
+sleep 0.5
+svc_pub -t "$(topic "$id_c" commands)" -m '{"command":"checkIn"}'
+until_ok 10 agent_log "the cloud asked for a check-in now" && ok || bad "c's agent did not get the check-in command"
+run 0 sim stop c
 
 # ---- another device's certificate: nothing of a's ----------------------------------------------
 got=$(dev_sub "$work/b.crt" "$work/b.key" -t "$(topic "$id_a" twin/desired)")
