@@ -225,7 +225,8 @@ int cloudcli_exec_daemon(const struct cli_invocation *inv, const char *mode, con
 
 static int run_serve(const struct cli_invocation *inv)
 {
-    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url", "mqtt-broker", "iot-listen", "iot-hub-host"};
+    static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url", "mqtt-broker", "iot-listen", "iot-hub-host",
+                                         "mqtt-device-listen", "mqtt-passwords"};
     return cloudcli_exec_daemon(inv, NULL, passed, sizeof passed / sizeof passed[0]);
 }
 
@@ -279,6 +280,8 @@ static const struct cli_option serve_options[] = {
     {"ota-base-url", 0, "URL", false, false, "Where devices download OTA files (e.g. an nginx in front; default: this service)."},
     {"mqtt-broker", 0, "HOST:PORT", false, false, "A running MQTT broker for the device twin (default: run mosquitto from DIR/mqtt, if there)."},
     {"iot-listen", 0, "ADDR:PORT", false, false, "Run the IoT Hub and DPS stand-in: devices connect here with their certificates (docs/iot.md)."},
+    {"mqtt-device-listen", 0, "ADDR:PORT", false, false, "The twin broker's device listener: devices log in with their certificates (docs/twin.md)."},
+    {"mqtt-passwords", 0, "on|off", false, false, "off: devices cannot log in to the twin broker with a password (default on)."},
     {"iot-hub-host", 0, "NAME", false, false, "The IoT Hub host name DPS assigns (default " "opensphere-hub.azure-devices.net)."},
     {NULL, 0, NULL, false, false, NULL},
 };

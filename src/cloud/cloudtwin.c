@@ -19,6 +19,7 @@
 #include "mqttbroker.h"
 #include "path.h"
 #include "twin.h"
+#include "twin_devlisten.h"
 
 struct cloud_twin {
     struct clouddb *db; /* the service's store (borrowed) */
@@ -430,6 +431,9 @@ static void h_credentials(struct cloud_twin *ct, const char *id, struct cloud_re
     snprintf(topic, sizeof topic, "%s%s%s", TWIN_TOPIC_PREFIX, id, TWIN_REPORTED_SUFFIX);
     put(o, "reportedTopic", json_new_string(topic));
     put(o, "tls", json_new_bool(ct->tls)); /* the broker's certificate is the service's (caCertificate of `ota enroll`) */
+    uint16_t cert_port = 0; /* the device listener: the device's certificate instead of this password (docs/twin.md) */
+    if (ct->broker && ct->tls && twin_devlisten_port(ct->data_dir, &cert_port) == 0)
+        put(o, "certificatePort", json_new_int(cert_port));
     put(o, "brokerReloaded", json_new_bool(ct->broker && !rerr));
     if (!ct->broker)
         put(o, "note", json_new_string("the broker is not run by this service: make it reload its password file "

@@ -6,6 +6,9 @@
  * [--mqtt-broker HOST:PORT]: the broker of the device twin.
  * [--iot-listen ADDR:PORT [--iot-hub-host NAME]]: the IoT Hub and DPS stand-in (docs/iot.md) on the
  * broker, devices authenticated by their certificates on that listener.
+ * [--mqtt-device-listen ADDR:PORT]: the twin broker's device listener, devices authenticated by their
+ * certificates (CN = device ID = MQTT user name); [--mqtt-passwords off]: no device password login
+ * (the password listener then serves only the service itself; docs/twin.md).
  * With DIR/mqtt/ (or --mqtt-broker) it also runs the device twin (docs/twin.md).
  * `sphere-cloud --init --data DIR --keys DIR [--mqtt-listen ADDR:PORT] [...]` prepares DIR (store,
  * tenants, TLS, DIR/mqtt/) and exits. */
@@ -29,12 +32,14 @@
 #include "clouddb.h"
 #include "path.h"
 #include "signing.h"
+#include "twin_devlisten.h"
 
 static int usage(void)
 {
     fprintf(stderr, "usage: sphere-cloud --data DIR --keys DIR [--listen ADDR:PORT] [--db postgresql://...]\n"
                     "                    [--tenant NAME]... [--tls-key FILE --tls-cert FILE] [--ota-base-url URL]\n"
                     "                    [--mqtt-broker HOST:PORT] [--iot-listen ADDR:PORT [--iot-hub-host NAME]]\n"
+                    "                    [--mqtt-device-listen ADDR:PORT] [--mqtt-passwords on|off]\n"
                     "       sphere-cloud --init --data DIR --keys DIR [--mqtt-listen ADDR:PORT] [--tenant NAME]... [--db URL]\n");
     return 2;
 }
@@ -105,6 +110,7 @@ int main(int argc, char **argv)
 {
     const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL, *ota_base = NULL;
     const char *tenants[16], *mqtt_broker = NULL, *mqtt_listen = NULL, *iot_listen = NULL, *iot_host = IOTHUB_DEFAULT_HOST;
+    const char *device_listen = NULL, *passwords = "on";
     size_t ntenants = 0;
     bool init = false;
     for (int i = 1; i < argc; i += 2) {
@@ -135,6 +141,10 @@ int main(int argc, char **argv)
             mqtt_listen = v;
         else if (!strcmp(a, "--iot-listen"))
             iot_listen = v;
+        else if (!strcmp(a, "--mqtt-device-listen"))
+            device_listen = v;
+        else if (!strcmp(a, "--mqtt-passwords") && (!strcmp(v, "on") || !strcmp(v, "off")))
+            passwords = v;
         else if (!strcmp(a, "--iot-hub-host"))
             iot_host = v;
         else if (!strcmp(a, "--tenant") && ntenants < 16)
@@ -195,6 +205,8 @@ int main(int argc, char **argv)
             err = iothub_prepare(data, keys, iot_listen, iot_host, why, sizeof why);
         else if (!mqtt_broker)
             iothub_unprepare(data);
+        if (!err && !mqtt_broker)
+            err = twin_devlisten_prepare(data, keys, device_listen, strcmp(passwords, "off") != 0, why, sizeof why);
         if (err)
             fprintf(stderr, "sphere-cloud: %s\n", why);
         if (!err && (err = cloud_twin_mqtt_start(cloud_twin(s), &mc, why, sizeof why)) != 0)

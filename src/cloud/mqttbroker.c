@@ -24,6 +24,7 @@
 #include "hostio.h"
 #include "path.h"
 #include "strbuf.h"
+#include "twin_devlisten.h"
 
 #define PBKDF2_ITERATIONS 101 /* mosquitto_passwd 2.x's default */
 #define SALT_BYTES 12
@@ -378,6 +379,25 @@ static void *watch(void *arg)
     return NULL;
 }
 
+/* mosquitto.conf's text, its password_file line naming DATA/mqtt/passwd.service instead when that
+ * file exists (device passwords turned off, twin_devlisten.h). */
+static int append_base(struct strbuf *conf, const char *data_dir, char *text)
+{
+    char *service = path_join(data_dir, TWIN_SERVICE_PASSWD);
+    int err = service ? 0 : -ENOMEM;
+    bool only_service = service && access(service, F_OK) == 0;
+    if (only_service && strpbrk(service, "\r\n"))
+        err = -EINVAL;
+    for (char *save = NULL, *line = err ? NULL : strtok_r(text, "\n", &save); line && !err; line = strtok_r(NULL, "\n", &save)) {
+        if (only_service && !strncmp(line, "password_file ", 14))
+            err = strbuf_printf(conf, "password_file %s\n", service) ? -ENOMEM : 0;
+        else
+            err = strbuf_printf(conf, "%s\n", line) ? -ENOMEM : 0;
+    }
+    free(service);
+    return err;
+}
+
 /* DATA/mqtt/mosquitto.run.conf: mosquitto.conf with the TLS certificate and key for its listener
  * (the options apply to the listener above them). Returns its path (malloc'd) or NULL, why set. */
 static char *write_tls_conf(const char *data_dir, const char *cert_file, const char *key_file, char *why, size_t why_size)
@@ -390,10 +410,17 @@ static char *write_tls_conf(const char *data_dir, const char *cert_file, const c
     if (!err && (!cert || !key || strpbrk(cert, "\r\n") || strpbrk(key, "\r\n")))
         err = -EINVAL;
     err = err ? err : hostio_read_file(base, &text, &len);
-    if (!err && (strbuf_append(&conf, text, len) || strbuf_printf(&conf, "\n# MQTT over TLS with the service's certificate "
-                                                                         "(written by sphere-cloud at each start)\n"
-                                                                         "certfile %s\nkeyfile %s\n", cert, key)))
+    err = err ? err : append_base(&conf, data_dir, text);
+    if (!err && strbuf_printf(&conf, "\n# MQTT over TLS with the service's certificate (written by sphere-cloud at each start)\n"
+                                     "certfile %s\nkeyfile %s\n", cert, key))
         err = -ENOMEM;
+    /* The device-certificate listener, when the service runs it (twin_devlisten.h): the same server certificate. */
+    char *dev = path_join(data_dir, TWIN_DEVLISTEN_CONF), *dev_text = NULL;
+    size_t dev_len = 0;
+    if (!err && dev && hostio_read_file(dev, &dev_text, &dev_len) == 0 &&
+        (strbuf_append(&conf, dev_text, dev_len) || strbuf_printf(&conf, "certfile %s\nkeyfile %s\n", cert, key)))
+        err = -ENOMEM;
+    free(dev), free(dev_text);
     /* The IoT Hub stand-in's device listener, when the service runs it (iothub_standin.h). */
     char *iot = path_join(data_dir, "mqtt/iothub.conf"), *iot_text = NULL;
     size_t iot_len = 0;

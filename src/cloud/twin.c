@@ -3,6 +3,7 @@
 #include "twin.h"
 #include "mqtt_loop.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <mosquitto.h>
 #include <pthread.h>
@@ -42,6 +43,10 @@ int twin_topic_device(const char *topic, const char *suffix, char id[DEVICE_ID_H
         return -EINVAL;
     memcpy(id, topic + plen, DEVICE_ID_HEX);
     id[DEVICE_ID_HEX] = '\0';
+    /* All upper case: the device certificate's CN, the user name on the device listener (docs/twin.md). */
+    if (strspn(id, "0123456789ABCDEF") == DEVICE_ID_HEX)
+        for (char *p = id; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
     return twin_valid_device_id(id) ? 0 : -EINVAL;
 }
 
@@ -218,29 +223,45 @@ int twin_wait_connected(struct twin *t, unsigned timeout_ms)
     return 0;
 }
 
+/* Publishes on the device's topic `suffix` twice: with the ID in lower case (the user name of a
+ * password login) and in upper case (the CN of the device's certificate, the user name on the
+ * device listener; mosquitto's ACL compares %u case-sensitively). Returns mosquitto's code. */
+static int publish_both_cases(struct twin *t, const char *device_id, const char *suffix, const void *payload, size_t len,
+                              bool retain)
+{
+    char topic[sizeof TWIN_TOPIC_PREFIX + DEVICE_ID_HEX + 32], upper[DEVICE_ID_HEX + 1];
+    for (size_t i = 0; i <= DEVICE_ID_HEX; i++)
+        upper[i] = (char)toupper((unsigned char)device_id[i]);
+    snprintf(topic, sizeof topic, "%s%s%s", TWIN_TOPIC_PREFIX, device_id, suffix);
+    int rc = mosquitto_publish(t->m, NULL, topic, (int)len, payload, 1, retain);
+    if (rc == MOSQ_ERR_SUCCESS && strcmp(upper, device_id) != 0) {
+        snprintf(topic, sizeof topic, "%s%s%s", TWIN_TOPIC_PREFIX, upper, suffix);
+        rc = mosquitto_publish(t->m, NULL, topic, (int)len, payload, 1, retain);
+    }
+    return rc;
+}
+
 int twin_publish_command(struct twin *t, const char *device_id, const char *json)
 {
-    char topic[sizeof TWIN_TOPIC_PREFIX + DEVICE_ID_HEX + sizeof TWIN_COMMANDS_SUFFIX], why[64];
+    char why[64];
     size_t len = json ? strlen(json) : 0;
     if (!t || !twin_valid_device_id(device_id) || !len || twin_check_json(json, len, why, sizeof why) != 0)
         return -EINVAL;
     if (!twin_connected(t))
         return -ENOTCONN;
-    snprintf(topic, sizeof topic, "%s%s%s", TWIN_TOPIC_PREFIX, device_id, TWIN_COMMANDS_SUFFIX);
-    int rc = mosquitto_publish(t->m, NULL, topic, (int)len, json, 1, false);
+    int rc = publish_both_cases(t, device_id, TWIN_COMMANDS_SUFFIX, json, len, false);
     return rc == MOSQ_ERR_SUCCESS ? 0 : rc == MOSQ_ERR_NO_CONN ? -ENOTCONN : rc == MOSQ_ERR_NOMEM ? -ENOMEM : -EIO;
 }
 
 int twin_publish_desired(struct twin *t, const char *device_id, const char *json)
 {
-    char topic[sizeof TWIN_TOPIC_PREFIX + DEVICE_ID_HEX + sizeof TWIN_DESIRED_SUFFIX], why[64];
+    char why[64];
     size_t len = json ? strlen(json) : 0;
     if (!t || !twin_valid_device_id(device_id) || (len && twin_check_json(json, len, why, sizeof why) != 0))
         return -EINVAL;
     if (!twin_connected(t))
         return -ENOTCONN;
-    snprintf(topic, sizeof topic, "%s%s%s", TWIN_TOPIC_PREFIX, device_id, TWIN_DESIRED_SUFFIX);
-    int rc = mosquitto_publish(t->m, NULL, topic, (int)len, len ? json : NULL, 1, true);
+    int rc = publish_both_cases(t, device_id, TWIN_DESIRED_SUFFIX, len ? json : NULL, len, true);
     if (rc == MOSQ_ERR_SUCCESS)
         return 0;
     if (rc == MOSQ_ERR_NO_CONN)

@@ -407,31 +407,51 @@ static void on_mqtt_message(struct mosquitto *m, void *ctx, const struct mosquit
 static pthread_once_t mqtt_once = PTHREAD_ONCE_INIT;
 static void mqtt_lib_init(void) { mosquitto_lib_init(); }
 
-/* Listens on the device's commands topic with cloud/mqtt.json's credentials (host, port,
- * username, password, tls; the broker's certificate is cloud/ca.pem). No file: nothing to do. */
+/* Logs in to the broker on a->mqtt: with the device certificate (deviceauth.pem, its CN — the
+ * upper-case device ID — the user name) on the device listener when mqtt.json names one
+ * ("certificatePort") and the device has its certificate, else with mqtt.json's user name and
+ * password (the fallback); sets the commands topic and *port accordingly. */
+static int mqtt_login(struct cloudagent *a, const struct json_value *j, const char *ca, int *port)
+{
+    const char *user = str(j, "username"), *pass = str(j, "password");
+    const struct json_value *tls = json_object_get(j, "tls"), *cert_port = json_object_get(j, "certificatePort");
+    bool with_tls = tls && tls->type == JSON_BOOL && tls->u.boolean;
+    bool with_cert = with_tls && a->client.cert_file && cert_port && cert_port->type == JSON_NUMBER;
+    const char *id = with_cert ? device_id_text(a->device) : user;
+    char client[160];
+    snprintf(client, sizeof client, "%.120s.agent", id); /* not the OTA agent's client ID */
+    snprintf(a->commands_topic, sizeof a->commands_topic, "opensphere/devices/%.128s/commands", id);
+    a->mqtt = mosquitto_new(client, true, a);
+    int rc = !a->mqtt ? MOSQ_ERR_NOMEM : with_cert ? MOSQ_ERR_SUCCESS : mosquitto_username_pw_set(a->mqtt, user, pass);
+    if (rc == MOSQ_ERR_SUCCESS && with_tls) {
+        rc = mosquitto_tls_set(a->mqtt, ca, NULL, with_cert ? a->client.cert_file : NULL,
+                               with_cert ? a->client.cert_file : NULL, NULL);
+        if (rc == MOSQ_ERR_SUCCESS) /* the broker's certificate is the pinned cloud certificate itself */
+            rc = mosquitto_tls_insecure_set(a->mqtt, true);
+    }
+    *port = with_cert ? (int)cert_port->u.number.real : (int)json_object_get(j, "port")->u.number.real;
+    fprintf(stderr, "sphered: update-now commands: logging in to the cloud's MQTT broker with %s\n",
+            with_cert ? "the device certificate" : "the device password");
+    return rc;
+}
+
+/* Listens on the device's commands topic with cloud/mqtt.json's broker (host, port, username,
+ * password, tls[, certificatePort]; the broker's certificate is cloud/ca.pem). No file: nothing to do. */
 static void start_commands(struct cloudagent *a, const char *dir)
 {
     char *file = cloud_file(dir, "mqtt.json"), *ca = cloud_file(dir, "ca.pem");
     struct json_value *j = file ? read_json_file(file) : NULL;
     const char *host = str(j, "host"), *user = str(j, "username"), *pass = str(j, "password");
-    const struct json_value *port = json_object_get(j, "port"), *tls = json_object_get(j, "tls");
+    const struct json_value *port = json_object_get(j, "port");
     if (host && user && pass && port && port->type == JSON_NUMBER) {
         pthread_once(&mqtt_once, mqtt_lib_init);
-        char client[160];
-        snprintf(client, sizeof client, "%.120s.agent", user); /* not the OTA agent's client ID */
-        snprintf(a->commands_topic, sizeof a->commands_topic, "opensphere/devices/%.128s/commands", user);
-        a->mqtt = mosquitto_new(client, true, a);
-        int rc = a->mqtt ? mosquitto_username_pw_set(a->mqtt, user, pass) : MOSQ_ERR_NOMEM;
-        if (rc == MOSQ_ERR_SUCCESS && tls && tls->type == JSON_BOOL && tls->u.boolean) {
-            rc = mosquitto_tls_set(a->mqtt, ca, NULL, NULL, NULL, NULL);
-            if (rc == MOSQ_ERR_SUCCESS) /* the broker's certificate is the pinned cloud certificate itself */
-                rc = mosquitto_tls_insecure_set(a->mqtt, true);
-        }
+        int to_port = 0;
+        int rc = mqtt_login(a, j, ca, &to_port);
         if (rc == MOSQ_ERR_SUCCESS) {
             mosquitto_connect_callback_set(a->mqtt, on_mqtt_connect);
             mosquitto_message_callback_set(a->mqtt, on_mqtt_message);
             mosquitto_reconnect_delay_set(a->mqtt, 1, 10, true);
-            int crc = mosquitto_connect_async(a->mqtt, host, (int)port->u.number.real, 30);
+            int crc = mosquitto_connect_async(a->mqtt, host, to_port, 30);
             if (crc != MOSQ_ERR_SUCCESS)
                 fprintf(stderr, "sphered: the cloud's MQTT broker %s is not reachable yet (%s); retrying\n", host,
                         mosquitto_strerror(crc));

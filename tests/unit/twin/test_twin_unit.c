@@ -74,7 +74,7 @@ static void random_passwords_are_32_alphanumerics_and_differ(void **state)
     assert_string_not_equal(a, b);
 }
 
-static void topics_carry_exactly_one_lower_case_device_id(void **state)
+static void topics_carry_exactly_one_single_case_device_id(void **state)
 {
     char id[DEVICE_ID_HEX + 1], topic[300], good[DEVICE_ID_HEX + 1];
     memset(good, 'a', DEVICE_ID_HEX);
@@ -89,10 +89,16 @@ static void topics_carry_exactly_one_lower_case_device_id(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(twin_topic_device(bad[i], TWIN_REPORTED_SUFFIX, id), -EINVAL);
-    good[5] = 'A'; /* upper case: not what the ACL's %u (the device's user name) would be */
+    good[5] = 'A'; /* mixed case: neither user name the ACL's %u can be */
     snprintf(topic, sizeof topic, "opensphere/devices/%s/twin/reported", good);
     assert_int_equal(twin_topic_device(topic, TWIN_REPORTED_SUFFIX, id), -EINVAL);
     assert_false(twin_valid_device_id(good));
+    /* all upper case: the device certificate's CN (the device listener's user name), read in lower case */
+    memset(good, 'A', DEVICE_ID_HEX);
+    snprintf(topic, sizeof topic, "opensphere/devices/%s/twin/reported", good);
+    assert_int_equal(twin_topic_device(topic, TWIN_REPORTED_SUFFIX, id), 0);
+    memset(good, 'a', DEVICE_ID_HEX);
+    assert_string_equal(id, good);
     assert_int_equal(twin_topic_device(NULL, TWIN_REPORTED_SUFFIX, id), -EINVAL);
 }
 
@@ -158,7 +164,7 @@ int main(void)
         cmocka_unit_test(password_hash_is_what_mosquitto_passwd_writes),
         cmocka_unit_test(set_password_adds_then_replaces_only_that_user),
         cmocka_unit_test(random_passwords_are_32_alphanumerics_and_differ),
-        cmocka_unit_test(topics_carry_exactly_one_lower_case_device_id),
+        cmocka_unit_test(topics_carry_exactly_one_single_case_device_id),
         cmocka_unit_test(payloads_must_be_one_json_object_of_at_most_4_kib),
         cmocka_unit_test(broker_addresses_are_host_colon_port),
     };
