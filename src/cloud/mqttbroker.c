@@ -24,7 +24,6 @@
 #include "hostio.h"
 #include "path.h"
 #include "strbuf.h"
-#include "twin_devlisten.h"
 
 #define PBKDF2_ITERATIONS 101 /* mosquitto_passwd 2.x's default */
 #define SALT_BYTES 12

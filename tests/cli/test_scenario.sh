@@ -38,9 +38,9 @@ for e in blinky uart_echo adc_voltmeter i2c_accelerometer; do build_example $e; 
 
 for s in blinky/scenarios/presses uart_echo/scenarios/echo adc_voltmeter/scenarios/voltages \
          i2c_accelerometer/scenarios/tilt; do
-  run 0 test run "$work/$s.yaml" && has "$out" "PASSED: "
+  run 0 test run "$work/$s.yaml" --timeout-scale 3 && has "$out" "PASSED: "
 done
-run 0 test run "$work/uart_echo/scenarios/echo.yaml" && has "$out" 'TOTAL = "' && has "$out" "[6/7] wait-serial uart=ISU0 match=/ID \${TOTAL}/"
+run 0 test run "$work/uart_echo/scenarios/echo.yaml" --timeout-scale 3 && has "$out" 'TOTAL = "' && has "$out" "[6/7] wait-serial uart=ISU0 match=/ID \${TOTAL}/"
 same "$(devices)" 0 "the scenarios' devices were not deleted"
 
 # ---- a scenario that fails on purpose: the trace and its JUnit report ----------------------------
@@ -80,7 +80,7 @@ assert "step 4 (wait-log" in failure.get("message") and "no such line" in failur
 out = case.find("system-out").text
 assert "Blinky starting." in out and "[4/5]" in out, out
 PY
-run 0 test run "$work/blinky/scenarios/presses.yaml" --junit "$work/pass.xml"
+run 0 test run "$work/blinky/scenarios/presses.yaml" --junit "$work/pass.xml" --timeout-scale 3
 grep -q 'failures="0"' "$work/pass.xml" && ! grep -q "<failure" "$work/pass.xml" && ok || bad "a passing run's JUnit report: $(head -c 400 "$work/pass.xml")"
 
 # ---- every step's fail path ---------------------------------------------------------------------------

@@ -68,4 +68,9 @@ int mqttbroker_reload(struct mqttbroker *b);
 /* SIGTERM, wait (5 s, then SIGKILL), reap, free. NULL is allowed. */
 void mqttbroker_stop(struct mqttbroker *b);
 
+/* Files of the twin's device-certificate listener and of the password switch, written by
+ * twin_devlisten_prepare() (twin_devlisten.h) and read by mqttbroker_start() when present. */
+#define TWIN_DEVLISTEN_CONF "mqtt/devices.conf"
+#define TWIN_SERVICE_PASSWD "mqtt/passwd.service"
+
 #endif

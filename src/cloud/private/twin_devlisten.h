@@ -23,8 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TWIN_DEVLISTEN_CONF "mqtt/devices.conf"
-#define TWIN_SERVICE_PASSWD "mqtt/passwd.service"
+#include "mqttbroker.h" /* TWIN_DEVLISTEN_CONF, TWIN_SERVICE_PASSWD: the broker reads them */
 
 int twin_devlisten_prepare(const char *data_dir, const char *keys_dir, const char *listen, bool passwords, char *why,
                            size_t why_size);
