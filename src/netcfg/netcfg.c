@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* netcfg.c — the device's network configuration model and its state file (see netcfg.h). */
 #include "netcfg.h"
+#include "hwaddr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -86,25 +87,6 @@ static bool cred_valid(const char *s)
         if (!isprint((unsigned char)s[i]))
             return false;
     return true;
-}
-
-void netcfg_mac_format(const uint8_t mac[6], char out[18])
-{
-    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-}
-
-int netcfg_mac_parse(const char *text, uint8_t mac[6])
-{
-    if (!text || strlen(text) != 17)
-        return -EINVAL;
-    for (int i = 0; i < 6; i++) {
-        const char *p = text + i * 3;
-        if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || (i < 5 && p[2] != ':'))
-            return -EINVAL;
-        char hex[3] = {p[0], p[1], 0};
-        mac[i] = (uint8_t)strtoul(hex, NULL, 16);
-    }
-    return 0;
 }
 
 static bool mask_valid(uint32_t mask_be)
@@ -213,7 +195,7 @@ static int put_addr_list(struct json_value *o, const char *key, const uint32_t *
 static int interface_json(const struct netcfg_interface *f, struct json_value *o)
 {
     char mac[18];
-    netcfg_mac_format(f->mac, mac);
+    hwaddr_format(f->mac, mac);
     int err = json_object_append(o, "name", json_new_string(f->name)) ||
               json_object_append(o, "enabled", json_new_bool(f->enabled)) ||
               json_object_append(o, "hardwareAddress", json_new_string(mac)) ||
@@ -508,7 +490,7 @@ static int load_interface(const struct loader *l, const struct json_value *o, si
         err = get_bool(l, o, where, "enabled", &f->enabled, true);
     if (!err)
         err = get_string(l, o, where, "hardwareAddress", mac, sizeof mac, true);
-    if (!err && netcfg_mac_parse(mac, f->mac))
+    if (!err && hwaddr_parse(mac, f->mac))
         return refuse(l, json_object_get(o, "hardwareAddress"), where, "hardwareAddress must be \"xx:xx:xx:xx:xx:xx\"");
     if (!err)
         err = get_string(l, o, where, "ip", ip, sizeof ip, true);

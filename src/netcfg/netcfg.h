@@ -139,9 +139,7 @@ const struct netcfg_proxy *netcfg_proxy(const struct netcfg *n);
 int netcfg_proxy_set(struct netcfg *n, const struct netcfg_proxy *p, char *why, size_t why_size);
 int netcfg_proxy_delete(struct netcfg *n);
 
-/* "a1:b2:c3:4d:e5:6f" (18 bytes with the NUL); parse: 0 or -EINVAL. */
-void netcfg_mac_format(const uint8_t mac[6], char out[18]);
-int netcfg_mac_parse(const char *text, uint8_t mac[6]);
+/* MAC addresses as text: core/hwaddr.h (hwaddr_format, hwaddr_parse). */
 /* Whether a name fits an NTP server / proxy host (the characters above, 1..max-1 long). */
 bool netcfg_host_valid(const char *host, size_t size);
 

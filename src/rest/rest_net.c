@@ -4,6 +4,7 @@
  * (src/netcfg/netcfg_device.h). A change is persisted (netcfg.json) before the answer; one that
  * cannot be written changes nothing and answers 500. */
 #include "rest_net.h"
+#include "hwaddr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,7 +61,7 @@ static struct json_value *details(struct netcfg *n, const struct netcfg_interfac
     uint32_t bits = 0;
     netcfg_status_bits(n, f->name, wifi, host, &bits);
     char mac[18], ip[INET_ADDRSTRLEN] = "";
-    netcfg_mac_format(f->mac, mac);
+    hwaddr_format(f->mac, mac);
     uint32_t real = f->medium == NETCFG_MEDIUM_ETHERNET ? netcfg_device_eth0_address() : 0;
     if (bits & NETCFG_STATUS_IP) {
         if (real)
@@ -128,7 +129,7 @@ void rest_net_interface_patch(struct device *d, const struct auth *a, const char
     const struct json_value *mac = json_object_get(json, "hardwareAddress"), *up = json_object_get(json, "interfaceUp");
     uint8_t bytes[6];
     if ((!mac && !up) || (up && up->type != JSON_BOOL) ||
-        (mac && (mac->type != JSON_STRING || netcfg_mac_parse(mac->u.string.chars, bytes)))) {
+        (mac && (mac->type != JSON_STRING || hwaddr_parse(mac->u.string.chars, bytes)))) {
         refuse(r, DERR_BAD_REQUEST, "%s",
                "the body must have \"hardwareAddress\": \"xx:xx:xx:xx:xx:xx\" and/or \"interfaceUp\": true|false");
         return;

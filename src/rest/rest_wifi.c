@@ -3,6 +3,7 @@
  * simulator's access points (see rest_wifi.h, docs/wifi.md). The REST API persists every change
  * it makes (as `azsphere device wifi` does). */
 #include "rest_wifi.h"
+#include "hwaddr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -437,7 +438,7 @@ void rest_wifi_scan(struct device *d, const struct auth *a, const char *param, c
     for (size_t i = 0; list && i < wifi_scanned_count(w); i++) {
         const struct wifi_ap *ap = wifi_scanned(w, i);
         char bssid[18];
-        wifi_bssid_format(ap->bssid, bssid);
+        hwaddr_format(ap->bssid, bssid);
         struct json_value *o = json_new_object();
         if (json_array_append(list, o) || json_object_append(o, "bssid", json_new_string(bssid)) ||
             json_object_append(o, "freq", json_new_int(ap->frequency_mhz)) ||
@@ -479,7 +480,7 @@ static int ap_from_json(const struct json_value *j, struct wifi_ap *ap, char *wh
         reason = "ssid: must be 1-32 bytes";
     else if (!security || wifi_security_parse(security) <= 0)
         reason = "security: must be \"open\", \"psk\" or \"eaptls\"";
-    else if (bssid && wifi_bssid_parse(bssid, ap->bssid))
+    else if (bssid && hwaddr_parse(bssid, ap->bssid))
         reason = "bssid: must be six hex bytes aa:bb:cc:dd:ee:ff";
     else if ((f && (f->type != JSON_NUMBER || !f->u.number.is_integer)) || (s && (s->type != JSON_NUMBER || !s->u.number.is_integer)))
         reason = "frequency and signal: must be integers";

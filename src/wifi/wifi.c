@@ -3,6 +3,7 @@
  * diagnostics and the two state files (contract in wifi.h, formats in docs/wifi.md). One module:
  * the connect decision reads every stored network and access point the files hold. */
 #include "wifi.h"
+#include "hwaddr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,25 +74,6 @@ const char *wifi_cert_error_name(int cert_error)
     default:
         return "Unspecified";
     }
-}
-
-void wifi_bssid_format(const uint8_t bssid[6], char out[18])
-{
-    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", bssid[0], bssid[1], bssid[2], bssid[3], bssid[4], bssid[5]);
-}
-
-int wifi_bssid_parse(const char *text, uint8_t out[6])
-{
-    if (!text || strlen(text) != 17)
-        return -EINVAL;
-    for (int i = 0; i < 6; i++) {
-        const char *p = text + i * 3;
-        if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || (i < 5 && p[2] != ':'))
-            return -EINVAL;
-        char hex[3] = {p[0], p[1], 0};
-        out[i] = (uint8_t)strtoul(hex, NULL, 16);
-    }
-    return 0;
 }
 
 bool wifi_psk_valid(const char *psk, size_t len)
@@ -392,7 +374,7 @@ static int load_ap(const struct loader *l, const struct json_value *o, size_t in
         err = get_ssid(l, o, where, true, ap->ssid, &ap->ssid_len);
     if (!err)
         err = get_string(l, o, "bssid", where, &bssid);
-    if (!err && wifi_bssid_parse(bssid, ap->bssid))
+    if (!err && hwaddr_parse(bssid, ap->bssid))
         err = field_error(l, o, "bssid", where, "must be six hex bytes aa:bb:cc:dd:ee:ff");
     if (!err)
         err = get_string(l, o, "security", where, &security);
@@ -548,7 +530,7 @@ struct json_value *wifi_aps_file_json(const struct wifi *w)
     for (size_t i = 0; root && i < w->ap_count; i++) {
         const struct wifi_ap *ap = &w->aps[i];
         char bssid[18];
-        wifi_bssid_format(ap->bssid, bssid);
+        hwaddr_format(ap->bssid, bssid);
         struct json_value *o = json_new_object();
         if (json_array_append(list, o)) { /* takes o, also on failure */
             json_free(root);
@@ -1140,7 +1122,7 @@ int wifi_ap_remove(struct wifi *w, const char *key)
     memcpy(old, w->aps, sizeof w->aps);
     size_t old_count = w->ap_count, kept = 0;
     uint8_t bssid[6];
-    bool by_bssid = wifi_bssid_parse(key, bssid) == 0;
+    bool by_bssid = hwaddr_parse(key, bssid) == 0;
     size_t klen = strlen(key);
     for (size_t i = 0; i < old_count; i++) {
         const struct wifi_ap *ap = &old[i];

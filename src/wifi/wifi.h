@@ -206,10 +206,9 @@ const char *wifi_security_name(int security);      /* "unknown", "open", "psk", 
 int wifi_security_parse(const char *name);         /* -EINVAL when unknown */
 const char *wifi_error_name(int error);            /* "NetworkNotFound", … */
 const char *wifi_cert_error_name(int cert_error);  /* "CertificateNotFound", … */
-void wifi_bssid_format(const uint8_t bssid[6], char out[18]);
 /* An SSID as text: itself when printable ASCII, else its bytes as hex digits (out: 65 bytes). */
 void wifi_ssid_text(const uint8_t *ssid, size_t len, char out[2 * WIFI_SSID_MAX + 1]);
-int wifi_bssid_parse(const char *text, uint8_t out[6]);
+/* BSSIDs as text: core/hwaddr.h (hwaddr_format, hwaddr_parse). */
 /* Checks a PSK's form: 8-63 printable ASCII characters, or 64 hex digits. */
 bool wifi_psk_valid(const char *psk, size_t len);
 /* Checks a certificate id's form: 1-16 characters of [A-Za-z0-9._-]. */

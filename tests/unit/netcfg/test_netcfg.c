@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hostio.h"
+#include "hwaddr.h"
 #include "netcfg.h"
 #include "netcfg_device.h"
 
@@ -207,10 +208,10 @@ static void hardware_address_only_on_ethernet(void **state)
     assert_int_equal(netcfg_set_mac(n, "eth0", good, why, sizeof why), 0);
     assert_memory_equal(netcfg_interface(n, "eth0")->mac, good, 6);
     uint8_t parsed[6];
-    assert_int_equal(netcfg_mac_parse("02:01:02:03:04:05", parsed), 0);
+    assert_int_equal(hwaddr_parse("02:01:02:03:04:05", parsed), 0);
     assert_memory_equal(parsed, good, 6);
-    assert_int_equal(netcfg_mac_parse("02:01:02:03:04", parsed), -EINVAL);
-    assert_int_equal(netcfg_mac_parse("02-01-02-03-04-05", parsed), -EINVAL);
+    assert_int_equal(hwaddr_parse("02:01:02:03:04", parsed), -EINVAL);
+    assert_int_equal(hwaddr_parse("02-01-02-03-04-05", parsed), -EINVAL);
     netcfg_close(n);
 }
 
