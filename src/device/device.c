@@ -96,15 +96,20 @@ const char *device_os_name(const struct device *d) { return d->os->name; }
 void device_lock(struct device *d) { pthread_mutex_lock(&d->lock); }
 void device_unlock(struct device *d) { pthread_mutex_unlock(&d->lock); }
 
-static void set_error(struct device_result *r, enum deverr e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_error(struct device_result *r, enum deverr e, const char *fmt, ...)
+void device_result_fail(struct device_result *r, enum deverr e, const char *fmt, ...)
 {
     r->err = e;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->detail, sizeof r->detail, fmt, ap);
     va_end(ap);
+}
+
+void device_result_body(struct device_result *r, struct json_value *body)
+{
+    if (!body)
+        device_result_fail(r, DERR_INTERNAL, "%s", "out of memory");
+    r->body = body;
 }
 
 void device_result_free(struct device_result *r)
@@ -529,7 +534,7 @@ static struct json_value *object1(const char *key, struct json_value *value)
 static void reply(struct device_result *r, struct json_value *body)
 {
     if (!body)
-        set_error(r, DERR_INTERNAL, "out of memory");
+        device_result_fail(r, DERR_INTERNAL, "out of memory");
     r->body = body;
 }
 
@@ -578,18 +583,18 @@ void device_set_manufacturing_state(struct device *d, const struct auth *a, cons
         if (!strcmp(state, manufacturing_states[i]))
             target = i;
     if (target < 0) {
-        set_error(r, DERR_BAD_REQUEST, "manufacturingState must be \"Module1Complete\" or \"DeviceComplete\"");
+        device_result_fail(r, DERR_BAD_REQUEST, "manufacturingState must be \"Module1Complete\" or \"DeviceComplete\"");
         return;
     }
     if (target <= d->manufacturing) {
-        set_error(r, DERR_MANUFACTURING_STATE, "the device is already %s", manufacturing_states[d->manufacturing]);
+        device_result_fail(r, DERR_MANUFACTURING_STATE, "the device is already %s", manufacturing_states[d->manufacturing]);
         return;
     }
     int old = d->manufacturing;
     d->manufacturing = target;
     if (save_device(d)) {
         d->manufacturing = old;
-        set_error(r, DERR_INTERNAL, "cannot save the device state");
+        device_result_fail(r, DERR_INTERNAL, "cannot save the device state");
     }
 }
 
@@ -613,11 +618,11 @@ static void stage_capability(struct device *d, const struct auth *a, const uint8
     struct imgpkg_error perr = {0};
     int err = capfile_parse(data, len, d->service_keys, d->id, &cf, &perr);
     if (err == -EXDEV)
-        set_error(r, DERR_CAPABILITY_INVALID, "the capability file is for another device");
+        device_result_fail(r, DERR_CAPABILITY_INVALID, "the capability file is for another device");
     else if (err == -ENOKEY || err == -EBADMSG)
-        set_error(r, DERR_NOT_TRUSTED, "the capability file is not signed by this device's security service");
+        device_result_fail(r, DERR_NOT_TRUSTED, "the capability file is not signed by this device's security service");
     else if (err)
-        set_error(r, DERR_STAGE_INVALID, "%s", perr.message);
+        device_result_fail(r, DERR_STAGE_INVALID, "%s", perr.message);
     s->is_capability = true;
     s->meta = cf.meta;
 }
@@ -628,7 +633,7 @@ static void stage_application(struct device *d, const struct auth *a, const uint
     struct imgpkg pkg;
     struct imgpkg_error perr = {0};
     if (imgpkg_parse(data, len, &pkg, &perr) != 0) {
-        set_error(r, DERR_STAGE_INVALID, "%s [%s]", perr.message, perr.code);
+        device_result_fail(r, DERR_STAGE_INVALID, "%s [%s]", perr.message, perr.code);
         return;
     }
     s->meta = pkg.meta;
@@ -641,30 +646,30 @@ static void stage_application(struct device *d, const struct auth *a, const uint
     struct manifest *m = NULL;
     struct manifest_context ctx = {.chip = d->chip};
     if (trust == DERR_STAGE_INVALID)
-        set_error(r, trust, "the image's signature does not verify");
+        device_result_fail(r, trust, "the image's signature does not verify");
     else if (trust)
-        set_error(r, trust, "%s", s->signer == SIGNER_UNKNOWN ? "the image is signed by a key this device does not know"
+        device_result_fail(r, trust, "%s", s->signer == SIGNER_UNKNOWN ? "the image is signed by a key this device does not know"
                                                               : "SDK-signed images need the appDevelopment capability");
     else if (pkg.meta.image_type != IMGPKG_TYPE_APPLICATION)
-        set_error(r, DERR_STAGE_INVALID, "image type %u (%s) cannot be sideloaded", pkg.meta.image_type,
+        device_result_fail(r, DERR_STAGE_INVALID, "image type %u (%s) cannot be sideloaded", pkg.meta.image_type,
                   imgpkg_type_name(pkg.meta.image_type));
     else if (guid_is_nil(&pkg.meta.component_id))
-        set_error(r, DERR_INVALID_COMPONENT, "the component ID is the nil GUID");
+        device_result_fail(r, DERR_INVALID_COMPONENT, "the component ID is the nil GUID");
     else if (!mf)
-        set_error(r, DERR_MANIFEST_INVALID, "the image has no app_manifest.json");
+        device_result_fail(r, DERR_MANIFEST_INVALID, "the image has no app_manifest.json");
     else if (manifest_validate((const char *)mf->data, mf->size, "app_manifest.json", &ctx, &diags, &m) != 0) {
         diag_sort(&diags);
-        set_error(r, DERR_MANIFEST_INVALID, "%s: %s", diags.count && diags.items[0].path ? diags.items[0].path : "manifest",
+        device_result_fail(r, DERR_MANIFEST_INVALID, "%s: %s", diags.count && diags.items[0].path ? diags.items[0].path : "manifest",
                   diags.count ? diags.items[0].message : "invalid");
     } else if (!guid_equal(&m->component_id, &pkg.meta.component_id))
-        set_error(r, DERR_INVALID_COMPONENT, "the manifest's ComponentId differs from the image's");
+        device_result_fail(r, DERR_INVALID_COMPONENT, "the manifest's ComponentId differs from the image's");
     else {
         const char *ep = m->entry_point[0] == '/' ? m->entry_point + 1 : m->entry_point;
         const struct imgpkg_file *entry = imgpkg_find(&pkg, ep);
         if (!entry)
-            set_error(r, DERR_ENTRY_POINT_MISSING, "EntryPoint %s is not in the image", m->entry_point);
+            device_result_fail(r, DERR_ENTRY_POINT_MISSING, "EntryPoint %s is not in the image", m->entry_point);
         else if (entry->size == 0)
-            set_error(r, DERR_ENTRY_POINT_NOT_FILE, "EntryPoint %s is empty", m->entry_point);
+            device_result_fail(r, DERR_ENTRY_POINT_NOT_FILE, "EntryPoint %s is empty", m->entry_point);
         else {
             s->realtime = m->app_type == MANIFEST_APP_REALTIME;
             s->manifest = m->normalized;
@@ -682,12 +687,12 @@ void device_stage(struct device *d, const struct auth *a, const uint8_t *data, s
     struct imgpkg_metadata meta;
     size_t body = 0;
     if (len > DEVICE_MAX_UPLOAD) {
-        set_error(r, DERR_STAGE_INVALID, "the image is %zu bytes; at most %u can be staged", len, DEVICE_MAX_UPLOAD);
+        device_result_fail(r, DERR_STAGE_INVALID, "the image is %zu bytes; at most %u can be staged", len, DEVICE_MAX_UPLOAD);
         return;
     }
     struct imgpkg_error perr = {0};
     if (imgpkg_parse_metadata(data, len, &meta, &body, &perr) != 0) {
-        set_error(r, DERR_STAGE_INVALID, "%s [%s]", perr.message, perr.code);
+        device_result_fail(r, DERR_STAGE_INVALID, "%s [%s]", perr.message, perr.code);
         return;
     }
     if (meta.image_type == IMGPKG_TYPE_FIRMWARE_CONFIG)
@@ -705,7 +710,7 @@ void device_stage(struct device *d, const struct auth *a, const uint8_t *data, s
             d->staged = list;
         free(s.data);
         json_free(s.manifest);
-        set_error(r, DERR_INTERNAL, "out of memory");
+        device_result_fail(r, DERR_INTERNAL, "out of memory");
         return;
     }
     d->staged = list;
@@ -851,7 +856,7 @@ static int commit_application(struct device *d, const struct staged_image *s, bo
 void device_install(struct device *d, const struct auth *a, bool manual_start, bool force, struct device_result *r)
 {
     if (d->staged_count == 0) {
-        set_error(r, DERR_NOTHING_STAGED, "stage an image with PUT /update/stage first");
+        device_result_fail(r, DERR_NOTHING_STAGED, "stage an image with PUT /update/stage first");
         return;
     }
     for (size_t i = 0; i < d->staged_count && !r->err; i++)
@@ -860,7 +865,7 @@ void device_install(struct device *d, const struct auth *a, bool manual_start, b
         const struct staged_image *s = &d->staged[i];
         int err = s->is_capability ? apply_capability(d, s) : commit_application(d, s, manual_start);
         if (err)
-            set_error(r, DERR_INSTALL_FAILED, "cannot write the device's storage: %s", strerror(-err));
+            device_result_fail(r, DERR_INSTALL_FAILED, "cannot write the device's storage: %s", strerror(-err));
     }
     clear_staged(d);
     notify_changed(d);
@@ -872,7 +877,7 @@ static bool parse_component(const char *text, struct guid *g, struct device_resu
 {
     if (guid_parse(text, g) == 0)
         return true;
-    set_error(r, DERR_BAD_REQUEST, "'%s' is not a component ID", text);
+    device_result_fail(r, DERR_BAD_REQUEST, "'%s' is not a component ID", text);
     return false;
 }
 
@@ -883,7 +888,7 @@ void device_delete_image(struct device *d, const struct auth *a, const char *com
         return;
     enum deverr e = policy_may_delete(a);
     if (e) {
-        set_error(r, e, "deleting an image needs the appDevelopment capability");
+        device_result_fail(r, e, "deleting an image needs the appDevelopment capability");
         return;
     }
     int at = find_image(d, &cid);
@@ -895,7 +900,7 @@ void device_delete_image(struct device *d, const struct auth *a, const char *com
             memmove(&d->images[at + 1], &d->images[at], (d->image_count - (size_t)at) * sizeof *d->images);
             d->images[at] = gone;
             d->image_count++;
-            set_error(r, DERR_INTERNAL, "cannot save the installed images");
+            device_result_fail(r, DERR_INTERNAL, "cannot save the installed images");
             return;
         }
         char *file = image_file(d, &gone.image_id), rel[GUID_TEXT_LEN + 16], text[GUID_TEXT_LEN + 1];
@@ -941,29 +946,29 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
     bool start = trigger && !strcmp(trigger, "start"), stop = trigger && !strcmp(trigger, "stop");
     bool debug = trigger && !strcmp(trigger, "startDebug");
     if (!start && !stop && !debug) {
-        set_error(r, DERR_BAD_REQUEST, "trigger must be \"start\", \"startDebug\" or \"stop\"");
+        device_result_fail(r, DERR_BAD_REQUEST, "trigger must be \"start\", \"startDebug\" or \"stop\"");
         return;
     }
     enum deverr e = policy_may_start_stop(a, debug);
     if (e) {
-        set_error(r, e, "%s needs the appDevelopment%s capability", trigger, debug ? "" : " or fieldServicing");
+        device_result_fail(r, e, "%s needs the appDevelopment%s capability", trigger, debug ? "" : " or fieldServicing");
         return;
     }
     struct image_entry *app = find_app(d, component_id, r);
     if (r->err)
         return;
     if (!app) {
-        set_error(r, DERR_APP_NOT_PRESENT, "no application with component ID %s is installed", component_id);
+        device_result_fail(r, DERR_APP_NOT_PRESENT, "no application with component ID %s is installed", component_id);
         return;
     }
     if (debug && app->state == APP_DEBUGGING) {
-        set_error(r, DERR_APP_WRONG_STATE, "the application is already being debugged; stop it first ('sphere device app stop -i %s')",
+        device_result_fail(r, DERR_APP_WRONG_STATE, "the application is already being debugged; stop it first ('sphere device app stop -i %s')",
                   component_id);
         return;
     }
     char gdbserver[4096];
     if (debug && !app->realtime && device_gdbserver_path(gdbserver, sizeof gdbserver) != 0) {
-        set_error(r, DERR_NO_DEBUG_SERVER, "gdbserver is not installed on the host: install the Debian package 'gdbserver' "
+        device_result_fail(r, DERR_NO_DEBUG_SERVER, "gdbserver is not installed on the host: install the Debian package 'gdbserver' "
                   "(scripts/install-deps.sh)");
         return;
     }
@@ -973,7 +978,7 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
     app->state = debug ? APP_DEBUGGING : start ? APP_RUNNING : APP_STOPPED;
     if (old != app->state && save_installed(d)) {
         app->state = old;
-        set_error(r, DERR_INTERNAL, "cannot save the application state");
+        device_result_fail(r, DERR_INTERNAL, "cannot save the application state");
         return;
     }
     notify_changed(d);
@@ -983,18 +988,18 @@ void device_app_trigger(struct device *d, const struct auth *a, const char *comp
 void device_sim_sysevent(struct device *d, const struct json_value *body, struct device_result *r)
 {
     if (!d->hooks.sysevent) {
-        set_error(r, DERR_NOT_FOUND, "the device's application runtime is not running");
+        device_result_fail(r, DERR_NOT_FOUND, "the device's application runtime is not running");
         return;
     }
     char why[256] = "";
     struct json_value *out = NULL;
     int err = d->hooks.sysevent(d->hooks.ctx, body, &out, why, sizeof why);
     if (err == -EINVAL)
-        set_error(r, DERR_BAD_REQUEST, "%s", why);
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", why);
     else if (err == -EBUSY)
-        set_error(r, DERR_APP_WRONG_STATE, "%s", why);
+        device_result_fail(r, DERR_APP_WRONG_STATE, "%s", why);
     else if (err)
-        set_error(r, DERR_INTERNAL, "system events: %s", strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "system events: %s", strerror(-err));
     else
         reply(r, out);
 }
@@ -1025,7 +1030,7 @@ void device_app_quota(struct device *d, const struct auth *a, const char *compon
     if (r->err)
         return;
     if (!app) {
-        set_error(r, DERR_APP_NOT_PRESENT, "no application with component ID %s is installed", component_id);
+        device_result_fail(r, DERR_APP_NOT_PRESENT, "no application with component ID %s is installed", component_id);
         return;
     }
     const struct json_value *size =
@@ -1152,7 +1157,7 @@ void device_app_views_free(struct device_app_view *views, size_t n)
 void device_memory_stats(struct device *d, const struct auth *a, struct device_result *r)
 {
     if (!a->app_development) {
-        set_error(r, DERR_EACCES, "memory statistics need the appDevelopment capability");
+        device_result_fail(r, DERR_EACCES, "memory statistics need the appDevelopment capability");
         return;
     }
     struct json_value *o = json_new_object(), *stats = json_new_object(), *apps = json_new_array();

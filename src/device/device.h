@@ -70,6 +70,11 @@ const char *device_id_text(const struct device *d);
 enum deverr device_auth(const struct device *d, const uint8_t *presented, size_t presented_len, struct auth *out);
 
 void device_result_free(struct device_result *r);
+/* Makes r a refusal: err = e and the sentence from fmt (truncated to fit r->detail). */
+void device_result_fail(struct device_result *r, enum deverr e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* r's JSON body (owned from now on); a NULL body (out of memory) makes r a DERR_INTERNAL refusal. */
+void device_result_body(struct device_result *r, struct json_value *body);
 
 void device_security_state(struct device *d, struct device_result *r);
 void device_os_version(struct device *d, struct device_result *r);

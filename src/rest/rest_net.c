@@ -19,28 +19,12 @@
 #include "netcfg_device.h"
 #include "wifi_device.h"
 
-__attribute__((format(printf, 3, 4))) static void refuse(struct device_result *r, enum deverr e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    r->err = e;
-    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
-    va_end(ap);
-}
-
 static struct netcfg *lock(struct device_result *r)
 {
     struct netcfg *n = netcfg_device_lock();
     if (!n)
-        refuse(r, DERR_INTERNAL, "%s", "this device has no network configuration");
+        device_result_fail(r, DERR_INTERNAL, "%s", "this device has no network configuration");
     return n;
-}
-
-static void set_body(struct device_result *r, struct json_value *body)
-{
-    if (!body)
-        refuse(r, DERR_INTERNAL, "%s", "out of memory");
-    r->body = body;
 }
 
 /* The host's first IPv4 interface address (what a DHCP-configured interface reports). */
@@ -103,7 +87,7 @@ void rest_net_interfaces(struct device *d, const struct auth *a, const char *par
         json_free(o);
         o = NULL;
     }
-    set_body(r, o);
+    device_result_body(r, o);
 }
 
 void rest_net_interface(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
@@ -116,9 +100,9 @@ void rest_net_interface(struct device *d, const struct auth *a, const char *para
         return;
     const struct netcfg_interface *f = netcfg_interface(n, param);
     if (f)
-        set_body(r, details(n, f, wifi, host));
+        device_result_body(r, details(n, f, wifi, host));
     else
-        refuse(r, DERR_NOT_FOUND, "no network interface named \"%.32s\"", param);
+        device_result_fail(r, DERR_NOT_FOUND, "no network interface named \"%.32s\"", param);
     netcfg_device_unlock();
 }
 
@@ -130,7 +114,7 @@ void rest_net_interface_patch(struct device *d, const struct auth *a, const char
     uint8_t bytes[6];
     if ((!mac && !up) || (up && up->type != JSON_BOOL) ||
         (mac && (mac->type != JSON_STRING || hwaddr_parse(mac->u.string.chars, bytes)))) {
-        refuse(r, DERR_BAD_REQUEST, "%s",
+        device_result_fail(r, DERR_BAD_REQUEST, "%s",
                "the body must have \"hardwareAddress\": \"xx:xx:xx:xx:xx:xx\" and/or \"interfaceUp\": true|false");
         return;
     }
@@ -145,15 +129,15 @@ void rest_net_interface_patch(struct device *d, const struct auth *a, const char
         err = netcfg_set_enabled(n, param, up->u.boolean);
     netcfg_device_unlock();
     if (err == -ENOENT)
-        refuse(r, DERR_NOT_FOUND, "no network interface named \"%.32s\"", param);
+        device_result_fail(r, DERR_NOT_FOUND, "no network interface named \"%.32s\"", param);
     else if (err == -EINVAL)
-        refuse(r, DERR_BAD_REQUEST, "hardwareAddress: %s", why);
+        device_result_fail(r, DERR_BAD_REQUEST, "hardwareAddress: %s", why);
     else if (err == -EPERM)
-        refuse(r, DERR_BAD_REQUEST, "hardwareAddress: only an Ethernet interface's can be set, not %.32s's", param);
+        device_result_fail(r, DERR_BAD_REQUEST, "hardwareAddress: only an Ethernet interface's can be set, not %.32s's", param);
     else if (err)
-        refuse(r, DERR_INTERNAL, "cannot save the network configuration (nothing changed): %s", strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "cannot save the network configuration (nothing changed): %s", strerror(-err));
     else
-        set_body(r, json_new_object());
+        device_result_body(r, json_new_object());
 }
 
 void rest_net_status(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
@@ -176,7 +160,7 @@ void rest_net_status(struct device *d, const struct auth *a, const char *param, 
         o = NULL;
     }
     netcfg_device_unlock();
-    set_body(r, o);
+    device_result_body(r, o);
 }
 
 /* "a,b" → ["a","b"] */
@@ -218,7 +202,7 @@ void rest_net_proxy(struct device *d, const struct auth *a, const char *param, c
         json_free(o);
         o = NULL;
     }
-    set_body(r, o); /* the password is never shown (NetworkProxyBasicNoPassword) */
+    device_result_body(r, o); /* the password is never shown (NetworkProxyBasicNoPassword) */
 }
 
 /* Reads POST /net/proxy's body into p; 0 or a reason. */
@@ -284,7 +268,7 @@ void rest_net_proxy_set(struct device *d, const struct auth *a, const char *para
     struct netcfg_proxy p = {0};
     const char *why = proxy_from_json(json, &p);
     if (why) {
-        refuse(r, DERR_BAD_REQUEST, "%s", why);
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", why);
         return;
     }
     struct netcfg *n = lock(r);
@@ -294,11 +278,11 @@ void rest_net_proxy_set(struct device *d, const struct auth *a, const char *para
     int err = netcfg_proxy_set(n, &p, reason, sizeof reason);
     netcfg_device_unlock();
     if (err == -EINVAL)
-        refuse(r, DERR_BAD_REQUEST, "%s", reason);
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", reason);
     else if (err)
-        refuse(r, DERR_INTERNAL, "cannot save the network configuration (nothing changed): %s", strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "cannot save the network configuration (nothing changed): %s", strerror(-err));
     else
-        set_body(r, json_new_object());
+        device_result_body(r, json_new_object());
 }
 
 void rest_net_proxy_delete(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
@@ -311,9 +295,9 @@ void rest_net_proxy_delete(struct device *d, const struct auth *a, const char *p
     int err = netcfg_proxy_delete(n);
     netcfg_device_unlock();
     if (err)
-        refuse(r, DERR_INTERNAL, "cannot save the network configuration (nothing changed): %s", strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "cannot save the network configuration (nothing changed): %s", strerror(-err));
     else
-        set_body(r, json_new_object());
+        device_result_body(r, json_new_object());
 }
 
 static int iso_time(int64_t seconds, char out[32])
@@ -360,7 +344,7 @@ void rest_net_time(struct device *d, const struct auth *a, const char *param, co
         json_free(o);
         o = NULL;
     }
-    set_body(r, o);
+    device_result_body(r, o);
 }
 
 void rest_net_time_sync(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
@@ -368,7 +352,7 @@ void rest_net_time_sync(struct device *d, const struct auth *a, const char *para
 {
     char why[200] = "";
     if (netcfg_device_time_sync(why, sizeof why)) {
-        refuse(r, DERR_BAD_REQUEST, "the network time sync failed: %s", why);
+        device_result_fail(r, DERR_BAD_REQUEST, "the network time sync failed: %s", why);
         return;
     }
     rest_net_time(d, a, param, json, req, r);

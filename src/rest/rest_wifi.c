@@ -22,21 +22,12 @@
 
 static bool power_savings; /* PATCH /wifi/interface enablePowerSavings (not persisted) */
 
-__attribute__((format(printf, 3, 4))) static void refuse(struct device_result *r, enum deverr e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    r->err = e;
-    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
-    va_end(ap);
-}
-
 /* Locks the device's Wi-Fi, or refuses the request (500) when the device has none. */
 static struct wifi *lock(struct device_result *r)
 {
     struct wifi *w = wifi_device_lock();
     if (!w)
-        refuse(r, DERR_INTERNAL, "%s", "this device has no Wi-Fi");
+        device_result_fail(r, DERR_INTERNAL, "%s", "this device has no Wi-Fi");
     return w;
 }
 
@@ -45,7 +36,7 @@ static int parse_id(const char *param, struct device_result *r)
     char *end = NULL;
     long id = param && param[0] >= '0' && param[0] <= '9' ? strtol(param, &end, 10) : -1; /* digits only */
     if (id < 0 || *end || id > 1000000) {
-        refuse(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param ? param : "");
+        device_result_fail(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param ? param : "");
         return -1;
     }
     return (int)id;
@@ -82,13 +73,6 @@ static struct json_value *network_json(const struct wifi *w, int id)
     return o;
 }
 
-static void set_body(struct device_result *r, struct json_value *body)
-{
-    if (!body)
-        refuse(r, DERR_INTERNAL, "%s", "out of memory");
-    r->body = body;
-}
-
 /* {"values": [...]} around a list. */
 static struct json_value *values(struct json_value *list)
 {
@@ -113,7 +97,7 @@ void rest_wifi_list(struct device *d, const struct auth *a, const char *param, c
             list = NULL;
         }
     wifi_device_unlock();
-    set_body(r, values(list));
+    device_result_body(r, values(list));
 }
 
 /* ---- POST /wifi/config/networks ---- */
@@ -199,7 +183,7 @@ void rest_wifi_add(struct device *d, const struct auth *a, const char *param, co
 {
     const char *why = check_add(json);
     if (why) {
-        refuse(r, DERR_BAD_REQUEST, "%s", why);
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", why);
         return;
     }
     struct wifi *w = lock(r);
@@ -212,11 +196,11 @@ void rest_wifi_add(struct device *d, const struct auth *a, const char *param, co
     if (id >= 0 && err)
         wifi_forget(w, id);
     if (id == -ENOMEM)
-        refuse(r, DERR_NO_SPACE, "%s", "the device already stores 37 Wi-Fi networks; forget one first");
+        device_result_fail(r, DERR_NO_SPACE, "%s", "the device already stores 37 Wi-Fi networks; forget one first");
     else if (err)
-        refuse(r, DERR_INTERNAL, "cannot add the network (nothing changed): %s", strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "cannot add the network (nothing changed): %s", strerror(-err));
     else
-        set_body(r, network_json(w, id));
+        device_result_body(r, network_json(w, id));
     wifi_device_unlock();
 }
 
@@ -228,9 +212,9 @@ void rest_wifi_get(struct device *d, const struct auth *a, const char *param, co
     if (!w)
         return;
     if (!wifi_network(w, id))
-        refuse(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param);
+        device_result_fail(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param);
     else
-        set_body(r, network_json(w, id));
+        device_result_body(r, network_json(w, id));
     wifi_device_unlock();
 }
 
@@ -241,12 +225,12 @@ void rest_wifi_patch(struct device *d, const struct auth *a, const char *param, 
     const char *state = string_member(json, "configState", &bad), *psk = string_member(json, "psk", &bad);
     if (bad || (state && strcmp(state, "enabled") && strcmp(state, "disabled")))
         {
-        refuse(r, DERR_BAD_REQUEST, "%s", "configState: must be \"enabled\" or \"disabled\"; psk: a string");
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", "configState: must be \"enabled\" or \"disabled\"; psk: a string");
         return;
     }
     if (psk && !wifi_psk_valid(psk, strlen(psk)))
         {
-        refuse(r, DERR_BAD_REQUEST, "%s", "psk: 8-63 printable ASCII characters (or 64 hex digits)");
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", "psk: 8-63 printable ASCII characters (or 64 hex digits)");
         return;
     }
     int id = parse_id(param, r);
@@ -261,11 +245,11 @@ void rest_wifi_patch(struct device *d, const struct auth *a, const char *param, 
     if (!err)
         err = wifi_persist(w);
     if (err == -ENODEV)
-        refuse(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param);
+        device_result_fail(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param);
     else if (err)
-        refuse(r, DERR_INTERNAL, "cannot save the Wi-Fi configuration: %s", strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "cannot save the Wi-Fi configuration: %s", strerror(-err));
     else
-        set_body(r, network_json(w, id));
+        device_result_body(r, network_json(w, id));
     wifi_device_unlock();
 }
 
@@ -280,9 +264,9 @@ void rest_wifi_delete(struct device *d, const struct auth *a, const char *param,
     if (!err)
         err = wifi_persist(w);
     if (err == -ENODEV)
-        refuse(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param);
+        device_result_fail(r, DERR_NOT_FOUND, "no Wi-Fi network with id %s", param);
     else if (err)
-        refuse(r, DERR_INTERNAL, "cannot save the Wi-Fi configuration: %s", strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "cannot save the Wi-Fi configuration: %s", strerror(-err));
     wifi_device_unlock();
 }
 
@@ -333,7 +317,7 @@ void rest_wifi_diagnostics(struct device *d, const struct auth *a, const char *p
         }
     }
     wifi_device_unlock();
-    set_body(r, values(list));
+    device_result_body(r, values(list));
 }
 
 void rest_wifi_diagnostic(struct device *d, const struct auth *a, const char *param, const struct json_value *json,
@@ -345,9 +329,9 @@ void rest_wifi_diagnostic(struct device *d, const struct auth *a, const char *pa
         return;
     struct wifi_diag dg;
     if (wifi_diagnostics(w, id, &dg))
-        refuse(r, DERR_NOT_FOUND, "no connection failure recorded for Wi-Fi network %s", param);
+        device_result_fail(r, DERR_NOT_FOUND, "no connection failure recorded for Wi-Fi network %s", param);
     else
-        set_body(r, diagnostic_json(w, id, &dg));
+        device_result_body(r, diagnostic_json(w, id, &dg));
     wifi_device_unlock();
 }
 
@@ -402,7 +386,7 @@ void rest_wifi_interface(struct device *d, const struct auth *a, const char *par
         json_free(o);
         o = NULL;
     }
-    set_body(r, o);
+    device_result_body(r, o);
 }
 
 void rest_wifi_interface_patch(struct device *d, const struct auth *a, const char *param,
@@ -412,7 +396,7 @@ void rest_wifi_interface_patch(struct device *d, const struct auth *a, const cha
                             *power = json_object_get(json, "enablePowerSavings");
     if ((reload && reload->type != JSON_BOOL) || (power && power->type != JSON_BOOL) || (!reload && !power))
         {
-        refuse(r, DERR_BAD_REQUEST, "%s", "the body must be {\"reloadConfig\": true} and/or {\"enablePowerSavings\": true|false}");
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", "the body must be {\"reloadConfig\": true} and/or {\"enablePowerSavings\": true|false}");
         return;
     }
     struct wifi *w = lock(r);
@@ -421,7 +405,7 @@ void rest_wifi_interface_patch(struct device *d, const struct auth *a, const cha
     char why[256] = "";
     int err = reload && reload->u.boolean ? wifi_reload(w, why, sizeof why) : 0;
     if (err)
-        refuse(r, DERR_INTERNAL, "cannot reload the Wi-Fi configuration: %s", why[0] ? why : strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "cannot reload the Wi-Fi configuration: %s", why[0] ? why : strerror(-err));
     else if (power)
         power_savings = power->u.boolean;
     wifi_device_unlock();
@@ -450,7 +434,7 @@ void rest_wifi_scan(struct device *d, const struct auth *a, const char *param, c
         }
     }
     wifi_device_unlock();
-    set_body(r, values(list));
+    device_result_body(r, values(list));
 }
 
 /* ---- /sim/wifi/aps ---- */
@@ -515,7 +499,7 @@ void rest_wifi_sim(const char *method, const char *path, const char *body, size_
     bool list = !strcmp(path, "aps"), one = !strncmp(path, "aps/", 4) && path[4];
     if (!(list && (!strcmp(method, "GET") || !strcmp(method, "POST"))) && !(one && !strcmp(method, "DELETE")))
         {
-        refuse(r, DERR_NOT_FOUND, "%s", "no such simulator endpoint (GET, POST /sim/wifi/aps; DELETE /sim/wifi/aps/SSID-or-BSSID)");
+        device_result_fail(r, DERR_NOT_FOUND, "%s", "no such simulator endpoint (GET, POST /sim/wifi/aps; DELETE /sim/wifi/aps/SSID-or-BSSID)");
         return;
     }
     struct wifi_ap ap;
@@ -532,7 +516,7 @@ void rest_wifi_sim(const char *method, const char *path, const char *body, size_
         json_free(j);
         if (err)
             {
-        refuse(r, DERR_BAD_REQUEST, "%s", why);
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", why);
         return;
     }
     }
@@ -544,14 +528,14 @@ void rest_wifi_sim(const char *method, const char *path, const char *body, size_
     else if (one)
         err = wifi_ap_remove(w, path + 4);
     if (err == -EINVAL)
-        refuse(r, DERR_BAD_REQUEST, "%s", why);
+        device_result_fail(r, DERR_BAD_REQUEST, "%s", why);
     else if (err == -ENOENT)
-        refuse(r, DERR_NOT_FOUND, "no simulated access point with SSID or BSSID %s", path + 4);
+        device_result_fail(r, DERR_NOT_FOUND, "no simulated access point with SSID or BSSID %s", path + 4);
     else if (err == -ENOSPC)
-        refuse(r, DERR_NO_SPACE, "%s", why);
+        device_result_fail(r, DERR_NO_SPACE, "%s", why);
     else if (err)
-        refuse(r, DERR_INTERNAL, "cannot save the access points (nothing changed): %s", strerror(-err));
+        device_result_fail(r, DERR_INTERNAL, "cannot save the access points (nothing changed): %s", strerror(-err));
     else
-        set_body(r, aps_json(w));
+        device_result_body(r, aps_json(w));
     wifi_device_unlock();
 }
