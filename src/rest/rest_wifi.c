@@ -223,13 +223,11 @@ void rest_wifi_patch(struct device *d, const struct auth *a, const char *param, 
 {
     bool bad = false;
     const char *state = string_member(json, "configState", &bad), *psk = string_member(json, "psk", &bad);
-    if (bad || (state && strcmp(state, "enabled") && strcmp(state, "disabled")))
-        {
+    if (bad || (state && strcmp(state, "enabled") && strcmp(state, "disabled"))) {
         device_result_fail(r, DERR_BAD_REQUEST, "%s", "configState: must be \"enabled\" or \"disabled\"; psk: a string");
         return;
     }
-    if (psk && !wifi_psk_valid(psk, strlen(psk)))
-        {
+    if (psk && !wifi_psk_valid(psk, strlen(psk))) {
         device_result_fail(r, DERR_BAD_REQUEST, "%s", "psk: 8-63 printable ASCII characters (or 64 hex digits)");
         return;
     }
@@ -394,8 +392,7 @@ void rest_wifi_interface_patch(struct device *d, const struct auth *a, const cha
 {
     const struct json_value *reload = json_object_get(json, "reloadConfig"),
                             *power = json_object_get(json, "enablePowerSavings");
-    if ((reload && reload->type != JSON_BOOL) || (power && power->type != JSON_BOOL) || (!reload && !power))
-        {
+    if ((reload && reload->type != JSON_BOOL) || (power && power->type != JSON_BOOL) || (!reload && !power)) {
         device_result_fail(r, DERR_BAD_REQUEST, "%s", "the body must be {\"reloadConfig\": true} and/or {\"enablePowerSavings\": true|false}");
         return;
     }
@@ -497,8 +494,7 @@ static int ap_from_json(const struct json_value *j, struct wifi_ap *ap, char *wh
 void rest_wifi_sim(const char *method, const char *path, const char *body, size_t len, struct device_result *r)
 {
     bool list = !strcmp(path, "aps"), one = !strncmp(path, "aps/", 4) && path[4];
-    if (!(list && (!strcmp(method, "GET") || !strcmp(method, "POST"))) && !(one && !strcmp(method, "DELETE")))
-        {
+    if (!(list && (!strcmp(method, "GET") || !strcmp(method, "POST"))) && !(one && !strcmp(method, "DELETE"))) {
         device_result_fail(r, DERR_NOT_FOUND, "%s", "no such simulator endpoint (GET, POST /sim/wifi/aps; DELETE /sim/wifi/aps/SSID-or-BSSID)");
         return;
     }
