@@ -27,6 +27,10 @@
 #   expect_log [-E] TEXT [SECONDS [LOG-ARGS...]]  wait (default $log_wait, else 5 s) until the log
 #                                     holds TEXT (-E: an extended regex): ok, else bad and the last
 #                                     $log_tail (8) lines of it that match $log_show (all)
+#   app_snapshot [CID]       prints, for a failure's report, every app process on this machine
+#                            (/mnt/apps/CID… entry points; CID default $cur; "" all): pid, state, what it waits in (wchan,
+#                            the system call and its kernel stack when readable), and the device
+#                            log's last 15 runtime lines
 #   deploy PACKAGE           sideload PACKAGE (a path, or NAME for $work/NAME.ip) to $dev; bad if refused
 #   probe NAME CID CAPS ARGS...  builds $probe_src (default tests/apps/probe.c, $probe_cflags,
 #                            default -O1) into $work/NAME.ip with that manifest, CmdArgs ARGS and a
@@ -86,7 +90,21 @@ expect_log() {
     [ $test = log_has ] && what="'$text'" || what="/$text/"
     bad "the device log never showed $what"
     grep -e "${log_show:-}" "$logf" | tail -n "${log_tail:-8}" | sed 's/^/  | /'
+    app_snapshot ""
   fi
+}
+app_snapshot() {
+  local p cmd want=${1-${cur:-}}
+  echo "  app processes (/mnt/apps/$want*):"
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    case $cmd in "/mnt/apps/$want"*) ;; *) continue;; esac
+    echo "  | ${p#/proc/} $(awk '{print $3}' "$p/stat" 2>/dev/null) wchan=$(cat "$p/wchan" 2>/dev/null)" \
+      "syscall=$(cut -d' ' -f1 "$p/syscall" 2>/dev/null) $cmd"
+    sed 's/^/  |   /' "$p/stack" 2>/dev/null | head -8
+  done
+  echo "  the device's last runtime lines:"
+  "$sphere" device app log ${dev:+-d "$dev"} 2>&1 | grep -F '[runtime]' | tail -15 | sed 's/^/  | /'
 }
 deploy() {
   local pkg=$work/$1.ip; case $1 in */*) pkg=$1;; esac

@@ -21,7 +21,7 @@ dev=$OPENSPHERE_HOME/devices/wf
 
 log_has() { "$sphere" device app log -i "$1" > "$work/log" 2>&1; grep -qF -- "$2" "$work/log"; }
 expect_log() { # CID TEXT [SECONDS]
-  if until_ok "${3:-10}" log_has "$1" "$2"; then ok; else bad "app $1 never logged '$2'"; grep WIFI "$work/log" | grep -v ' ok$' | tail -20 | sed 's/^/  | /'; fi
+  if until_ok "${3:-10}" log_has "$1" "$2"; then ok; else bad "app $1 never logged '$2'"; grep WIFI "$work/log" | grep -v ' ok$' | tail -20 | sed 's/^/  | /'; app_snapshot "$1"; fi
 }
 log_count() { "$sphere" device app log -i "$1" 2>/dev/null | grep -cF -- "$2"; }
 wifi_json() { "$sphere" device wifi "$@" -o json > "$work/json" 2>"$work/err"; }
