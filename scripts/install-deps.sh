@@ -18,7 +18,7 @@ packages=(
   gdb gdbserver                     # debugging high-level apps (sphere device app start --debug-mode; test_debug_hl.sh)
   libsqlite3-dev libpq-dev          # the cloud service's stores (SQLite default, PostgreSQL with --db)
   postgresql                        # the cloud tests start their own PostgreSQL server in a temp dir
-  mosquitto mosquitto-clients libmosquitto-dev  # the device twin (MQTT broker, test clients, agent + cloud)
+  mosquitto mosquitto-clients libmosquitto-dev mosquitto-dev  # the device twin (MQTT broker, test clients, agent + cloud; mosquitto-dev: the broker plugin API)
   nginx                             # the documented blob front end (OTA tests) and benchmark baselines
   python3                           # test helpers: the network test's HTTP server, the OTA fault server
   python3-requests                  # tests/rest_client: the REST API walker (device_rest_api.yaml)
