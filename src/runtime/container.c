@@ -42,10 +42,31 @@ struct launch {
 
 /* ---- in the child ------------------------------------------------------------------------- */
 
+/*
+ * The child of clone() is a copy of a multi-threaded sphered with only the cloning thread in it,
+ * and glibc does not know: a lock another thread held at the moment of the clone (a malloc arena,
+ * the stdio list, the thread-stack list) stays held in the copy for ever. glibc's fork() takes
+ * those locks, and its setresuid/setresgid/setgroups signal every thread it believes exists and
+ * wait for them. So the child makes these calls as bare system calls, which touch no glibc
+ * state: a copy of fork() (clone with SIGCHLD and no new stack) and the credential calls, which
+ * then change the one thread there is. (Apps once hung here before main under load, the init
+ * blocked in a futex wait inside fork(): tests/cli/test_start_load.sh.)
+ */
+static pid_t child_fork(void) { return (pid_t)syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L); }
+
+static int child_drop_to(uid_t uid, gid_t gid)
+{
+    if (syscall(SYS_setgroups, 0L, 0L) < 0 && errno != EPERM)
+        return -1;
+    if (syscall(SYS_setresgid, (long)gid, (long)gid, (long)gid) < 0)
+        return -1;
+    return (int)syscall(SYS_setresuid, (long)uid, (long)uid, (long)uid);
+}
+
 static void fail(const char *what)
 {
     char msg[256];
-    int n = snprintf(msg, sizeof msg, "opensphere container: %s: %s\n", what, strerror(errno));
+    int n = snprintf(msg, sizeof msg, "opensphere container: %s: %s\n", what, strerrordesc_np(errno));
     ssize_t r = write(2, msg, (size_t)n);
     (void)r;
     _exit(126);
@@ -244,13 +265,8 @@ void container_free_filter(void *filter) { free(filter); }
 static void become_app(const struct launch *l)
 {
     const struct container_spec *s = l->spec;
-    if (l->unprivileged) {
-        gid_t g = APP_UID;
-        if (setgroups(0, NULL) < 0 && errno != EPERM)
-            fail("setgroups");
-        if (setresgid(g, g, g) < 0 || setresuid(APP_UID, APP_UID, APP_UID) < 0)
-            fail("drop to the app's user");
-    }
+    if (l->unprivileged && child_drop_to(APP_UID, APP_UID) < 0)
+        fail("drop to the app's user");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         fail("no_new_privs");
     struct rlimit fsize = {s->max_file_bytes, s->max_file_bytes}, none = {0, 0}, files = {64, 64};
@@ -296,7 +312,7 @@ static int init_main(void *arg)
     sigaddset(&wait_for, SIGTERM);
     sigaddset(&wait_for, SIGCHLD);
     sigprocmask(SIG_BLOCK, &wait_for, NULL);
-    pid_t app = fork();
+    pid_t app = child_fork();
     if (app < 0)
         fail("fork the app");
     if (app == 0)

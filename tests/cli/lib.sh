@@ -94,17 +94,29 @@ expect_log() {
   fi
 }
 app_snapshot() {
-  local p cmd want=${1-${cur:-}}
-  echo "  app processes (/mnt/apps/$want*):"
+  local p want=${1-${cur:-}} d pid
+  echo "  app processes (/mnt/apps/$want*) and the processes under this test's sphered:"
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
-    case $cmd in "/mnt/apps/$want"*) ;; *) continue;; esac
-    echo "  | ${p#/proc/} $(awk '{print $3}' "$p/stat" 2>/dev/null) wchan=$(cat "$p/wchan" 2>/dev/null)" \
-      "syscall=$(cut -d' ' -f1 "$p/syscall" 2>/dev/null) $cmd"
-    sed 's/^/  |   /' "$p/stack" 2>/dev/null | head -8
+    case $(tr '\0' ' ' 2>/dev/null < "$p/cmdline") in "/mnt/apps/$want"*) snapshot_process "${p#/proc/}";; esac
+  done
+  for d in "${OPENSPHERE_HOME:-/nonexistent}"/devices/*/sphered.pid; do
+    pid=$(cat "$d" 2>/dev/null) && snapshot_tree "$pid"
   done
   echo "  the device's last runtime lines:"
   "$sphere" device app log ${dev:+-d "$dev"} 2>&1 | grep -F '[runtime]' | tail -15 | sed 's/^/  | /'
+}
+snapshot_process() { # PID: state, wait channel, system call, kernel stack, command
+  local p=/proc/$1
+  echo "  | $1 $(awk '{print $3}' "$p/stat" 2>/dev/null) wchan=$(cat "$p/wchan" 2>/dev/null)" \
+    "syscall=$(cut -d' ' -f1 "$p/syscall" 2>/dev/null) $(tr '\0' ' ' 2>/dev/null < "$p/cmdline" | cut -c1-100)"
+  sed 's/^/  |   /' "$p/stack" 2>/dev/null | head -6
+}
+snapshot_tree() { # PID: its children and theirs (bounded: 64 processes)
+  local c n=0
+  for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    n=$((n + 1)); [ $n -le 64 ] || break
+    snapshot_process "$c"; snapshot_tree "$c"
+  done
 }
 deploy() {
   local pkg=$work/$1.ip; case $1 in */*) pkg=$1;; esac
