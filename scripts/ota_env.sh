@@ -4,11 +4,12 @@
 # $devices (names, for clean-up) set. First it re-runs the calling script (with its arguments)
 # as root in a private network and mount namespace (unshare -n -m), or exits 0 with SKIP when it
 # cannot; inside, it makes the work folders and defines:
-#   ota_stage [RATE]           10.78.0.1 on a veth, a private /etc/hosts naming it
+#   ota_stage [RATE [SERVE-ARGS...]]  10.78.0.1 on a veth, a private /etc/hosts naming it
 #                              ota-cloud/ota-mqtt.opensphere.test, the cloud + MQTT broker with a TLS
 #                              certificate for that name, nginx serving the blobs over HTTPS at RATE
 #                              per download (default 512k), login, product Widget, the agent built
-#                              with the SDK ($agent)
+#                              with the SDK ($agent); SERVE-ARGS go to `sphere cloud serve`
+#                              (e.g. --mqtt-device-listen 10.78.0.1:8883 --mqtt-passwords off)
 #   ota_device NAME GROUP [ENROLL-ARGS]  a device claimed, tagged productType=Widget
 #                              deviceGroup=GROUP, started, running the enrolled agent ($ID_<NAME>)
 #   status_json GROUP / row ID FIELD / running NAME / stopped NAME
@@ -45,7 +46,7 @@ ota_stage() {
     -addext "subjectAltName=DNS:ota-cloud.opensphere.test,DNS:ota-mqtt.opensphere.test,IP:10.78.0.1" -keyout "$work/tls.key" -out "$work/tls.cert" 2>/dev/null
   run 0 cloud init --data "$data" --mqtt-listen 10.78.0.1:1883
   cloud_serve "$data" --listen 10.78.0.1:8443 --tls-key "$work/tls.key" --tls-cert "$work/tls.cert" \
-    --ota-base-url https://ota-cloud.opensphere.test:8444 || exit 1
+    --ota-base-url https://ota-cloud.opensphere.test:8444 "${@:2}" || exit 1
   ca=$work/tls.cert
   # nginx (tools/nginx-ota.conf.in) serves the blobs over HTTPS, rate-limited per download so
   # that a 4 MiB transfer takes seconds, as on a real link, and faults land in the middle.

@@ -226,7 +226,7 @@ int cloudcli_exec_daemon(const struct cli_invocation *inv, const char *mode, con
 static int run_serve(const struct cli_invocation *inv)
 {
     static const char *const passed[] = {"listen", "db", "tls-key", "tls-cert", "ota-base-url", "mqtt-broker", "iot-listen", "iot-hub-host",
-                                         "mqtt-device-listen", "mqtt-passwords"};
+                                         "mqtt-device-listen", "mqtt-passwords", "device-token-fallback"};
     return cloudcli_exec_daemon(inv, NULL, passed, sizeof passed / sizeof passed[0]);
 }
 
@@ -282,6 +282,7 @@ static const struct cli_option serve_options[] = {
     {"iot-listen", 0, "ADDR:PORT", false, false, "Run the IoT Hub and DPS stand-in: devices connect here with their certificates (docs/iot.md)."},
     {"mqtt-device-listen", 0, "ADDR:PORT", false, false, "The twin broker's device listener: devices log in with their certificates (docs/twin.md)."},
     {"mqtt-passwords", 0, "on|off", false, false, "off: devices cannot log in to the twin broker with a password (default on)."},
+    {"device-token-fallback", 0, "on|off", false, false, "on: a device whose certificate is on record may still use its token alone (default off)."},
     {"iot-hub-host", 0, "NAME", false, false, "The IoT Hub host name DPS assigns (default " "opensphere-hub.azure-devices.net)."},
     {NULL, 0, NULL, false, false, NULL},
 };

@@ -7,7 +7,9 @@
  * (DEVDIR/storage/<component>/mutable_storage, 0600, write-new + rename). With --mcu-baud the
  * agent also programs the external MCU on ISU0 (`sphere sim mcu attach`). The device must be
  * known to the logged-in tenant (`sphere sim create NAME --cloud URL`). Restart the agent (or
- * the device) afterwards: it reads the file when it starts. */
+ * the device) afterwards: it reads the file when it starts. When the cloud's broker has a device
+ * listener ("certificatePort" in the credentials) the agent logs in there with its device
+ * certificate and the file holds no password; --password-login writes the password instead. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -52,14 +54,19 @@ static int copy_member(struct json_value *to, const struct json_value *from, con
 
 /* The agent's configuration from the credentials answer, the public key and the CA. */
 static int compose(const struct json_value *creds, const char *mqtt_host, const char *key_pem, const char *ca_pem,
-                   long mcu_baud, struct strbuf *out)
+                   long mcu_baud, bool password_login, struct strbuf *out)
 {
+    /* The broker's device listener ("certificatePort"): the agent logs in there with the device
+     * certificate and gets no password; --password-login (or a cloud without that listener)
+     * gives it the password instead, the explicit fallback (docs/ota.md). */
+    const struct json_value *cert_port = password_login ? NULL : json_object_get(creds, "certificatePort");
     struct json_value *o = json_new_object();
     int err = o ? 0 : -ENOMEM;
     err = err ? err : json_object_append(o, "host", mqtt_host ? json_new_string(mqtt_host) : json_clone(json_object_get(creds, "host")));
-    static const char *const keys[] = {"port", "username", "password", "clientId", "desiredTopic", "reportedTopic"};
+    static const char *const keys[] = {"port", "username", "clientId", "desiredTopic", "reportedTopic"};
     for (size_t i = 0; !err && i < sizeof keys / sizeof keys[0]; i++)
         err = copy_member(o, creds, keys[i]);
+    err = err ? err : cert_port ? json_object_append(o, "certificatePort", json_clone(cert_port)) : copy_member(o, creds, "password");
     const struct json_value *tls = json_object_get(creds, "tls"); /* absent from older services: plain MQTT */
     if (!err && tls && tls->type == JSON_BOOL && tls->u.boolean) {
         if (!ca_pem)
@@ -120,7 +127,7 @@ static int run_enroll(const struct cli_invocation *inv)
         rc = cli_error("the cloud's MQTT broker uses TLS: give the certificate the agent should trust with --ca FILE "
                        "(or log in with --ca-cert FILE)");
     struct strbuf text = {0};
-    int err = rc ? 0 : compose(creds.json, mqtt_host, key_pem, ca_pem, mcu_baud, &text);
+    int err = rc ? 0 : compose(creds.json, mqtt_host, key_pem, ca_pem, mcu_baud, cli_flag(inv, "password-login"), &text);
     err = rc || err ? err : write_config(dir, component, &text);
     if (err)
         rc = cli_error("cannot write the OTA agent's configuration for '%s': %s", cli_value(inv, "device"), os_strerror(err));
@@ -137,6 +144,7 @@ static const struct cli_option enroll_options[] = {
     {"mqtt-host", 0, "HOST", false, false, "The broker's name as the agent's manifest lists it (default " OTA_AGENT_MQTT_HOST ")."},
     {"ca", 0, "FILE", false, false, "CA certificate of the blob server (default: the login's, <config>/cloud-ca.pem)."},
     {"component", 0, "ID", false, false, "The agent's component ID (default OpenSphere's OtaAgent)."},
+    {"password-login", 0, NULL, false, false, "Log in to the broker with a password even where it takes the device certificate (the fallback)."},
     {"mcu-baud", 0, "BAUD", false, false, "Program an external MCU on ISU0's UART at this speed after each verified image."},
     {NULL, 0, NULL, false, false, NULL},
 };

@@ -43,6 +43,8 @@ static bool authenticate_device_cert(struct cloud_call *x)
         snprintf(x->subject, sizeof x->subject, "%s", x->rq->device_cert);
     }
     clouddb_rows_free(&r);
+    if (found)
+        cloud_access_note_device_cert(x);
     if (!found)
         cloud_call_fail(x, 401, "unknown-device", "the device certificate names a device no tenant knows (deleted, or never provisioned)");
     return found;
@@ -65,6 +67,10 @@ static bool authenticate(struct cloud_call *x)
         cloud_call_fail(x, 401, "certificate-mismatch", "the device certificate names another device than the token");
         return false;
     }
+    if (ok && x->kind == 'd' && x->rq->device_cert)
+        cloud_access_note_device_cert(x);
+    else if (ok && x->kind == 'd') /* a device token alone: refused once the device has shown its certificate */
+        ok = cloud_access_device_token_allowed(x);
     return ok;
 }
 
@@ -186,6 +192,7 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
     if (!s)
         return -ENOMEM;
     s->data_dir = strdup(cfg->data_dir);
+    s->device_token_fallback = cfg->device_token_fallback;
     s->blob_dir = path_join(cfg->data_dir, "blobs");
     int err = s->data_dir && s->blob_dir ? hostio_make_dirs(s->blob_dir, 0700) : -ENOMEM;
     if (err)
@@ -218,6 +225,8 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
         struct clouddb_conn *c = clouddb_acquire(s->db);
         if ((err = cloud_rollout_schema(c)) != 0)
             snprintf(why, why_size, "cannot create the rollout tables: %s", clouddb_last_error(c));
+        if (!err && (err = cloud_access_schema(c)) != 0)
+            snprintf(why, why_size, "cannot create the device certificate table: %s", clouddb_last_error(c));
         for (size_t i = 0; !err && i < (cfg->tenant_count ? cfg->tenant_count : 1); i++) {
             const char *name = cfg->tenant_count ? cfg->tenants[i] : "default";
             if (!cloud_valid_name(name) || strchr(name, ' ') || name[0] == '.') {

@@ -36,6 +36,7 @@ struct cloud_config {
     const char *keys_dir;             /* production, security-service and SDK certificates */
     const char *const *tenants;       /* tenants to create if missing; none: one called "default" */
     size_t tenant_count;
+    bool device_token_fallback;       /* a device whose certificate is on record may still use its token alone */
 };
 
 int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, size_t why_size);

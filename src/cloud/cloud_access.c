@@ -10,6 +10,14 @@
  * Contract: cloud_access_route_users/_tokens answer /v1/users[/{ref}] and /v1/tokens/revoke for
  * an authenticated user, cloud_access_device_delete DELETE /v1/devices/{id}; all scoped to
  * x->tenant on x->c. cloud_access_audit logs x's answer if it was a refusal (status >= 400).
+ *
+ * Device certificates on record: the first time a device authenticates with its certificate
+ * (alone or beside its token) the service records it (device_certificates, logged); from then on
+ * a request with that device's token but without the certificate is refused (401
+ * certificate-required, in the audit log with the device and the endpoint) — a stolen token is
+ * no use without the device's key. `sphere cloud serve --device-token-fallback on` accepts the
+ * token alone again (fleets going back to tokens). Devices that never showed a certificate keep
+ * the token as their credential. Deleting a device forgets its record.
  */
 #include "cloud_int.h"
 
@@ -51,6 +59,66 @@ static void audit_action(const struct cloud_call *x, const char *what, const cha
     char who[192];
     describe_caller(x, who, sizeof who);
     fprintf(stderr, "sphere-cloud: audit: %s %s %s\n", who, what, object);
+}
+
+/* ---- device certificates on record ----------------------------------------------------------- */
+
+int cloud_access_schema(struct clouddb_conn *c)
+{
+    return clouddb_exec(c, "CREATE TABLE IF NOT EXISTS device_certificates (device_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+                           "  first_seen BIGINT NOT NULL)",
+                        NULL, 0, NULL);
+}
+
+/* The time device x->subject first authenticated with its certificate into first_seen ("" when
+ * never). 0 or the store's error. */
+static int device_cert_first_seen(struct cloud_call *x, char first_seen[24])
+{
+    struct clouddb_rows r;
+    int err = cloud_call_query(x, "SELECT first_seen FROM device_certificates WHERE device_id = $1", PARAMS(x->subject), &r);
+    if (err)
+        return err;
+    snprintf(first_seen, 24, "%s", r.nrows == 1 && clouddb_cell(&r, 0, 0) ? clouddb_cell(&r, 0, 0) : "");
+    clouddb_rows_free(&r);
+    return 0;
+}
+
+void cloud_access_note_device_cert(struct cloud_call *x)
+{
+    char first_seen[24], now[24];
+    int err = device_cert_first_seen(x, first_seen);
+    if (!err && first_seen[0])
+        return; /* on record already (the common case: no write per request) */
+    cloud_now_text(now);
+    err = err ? err : cloud_call_query(x, "INSERT INTO device_certificates (device_id, tenant_id, first_seen) VALUES ($1, $2, $3) "
+                                  "ON CONFLICT (device_id) DO NOTHING",
+                               PARAMS(x->subject, x->tenant, now), NULL);
+    if (err) { /* the request itself is authenticated: the record is retried at the next one */
+        fprintf(stderr, "sphere-cloud: cannot record the certificate of device %.16s...: %s\n", x->subject,
+                clouddb_last_error(x->c));
+        return;
+    }
+    audit_action(x, "presented its certificate:", x->s->device_token_fallback ? "on record (its token alone stays accepted: --device-token-fallback on)"
+                                                                              : "on record, its token alone is refused from now on");
+}
+
+bool cloud_access_device_token_allowed(struct cloud_call *x)
+{
+    char first_seen[24];
+    if (x->s->device_token_fallback)
+        return true;
+    int err = device_cert_first_seen(x, first_seen);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return false;
+    }
+    if (!first_seen[0])
+        return true; /* a token-only device */
+    cloud_call_fail(x, 401, "certificate-required",
+                    "device %.16s... authenticates with its device certificate (on record since %s): its token alone is "
+                    "refused; present the certificate (mutual TLS), or run the service with --device-token-fallback on",
+                    x->subject, first_seen);
+    return false;
 }
 
 /* ---- users ---------------------------------------------------------------------------------- */
@@ -317,6 +385,7 @@ void cloud_access_device_delete(struct cloud_call *x, const char *id)
     err = err ? err : cloud_call_query(x, "DELETE FROM tokens WHERE kind = 'd' AND subject = $1", PARAMS(id), NULL);
     err = err ? err : cloud_call_query(x, "DELETE FROM device_tags WHERE device_id = $1", PARAMS(id), NULL);
     err = err ? err : cloud_call_query(x, "DELETE FROM ota_reports WHERE device_id = $1", PARAMS(id), NULL);
+    err = err ? err : cloud_call_query(x, "DELETE FROM device_certificates WHERE device_id = $1", PARAMS(id), NULL);
     bool reloaded = false;
     int twin_err = err ? 0 : cloud_twin_forget_device(cloud_twin(x->s), x->c, id, &reloaded);
     err = err ? err : cloud_call_query(x, "DELETE FROM devices WHERE id = $1", PARAMS(id), NULL);

@@ -9,6 +9,8 @@
  * [--mqtt-device-listen ADDR:PORT]: the twin broker's device listener, devices authenticated by their
  * certificates (CN = device ID = MQTT user name); [--mqtt-passwords off]: no device password login
  * (the password listener then serves only the service itself; docs/twin.md).
+ * [--device-token-fallback on]: a device whose certificate is on record may still authenticate
+ * with its token alone (default off: 401 certificate-required; docs/security.md).
  * With DIR/mqtt/ (or --mqtt-broker) it also runs the device twin (docs/twin.md).
  * `sphere-cloud --init --data DIR --keys DIR [--mqtt-listen ADDR:PORT] [...]` prepares DIR (store,
  * tenants, TLS, DIR/mqtt/) and exits. */
@@ -40,6 +42,7 @@ static int usage(void)
                     "                    [--tenant NAME]... [--tls-key FILE --tls-cert FILE] [--ota-base-url URL]\n"
                     "                    [--mqtt-broker HOST:PORT] [--iot-listen ADDR:PORT [--iot-hub-host NAME]]\n"
                     "                    [--mqtt-device-listen ADDR:PORT] [--mqtt-passwords on|off]\n"
+                    "                    [--device-token-fallback on|off]\n"
                     "       sphere-cloud --init --data DIR --keys DIR [--mqtt-listen ADDR:PORT] [--tenant NAME]... [--db URL]\n");
     return 2;
 }
@@ -111,6 +114,7 @@ int main(int argc, char **argv)
     const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL, *ota_base = NULL;
     const char *tenants[16], *mqtt_broker = NULL, *mqtt_listen = NULL, *iot_listen = NULL, *iot_host = IOTHUB_DEFAULT_HOST;
     const char *device_listen = NULL, *passwords = "on";
+    bool token_fallback = false;
     size_t ntenants = 0;
     bool init = false;
     for (int i = 1; i < argc; i += 2) {
@@ -145,6 +149,8 @@ int main(int argc, char **argv)
             device_listen = v;
         else if (!strcmp(a, "--mqtt-passwords") && (!strcmp(v, "on") || !strcmp(v, "off")))
             passwords = v;
+        else if (!strcmp(a, "--device-token-fallback") && (!strcmp(v, "on") || !strcmp(v, "off")))
+            token_fallback = !strcmp(v, "on");
         else if (!strcmp(a, "--iot-hub-host"))
             iot_host = v;
         else if (!strcmp(a, "--tenant") && ntenants < 16)
@@ -177,7 +183,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "sphere-cloud: cannot create %s: %s\n", data, strerror(-err));
         return 1;
     }
-    struct cloud_config cfg = {.data_dir = data, .db_url = db, .keys_dir = keys, .tenants = tenants, .tenant_count = ntenants};
+    struct cloud_config cfg = {.data_dir = data, .db_url = db, .keys_dir = keys, .tenants = tenants, .tenant_count = ntenants,
+                               .device_token_fallback = token_fallback};
     struct cloud *s = NULL;
     char *key = NULL, *cert = NULL;
     struct cloud_http *h = NULL;

@@ -6,6 +6,9 @@
 # refused (certificate-mismatch); another device's certificate without its key fails the TLS
 # handshake; a certificate from another CA (same CN) is refused (untrusted-certificate), and so is
 # a CA-issued certificate for a device no tenant knows, or one deleted; users need no certificate.
+# Once a device has presented its certificate (sphered does from its creation on), its token alone
+# is refused (certificate-required, in the audit log) while a device that never did keeps its token; `--device-token-fallback on`
+# accepts the token alone again.
 set -u
 sphere=$1 src=$2
 export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
@@ -44,13 +47,25 @@ for d in a b c; do
   openssl x509 -in "$pem" -out "$work/$d.crt" && openssl pkey -in "$pem" -out "$work/$d.key" || bad "cannot split $pem"
 done
 tok_a=$(jget "$OPENSPHERE_HOME/devices/a/cloud/cloud.json" token)
+# A token-only device (provisioned like `sphere sim fleet` does, it never shows a certificate).
+id_t=$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')
+expect_api '201 *' "$acme" POST "/v1/devices/$id_t/token" -H "Content-Type: application/json" -d '{}'
+tok_t=$(jget "$work/body" token)
 
 # ---- a device by its certificate ---------------------------------------------------------------
 expect_dev "200 *\"kind\":\"device\"*\"subject\":\"$id_a\"*" "$work/a.crt" "$work/a.key" "" GET /v1/whoami
 expect_dev "200 *\"subject\":\"$id_b\"*" "$work/b.crt" "$work/b.key" "" GET /v1/whoami
 expect_dev '403 *forbidden*' "$work/a.crt" "$work/a.key" "" GET /v1/products # a device, not a user
 expect_dev "200 *\"subject\":\"$id_a\"*" "$work/a.crt" "$work/a.key" "$tok_a" GET /v1/whoami # token + own certificate
-expect_dev "200 *\"kind\":\"device\"*" "" "" "$tok_a" GET /v1/whoami # the token alone: the fallback
+# ---- a's certificate is on record: its token alone is refused; b (never showed one) keeps its token
+expect_dev '401 *certificate-required*' "" "" "$tok_a" GET /v1/whoami
+expect_dev '401 *certificate-required*' "" "" "$tok_a" GET /v1/device/ota
+expect_dev '401 *certificate-required*' "" "" "$tok_a" POST /v1/device/checkin
+expect_dev "200 *\"subject\":\"$id_t\"*" "" "" "$tok_t" GET /v1/whoami
+expect_dev '200 *' "" "" "$tok_t" GET /v1/device/ota
+has "$work/cloud.log" "audit: device ${id_a:0:16}... of tenant"
+has "$work/cloud.log" "presented its certificate: on record, its token alone is refused from now on"
+has "$work/cloud.log" "refused GET /v1/device/ota (401 certificate-required) to device ${id_a:0:16}... of tenant"
 
 # ---- another device's certificate --------------------------------------------------------------
 expect_dev '401 *certificate-mismatch*' "$work/b.crt" "$work/b.key" "$tok_a" GET /v1/whoami
@@ -96,5 +111,15 @@ expect_dev '401 *unknown-device*' "$work/b.crt" "$work/b.key" "" GET /v1/whoami
 
 has "$work/cloud.log" "(401 certificate-mismatch)"
 has "$work/cloud.log" "(401 untrusted-certificate) to an unauthenticated caller"
+cloud_stop
+
+# ---- the explicit fallback: --device-token-fallback on accepts a's token alone again -------------
+cloud_serve "$data" --tenant acme --tenant other --device-token-fallback on || exit 1
+expect_dev "200 *\"subject\":\"$id_a\"*" "" "" "$tok_a" GET /v1/whoami
+expect_dev "200 *\"subject\":\"$id_a\"*" "$work/a.crt" "$work/a.key" "$tok_a" GET /v1/whoami
+cloud_stop
+# and off again (the default): refused, the record survived the restart
+cloud_serve "$data" --tenant acme --tenant other || exit 1
+expect_dev '401 *certificate-required*' "" "" "$tok_a" GET /v1/whoami
 cloud_stop
 summary

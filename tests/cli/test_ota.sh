@@ -6,18 +6,24 @@
 # Both FieldTest devices must end with v5 verified on their SPI flash — one loses power in the
 # middle of a flash operation during the download, and every device loses its network for 20 s —
 # the Production device is untouched, and version 4 can never be deployed after it.
+# The agents log in to the broker's device listener with their device certificates
+# (/run/daa/device.pem) and the broker refuses every device password (--mqtt-passwords off): an
+# agent enrolled for the password fallback is refused.
 # Everything runs in a network namespace the test creates (unshare -n -m): the cloud and broker
 # listen on 10.78.0.1 (scripts/ota_env.sh sets the stage), the agent's host names resolve through a private
 # /etc/hosts bind-mounted there. Nothing outside is contacted.
 sphere=$1 src=$2
 devices="ft1 ft2 prod1"
 . "$src/scripts/ota_env.sh"
-ota_stage 512k
+ota_stage 512k --mqtt-device-listen 10.78.0.1:8883 --mqtt-passwords off
 for d in ft1 ft2; do ota_device "$d" FieldTest; done
 ota_device prod1 Production
 for d in $devices; do
-  until_ok 30 log_has "OtaAgent: connected to the twin at ota-mqtt.opensphere.test:1883 (TLS)" -d "$d" && ok ||
-    { bad "$d: the agent never reached its twin over TLS"; tail -5 "$logf"; }
+  until_ok 30 log_has "OtaAgent: connected to the twin at ota-mqtt.opensphere.test:8883 (TLS, device certificate)" -d "$d" && ok ||
+    { bad "$d: the agent never reached its twin with its device certificate"; tail -5 "$logf"; }
+  conf=$OPENSPHERE_HOME/devices/$d/storage/0e5a7c11-3f2b-4d6e-9a8c-6f1d2b3c4e01/mutable_storage
+  jq -e '.certificatePort == 8883 and (has("password") | not)' "$conf" >/dev/null && ok ||
+    bad "$d: the enrolled configuration is not a certificate login without a password: $(jq -c 'del(.otaPublicKey, .caCertificate)' "$conf")"
 done
 
 # ---- deploy v5, then a power cut inside a flash operation on ft1 and a 12 s network loss ---------------
@@ -80,6 +86,16 @@ run 0 sim start prod1
 until_ok 30 log_has "certificate verify failed" -d prod1 && ok ||
   bad "prod1 (trusting another certificate) did not refuse the broker: $(grep OtaAgent "$logf" | tail -3)"
 [ "$(twin_lines)" = "$before" ] && ok || bad "prod1 connected to the twin although it does not trust the broker"
+run 0 sim stop prod1
+
+# The password fallback is explicit (--password-login) and, with --mqtt-passwords off, refused.
+run 0 ota enroll -d prod1 --password-login
+refused_password() { log_has "OtaAgent: MQTT connection refused: Connection Refused: not authorised" -d prod1; }
+before=$(twin_lines)
+run 0 sim start prod1
+until_ok 30 refused_password && ok ||
+  bad "prod1 (password login, passwords off) was not refused: $(grep OtaAgent "$logf" | tail -3)"
+[ "$(twin_lines)" = "$before" ] && ok || bad "prod1 reached the twin with a password although passwords are off"
 run 0 sim stop prod1
 
 # No rollback: version 4 (or 5 again) cannot be deployed after 5.

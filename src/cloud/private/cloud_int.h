@@ -52,6 +52,7 @@ struct cloud {
     char *device_ca;         /* keys_dir/security-service.ca.pem (PEM), or NULL: no device certificates */
     struct rollout_resync *rollout_resync; /* OTA rollouts' twin resyncs (cloud_rollout.c) */
     struct iothub *iot;      /* the IoT Hub stand-in (iothub_standin.h), or NULL */
+    bool device_token_fallback; /* cloud_config's: token-only requests of certified devices accepted */
 };
 
 /* The parts of a service (owned by it; valid until cloud_close). */
@@ -145,6 +146,14 @@ void cloud_access_route_users(struct cloud_call *x);
 void cloud_access_route_tokens(struct cloud_call *x);
 void cloud_access_device_delete(struct cloud_call *x, const char *id);
 void cloud_access_audit(const struct cloud_call *x);
+/* Device certificates on record (cloud_access.c, docs/security.md): the table (at start-up);
+ * note that device x->subject authenticated with its certificate (the first time is kept); and
+ * whether x, a device authenticated by its token alone, may go on — false (401
+ * certificate-required in x->rs) when that device has a certificate on record, unless the service
+ * runs with the token fallback. */
+int cloud_access_schema(struct clouddb_conn *c);
+void cloud_access_note_device_cert(struct cloud_call *x);
+bool cloud_access_device_token_allowed(struct cloud_call *x);
 /* cloud_iot.c — a user's /v1/iot/... (the IoT Hub stand-in, docs/iot.md); the service's stand-in (borrowed). */
 void cloud_iot_route(struct cloud_call *x);
 void cloud_set_iothub(struct cloud *s, struct iothub *h);

@@ -3,7 +3,12 @@
  * OtaAgent — OpenSphere's external-MCU OTA agent, a high-level app like any other (docs/ota.md).
  *
  * Contract: reads its configuration from its mutable storage (written by `sphere ota enroll`:
- * MQTT broker and credentials, the OTA public key, the CA of the blob server), mounts the flash
+ * MQTT broker and credentials, the OTA public key, the CA of the blob server), logs in to the
+ * broker with the device certificate the runtime gives it (/run/daa/device.pem, DeviceAuthentication
+ * in its manifest) on the broker's device listener when the configuration names one
+ * ("certificatePort") — its CN, the device ID in upper case, is then its MQTT identity and the ID
+ * in its twin topics — else with the configured password (the explicit fallback: `sphere ota
+ * enroll --password-login`, or a cloud without a device listener), mounts the flash
  * file system on the W25Q128JV at ISU1 chip select B (formatting a blank chip), subscribes to
  * its twin's desired state over MQTT (libmosquitto) and runs one OTA job (src/ota/ota_job.h)
  * per desired version, reporting every state change and each committed block (at most every
@@ -13,8 +18,8 @@
  * runs it) and only then reported "applied"; a failed or interrupted apply is retried every
  * 10 s and after a restart, never skipped. A flash failure ends the app (exit 3): the runtime
  * restarts it, and the job resumes from what the flash committed. SIGTERM stops it cleanly.
- * Everything it touches is in its app_manifest.json: SpiMaster ISU1, the two hosts, 8 KiB of
- * mutable storage.
+ * Everything it touches is in its app_manifest.json: SpiMaster ISU1, Uart ISU0, the two hosts,
+ * 8 KiB of mutable storage, DeviceAuthentication.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,9 +59,12 @@
 #include "otasig.h"
 #include "spinor_bd.h"
 
+#define DEVICE_CERT_PATH "/run/daa/device.pem" /* DEVICEAUTH_APP_PATH (src/deviceauth/deviceauth_issue.h) */
+
 struct config {
     char host[256], username[160], password[160], client_id[160], desired_topic[320], reported_topic[320];
     int port;
+    int cert_port; /* > 0: log in with the device certificate on this port (the broker's device listener) */
     bool tls;          /* MQTT over TLS, the broker's certificate checked against ca_pem and host */
     unsigned mcu_baud; /* 0: no external MCU to program */
     char *ota_key_pem, *ca_pem; /* owned */
@@ -126,7 +135,13 @@ static int load_config(struct config *c)
     const struct json_value *port = json_object_get(root, "port");
     err = copy_string(root, "host", c->host, sizeof c->host);
     err = err ? err : copy_string(root, "username", c->username, sizeof c->username);
-    err = err ? err : copy_string(root, "password", c->password, sizeof c->password);
+    const struct json_value *cert_port = json_object_get(root, "certificatePort");
+    c->cert_port = cert_port && cert_port->type == JSON_NUMBER && cert_port->u.number.integer > 0 &&
+                           cert_port->u.number.integer < 65536
+                       ? (int)cert_port->u.number.integer
+                       : 0;
+    if (!c->cert_port) /* the password: only without the device listener (the explicit fallback) */
+        err = err ? err : copy_string(root, "password", c->password, sizeof c->password);
     err = err ? err : copy_string(root, "clientId", c->client_id, sizeof c->client_id);
     err = err ? err : copy_string(root, "desiredTopic", c->desired_topic, sizeof c->desired_topic);
     err = err ? err : copy_string(root, "reportedTopic", c->reported_topic, sizeof c->reported_topic);
@@ -137,6 +152,10 @@ static int load_config(struct config *c)
     c->ca_pem = dup_string(root, "caCertificate");
     const struct json_value *tls = json_object_get(root, "tls");
     c->tls = tls && tls->type == JSON_BOOL && tls->u.boolean;
+    if (!err && c->cert_port && !c->tls) {
+        Log_Debug("OtaAgent: configuration: \"certificatePort\" needs \"tls\" (the device listener is TLS)\n");
+        err = -EINVAL;
+    }
     if (!err && c->tls && !c->ca_pem) {
         Log_Debug("OtaAgent: configuration: \"tls\" needs \"caCertificate\" (the broker's certificate)\n");
         err = -EINVAL;
@@ -179,7 +198,8 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
         Log_Debug("OtaAgent: MQTT connection refused: %s\n", mosquitto_connack_string(rc));
         return;
     }
-    Log_Debug("OtaAgent: connected to the twin at %s:%d%s\n", cfg.host, cfg.port, cfg.tls ? " (TLS)" : "");
+    Log_Debug("OtaAgent: connected to the twin at %s:%d%s\n", cfg.host, cfg.cert_port ? cfg.cert_port : cfg.port,
+              cfg.cert_port ? " (TLS, device certificate)" : cfg.tls ? " (TLS, password)" : " (password)");
     mosquitto_subscribe(m, NULL, cfg.desired_topic, 1);
 }
 
@@ -229,6 +249,58 @@ static SSL_CTX *mqtt_tls_context(void)
     return ctx;
 }
 
+/* The device ID in the subject CN of `cert`, upper-cased as the broker maps it (mosquitto's
+ * use_identity_as_username takes the CN as it is: the security service writes it in upper case). */
+static int certificate_device_id(X509 *cert, char *out, size_t cap)
+{
+    X509_NAME *subject = cert ? X509_get_subject_name(cert) : NULL;
+    int len = subject ? X509_NAME_get_text_by_NID(subject, NID_commonName, out, (int)cap) : -1;
+    if (len <= 0 || (size_t)len >= cap)
+        return -EINVAL;
+    return 0;
+}
+
+/* `topic` with the first occurrence of `from` (case-insensitive) replaced by `to`: the twin
+ * topics enrolled for the password login name the device in lower case. */
+static int retopic(const char *topic, const char *from, const char *to, char *out, size_t cap)
+{
+    const char *at = strcasestr(topic, from);
+    if (!at)
+        return -EINVAL;
+    int n = snprintf(out, cap, "%.*s%s%s", (int)(at - topic), topic, to, at + strlen(from));
+    return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+/* Puts the device certificate, its chain and key (/run/daa/device.pem, given by the runtime to an
+ * app with DeviceAuthentication) into ctx, and makes the twin topics and the client ID name the
+ * device as its certificate does. 0, or a negative errno after logging why. */
+static int use_device_certificate(SSL_CTX *ctx)
+{
+    char id[160];
+    if (SSL_CTX_use_certificate_chain_file(ctx, DEVICE_CERT_PATH) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, DEVICE_CERT_PATH, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        ERR_clear_error();
+        Log_Debug("OtaAgent: no usable device certificate at %s (%s): the manifest needs DeviceAuthentication and the "
+                  "device its certificate; 'sphere ota enroll --password-login' configures the password fallback\n",
+                  DEVICE_CERT_PATH, access(DEVICE_CERT_PATH, R_OK) == 0 ? "it does not load" : strerror(errno));
+        return -ENOENT;
+    }
+    if (certificate_device_id(SSL_CTX_get0_certificate(ctx), id, sizeof id) != 0 || strcasecmp(id, cfg.username) != 0) {
+        Log_Debug("OtaAgent: the device certificate does not name this device (%s): enroll this device\n", cfg.username);
+        return -EACCES;
+    }
+    char desired[sizeof cfg.desired_topic], reported[sizeof cfg.reported_topic];
+    if (retopic(cfg.desired_topic, cfg.username, id, desired, sizeof desired) != 0 ||
+        retopic(cfg.reported_topic, cfg.username, id, reported, sizeof reported) != 0) {
+        Log_Debug("OtaAgent: configuration: the twin topics do not name the device %s\n", cfg.username);
+        return -EINVAL;
+    }
+    memcpy(cfg.desired_topic, desired, sizeof desired);
+    memcpy(cfg.reported_topic, reported, sizeof reported);
+    snprintf(cfg.username, sizeof cfg.username, "%s", id);
+    return 0;
+}
+
 /* libmosquitto's own errors (a broker certificate that fails the check, …) into the app log. */
 static void on_mqtt_log(struct mosquitto *m, void *arg, int level, const char *text)
 {
@@ -245,20 +317,26 @@ static int start_mqtt(void)
         return -ENOMEM;
     if (cfg.tls) {
         SSL_CTX *ctx = mqtt_tls_context(); /* kept for the app's life, as libmosquitto keeps using it */
+        if (ctx && cfg.cert_port && use_device_certificate(ctx) != 0)
+            return -EACCES;
         if (!ctx || mosquitto_int_option(mqtt, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0) != MOSQ_ERR_SUCCESS ||
             mosquitto_void_option(mqtt, MOSQ_OPT_SSL_CTX, ctx) != MOSQ_ERR_SUCCESS) {
             Log_Debug("OtaAgent: cannot set up TLS for MQTT (caCertificate holds no usable certificate?)\n");
             return -EINVAL;
         }
     }
-    mosquitto_username_pw_set(mqtt, cfg.username, cfg.password);
+    if (!cfg.cert_port) /* on the device listener the certificate's CN is the user name */
+        mosquitto_username_pw_set(mqtt, cfg.username, cfg.password);
     mosquitto_connect_callback_set(mqtt, on_connect);
     mosquitto_message_callback_set(mqtt, on_message);
     mosquitto_log_callback_set(mqtt, on_mqtt_log);
     mosquitto_reconnect_delay_set(mqtt, 1, 10, true);
-    int rc = mosquitto_connect_async(mqtt, cfg.host, cfg.port, 30);
+    int port = cfg.cert_port ? cfg.cert_port : cfg.port;
+    Log_Debug("OtaAgent: logging in to the twin at %s:%d with the device %s\n", cfg.host, port,
+              cfg.cert_port ? "certificate" : "password");
+    int rc = mosquitto_connect_async(mqtt, cfg.host, port, 30);
     if (rc != MOSQ_ERR_SUCCESS)
-        Log_Debug("OtaAgent: MQTT connect to %s:%d: %s (retrying)\n", cfg.host, cfg.port, mosquitto_strerror(rc));
+        Log_Debug("OtaAgent: MQTT connect to %s:%d: %s (retrying)\n", cfg.host, port, mosquitto_strerror(rc));
     return mqtt_loop_start(mqtt, &mqtt_thread); /* keeps reconnecting, TLS errors included */
 }
 
