@@ -37,11 +37,14 @@ struct iothub;
  * broker's configuration at start), DATA/mqtt/iothub-ca.pem (the security service's CA: device
  * certificates must chain to it) and a server certificate DATA/mqtt/iothub.{cert,key}.pem for
  * hub_host, the DPS host name, localhost and the listen address, issued by that CA (so devices,
- * which hold the CA beside their own certificate, trust it). keys_dir: security-service.*.pem. */
+ * which hold the CA beside their own certificate, trust it). keys_dir: security-service.*.pem.
+ * The listener loads the broker plugin opensphere-iothub.so (beside this program, or
+ * $OPENSPHERE_IOTHUB_PLUGIN; -ENOENT when missing), which gives devices IoT Hub's real topics and
+ * maps them to the internal per-device topics the service uses ($iothub/<ID>/…, $dps/<ID>/…). */
 int iothub_prepare(const char *data_dir, const char *keys_dir, const char *listen, const char *hub_host, char *why,
                    size_t why_size);
-/* iothub_prepare also adds the stand-in's block to DATA/mqtt/acl (device patterns, the service's
- * topics), between marker lines; iothub_unprepare removes DATA/mqtt/iothub.conf and that block
+/* iothub_prepare also adds the stand-in's block to DATA/mqtt/acl (the service's topics; the
+ * devices' are the plugin's), between marker lines; iothub_unprepare removes DATA/mqtt/iothub.conf and that block
  * (a service started without the stand-in). */
 void iothub_unprepare(const char *data_dir);
 
