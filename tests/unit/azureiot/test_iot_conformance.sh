@@ -6,7 +6,9 @@
 # method round trip with its status (and a timeout when the device answers nothing), telemetry
 # with custom properties seen by the operator's event stream, C2D with properties, DPS
 # assignment, a client made from a connection string, a broker restart (COMMUNICATION_ERROR or NO_NETWORK, then the automatic reconnect
-# and a fresh twin), and a device refused another's topics and identity. Devices are two
+# and a fresh twin), and a device refused another's topics and identity (with Debian's own
+# mosquitto_sub/_pub/_rr and a device certificate on IoT Hub's real topic names: the broker
+# plugin's wire compatibility and per-device scoping). Devices are two
 # simulated devices' certificates (sphere sim create), used by iot_probe (tests/unit/azureiot).
 set -u
 sphere=$1 probe=$2 src=$3
@@ -120,7 +122,9 @@ run 0 iot c2d send --device-id "$ID_d1" --data 'for d1 only'
 run 0 iot invoke-method --device-id "$ID_d1" --method displayAlert --payload '"again"'
 run 0 iot twin update --device-id "$ID_d1" --desired '{"forD1":true}'
 run 0 iot twin update --device-id "$ID_d2" --desired '{"forD2":true}'
+say d1 'report {"spyWindow":true}'
 expect d1 '^c2d ce=- k=- body=for d1 only$'
+expect d1 '^reported 204 '
 expect d1 '^twin PARTIAL .*"forD1":true'
 seen_spy() { grep -q "$1" "$work/spy.out"; }
 until_ok 10 seen_spy '^\$iothub/twin/PATCH/properties/desired/?\$version=[0-9]* {"forD2":true,"\$version":[0-9]*}$' && ok ||
