@@ -20,6 +20,7 @@
  *                     devicebound/…` and the hub-to-device `$iothub/…`/`$dps/…` topics, and read
  *                     only its own; everything else in `devices/`, `$iothub/`, `$dps/` is refused.
  *                     Other topics and the service user are left to the broker's acl_file.
+ *                     A device's RETAIN flag is cleared there (IoT Hub retains nothing).
  *
  * Delivery is synchronous: mosquitto runs the MESSAGE event and then, in the same call, the READ
  * check of every subscriber, so one "last service message" record is enough.
@@ -189,12 +190,15 @@ static int on_message(int event, void *event_data, void *userdata)
     (void)event, (void)userdata;
     struct mosquitto_evt_message *ev = event_data;
     state.last_topic[0] = state.last_target[0] = '\0';
-    if (!starts_with(ev->topic, "$iothub/") && !starts_with(ev->topic, "$dps/"))
+    if (!in_iot_namespace(ev->topic))
         return MOSQ_ERR_SUCCESS;
     bool service = false;
     const char *identity = device_identity(ev->client, &service);
     if (service)
-        return unscope_topic(ev);
+        return starts_with(ev->topic, "devices/") ? MOSQ_ERR_SUCCESS : unscope_topic(ev);
+    ev->retain = false; /* IoT Hub keeps no retained device messages (and none may replay later) */
+    if (starts_with(ev->topic, "devices/"))
+        return MOSQ_ERR_SUCCESS;
     if (!identity) /* the WRITE check refused it already; be safe */
         return MOSQ_ERR_ACL_DENIED;
     return scope_topic(ev, identity);

@@ -4,7 +4,7 @@
  * compiled in with the few broker functions it calls stood in for: a device's request is filed
  * under its identity whatever its topic says, the service's answer goes back on IoT Hub's topic
  * to the addressed device only, a device may write/subscribe only its own topics in devices/,
- * $iothub/ and $dps/, a client whose user name is not its client ID is refused there, other
+ * $iothub/ and $dps/ (and retains nothing there), a client whose user name is not its client ID is refused there, other
  * topics and the service user are left to the acl_file (DEFER). The end-to-end check with the
  * real broker is iot_conformance.
  */
@@ -79,11 +79,14 @@ static int acl(struct mosquitto *client, int access, const char *topic)
 }
 
 /* The MESSAGE event on `topic` from client: the topic afterwards (malloc'd) in *out. */
+static bool last_retain; /* the RETAIN flag after the last message() (each is sent with it set) */
+
 static int message(struct mosquitto *client, const char *topic, char **out)
 {
-    struct mosquitto_evt_message ev = {.client = client, .topic = strdup(topic)};
+    struct mosquitto_evt_message ev = {.client = client, .topic = strdup(topic), .retain = true};
     int rc = registered[1](MOSQ_EVT_MESSAGE, &ev, NULL);
     *out = ev.topic;
+    last_retain = ev.retain;
     return rc;
 }
 
@@ -114,12 +117,17 @@ static void device_requests_are_filed_under_the_sender(void **unused)
     char *topic = NULL;
     assert_int_equal(message(&dev_a, "$iothub/twin/GET/?$rid=7", &topic), MOSQ_ERR_SUCCESS);
     assert_string_equal(topic, "$iothub/AAAA/twin/GET/?$rid=7");
+    assert_false(last_retain);
     free(topic);
     assert_int_equal(message(&dev_b, "$dps/registrations/PUT/iotdps-register/?$rid=1", &topic), MOSQ_ERR_SUCCESS);
     assert_string_equal(topic, "$dps/BBBB/registrations/PUT/iotdps-register/?$rid=1");
     free(topic);
     assert_int_equal(message(&dev_a, "devices/AAAA/messages/events/a=1", &topic), MOSQ_ERR_SUCCESS);
     assert_string_equal(topic, "devices/AAAA/messages/events/a=1"); /* IoT Hub's own topic: unchanged */
+    assert_false(last_retain);
+    free(topic);
+    assert_int_equal(message(&dev_a, "opensphere/devices/AAAA/twin/reported", &topic), MOSQ_ERR_SUCCESS);
+    assert_true(last_retain); /* outside the IoT namespaces: not the plugin's */
     free(topic);
 }
 
