@@ -357,12 +357,10 @@ IOT_EXPORT IOTHUB_CLIENT_RESULT IoTHubDeviceClient_LL_SendReportedState(IOTHUB_D
     return IOTHUB_CLIENT_OK;
 }
 
+/* IoT Hub's own topics: $iothub/… is scoped by the connection (docs/iot.md). */
 static int publish(IOTHUB_DEVICE_CLIENT_LL_HANDLE h, int *mid, const char *topic, size_t size, const void *payload, int qos)
 {
-    char wire[IOT_MAX_TOPIC + 300];
-    if (iot_topic_scope(topic, h->device_id, wire, sizeof wire) != 0)
-        return -ENOSPC;
-    return mosquitto_publish(h->mosq, mid, wire, (int)size, payload, qos, false) == MOSQ_ERR_SUCCESS ? 0 : -EIO;
+    return mosquitto_publish(h->mosq, mid, topic, (int)size, payload, qos, false) == MOSQ_ERR_SUCCESS ? 0 : -EIO;
 }
 
 static long next_rid(IOTHUB_DEVICE_CLIENT_LL_HANDLE h)
@@ -510,9 +508,7 @@ static void on_c2d(IOTHUB_DEVICE_CLIENT_LL_HANDLE h, const char *topic, const st
 static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
 {
     IOTHUB_DEVICE_CLIENT_LL_HANDLE h = obj;
-    char topic[IOT_MAX_TOPIC];
-    if (iot_topic_unscope(msg->topic, h->device_id, topic, sizeof topic) != 0)
-        return;
+    const char *topic = msg->topic;
     if (!strncmp(topic, "$iothub/twin/res/", 17))
         on_twin_response(h, topic, msg);
     else if (!strncmp(topic, "$iothub/twin/PATCH/properties/desired/", 38)) {
@@ -533,19 +529,16 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_cou
 
 static void subscribe_all(IOTHUB_DEVICE_CLIENT_LL_HANDLE h)
 {
-    char c2d[300], twin_res[300], twin_desired[300], methods[300];
+    char c2d[300];
     snprintf(c2d, sizeof c2d, "devices/%s/messages/devicebound/#", h->device_id);
-    iot_topic_scope("$iothub/twin/res/#", h->device_id, twin_res, sizeof twin_res);
-    iot_topic_scope("$iothub/twin/PATCH/properties/desired/#", h->device_id, twin_desired, sizeof twin_desired);
-    iot_topic_scope("$iothub/methods/POST/#", h->device_id, methods, sizeof methods);
     if (h->message_cb)
         mosquitto_subscribe(h->mosq, NULL, c2d, 1);
     if (h->twin_cb) {
-        char *const twin[] = {twin_res, twin_desired};
+        char *const twin[] = {"$iothub/twin/res/#", "$iothub/twin/PATCH/properties/desired/#"};
         mosquitto_subscribe_multiple(h->mosq, &h->twin_sub_mid, 2, twin, 0, 0, NULL);
     }
     if (h->method_cb)
-        mosquitto_subscribe(h->mosq, NULL, methods, 0);
+        mosquitto_subscribe(h->mosq, NULL, "$iothub/methods/POST/#", 0);
 }
 
 static void schedule_retry(IOTHUB_DEVICE_CLIENT_LL_HANDLE h)

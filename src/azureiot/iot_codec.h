@@ -3,11 +3,12 @@
  * iot_codec.h — the pure parts of the Azure IoT client (no I/O; unit-tested and fuzzed):
  * percent-encoding, property bags, the IoT Hub and DPS topics and the DPS response body.
  *
- * Topics on the wire. IoT Hub scopes $iothub/twin/… and $iothub/methods/… by the connection;
- * the stand-in runs on an unmodified mosquitto whose topics are global, so the device ID is put
- * in as the second level: $iothub/<id>/twin/…, $iothub/<id>/methods/…, $dps/<id>/registrations/…
- * (docs/iot.md). iot_topic_scope/iot_topic_unscope convert between the two forms; everything
- * else in this file works on the unscoped (IoT Hub) form.
+ * Topics on the wire are IoT Hub's and DPS's own: $iothub/twin/…, $iothub/methods/… and
+ * $dps/registrations/… carry no device ID, the hub scopes them by the connection. Behind the
+ * stand-in's broker plugin (src/iothubplugin) the service sees them as internal per-device
+ * topics, the device ID put in as the second level ($iothub/<id>/twin/…, $dps/<id>/…);
+ * iot_topic_scope/iot_topic_unscope convert between the two forms (the stand-in's side only;
+ * the device client uses the IoT Hub form). Everything else works on the IoT Hub form.
  *
  * Errors: 0 or a negative errno (-EINVAL malformed input, -ENOMEM).
  */

@@ -156,7 +156,7 @@ static void status(PROV_DEVICE_LL_HANDLE p, PROV_DEVICE_REG_STATUS s)
 
 static void send_request(PROV_DEVICE_LL_HANDLE p)
 {
-    char topic[512], wire[800], body[1024];
+    char topic[512], body[1024];
     p->rid++;
     if (p->polling)
         snprintf(topic, sizeof topic, "$dps/registrations/GET/iotdps-get-operationstatus/?$rid=%ld&operationId=%s", p->rid,
@@ -165,8 +165,7 @@ static void send_request(PROV_DEVICE_LL_HANDLE p)
         snprintf(topic, sizeof topic, "$dps/registrations/PUT/iotdps-register/?$rid=%ld", p->rid);
     int n = p->payload ? snprintf(body, sizeof body, "{\"registrationId\":\"%s\",\"payload\":%s}", p->registration_id, p->payload)
                        : snprintf(body, sizeof body, "{\"registrationId\":\"%s\"}", p->registration_id);
-    if (n < 0 || (size_t)n >= sizeof body || iot_topic_scope(topic, p->registration_id, wire, sizeof wire) != 0 ||
-        mosquitto_publish(p->mosq, NULL, wire, n, body, 0, false) != MOSQ_ERR_SUCCESS) {
+    if (n < 0 || (size_t)n >= sizeof body || mosquitto_publish(p->mosq, NULL, topic, n, body, 0, false) != MOSQ_ERR_SUCCESS) {
         finish(p, PROV_DEVICE_RESULT_TRANSPORT, NULL, NULL);
         return;
     }
@@ -185,10 +184,9 @@ static void sleep_then_request(PROV_DEVICE_LL_HANDLE p, const char *topic)
 static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
 {
     PROV_DEVICE_LL_HANDLE p = obj;
-    char topic[IOT_MAX_TOPIC];
+    const char *topic = msg->topic; /* DPS's own topics, scoped by the connection (docs/iot.md) */
     int code = 0;
-    if (p->state != PROV_WAITING || iot_topic_unscope(msg->topic, p->registration_id, topic, sizeof topic) != 0 ||
-        iot_topic_status(topic, "$dps/registrations/res/", &code) != 0)
+    if (p->state != PROV_WAITING || iot_topic_status(topic, "$dps/registrations/res/", &code) != 0)
         return;
     if (iot_topic_number(topic, "$rid=") != p->rid)
         return;
@@ -243,10 +241,8 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
         finish(p, PROV_DEVICE_RESULT_DEV_AUTH_ERROR, NULL, NULL);
         return;
     }
-    char filter[400];
     status(p, PROV_DEVICE_REG_STATUS_CONNECTED);
-    iot_topic_scope("$dps/registrations/res/#", p->registration_id, filter, sizeof filter);
-    if (mosquitto_subscribe(p->mosq, NULL, filter, 1) != MOSQ_ERR_SUCCESS)
+    if (mosquitto_subscribe(p->mosq, NULL, "$dps/registrations/res/#", 1) != MOSQ_ERR_SUCCESS)
         finish(p, PROV_DEVICE_RESULT_TRANSPORT, NULL, NULL);
     else
         p->state = PROV_SUBSCRIBING;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * iothub_cert.c — the stand-in's broker files (iothub_standin.h, iothub_prepare): the device listener's
- * configuration, the CA devices must chain to, and a server certificate issued by that CA.
+ * configuration (with the broker plugin that scopes IoT Hub's topics per connection, src/iothubplugin), the CA
+ * devices must chain to, and a server certificate issued by that CA.
  */
 #include <errno.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -96,20 +98,10 @@ static int write_in(const char *dir, const char *name, const char *text, unsigne
 
 #define ACL_BEGIN "# >>> the IoT Hub and DPS stand-in (docs/iot.md), written by sphere-cloud --iot-listen\n"
 #define ACL_END "# <<< the IoT Hub and DPS stand-in\n"
-/* On the stand-in's listener %u is the device certificate's CN. The pattern lines come before
- * the service's "user" section: mosquitto applies patterns to every user. */
+/* The device side of the IoT namespaces (devices/, $iothub/, $dps/) is the broker plugin's
+ * (src/iothubplugin): it decides every device's access there, so the block only gives the
+ * service user the namespaces (the plugin defers to this file for that user). */
 static const char acl_block[] = ACL_BEGIN
-    "pattern write devices/%u/messages/events/#\n"
-    "pattern read devices/%u/messages/devicebound/#\n"
-    "pattern write $iothub/%u/twin/GET/#\n"
-    "pattern write $iothub/%u/twin/PATCH/properties/reported/#\n"
-    "pattern read $iothub/%u/twin/res/#\n"
-    "pattern read $iothub/%u/twin/PATCH/properties/desired/#\n"
-    "pattern read $iothub/%u/methods/POST/#\n"
-    "pattern write $iothub/%u/methods/res/#\n"
-    "pattern write $dps/%u/registrations/PUT/#\n"
-    "pattern write $dps/%u/registrations/GET/#\n"
-    "pattern read $dps/%u/registrations/res/#\n"
     "user " MQTT_SERVICE_USER "\n"
     "topic readwrite devices/#\n"
     "topic readwrite $iothub/#\n"
@@ -139,6 +131,24 @@ static int rewrite_acl(const char *data_dir, bool with)
     return err;
 }
 
+/* The broker plugin: $OPENSPHERE_IOTHUB_PLUGIN, else opensphere-iothub.so beside this program. */
+static int plugin_path(char *out, size_t size)
+{
+    const char *env = getenv("OPENSPHERE_IOTHUB_PLUGIN");
+    if (env && *env)
+        return snprintf(out, size, "%s", env) < (int)size ? 0 : -ENAMETOOLONG;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -ENOENT;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return -ENOENT;
+    *slash = '\0';
+    return snprintf(out, size, "%s/opensphere-iothub.so", self) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
 int iothub_prepare(const char *data_dir, const char *keys_dir, const char *listen, const char *hub_host, char *why,
                    size_t why_size)
 {
@@ -147,6 +157,12 @@ int iothub_prepare(const char *data_dir, const char *keys_dir, const char *liste
     if (mqttbroker_parse_addr(listen, host, &port) != 0 || strpbrk(hub_host, " ,\r\n") || !strchr(hub_host, '.')) {
         snprintf(why, why_size, "--iot-listen must be ADDR:PORT and --iot-hub-host a host name with a dot");
         return -EINVAL;
+    }
+    char plugin[PATH_MAX] = "";
+    if (plugin_path(plugin, sizeof plugin) != 0 || access(plugin, R_OK) != 0 || strpbrk(plugin, "\r\n")) {
+        snprintf(why, why_size, "the IoT Hub stand-in's broker plugin is not at %s (build opensphere-iothub, or set "
+                 "OPENSPHERE_IOTHUB_PLUGIN)", plugin);
+        return -ENOENT;
     }
     char *key = NULL, *cert = NULL, *ca = NULL, *server_cert = NULL, *server_key = NULL, *dir = NULL, *conf = NULL;
     size_t key_len = 0, cert_len = 0, ca_len = 0;
@@ -179,8 +195,10 @@ int iothub_prepare(const char *data_dir, const char *keys_dir, const char *liste
                          "# The IoT Hub and DPS stand-in's device listener (docs/iot.md), written by sphere-cloud at each start.\n"
                          "listener %u %s\n"
                          "cafile %s/iothub-ca.pem\ncertfile %s/iothub.cert.pem\nkeyfile %s/iothub.key.pem\n"
-                         "require_certificate true\nuse_identity_as_username true\nuse_username_as_clientid true\n",
-                         port, host, dir, dir, dir) < 0)
+                         "require_certificate true\nuse_identity_as_username true\nuse_username_as_clientid true\n"
+                         "# IoT Hub's per-connection topics ($iothub/twin/..., $dps/registrations/...; docs/iot.md)\n"
+                         "plugin %s\nplugin_opt_service_user " MQTT_SERVICE_USER "\n",
+                         port, host, dir, dir, dir, plugin) < 0)
         conf = NULL, err = -ENOMEM;
     err = err ? err : write_in(dir, "iothub.conf", conf, 0600);
     err = err ? err : rewrite_acl(data_dir, true);

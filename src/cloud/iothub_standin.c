@@ -127,6 +127,9 @@ static int save_twin(struct clouddb_conn *c, const char *id, const struct twin_r
 
 /* ---- publishing ------------------------------------------------------------------------------ */
 
+/* To one device: `topic` in IoT Hub's form, sent on the internal per-device form ($iothub/<ID>/…,
+ * $dps/<ID>/…), which the broker plugin turns back into IoT Hub's form for that device's
+ * connection only (src/iothubplugin). devices/<ID>/… topics go out as they are. */
 static int publish(struct iothub *h, const char *device, const char *topic, const void *payload, size_t len, int qos)
 {
     char wire[IOT_MAX_TOPIC + ID_MAX + 8], upper[ID_MAX + 1];
@@ -281,7 +284,8 @@ static void on_dps(struct iothub *h, const char *device, const char *topic, cons
     }
 }
 
-/* "$iothub/<id>/…" or "$dps/<id>/…" → id and the IoT Hub topic; "devices/<id>/…" → id. */
+/* "$iothub/<id>/…" or "$dps/<id>/…" (the broker plugin put the sender's certificate CN there) → id
+ * and the IoT Hub topic; "devices/<id>/…" → id. */
 static int split_device(const char *wire, char id[ID_MAX + 1], char *topic, size_t cap)
 {
     const char *p = !strncmp(wire, "$iothub/", 8) ? wire + 8 : !strncmp(wire, "$dps/", 5) ? wire + 5

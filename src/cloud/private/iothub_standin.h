@@ -3,14 +3,16 @@
  * iothub_standin.h — the IoT Hub and Device Provisioning Service stand-in inside the cloud service
  * (docs/iot.md). Devices speak IoT Hub's device MQTT protocol to the cloud's mosquitto on a
  * listener of their own (require_certificate, use_identity_as_username, use_username_as_clientid:
- * the device certificate's CN is the device's MQTT identity; ACL patterns keep every device to
- * its own topics). The service, connected as its own MQTT user, answers twin GET/PATCH, records
+ * the device certificate's CN is the device's MQTT identity; the broker plugin, src/iothubplugin,
+ * keeps every device to its own topics). The service, connected as its own MQTT user, answers twin GET/PATCH, records
  * telemetry for monitor-events, sends C2D messages and desired-property notifications, runs
  * direct methods and DPS registrations. Twin documents live in the cloud's store (table
  * iot_twins, created on start: same SQL for SQLite and PostgreSQL).
  *
- * Wire topics carry the device ID as their second level where IoT Hub's are connection-scoped:
- * $iothub/<id>/twin/…, $iothub/<id>/methods/…, $dps/<id>/registrations/… (azureiot/iot_codec.h).
+ * Devices speak IoT Hub's own topics ($iothub/twin/…, $iothub/methods/…, $dps/registrations/…,
+ * scoped by the connection); the broker plugin maps them to and from the internal topics the
+ * service uses, the device ID as their second level: $iothub/<id>/twin/…, $iothub/<id>/methods/…,
+ * $dps/<id>/registrations/… (docs/iot.md, "The broker plugin").
  *
  * Threads: the MQTT side runs on its own thread (mqtt_loop.h); every other function may be
  * called from any thread (HTTP handlers). Errors: 0 or a negative errno; -ENOTCONN when the
@@ -37,11 +39,14 @@ struct iothub;
  * broker's configuration at start), DATA/mqtt/iothub-ca.pem (the security service's CA: device
  * certificates must chain to it) and a server certificate DATA/mqtt/iothub.{cert,key}.pem for
  * hub_host, the DPS host name, localhost and the listen address, issued by that CA (so devices,
- * which hold the CA beside their own certificate, trust it). keys_dir: security-service.*.pem. */
+ * which hold the CA beside their own certificate, trust it). keys_dir: security-service.*.pem.
+ * The listener loads the broker plugin opensphere-iothub.so (beside this program, or
+ * $OPENSPHERE_IOTHUB_PLUGIN; -ENOENT when missing), which gives devices IoT Hub's real topics and
+ * maps them to the internal per-device topics the service uses ($iothub/<ID>/…, $dps/<ID>/…). */
 int iothub_prepare(const char *data_dir, const char *keys_dir, const char *listen, const char *hub_host, char *why,
                    size_t why_size);
-/* iothub_prepare also adds the stand-in's block to DATA/mqtt/acl (device patterns, the service's
- * topics), between marker lines; iothub_unprepare removes DATA/mqtt/iothub.conf and that block
+/* iothub_prepare also adds the stand-in's block to DATA/mqtt/acl (the service's topics; the
+ * devices' are the plugin's), between marker lines; iothub_unprepare removes DATA/mqtt/iothub.conf and that block
  * (a service started without the stand-in). */
 void iothub_unprepare(const char *data_dir);
 

@@ -6,7 +6,9 @@
 # method round trip with its status (and a timeout when the device answers nothing), telemetry
 # with custom properties seen by the operator's event stream, C2D with properties, DPS
 # assignment, a client made from a connection string, a broker restart (COMMUNICATION_ERROR or NO_NETWORK, then the automatic reconnect
-# and a fresh twin), and a device refused another's topics and identity. Devices are two
+# and a fresh twin), and a device refused another's topics and identity (with Debian's own
+# mosquitto_sub/_pub/_rr and a device certificate on IoT Hub's real topic names: the broker
+# plugin's wire compatibility and per-device scoping). Devices are two
 # simulated devices' certificates (sphere sim create), used by iot_probe (tests/unit/azureiot).
 set -u
 sphere=$1 probe=$2 src=$3
@@ -98,26 +100,50 @@ expect d2 "^dps OK $hub $UP_d2\$" 10 "d2 was not assigned to $hub by DPS within 
 expect d2 '^status AUTHENTICATED OK$'
 expect d2 '^twin COMPLETE \{"desired":\{"\$version":1\}'
 
-# ---- one device refused another's topics and identity -------------------------------------------
+# ---- one device refused another's topics and identity (the broker plugin, src/iothubplugin) -------
+# d2's own certificate with Debian's mosquitto clients, speaking IoT Hub's real topics; d2's probe
+# quits first, so the clients below are d2's only connection.
+say d2 quit
+expect d2 '^destroyed$'
 tls=(--cafile "$data/mqtt/iothub-ca.pem" --cert "$OPENSPHERE_HOME/devices/d2/deviceauth.pem"
      --key "$OPENSPHERE_HOME/devices/d2/deviceauth.pem" -h 127.0.0.1 -p "$iot_port" -V mqttv311)
-mosquitto_sub "${tls[@]}" -i "$UP_d1" -v -t "devices/$UP_d1/messages/devicebound/#" -t "\$iothub/$UP_d1/methods/POST/#" \
-  -t "\$iothub/$UP_d1/twin/res/#" >"$work/spy.out" 2>&1 &
+# Posing as d1: its telemetry topic, the old device-ID-in-the-topic form, and a real twin PATCH
+# (which the plugin files under the sender's certificate, d2, whatever the client says).
+mosquitto_pub "${tls[@]}" -i "$UP_d1" -t "devices/$UP_d1/messages/events/" -m '{"spoofed":true}' 2>/dev/null
+mosquitto_pub "${tls[@]}" -t "\$iothub/$UP_d1/twin/PATCH/properties/reported/?\$rid=9" -m '{"spoofed":true}' 2>/dev/null
+mosquitto_pub "${tls[@]}" -i "$UP_d1" -t "\$iothub/twin/PATCH/properties/reported/?\$rid=9" -m '{"spoofedAsSender":true}' 2>/dev/null
+# A subscriber with d2's certificate (and d1's client ID, which the broker replaces with the CN) on
+# IoT Hub's shared topic names and on d1's own topics: it must get d2's desired patch and nothing of d1's.
+mosquitto_sub "${tls[@]}" -i "$UP_d1" -v -t '$iothub/twin/res/#' -t '$iothub/twin/PATCH/properties/desired/#' \
+  -t '$iothub/methods/POST/#' -t "devices/$UP_d1/messages/devicebound/#" -t "\$iothub/$UP_d1/twin/res/#" >"$work/spy.out" 2>&1 &
 spy=$!; probes+=($spy)
 sleep 1
-mosquitto_pub "${tls[@]}" -t "devices/$UP_d1/messages/events/" -m '{"spoofed":true}' 2>/dev/null
-mosquitto_pub "${tls[@]}" -t "\$iothub/$UP_d1/twin/PATCH/properties/reported/?\$rid=9" -m '{"spoofed":true}' 2>/dev/null
 run 0 iot c2d send --device-id "$ID_d1" --data 'for d1 only'
 run 0 iot invoke-method --device-id "$ID_d1" --method displayAlert --payload '"again"'
+run 0 iot twin update --device-id "$ID_d1" --desired '{"forD1":true}'
+run 0 iot twin update --device-id "$ID_d2" --desired '{"forD2":true}'
+say d1 'report {"spyWindow":true}'
 expect d1 '^c2d ce=- k=- body=for d1 only$'
+expect d1 '^reported 204 '
+expect d1 '^twin PARTIAL .*"forD1":true'
+seen_spy() { grep -q "$1" "$work/spy.out"; }
+until_ok 10 seen_spy '^\$iothub/twin/PATCH/properties/desired/?\$version=[0-9]* {"forD2":true,"\$version":[0-9]*}$' && ok ||
+  bad "plain mosquitto_sub with d2's certificate did not get d2's desired patch on IoT Hub's topic: $(cat "$work/spy.out")"
 sleep 1
-same "$(cat "$work/spy.out")" "" "what d2 saw of d1's topics (subscribing with d1's client ID)"
+same "$(grep -v forD2 "$work/spy.out")" "" "what d2 saw of d1's topics"
+kill "$spy" 2>/dev/null
 run 0 iot twin show --device-id "$ID_d1" -o json
 check "d2 could not write d1's reported state" "! grep -q spoofed '$out'"
+run 0 iot twin show --device-id "$ID_d2" -o json
+check "a reported PATCH is filed under the sender's certificate (d2)" "jq -e '.properties.reported.spoofedAsSender == true' '$out' >/dev/null"
 "$sphere" iot monitor-events --device-id "$ID_d1" --timeout 2 --from-start -o json > "$work/events2.json" 2>"$err"
 check "d2 could not send telemetry as d1" "! grep -q spoofed '$work/events2.json'"
 same "$(count d1 '^status UNAUTHENTICATED')" 0 "d1 disconnections while d2 tried to take its client ID"
-kill "$spy" 2>/dev/null
+# A twin GET round trip on IoT Hub's topics with mosquitto_rr (one MQTT 3.1.1 connection: it
+# subscribes to the response topic, publishes the request, prints the answer): d2's full twin.
+mosquitto_rr "${tls[@]}" -t '$iothub/twin/GET/?$rid=42' -e '$iothub/twin/res/200/?$rid=42' -n -v -W 10 >"$out" 2>"$err"
+rr_answered() { grep -qF '$iothub/twin/res/200/?$rid=42 {"desired":{"forD2":true' "$out"; }
+rr_answered && ok || bad "mosquitto_rr twin GET with d2's certificate: no \$iothub/twin/res/200/?\$rid=42 with d2's twin: $(cat "$out" "$err")"
 
 # ---- the broker restarts: the reason, the automatic reconnect, a fresh twin ----------------------
 broker=$(ps -o pid= --ppid "$cloud_pid" | tr -d ' ' | head -1)
@@ -135,8 +161,6 @@ else
 fi
 
 # ---- a silent broker: no PINGRESP gives NO_PING_RESPONSE ----------------------------------------
-say d2 quit
-expect d2 '^destroyed$'
 broker=$(ps -o pid= --ppid "$cloud_pid" | tr -d ' ' | head -1)
 daa=d2 IOT_PROBE_KEEPALIVE=5 start_probe d3 hub "$hub"
 expect d3 '^status AUTHENTICATED OK$'
