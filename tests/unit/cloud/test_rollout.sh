@@ -166,6 +166,26 @@ run 0 rollout show "$O" -o json
 twin_has_v2() { "$sphere" device twin show -d "$held" > "$out" 2>&1 && grep -q '"version": 2' "$out"; }
 until_ok 10 twin_has_v2 && ok || { bad "the twin of $held was not republished with version 2"; head -20 "$out"; }
 
+# ---- update-now reaches a simulated fleet: one MQTT connection per device ---------------------------
+run 0 device-group create --product Widget --name Listeners
+run 0 device-group deployment create --device-group Widget/Listeners --images "$V1"
+run 0 sim fleet create ears --count 100 --device-group Widget/Listeners --mqtt -o json
+[ "$(jget "$out" mqtt)" = true ] && ok || bad "fleet create --mqtt: $(cat "$out" "$err")"
+# One round, then 300 s of listening: within them only the cloud's commands make a device check in.
+# `fleet run` subscribes every device before its first round, and saves the fleet after each batch.
+"$sphere" sim fleet run ears --rounds 1 --interval 300 --duration 120 -o json > "$work/ears.json" 2> "$work/ears.err" &
+ears=$!
+all_run() { [ "$(running ears "$1")" = 100 ]; }
+until_ok 60 all_run "$V1" && ok || { bad "the listening fleet's first round: $(running ears "$V1") of 100 run v1"; cat "$work/ears.err"; }
+has "$work/ears.err" "100 of 100 devices listen"
+run 0 device-group deployment create --device-group Widget/Listeners --images "$V2"
+t0=$SECONDS
+run 0 device update-now --device-group Widget/Listeners -o json && [ "$(jget "$out" notified)" = 100 ] && ok || bad "update-now of the fleet: $(cat "$out" "$err")"
+until_ok 30 all_run "$V2" && ok || bad "update-now: $(running ears "$V2") of 100 fleet devices run v2 after 30 s"
+echo "update-now: 100 fleet devices checked in and updated in $((SECONDS - t0)) s"
+kill -TERM "$ears"; wait "$ears"; rc=$?   # the fleet stops on SIGTERM, saves itself and reports
+[ "$rc" = 0 ] && [ "$(jget "$work/ears.json" checkInsOnCommand)" = 100 ] && ok || bad "fleet run ended $rc: $(cat "$work/ears.json" "$work/ears.err")"
+
 # ---- `device restart` checks for updates, as a reboot does (a real sphered) ------------------------
 run 0 sim create r1 --cloud "$url" -o json
 R1=$(jget "$OPENSPHERE_HOME/devices/r1/device.json" deviceId)
@@ -187,6 +207,18 @@ run 0 device update-now --device-group Widget/Production -o json && [ "$(jget "$
 until_ok 10 more_than "$before" && ok || bad "update-now of the group: r1 did not check in"
 run 2 device update-now --device-id "$R1" --device-group Widget/Production && has "$err" "either --device-id or --device-group"
 run 0 device explain-update --device-id "$R1" && has "$out" "last check-in: $(date -u +%Y-%m-%dT)"
+# `ota enroll` gives the OTA agent the device's MQTT credentials, the ones its cloud agent has, so
+# update-now still reaches the device after enrolling, and after a reboot (a fresh login).
+run 0 ota enroll -d r1
+pw() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["password"])' "$1"; }
+[ "$(pw "$OPENSPHERE_HOME/devices/r1/cloud/mqtt.json")" = "$(pw "$OPENSPHERE_HOME/devices/r1/storage/0e5a7c11-3f2b-4d6e-9a8c-6f1d2b3c4e01/mutable_storage")" ] \
+  && ok || bad "ota enroll gave the OTA agent other MQTT credentials than the cloud agent's"
+n0=$(checkins)
+run 0 sim stop r1 && run 0 sim start r1
+until_ok 60 more_than "$n0" && ok || bad "r1 did not check in after its restart"
+sleep 1; before=$(checkins)
+run 0 device update-now --device-id "$R1" && has "$out" "Told 1 of 1"
+until_ok 10 more_than "$before" && ok || { bad "update-now after ota enroll: no check-in within 10 s"; tail -5 "$OPENSPHERE_HOME/devices/r1/sphered.log"; }
 run 0 sim stop r1
 
 echo "rehearsal took $((SECONDS - started)) s"
