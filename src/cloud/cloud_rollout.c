@@ -1240,3 +1240,29 @@ bool cloud_rollout_ota_gate(void *ctx, struct clouddb_conn *c, const char *tenan
                              "AND status = 'pending'", PARAMS(v.l.id, device_id, now), NULL);
     return v.decision;
 }
+
+void cloud_rollout_ota_report(void *ctx, struct clouddb_conn *c, const char *device_id)
+{
+    struct cloud_call x = {.s = ctx, .c = c};
+    char id[DEVICE_ID_HEX + 1];
+    snprintf(id, sizeof id, "%s", device_id ? device_id : "");
+    for (char *p = id; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+    snprintf(x.subject, sizeof x.subject, "%s", id);
+    struct clouddb_rows r;
+    /* The OTA rollouts in which the device was given the staged version (or failed it). */
+    if (cloud_call_query(&x, "SELECT r.to_deployment, r.tenant_id FROM rollouts r JOIN rollout_devices rd ON rd.rollout_id = r.id "
+                             "AND rd.device_id = $1 WHERE r.kind = 'ota' AND rd.status IN ('targeted','failed') ORDER BY r.created",
+                         PARAMS(id), &r))
+        return;
+    for (size_t i = 0; i < r.nrows; i++) {
+        const char *key = clouddb_cell(&r, i, 0), *slash = key ? strrchr(key, '/') : NULL, *tenant = clouddb_cell(&r, i, 1);
+        snprintf(x.tenant, sizeof x.tenant, "%s", tenant ? tenant : "");
+        struct device_view v;
+        if (!slash || view_ota(&x, key, id, &v) || !v.governed || !v.has_record)
+            continue;
+        if (take_ota_outcome(&x, &v, id, strtoll(slash + 1, NULL, 10)))
+            fprintf(stderr, "sphere-cloud: rollout %s: cannot take the OTA report of device %.16s...\n", v.l.id, id);
+    }
+    clouddb_rows_free(&r);
+}

@@ -147,7 +147,7 @@ head -c 20000 /dev/urandom > "$work/fw.bin"
 run 0 mcu-image create --version 2 "$work/fw.bin" "$work/fw2.img"
 run 0 sim fleet create mcu --count 200 --device-group Widget/Development --tag productType=Widget --tag deviceGroup=MCU --ota -o json
 run 2 rollout create --device-group Widget/MCU --ota "$work/fw2.img" && has "$err" "--ota-version"
-run 0 rollout create --device-group Widget/MCU --ota "$work/fw2.img" --ota-version 2 --phases 10%,100% --min-devices 5 -o json
+run 0 rollout create --device-group Widget/MCU --ota "$work/fw2.img" --ota-version 2 --phases 10%,100% --min-devices 5 --approve-each-phase -o json
 O=$(rid) ophase1=$(field phaseProgress 0 devices)
 [ "$(field kind)" = ota ] && [ "$(field phaseProgress 1 devices)" = $((200 - ophase1)) ] && ok || bad "OTA rollout: $(cat "$out" | head -20)"
 run 1 rollout create --device-group Widget/MCU --ota "$work/fw2.img" --ota-version 3 && has "$err" "rollout-in-progress"
@@ -155,10 +155,16 @@ mcu_at() { python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.envi
 print(sum(1 for d in f["devices"] if d.get("otaVersion",0) >= int(sys.argv[2])))' "$1" "$2"; }
 run 0 sim fleet run mcu --rounds 1
 [ "$(mcu_at mcu 2)" = "$ophase1" ] && ok || bad "after one round $(mcu_at mcu 2) MCUs run version 2; phase 1 has $ophase1"
+# Outcomes count when the devices report them, not when they next ask: after that one round every
+# device of phase 1 has succeeded and the rollout waits for its approval.
+run 0 rollout show "$O" -o json
+[ "$(field status)" = awaiting-approval ] && [ "$(field phaseProgress 0 succeeded)" = "$ophase1" ] && ok \
+  || bad "OTA reports not counted when made: $(field status), $(field phaseProgress 0 succeeded) of $ophase1 succeeded"
 # A device of phase 2: its twin (what an OTA agent gets over MQTT) does not offer version 2 yet ...
 held=$(python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.environ["OPENSPHERE_HOME"],"fleets","mcu.json")))
 print(next(d["id"] for d in f["devices"] if d.get("otaVersion",0) < 2))')
 run 0 device twin show -d "$held" && lacks "$out" '"version": 2'
+run 0 rollout approve "$O" && has "$out" "phase 2 of 2"
 run 0 sim fleet run mcu --rounds 6 --until-rollout-rests "$O"
 run 0 rollout show "$O" -o json
 [ "$(field status)" = completed ] && [ "$(mcu_at mcu 2)" = 200 ] && ok || bad "OTA rollout: $(field status) ($(field reason)), $(mcu_at mcu 2) of 200 at version 2"
