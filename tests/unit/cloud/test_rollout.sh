@@ -164,6 +164,13 @@ run 0 rollout show "$O" -o json
 held=$(python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.environ["OPENSPHERE_HOME"],"fleets","mcu.json")))
 print(next(d["id"] for d in f["devices"] if d.get("otaVersion",0) < 2))')
 run 0 device twin show -d "$held" && lacks "$out" '"version": 2'
+# explain-update covers the external MCU: the OTA target, the rollout's phase, the last OTA report.
+run 0 device explain-update --device-id "$held" && has "$out" "otaRollout" && has "$out" "phase 2 of 2, which has not started" \
+  && has "$out" "Its external MCU gets no OTA update: version 2 is held back by rollout $O"
+updated=$(python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.environ["OPENSPHERE_HOME"],"fleets","mcu.json")))
+print(next(d["id"] for d in f["devices"] if d.get("otaVersion",0) >= 2))')
+run 0 device explain-update --device-id "$updated" -o json && has "$out" "OTA target Widget/MCU" \
+  && has "$out" "Its external MCU is up to date: it runs version 2"
 run 0 rollout approve "$O" && has "$out" "phase 2 of 2"
 run 0 sim fleet run mcu --rounds 6 --until-rollout-rests "$O"
 run 0 rollout show "$O" -o json
@@ -171,6 +178,7 @@ run 0 rollout show "$O" -o json
 # ... and once its phase started, the twin was republished with it.
 twin_has_v2() { "$sphere" device twin show -d "$held" > "$out" 2>&1 && grep -q '"version": 2' "$out"; }
 until_ok 10 twin_has_v2 && ok || { bad "the twin of $held was not republished with version 2"; head -20 "$out"; }
+run 0 device explain-update --device-id "$held" && has "$out" "Its external MCU is up to date: it runs version 2"
 
 # ---- update-now reaches a simulated fleet: one MQTT connection per device ---------------------------
 run 0 device-group create --product Widget --name Listeners
