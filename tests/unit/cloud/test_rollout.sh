@@ -5,7 +5,9 @@
 # itself in its first phase; the state surviving a restart of the cloud mid-phase; abort sending
 # the devices not yet updated back to the previous target; a maintenance window that is closed;
 # approval of each phase; devices that join the group mid-rollout getting their phase's decision;
-# `device explain-update` naming the reason. With postgresql it starts its own server.
+# `device explain-update` naming the reason (apps and external-MCU OTA); OTA outcomes counted when
+# reported; `device update-now` reaching a --mqtt simulated fleet and a sphered device after
+# `ota enroll`. With postgresql it starts its own server.
 # Prints "N passed, N failed".
 set -u
 sphere=$1 src=$2 backend=${3:-sqlite}
