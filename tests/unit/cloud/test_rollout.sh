@@ -191,6 +191,7 @@ run 0 sim fleet create ears --count 100 --device-group Widget/Listeners --mqtt -
 # `fleet run` subscribes every device before its first round, and saves the fleet after each batch.
 "$sphere" sim fleet run ears --rounds 1 --interval 300 --duration 120 -o json > "$work/ears.json" 2> "$work/ears.err" &
 ears=$!
+trap '[ -n "$ears" ] && kill "$ears" 2>/dev/null; cloud_cleanup' EXIT   # the fleet too, however the test ends
 all_run() { [ "$(running ears "$1")" = 100 ]; }
 until_ok 60 all_run "$V1" && ok || { bad "the listening fleet's first round: $(running ears "$V1") of 100 run v1"; cat "$work/ears.err"; }
 has "$work/ears.err" "100 of 100 devices listen"
@@ -199,7 +200,7 @@ t0=$SECONDS
 run 0 device update-now --device-group Widget/Listeners -o json && [ "$(jget "$out" notified)" = 100 ] && ok || bad "update-now of the fleet: $(cat "$out" "$err")"
 until_ok 30 all_run "$V2" && ok || bad "update-now: $(running ears "$V2") of 100 fleet devices run v2 after 30 s"
 echo "update-now: 100 fleet devices checked in and updated in $((SECONDS - t0)) s"
-kill -TERM "$ears"; wait "$ears"; rc=$?   # the fleet stops on SIGTERM, saves itself and reports
+kill -TERM "$ears"; wait "$ears"; rc=$? ears=""   # the fleet stops on SIGTERM, saves itself and reports
 [ "$rc" = 0 ] && [ "$(jget "$work/ears.json" checkInsOnCommand)" = 100 ] && ok || bad "fleet run ended $rc: $(cat "$work/ears.json" "$work/ears.err")"
 
 # ---- `device restart` checks for updates, as a reboot does (a real sphered) ------------------------
