@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_ota_enroll.c — `sphere ota enroll -d DEV [--mqtt-host HOST] [--ca FILE] [--component CID]`:
- * gives a simulated device's OTA agent what it needs to run (docs/ota.md, "Enrolling"): fresh
- * MQTT credentials for its twin (POST /v1/devices/{id}/mqtt-credentials), the cloud's OTA public
+ * gives a simulated device's OTA agent what it needs to run (docs/ota.md, "Enrolling"): the
+ * device's MQTT credentials for its twin — the ones its cloud agent already has in DEV/cloud/mqtt.json
+ * (one password per device: a fresh one would lock the cloud agent out of `device update-now`), or
+ * fresh ones (POST /v1/devices/{id}/mqtt-credentials) then stored there for it too — the cloud's OTA public
  * key and the CA of the blob server (which the agent also checks the MQTT broker's certificate
  * against when the credentials say "tls": the service's broker serves its certificate), written as one JSON file into the agent's mutable storage
  * (DEVDIR/storage/<component>/mutable_storage, 0600, write-new + rename). With --mcu-baud the
@@ -86,6 +88,48 @@ static int compose(const struct json_value *creds, const char *mqtt_host, const 
     return err;
 }
 
+/* The device's MQTT credentials, shared by its cloud agent and its OTA agent: DEV/cloud/mqtt.json
+ * when it holds this device's complete answer, else a fresh answer which is then stored there. */
+static int shared_credentials(struct cloudclient *c, const char *dir, const char *id, struct json_value **out)
+{
+    *out = NULL;
+    char *cloud = path_join(dir, "cloud"), *file = cloud ? path_join(cloud, "mqtt.json") : NULL, *text = NULL;
+    size_t len = 0;
+    if (!file) {
+        free(cloud);
+        return cli_error("out of memory");
+    }
+    if (hostio_read_file(file, &text, &len) == 0) {
+        struct diag_list diags = {0};
+        json_parse(text, len, NULL, "mqtt.json", &diags, out);
+        diag_list_free(&diags);
+        free(text);
+        static const char *const keys[] = {"host", "port", "password", "clientId", "desiredTopic", "reportedTopic"};
+        const struct json_value *user = json_object_get(*out, "username");
+        bool complete = user && user->type == JSON_STRING && !strcmp(user->u.string.chars, id);
+        for (size_t i = 0; complete && i < sizeof keys / sizeof keys[0]; i++)
+            complete = json_object_get(*out, keys[i]) != NULL;
+        if (!complete) {
+            json_free(*out);
+            *out = NULL;
+        }
+    }
+    int rc = CLI_EXIT_OK;
+    if (!*out) {
+        char path[256];
+        struct cloudresp creds = {0};
+        snprintf(path, sizeof path, "/v1/devices/%s/mqtt-credentials", id);
+        rc = cloudcli_call(c, "POST", path, NULL, &creds);
+        if (!rc && (hostio_make_dirs(cloud, 0700) || hostio_write_file_atomic(file, creds.body.data, creds.body.len, 0600)))
+            fprintf(stderr, "warning: cannot store the device's MQTT credentials in %s: its cloud agent keeps the old ones\n", file);
+        if (!rc && !(*out = json_clone(creds.json)))
+            rc = cli_error("out of memory");
+        cloudresp_free(&creds);
+    }
+    free(cloud), free(file);
+    return rc;
+}
+
 static int write_config(const char *dir, const char *component, const struct strbuf *text)
 {
     char rel[128];
@@ -101,7 +145,7 @@ static int write_config(const char *dir, const char *component, const struct str
 
 static int run_enroll(const struct cli_invocation *inv)
 {
-    char *dir = NULL, id[160], path[256], *key_pem = NULL, *ca_pem = NULL;
+    char *dir = NULL, id[160], *key_pem = NULL, *ca_pem = NULL;
     const char *component = cli_value(inv, "component") ? cli_value(inv, "component") : OTA_AGENT_COMPONENT;
     const char *mqtt_host = cli_value(inv, "mqtt-host") ? cli_value(inv, "mqtt-host") : OTA_AGENT_MQTT_HOST;
     const char *baud_text = cli_value(inv, "mcu-baud");
@@ -111,28 +155,28 @@ static int run_enroll(const struct cli_invocation *inv)
         return cli_usage_error(inv, "--mcu-baud must be a line speed from 1200 to 3000000, not '%s'", baud_text);
     int rc = sim_device(cli_value(inv, "device"), &dir, id, sizeof id);
     struct cloudclient c = {0};
-    struct cloudresp creds = {0}, key = {0};
+    struct cloudresp key = {0};
+    struct json_value *creds = NULL;
     rc = rc ? rc : cloudcli_open(&c);
     const char *ca_file = cli_value(inv, "ca") ? cli_value(inv, "ca") : c.ca_file;
     size_t len = 0;
     if (!rc && ca_file && hostio_read_file(ca_file, &ca_pem, &len) != 0)
         rc = cli_error("cannot read the CA certificate %s", ca_file);
-    snprintf(path, sizeof path, "/v1/devices/%s/mqtt-credentials", id);
-    rc = rc ? rc : cloudcli_call(&c, "POST", path, NULL, &creds);
+    rc = rc ? rc : shared_credentials(&c, dir, id, &creds);
     rc = rc ? rc : cloudcli_call(&c, "GET", "/v1/ota/public-key", NULL, &key);
     if (!rc && !(key_pem = strndup(key.body.data, key.body.len)))
         rc = cli_error("out of memory");
-    const struct json_value *tls = rc ? NULL : json_object_get(creds.json, "tls");
+    const struct json_value *tls = rc ? NULL : json_object_get(creds, "tls");
     if (!rc && tls && tls->type == JSON_BOOL && tls->u.boolean && !ca_pem)
         rc = cli_error("the cloud's MQTT broker uses TLS: give the certificate the agent should trust with --ca FILE "
                        "(or log in with --ca-cert FILE)");
     struct strbuf text = {0};
-    int err = rc ? 0 : compose(creds.json, mqtt_host, key_pem, ca_pem, mcu_baud, cli_flag(inv, "password-login"), &text);
+    int err = rc ? 0 : compose(creds, mqtt_host, key_pem, ca_pem, mcu_baud, cli_flag(inv, "password-login"), &text);
     err = rc || err ? err : write_config(dir, component, &text);
     if (err)
         rc = cli_error("cannot write the OTA agent's configuration for '%s': %s", cli_value(inv, "device"), os_strerror(err));
     strbuf_free(&text);
-    cloudresp_free(&creds);
+    json_free(creds);
     cloudresp_free(&key);
     cloudclient_free(&c);
     free(dir), free(key_pem), free(ca_pem);

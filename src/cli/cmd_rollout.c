@@ -326,6 +326,8 @@ static int run_explain(const struct cli_invocation *inv)
             printf("  %-4s %-15s %s\n", ok && ok->u.boolean ? "ok" : "NO", text(s, "check"), text(s, "detail"));
         }
         printf("%s\n", text(resp.json, "summary"));
+        if (json_object_get(resp.json, "otaSummary")) /* a device with an external MCU's OTA target */
+            printf("%s\n", text(resp.json, "otaSummary"));
     }
     cloudresp_free(&resp);
     return CLI_EXIT_OK;

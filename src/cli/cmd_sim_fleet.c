@@ -6,7 +6,10 @@
  * device only its ID, token, installed set and MCU version in memory. A device speaks the device's
  * side of the cloud API: POST /v1/device/checkin, GET /v1/device/images/{id} (the blob, SHA-256
  * checked), POST /v1/device/report; with --ota instead GET /v1/device/ota, the signed blob URL and
- * POST /v1/device/ota/report (the OTA twin's content over HTTP; MQTT is not spoken).
+ * POST /v1/device/ota/report (the OTA twin's content over HTTP). A fleet created with --mqtt also
+ * has each device's MQTT credentials (POST /v1/devices/{id}/mqtt-credentials) and, while `fleet run`
+ * lasts, keeps one MQTT connection per device subscribed to its commands topic, as sphered's cloud
+ * agent does: `sphere device update-now` makes the devices it names check in at once.
  *
  * Fault injection, deterministic (a hash of the fleet's seed, the device and the round):
  *   --fail-rate P      that share of devices always fails to install (a "bad hardware batch"):
@@ -21,13 +24,17 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <mosquitto.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,12 +47,15 @@
 #include "strbuf.h"
 
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #define FLEET_MAX_DEVICES 100000
 #define FLEET_MAX_ROUNDS 1000
 #define FLEET_MAX_SECONDS 3600
 #define FLEET_MAX_THREADS 64
 #define FLEET_MAX_IMAGES 8
+#define FLEET_MAX_MQTT_DEVICES 10000 /* one connection each: bounded by this and the open-file limit */
+#define FLEET_SUBSCRIBE_SECONDS 60   /* how long `fleet run` waits for every device's subscription */
 
 struct sim_device {
     char id[129];
@@ -53,6 +63,7 @@ struct sim_device {
     unsigned installed_count;
     long long ota_version; /* the external MCU's firmware version (fleets made with --ota) */
     char installed[FLEET_MAX_IMAGES][2][37]; /* component ID, image ID */
+    char mqtt_password[40];                  /* fleets made with --mqtt: the device's broker password */
 };
 
 struct fleet {
@@ -60,6 +71,9 @@ struct fleet {
     unsigned fail_bp, power_cut_bp, latency_ms;
     bool ota;        /* rounds also follow the device's OTA desired state */
     char *tags_json; /* ["productType=P",...] given to each device at create, or NULL */
+    char *mqtt_host; /* fleets made with --mqtt: the cloud's broker (its host is on this machine) */
+    unsigned mqtt_port;
+    bool mqtt_tls;
     size_t count;
     struct sim_device *devices;
 };
@@ -67,6 +81,7 @@ struct fleet {
 struct counters {
     atomic_ullong checkins, downloads, reports_ok, reports_failed, power_cuts, errors, up_to_date, no_updates;
     atomic_ullong checkin_ns_total;
+    atomic_ullong commanded; /* check-ins made because the cloud said so over MQTT (update-now) */
     atomic_ullong latency_hist[64]; /* check-in latency, bucket = floor(log2(microseconds)) */
 };
 
@@ -238,7 +253,7 @@ static struct json_value *body_json(const struct conn *c)
 
 static void fleet_free(struct fleet *f)
 {
-    free(f->name), free(f->url), free(f->ca), free(f->group), free(f->devices), free(f->tags_json);
+    free(f->name), free(f->url), free(f->ca), free(f->group), free(f->devices), free(f->tags_json), free(f->mqtt_host);
     memset(f, 0, sizeof *f);
 }
 
@@ -265,6 +280,13 @@ static int fleet_save(const struct fleet *f)
     json_object_append(o, "powerCutRateBasisPoints", json_new_int(f->power_cut_bp));
     json_object_append(o, "latencyMs", json_new_int(f->latency_ms));
     json_object_append(o, "ota", json_new_bool(f->ota));
+    if (f->mqtt_host) {
+        struct json_value *m = json_new_object();
+        json_object_append(m, "host", json_new_string(f->mqtt_host));
+        json_object_append(m, "port", json_new_int(f->mqtt_port));
+        json_object_append(m, "tls", json_new_bool(f->mqtt_tls));
+        json_object_append(o, "mqtt", m);
+    }
     for (size_t i = 0; i < f->count; i++) {
         const struct sim_device *d = &f->devices[i];
         struct json_value *dv = json_new_object(), *inst = json_new_array();
@@ -278,6 +300,8 @@ static int fleet_save(const struct fleet *f)
         }
         json_object_append(dv, "installed", inst);
         json_object_append(dv, "otaVersion", json_new_int(d->ota_version));
+        if (d->mqtt_password[0])
+            json_object_append(dv, "mqttPassword", json_new_string(d->mqtt_password));
         json_array_append(list, dv);
     }
     json_object_append(o, "devices", list);
@@ -318,6 +342,12 @@ static int fleet_load(const char *name, struct fleet *f)
         f->latency_ms = (unsigned)jnum(o, "latencyMs");
         const struct json_value *ota = json_object_get(o, "ota");
         f->ota = ota && ota->type == JSON_BOOL && ota->u.boolean;
+        const struct json_value *mqtt = json_object_get(o, "mqtt"), *tls = json_object_get(mqtt, "tls");
+        if (mqtt && mqtt->type == JSON_OBJECT && jstr(mqtt, "host")) {
+            f->mqtt_host = strdup(jstr(mqtt, "host"));
+            f->mqtt_port = (unsigned)jnum(mqtt, "port");
+            f->mqtt_tls = tls && tls->type == JSON_BOOL && tls->u.boolean;
+        }
         f->count = list->u.array.count;
         f->devices = calloc(f->count ? f->count : 1, sizeof *f->devices);
         if (!f->name || !f->url || !f->group || !f->devices)
@@ -332,6 +362,8 @@ static int fleet_load(const char *name, struct fleet *f)
         snprintf(f->devices[i].id, sizeof f->devices[i].id, "%s", jstr(d, "id"));
         snprintf(f->devices[i].token, sizeof f->devices[i].token, "%s", jstr(d, "token"));
         f->devices[i].ota_version = jnum(d, "otaVersion");
+        if (jstr(d, "mqttPassword"))
+            snprintf(f->devices[i].mqtt_password, sizeof f->devices[i].mqtt_password, "%s", jstr(d, "mqttPassword"));
         for (size_t k = 0; inst && inst->type == JSON_ARRAY && k < inst->u.array.count && k < FLEET_MAX_IMAGES; k++) {
             const struct json_value *x = inst->u.array.items[k];
             snprintf(f->devices[i].installed[k][0], 37, "%s", jstr(x, "componentId") ? jstr(x, "componentId") : "");
@@ -355,7 +387,15 @@ struct pool {
     struct counters *k;
     int (*work)(struct pool *p, struct conn *c, size_t i);
     double deadline;
+    const size_t *only; /* when set, only these devices (told to check in), only_count of them */
+    size_t only_count;
+    bool mqtt;             /* provisioning: fetch each device's MQTT credentials too */
+    pthread_mutex_t *lock; /* provisioning: guards the fleet's broker fields */
 };
+
+/* SIGINT/SIGTERM during `fleet run`: finish the request in flight, save the fleet, report. */
+static volatile sig_atomic_t stop_requested;
+static void on_stop_signal(int sig) { (void)sig, stop_requested = 1; }
 
 static void *worker(void *arg)
 {
@@ -363,8 +403,9 @@ static void *worker(void *arg)
     struct conn c;
     if (conn_open(&c, p->f))
         return NULL;
-    for (size_t i; (i = atomic_fetch_add(&p->next, 1)) < p->f->count && now_s() < p->deadline;)
-        if (p->work(p, &c, i))
+    size_t n = p->only ? p->only_count : p->f->count;
+    for (size_t i; (i = atomic_fetch_add(&p->next, 1)) < n && now_s() < p->deadline && !stop_requested;)
+        if (p->work(p, &c, p->only ? p->only[i] : i))
             atomic_fetch_add(&p->k->errors, 1);
     conn_close(&c);
     return NULL;
@@ -384,6 +425,39 @@ static int run_pool(struct pool *p, unsigned threads)
 }
 
 /* ---- provisioning ----------------------------------------------------------------------------- */
+
+static bool local_host(const char *host)
+{
+    return host && (!strcmp(host, "127.0.0.1") || !strcmp(host, "localhost") || !strcmp(host, "::1"));
+}
+
+/* --mqtt: the device's broker password (the answer's user name is its ID), and the broker. A cloud
+ * without a broker answers 409 mqtt-not-configured: -ENOTCONN. */
+static int fetch_mqtt_credentials(struct pool *p, struct conn *c, struct sim_device *d)
+{
+    char path[256];
+    long status = 0;
+    snprintf(path, sizeof path, "/v1/devices/%s/mqtt-credentials", d->id);
+    int err = request(c, p->user_token, "POST", path, "{}", &status);
+    if (err || status != 201)
+        return err ? err : status == 409 ? -ENOTCONN : -EIO;
+    struct json_value *j = body_json(c);
+    const char *pass = jstr(j, "password"), *host = jstr(j, "host"), *user = jstr(j, "username");
+    const struct json_value *tls = json_object_get(j, "tls");
+    err = pass && local_host(host) && user && !strcasecmp(user, d->id) && strlen(pass) < sizeof d->mqtt_password ? 0 : -EPROTO;
+    if (!err) {
+        snprintf(d->mqtt_password, sizeof d->mqtt_password, "%s", pass);
+        pthread_mutex_lock(p->lock);
+        if (!p->f->mqtt_host) {
+            p->f->mqtt_host = strdup(host);
+            p->f->mqtt_port = (unsigned)jnum(j, "port");
+            p->f->mqtt_tls = tls && tls->type == JSON_BOOL && tls->u.boolean;
+        }
+        pthread_mutex_unlock(p->lock);
+    }
+    json_free(j);
+    return err;
+}
 
 static int provision(struct pool *p, struct conn *c, size_t i)
 {
@@ -410,13 +484,15 @@ static int provision(struct pool *p, struct conn *c, size_t i)
     strbuf_free(&body);
     if (err || (status != 200 && status != 201))
         return -EIO;
-    if (!p->f->tags_json)
-        return 0;
-    snprintf(path, sizeof path, "/v1/devices/%s", d->id);
-    char tags[1200];
-    snprintf(tags, sizeof tags, "{\"tags\":%s}", p->f->tags_json);
-    err = request(c, p->user_token, "PATCH", path, tags, &status);
-    return err || status != 200 ? -EIO : 0;
+    if (p->f->tags_json) {
+        snprintf(path, sizeof path, "/v1/devices/%s", d->id);
+        char tags[1200];
+        snprintf(tags, sizeof tags, "{\"tags\":%s}", p->f->tags_json);
+        err = request(c, p->user_token, "PATCH", path, tags, &status);
+        if (err || status != 200)
+            return -EIO;
+    }
+    return p->mqtt ? fetch_mqtt_credentials(p, c, d) : 0;
 }
 
 /* ---- one device's round ----------------------------------------------------------------------- */
@@ -612,6 +688,205 @@ static int device_round(struct pool *p, struct conn *c, size_t i)
     return rep;
 }
 
+/* ---- listening for the cloud's commands (--mqtt fleets, `device update-now`) ------------------- */
+
+/* One non-threaded mosquitto client per device, all driven by one thread's poll(): a device told
+ * {"command":"checkIn"} on opensphere/devices/<id>/commands is queued (once) for an immediate
+ * check-in, which `fleet run` makes between its rounds. */
+struct ear {
+    struct listener *l;
+    size_t i;
+};
+
+struct listener {
+    struct fleet *f;
+    struct mosquitto **m;
+    struct ear *ears;
+    double *retry_at;      /* when a lost connection is tried again */
+    unsigned char *joined; /* subscribed (at least once) */
+    atomic_size_t subscribed;
+    pthread_mutex_t lock; /* guards the queue */
+    size_t *queue, queued;
+    unsigned char *in_queue;
+    atomic_bool stop;
+    pthread_t thread;
+    bool running;
+    SSL_CTX *tls; /* one TLS context shared by every client (its own per client would cost ~70 KB each) */
+};
+
+static void on_ear_connect(struct mosquitto *m, void *ctx, int rc)
+{
+    struct ear *e = ctx;
+    char topic[200];
+    snprintf(topic, sizeof topic, "opensphere/devices/%s/commands", e->l->f->devices[e->i].id);
+    if (rc == 0)
+        mosquitto_subscribe(m, NULL, topic, 1);
+}
+
+static void on_ear_subscribe(struct mosquitto *m, void *ctx, int mid, int count, const int *granted)
+{
+    (void)m, (void)mid;
+    struct ear *e = ctx;
+    if (count == 1 && granted[0] <= 2 && !e->l->joined[e->i]) { /* 0x80: the broker refused */
+        e->l->joined[e->i] = 1;
+        atomic_fetch_add(&e->l->subscribed, 1);
+    }
+}
+
+static void on_ear_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
+{
+    (void)m;
+    struct ear *e = ctx;
+    if (msg->payloadlen <= 0 || msg->payloadlen >= 1024 || !memmem(msg->payload, (size_t)msg->payloadlen, "\"checkIn\"", 9))
+        return;
+    pthread_mutex_lock(&e->l->lock);
+    if (!e->l->in_queue[e->i]) {
+        e->l->in_queue[e->i] = 1;
+        e->l->queue[e->l->queued++] = e->i;
+    }
+    pthread_mutex_unlock(&e->l->lock);
+}
+
+/* The devices told to check in since the last call (at most f->count), into out; their number. */
+static size_t listener_take(struct listener *l, size_t *out)
+{
+    pthread_mutex_lock(&l->lock);
+    size_t n = l->queued;
+    memcpy(out, l->queue, n * sizeof *out);
+    for (size_t k = 0; k < n; k++)
+        l->in_queue[l->queue[k]] = 0;
+    l->queued = 0;
+    pthread_mutex_unlock(&l->lock);
+    return n;
+}
+
+static void *listener_loop(void *arg)
+{
+    struct listener *l = arg;
+    size_t n = l->f->count;
+    struct pollfd *fds = calloc(n, sizeof *fds);
+    size_t *which = calloc(n, sizeof *which);
+    while (fds && which && !atomic_load(&l->stop)) {
+        size_t nfds = 0;
+        double now = now_s();
+        for (size_t i = 0; i < n; i++) {
+            int sock = mosquitto_socket(l->m[i]);
+            if (sock < 0) {
+                if (now >= l->retry_at[i]) { /* lost (the broker restarted, ...): again every 2 s */
+                    l->retry_at[i] = now + 2;
+                    mosquitto_reconnect(l->m[i]);
+                }
+                continue;
+            }
+            fds[nfds] = (struct pollfd){.fd = sock, .events = (short)(POLLIN | (mosquitto_want_write(l->m[i]) ? POLLOUT : 0))};
+            which[nfds++] = i;
+        }
+        poll(fds, nfds, 100);
+        for (size_t k = 0; k < nfds; k++) {
+            struct mosquitto *m = l->m[which[k]];
+            int rc = MOSQ_ERR_SUCCESS;
+            if (fds[k].revents & (POLLIN | POLLERR | POLLHUP))
+                rc = mosquitto_loop_read(m, 1);
+            if (rc == MOSQ_ERR_SUCCESS && (fds[k].revents & POLLOUT))
+                rc = mosquitto_loop_write(m, 1);
+            (void)rc; /* a lost connection closes its socket: the next pass tries again */
+        }
+        for (size_t i = 0; i < n; i++)
+            mosquitto_loop_misc(l->m[i]); /* keep-alive pings */
+    }
+    free(fds), free(which);
+    return NULL;
+}
+
+static void listener_free(struct listener *l)
+{
+    if (l->running) {
+        atomic_store(&l->stop, true);
+        pthread_join(l->thread, NULL);
+    }
+    for (size_t i = 0; l->m && i < l->f->count; i++)
+        if (l->m[i]) {
+            mosquitto_disconnect(l->m[i]);
+            mosquitto_destroy(l->m[i]);
+        }
+    if (l->m)
+        pthread_mutex_destroy(&l->lock);
+    SSL_CTX_free(l->tls); /* each client held its own reference */
+    free(l->m), free(l->ears), free(l->retry_at), free(l->joined), free(l->queue), free(l->in_queue);
+    memset(l, 0, sizeof *l);
+}
+
+/* Connects every device (user name its ID, client ID <id>.agent as sphered's agent) and starts the
+ * loop. 0, or a negative errno with why filled. */
+static int listener_start(struct listener *l, struct fleet *f, char *why, size_t why_size)
+{
+    memset(l, 0, sizeof *l);
+    l->f = f;
+    size_t n = f->count;
+    if (n > FLEET_MAX_MQTT_DEVICES) {
+        snprintf(why, why_size, "at most %d devices listen over MQTT, this fleet has %zu", FLEET_MAX_MQTT_DEVICES, n);
+        return -E2BIG;
+    }
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < n + 256 && lim.rlim_max >= n + 256) {
+        lim.rlim_cur = n + 256;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < n + 256) {
+        snprintf(why, why_size, "%zu MQTT connections need %zu open files, the limit is %llu", n, n + 256,
+                 (unsigned long long)lim.rlim_cur);
+        return -EMFILE;
+    }
+    l->m = calloc(n, sizeof *l->m), l->ears = calloc(n, sizeof *l->ears), l->retry_at = calloc(n, sizeof *l->retry_at);
+    l->joined = calloc(n, 1), l->queue = calloc(n, sizeof *l->queue), l->in_queue = calloc(n, 1);
+    if (!l->m || !l->ears || !l->retry_at || !l->joined || !l->queue || !l->in_queue) {
+        free(l->m), l->m = NULL;
+        listener_free(l);
+        snprintf(why, why_size, "out of memory");
+        return -ENOMEM;
+    }
+    pthread_mutex_init(&l->lock, NULL);
+    mosquitto_lib_init();
+    int rc = MOSQ_ERR_SUCCESS;
+    if (f->mqtt_tls) { /* the broker's certificate is the cloud's own, pinned: checked against the login's CA, no host name */
+        l->tls = SSL_CTX_new(TLS_client_method());
+        if (!l->tls || !f->ca || SSL_CTX_load_verify_locations(l->tls, f->ca, NULL) != 1)
+            rc = MOSQ_ERR_TLS;
+        else
+            SSL_CTX_set_verify(l->tls, SSL_VERIFY_PEER, NULL);
+        if (l->tls) /* idle connections give back their 2 x 16 KB record buffers */
+            SSL_CTX_set_mode(l->tls, SSL_MODE_RELEASE_BUFFERS);
+    }
+    for (size_t i = 0; i < n && rc == MOSQ_ERR_SUCCESS; i++) {
+        char client[160];
+        snprintf(client, sizeof client, "%.120s.agent", f->devices[i].id);
+        l->ears[i] = (struct ear){.l = l, .i = i};
+        l->m[i] = mosquitto_new(client, true, &l->ears[i]);
+        rc = !l->m[i] ? MOSQ_ERR_NOMEM : mosquitto_username_pw_set(l->m[i], f->devices[i].id, f->devices[i].mqtt_password);
+        if (rc == MOSQ_ERR_SUCCESS && l->tls) {
+            rc = mosquitto_int_option(l->m[i], MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+            rc = rc ? rc : mosquitto_void_option(l->m[i], MOSQ_OPT_SSL_CTX, l->tls);
+            rc = rc ? rc : mosquitto_tls_insecure_set(l->m[i], true);
+        }
+        if (rc == MOSQ_ERR_SUCCESS) {
+            mosquitto_connect_callback_set(l->m[i], on_ear_connect);
+            mosquitto_subscribe_callback_set(l->m[i], on_ear_subscribe);
+            mosquitto_message_callback_set(l->m[i], on_ear_message);
+            if (mosquitto_connect(l->m[i], f->mqtt_host, (int)f->mqtt_port, 60) != MOSQ_ERR_SUCCESS)
+                l->retry_at[i] = now_s() + 1; /* the loop tries again */
+        }
+    }
+    if (rc == MOSQ_ERR_SUCCESS && pthread_create(&l->thread, NULL, listener_loop, l) != 0)
+        rc = MOSQ_ERR_NOMEM;
+    l->running = rc == MOSQ_ERR_SUCCESS;
+    if (rc != MOSQ_ERR_SUCCESS) {
+        snprintf(why, why_size, "cannot set up the MQTT clients: %s", mosquitto_strerror(rc));
+        listener_free(l);
+        return -EIO;
+    }
+    return 0;
+}
+
 /* ---- commands ------------------------------------------------------------------------------ */
 
 static int open_login(struct cloudclient *c)
@@ -652,6 +927,7 @@ static int run_create(const struct cli_invocation *inv)
                       .latency_ms = (unsigned)latency, .count = (size_t)count};
     f.devices = calloc((size_t)count, sizeof *f.devices);
     f.ota = cli_flag(inv, "ota");
+    bool mqtt = cli_flag(inv, "mqtt");
     size_t ntags = 0;
     const char *const *tags = cli_values(inv, "tag", &ntags);
     if (ntags) {
@@ -675,19 +951,22 @@ static int run_create(const struct cli_invocation *inv)
             snprintf(f.devices[i].id + 16 * w, 17, "%016llx", (unsigned long long)mix(name, "device", i * 8 + (uint64_t)w));
     }
     struct counters k = {0};
-    struct pool p = {.f = &f, .user_token = c.token, .k = &k, .work = provision, .deadline = now_s() + FLEET_MAX_SECONDS};
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    struct pool p = {.f = &f, .user_token = c.token, .k = &k, .work = provision, .deadline = now_s() + FLEET_MAX_SECONDS,
+                     .mqtt = mqtt, .lock = &lock};
     double t0 = now_s();
     rc = run_pool(&p, (unsigned)threads) ? cli_error("cannot start threads") : CLI_EXIT_OK;
     double took = now_s() - t0;
     if (!rc && atomic_load(&k.errors))
-        rc = cli_error("%llu of %zu devices could not be provisioned and claimed in %s (is the group right?)",
-                       (unsigned long long)atomic_load(&k.errors), f.count, f.group);
+        rc = cli_error("%llu of %zu devices could not be provisioned and claimed in %s (is the group right?%s)",
+                       (unsigned long long)atomic_load(&k.errors), f.count, f.group,
+                       mqtt ? " with --mqtt the cloud needs its MQTT broker: sphere cloud init" : "");
     int err = rc ? 0 : fleet_save(&f);
     if (err)
         rc = cli_error("cannot save the fleet: %s", os_strerror(err));
     if (!rc) {
         if (inv->output == CLI_OUTPUT_JSON)
-            printf("{\"name\":\"%s\",\"devices\":%zu,\"seconds\":%.3f}\n", name, f.count, took);
+            printf("{\"name\":\"%s\",\"devices\":%zu,\"seconds\":%.3f,\"mqtt\":%s}\n", name, f.count, took, mqtt ? "true" : "false");
         else
             printf("Fleet '%s': %zu simulated devices claimed in %s in %.1f s (fail rate %.2f%%, power cuts %.2f%%, latency %u ms).\n",
                    name, f.count, f.group, took, f.fail_bp / 100.0, f.power_cut_bp / 100.0, f.latency_ms);
@@ -712,14 +991,61 @@ static char *rollout_status(struct cloudclient *c, const char *id)
     return copy;
 }
 
+/* Between rounds (until `until`, the run's deadline or a signal): the devices the cloud tells to
+ * check in do so at once, in batches, and the fleet is saved after each batch. */
+static void listen_between_rounds(struct pool *p, struct listener *l, size_t *batch, double until, unsigned threads,
+                                  unsigned *batches)
+{
+    while (now_s() < until && now_s() < p->deadline && !stop_requested) {
+        size_t n = listener_take(l, batch);
+        if (!n) {
+            usleep(50 * 1000);
+            continue;
+        }
+        unsigned round = p->round;
+        p->only = batch, p->only_count = n;
+        p->round = FLEET_MAX_ROUNDS + (*batches)++; /* its own power-cut draw */
+        run_pool(p, threads);
+        p->only = NULL, p->round = round;
+        atomic_fetch_add(&p->k->commanded, n);
+        fleet_save(p->f);
+    }
+}
+
+/* Starts listening when the fleet has MQTT credentials and waits (bounded) until every device is
+ * subscribed, so no command sent after this returns is missed. 0, or an error already printed. */
+static int start_listening(struct fleet *f, struct listener *l, bool *listening)
+{
+    *listening = false;
+    size_t with = 0;
+    for (size_t i = 0; i < f->count; i++)
+        with += f->devices[i].mqtt_password[0] != 0;
+    if (!f->mqtt_host || with != f->count)
+        return 0;
+    char why[256];
+    if (listener_start(l, f, why, sizeof why))
+        return cli_error("cannot listen for the cloud's commands: %s", why);
+    *listening = true;
+    double give_up = now_s() + FLEET_SUBSCRIBE_SECONDS;
+    while (atomic_load(&l->subscribed) < f->count && now_s() < give_up && !stop_requested)
+        usleep(50 * 1000);
+    size_t got = atomic_load(&l->subscribed);
+    fprintf(stderr, "Fleet '%s': %zu of %zu devices listen for the cloud's commands over MQTT (%s:%u).\n", f->name, got,
+            f->count, f->mqtt_host, f->mqtt_port);
+    return 0;
+}
+
 static int run_run(const struct cli_invocation *inv)
 {
     const char *name = cli_arg(inv, "NAME"), *until = cli_value(inv, "until-rollout-rests");
     long rounds = cli_value(inv, "rounds") ? strtol(cli_value(inv, "rounds"), NULL, 10) : 1;
     long seconds = cli_value(inv, "duration") ? strtol(cli_value(inv, "duration"), NULL, 10) : 600;
     long threads = cli_value(inv, "threads") ? strtol(cli_value(inv, "threads"), NULL, 10) : 8;
+    long interval = cli_value(inv, "interval") ? strtol(cli_value(inv, "interval"), NULL, 10) : 0;
     if (rounds < 1 || rounds > FLEET_MAX_ROUNDS)
         return cli_usage_error(inv, "--rounds must be 1 to %d", FLEET_MAX_ROUNDS);
+    if (interval < 0 || interval > FLEET_MAX_SECONDS || (cli_value(inv, "interval") && !interval))
+        return cli_usage_error(inv, "--interval must be 1 to %d seconds", FLEET_MAX_SECONDS);
     if (seconds < 1 || seconds > FLEET_MAX_SECONDS)
         return cli_usage_error(inv, "--duration must be 1 to %d seconds", FLEET_MAX_SECONDS);
     if (threads < 1 || threads > FLEET_MAX_THREADS)
@@ -738,12 +1064,30 @@ static int run_run(const struct cli_invocation *inv)
         return cli_error("cannot read fleet '%s': %s (create it with 'sphere sim fleet create')", name, os_strerror(err));
     }
     long rss1 = rss_kib();
+    stop_requested = 0;
+    struct sigaction sa = {.sa_handler = on_stop_signal}, old_int, old_term;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    struct listener l;
+    bool listening = false;
+    size_t *batch = calloc(f.count ? f.count : 1, sizeof *batch);
+    int rc = batch ? start_listening(&f, &l, &listening) : cli_error("out of memory");
+    if (rc) {
+        free(batch);
+        fleet_free(&f);
+        cloudclient_free(&user);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        return rc;
+    }
     struct counters k = {0};
     double t0 = now_s();
     struct pool p = {.f = &f, .k = &k, .work = device_round, .deadline = t0 + (double)seconds};
     long done = 0;
+    unsigned batches = 0;
     char *last = NULL;
-    for (; done < rounds && now_s() < p.deadline; done++) {
+    for (; done < rounds && now_s() < p.deadline && !stop_requested; done++) {
+        double slot_end = now_s() + (double)interval;
         p.round = (unsigned)done;
         if (run_pool(&p, (unsigned)threads)) {
             err = -EAGAIN;
@@ -757,7 +1101,19 @@ static int run_run(const struct cli_invocation *inv)
                 break;
             }
         }
+        if (interval && listening) {
+            fleet_save(&f);
+            listen_between_rounds(&p, &l, batch, slot_end, (unsigned)threads, &batches);
+        } else {
+            while (now_s() < slot_end && now_s() < p.deadline && !stop_requested)
+                usleep(50 * 1000);
+        }
     }
+    if (listening)
+        listener_free(&l);
+    free(batch);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     double took = now_s() - t0;
     int save = fleet_save(&f);
     unsigned long long n = atomic_load(&k.checkins), total = 0, p50 = 0, p99 = 0, seen = 0;
@@ -775,20 +1131,21 @@ static int run_run(const struct cli_invocation *inv)
         printf("{\"fleet\":\"%s\",\"devices\":%zu,\"rounds\":%ld,\"seconds\":%.3f,\"checkIns\":%llu,\"checkInsPerSecond\":%.1f,"
                "\"checkInMeanMs\":%.3f,\"checkInP50MsUpTo\":%.3f,\"checkInP99MsUpTo\":%.3f,\"downloads\":%llu,\"reportsOk\":%llu,"
                "\"reportsFailed\":%llu,\"upToDate\":%llu,\"noUpdates\":%llu,\"powerCuts\":%llu,\"errors\":%llu,"
-               "\"bytesPerDevice\":%.0f,\"stateBytesPerDevice\":%zu,\"rollout\":%s%s%s}\n",
+               "\"checkInsOnCommand\":%llu,\"bytesPerDevice\":%.0f,\"stateBytesPerDevice\":%zu,\"rollout\":%s%s%s}\n",
                name, f.count, done, took, n, took > 0 ? (double)n / took : 0, n ? atomic_load(&k.checkin_ns_total) / 1e6 / (double)n : 0,
                p50 / 1000.0, p99 / 1000.0, (unsigned long long)atomic_load(&k.downloads), (unsigned long long)atomic_load(&k.reports_ok),
                (unsigned long long)atomic_load(&k.reports_failed), (unsigned long long)atomic_load(&k.up_to_date),
                (unsigned long long)atomic_load(&k.no_updates), (unsigned long long)atomic_load(&k.power_cuts),
-               (unsigned long long)atomic_load(&k.errors), per_device, sizeof(struct sim_device), last ? "\"" : "", last ? last : "null", last ? "\"" : "");
+               (unsigned long long)atomic_load(&k.errors), (unsigned long long)atomic_load(&k.commanded), per_device,
+               sizeof(struct sim_device), last ? "\"" : "", last ? last : "null", last ? "\"" : "");
     else
         printf("Fleet '%s': %ld round(s) of %zu devices in %.1f s: %llu check-ins (%.0f/s, mean %.1f ms), %llu downloads, "
-               "%llu ok, %llu failed, %llu up to date, %llu power cuts, %llu errors%s%s.\n",
+               "%llu ok, %llu failed, %llu up to date, %llu power cuts, %llu errors, %llu check-ins on command%s%s.\n",
                name, done, f.count, took, n, took > 0 ? (double)n / took : 0, n ? atomic_load(&k.checkin_ns_total) / 1e6 / (double)n : 0,
                (unsigned long long)atomic_load(&k.downloads), (unsigned long long)atomic_load(&k.reports_ok),
                (unsigned long long)atomic_load(&k.reports_failed), (unsigned long long)atomic_load(&k.up_to_date),
                (unsigned long long)atomic_load(&k.power_cuts), (unsigned long long)atomic_load(&k.errors),
-               last ? "; rollout " : "", last ? last : "");
+               (unsigned long long)atomic_load(&k.commanded), last ? "; rollout " : "", last ? last : "");
     free(last);
     fleet_free(&f);
     cloudclient_free(&user);
@@ -815,12 +1172,15 @@ static const struct cli_option create_options[] = {
     {"threads", 't', "N", false, false, "Parallel connections (default 8, at most 64)."},
     {"tag", 0, "TAG", true, false, "Tags each device gets (e.g. productType=Widget, deviceGroup=FieldTest for OTA)."},
     {"ota", 0, NULL, false, false, "The devices have an external MCU: rounds follow its OTA desired state instead of apps."},
+    {"mqtt", 0, NULL, false, false, "Give each device MQTT credentials: during 'fleet run' it listens for 'device update-now'."},
     END};
 static const struct cli_option run_options[] = {
     {"rounds", 'r', "N", false, false, "Check-in rounds (default 1, at most 1000): every device once per round."},
     {"duration", 0, "SECONDS", false, false, "Stop after this long (default 600, at most 3600)."},
     {"threads", 't', "N", false, false, "Parallel connections (default 8, at most 64)."},
     {"until-rollout-rests", 0, "ROLLOUT", false, false, "Stop after the round in which this rollout stops being active."},
+    {"interval", 'i', "SECONDS", false, false, "Give each round this long (at most 3600): between rounds --mqtt devices "
+                                                 "check in when the cloud tells them (update-now)."},
     END};
 static const struct cli_option no_options[] = {END};
 static const struct cli_command create = {

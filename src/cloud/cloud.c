@@ -218,6 +218,7 @@ int cloud_open(const struct cloud_config *cfg, struct cloud **out, char *why, si
     if (!err) {
         cloud_otatwin_install(s->twin, s->ota);
         cloud_ota_set_gate(s->ota, cloud_rollout_ota_gate, s); /* staged OTA rollouts */
+        cloud_ota_on_report(s->ota, cloud_rollout_ota_report, s); /* ... count a device's outcome when it reports */
         if ((err = cloud_rollout_resync_start(s)) != 0)
             snprintf(why, why_size, "cannot start the rollouts' twin resync: %s", strerror(-err));
     }

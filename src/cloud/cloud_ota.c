@@ -46,6 +46,8 @@ struct cloud_ota {
     void *targets_ctx;
     cloud_ota_gate_fn gate; /* staged rollouts (cloud_rollout.c), or NULL */
     void *gate_ctx;
+    cloud_ota_report_fn report_taken; /* staged rollouts count the outcome (cloud_rollout.c), or NULL */
+    void *report_ctx;
 };
 
 struct cloud_ota_upload {
@@ -442,6 +444,18 @@ void cloud_ota_set_gate(struct cloud_ota *ota, cloud_ota_gate_fn gate, void *ctx
 {
     ota->gate = gate;
     ota->gate_ctx = ctx;
+}
+
+void cloud_ota_on_report(struct cloud_ota *ota, cloud_ota_report_fn fn, void *ctx)
+{
+    ota->report_taken = fn;
+    ota->report_ctx = ctx;
+}
+
+void cloud_ota_report_stored(struct cloud_ota *ota, struct clouddb_conn *c, const char *device_id)
+{
+    if (ota && ota->report_taken)
+        ota->report_taken(ota->report_ctx, c, device_id);
 }
 
 void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx)
@@ -1074,8 +1088,10 @@ static void h_device_report(struct cloud_ota *ota, const struct cloud_ota_call *
         cloud_fail(rs, 400, "bad-report", "%s", why);
     else if ((err = store_report_on(call->conn, call->subject, &r)) != 0)
         storage_failed(rs, call->conn, err);
-    else
+    else {
+        cloud_ota_report_stored(ota, call->conn, call->subject);
         reply(rs, 200, json_new_object());
+    }
     json_free(body);
 }
 

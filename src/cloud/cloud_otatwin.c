@@ -72,13 +72,15 @@ static int desired_for(void *ctx, const char *device_id, char **json_out)
 
 static void on_reported(void *ctx, struct clouddb_conn *c, const char *device_id, const char *json)
 {
-    (void)ctx;
     struct diag_list diags = {0};
     struct json_value *v = NULL;
     char why[256] = "";
-    if (json_parse(json, strlen(json), NULL, "reported", &diags, &v) == 0 && json_object_get(v, "status") &&
-        cloud_ota_store_report_on(c, device_id, v, why, sizeof why) != 0)
-        fprintf(stderr, "sphere-cloud: twin: device %.16s...: the OTA report was not stored: %s\n", device_id, why);
+    if (json_parse(json, strlen(json), NULL, "reported", &diags, &v) == 0 && json_object_get(v, "status")) {
+        if (cloud_ota_store_report_on(c, device_id, v, why, sizeof why) != 0)
+            fprintf(stderr, "sphere-cloud: twin: device %.16s...: the OTA report was not stored: %s\n", device_id, why);
+        else
+            cloud_ota_report_stored(ctx, c, device_id); /* ctx: the cloud_ota (staged rollouts count it) */
+    }
     json_free(v);
     diag_list_free(&diags);
 }
@@ -105,6 +107,6 @@ static void on_targets_changed(void *ctx, struct clouddb_conn *c, const char *te
 void cloud_otatwin_install(struct cloud_twin *twin, struct cloud_ota *ota)
 {
     cloud_twin_set_desired_source(twin, desired_for, ota);
-    cloud_twin_set_reported_sink(twin, on_reported, NULL);
+    cloud_twin_set_reported_sink(twin, on_reported, ota);
     cloud_ota_on_targets_changed(ota, on_targets_changed, twin);
 }

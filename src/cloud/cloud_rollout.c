@@ -940,6 +940,103 @@ static void iso_time(const char *epoch, char *out, size_t size)
         snprintf(out, size, "never");
 }
 
+/* The external-MCU OTA part of explain-update: the OTA target (the device's productType= and
+ * deviceGroup= tags), the deployed versions and the rollout staging one, the last OTA report, and
+ * one sentence ("otaSummary"). Only for devices with such a tag or an OTA report. */
+static int explain_ota(struct cloud_call *x, const char *id, struct json_value *steps, struct json_value *o)
+{
+    struct clouddb_rows t, rep = {0};
+    int err = cloud_call_query(x, "SELECT tag FROM device_tags WHERE device_id = $1 AND (tag LIKE 'productType=%' OR tag LIKE "
+                                  "'deviceGroup=%') ORDER BY tag", PARAMS(id), &t);
+    err = err ? err : cloud_call_query(x, "SELECT status, target_version, applied_version, error, updated FROM ota_reports "
+                                          "WHERE device_id = $1", PARAMS(id), &rep);
+    char product[64] = "", group[64] = "", target[140], detail[640], now[24], when[40];
+    for (size_t i = 0; !err && i < t.nrows; i++) {
+        const char *tag = clouddb_cell(&t, i, 0);
+        if (!strncmp(tag, "productType=", 12))
+            snprintf(product, sizeof product, "%s", tag + 12);
+        else
+            snprintf(group, sizeof group, "%s", tag + 12);
+    }
+    bool relevant = !err && (t.nrows || rep.nrows);
+    clouddb_rows_free(&t);
+    if (!relevant) {
+        clouddb_rows_free(&rep);
+        return err;
+    }
+    struct rollout_ota_facts f = {.tagged = product[0] && group[0], .target = target};
+    snprintf(target, sizeof target, "%s/%s", product, group);
+    if (f.tagged)
+        snprintf(detail, sizeof detail, "OTA target %s (tags productType=%s, deviceGroup=%s)", target, product, group);
+    else
+        snprintf(detail, sizeof detail, "no OTA target: productType=%s, deviceGroup=%s", product[0] ? product : "(no tag)",
+                 group[0] ? group : "(no tag)");
+    step(steps, "otaTarget", f.tagged, detail);
+    char held_id[GUID_TEXT_LEN + 1] = "", held_why[256] = "";
+    struct clouddb_rows d = {0};
+    cloud_now_text(now);
+    if (f.tagged)
+        err = cloud_call_query(x, "SELECT version FROM ota_deployments WHERE tenant_id = $1 AND product = $2 AND device_group = $3 "
+                                  "AND cancelled IS NULL AND expires > $4 ORDER BY version DESC",
+                               PARAMS(x->tenant, product, group, now), &d);
+    f.deployed = !err && d.nrows > 0;
+    if (f.tagged && !err) {
+        snprintf(detail, sizeof detail, f.deployed ? "%s has %zu live OTA deployment(s), the newest version %s" : "%s has no OTA deployment",
+                 target, d.nrows, f.deployed ? clouddb_cell(&d, 0, 0) : "");
+        step(steps, "otaDeployment", f.deployed, detail);
+    }
+    for (size_t i = 0; !err && i < d.nrows && !f.offered; i++) {
+        char key[200];
+        snprintf(key, sizeof key, "ota:%s/%s", target, clouddb_cell(&d, i, 0));
+        struct device_view v;
+        if ((err = view_ota(x, key, id, &v)) != 0 || !v.governed) {
+            f.offered = err ? 0 : strtoll(clouddb_cell(&d, i, 0), NULL, 10);
+            continue;
+        }
+        char window[16] = "";
+        if (v.l.plan.has_window)
+            rollout_format_window(&v.l.plan, window, sizeof window);
+        snprintf(detail, sizeof detail, "rollout %s stages version %s (%s, phase %u of %u): the device is in phase %u, %s%s%s%s; %s",
+                 v.l.id, clouddb_cell(&d, i, 0), rollout_status_name(v.l.state.status), v.l.state.phase + 1, v.l.plan.phase_count,
+                 v.phase + 1, rollout_device_status_name(v.dev), window[0] ? "; window " : "", window,
+                 window[0] ? (v.window_open ? " (open now)" : " (closed now)") : "", v.why);
+        step(steps, "otaRollout", v.decision, detail);
+        if (v.decision) {
+            f.offered = strtoll(clouddb_cell(&d, i, 0), NULL, 10);
+        } else if (!f.held) {
+            f.held = strtoll(clouddb_cell(&d, i, 0), NULL, 10);
+            snprintf(held_id, sizeof held_id, "%s", v.l.id);
+            snprintf(held_why, sizeof held_why, "%s", v.why);
+        }
+    }
+    clouddb_rows_free(&d);
+    f.held_rollout = held_id, f.held_why = held_why;
+    if (!err && rep.nrows) {
+        f.status = clouddb_cell(&rep, 0, 0);
+        f.target_version = clouddb_cell(&rep, 0, 1) ? strtoll(clouddb_cell(&rep, 0, 1), NULL, 10) : 0;
+        f.applied = clouddb_cell(&rep, 0, 2) ? strtoll(clouddb_cell(&rep, 0, 2), NULL, 10) : 0;
+        f.error = clouddb_cell(&rep, 0, 3);
+        iso_time(clouddb_cell(&rep, 0, 4), when, sizeof when);
+        snprintf(detail, sizeof detail, "last OTA report at %s: %s, target version %s, applied version %s%s%s", when, f.status,
+                 clouddb_cell(&rep, 0, 1) ? clouddb_cell(&rep, 0, 1) : "-", clouddb_cell(&rep, 0, 2) ? clouddb_cell(&rep, 0, 2) : "-",
+                 f.error && f.error[0] ? ": " : "", f.error ? f.error : "");
+        step(steps, "otaLastResult", strcmp(f.status, "error") != 0, detail);
+    } else if (!err) {
+        step(steps, "otaLastResult", true, "no OTA report yet");
+    }
+    if (!err) {
+        char sentence[768];
+        rollout_ota_explain(&f, sentence, sizeof sentence);
+        if (o) {
+            json_object_append(o, "otaSummary", json_new_string(sentence));
+            if (f.offered)
+                json_object_append(o, "otaOfferedVersion", json_new_int(f.offered));
+        }
+    }
+    clouddb_rows_free(&rep);
+    return err;
+}
+
 void cloud_rollout_explain(struct cloud_call *x, const char *device_id)
 {
     char id[DEVICE_ID_HEX + 1];
@@ -1041,6 +1138,13 @@ void cloud_rollout_explain(struct cloud_call *x, const char *device_id)
         snprintf(summary, sizeof summary, "It does not update (store error while explaining).");
     json_free(lr);
     clouddb_rows_free(&r);
+    if (err) {
+        json_free(o);
+        json_free(steps);
+        cloud_call_store_failed(x, err);
+        return;
+    }
+    err = explain_ota(x, id, steps, o);
     if (err) {
         json_free(o);
         json_free(steps);
@@ -1239,4 +1343,30 @@ bool cloud_rollout_ota_gate(void *ctx, struct clouddb_conn *c, const char *tenan
         cloud_call_query(&x, "UPDATE rollout_devices SET status = 'targeted', updated = $3 WHERE rollout_id = $1 AND device_id = $2 "
                              "AND status = 'pending'", PARAMS(v.l.id, device_id, now), NULL);
     return v.decision;
+}
+
+void cloud_rollout_ota_report(void *ctx, struct clouddb_conn *c, const char *device_id)
+{
+    struct cloud_call x = {.s = ctx, .c = c};
+    char id[DEVICE_ID_HEX + 1];
+    snprintf(id, sizeof id, "%s", device_id ? device_id : "");
+    for (char *p = id; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+    snprintf(x.subject, sizeof x.subject, "%s", id);
+    struct clouddb_rows r;
+    /* The OTA rollouts in which the device was given the staged version (or failed it). */
+    if (cloud_call_query(&x, "SELECT r.to_deployment, r.tenant_id FROM rollouts r JOIN rollout_devices rd ON rd.rollout_id = r.id "
+                             "AND rd.device_id = $1 WHERE r.kind = 'ota' AND rd.status IN ('targeted','failed') ORDER BY r.created",
+                         PARAMS(id), &r))
+        return;
+    for (size_t i = 0; i < r.nrows; i++) {
+        const char *key = clouddb_cell(&r, i, 0), *slash = key ? strrchr(key, '/') : NULL, *tenant = clouddb_cell(&r, i, 1);
+        snprintf(x.tenant, sizeof x.tenant, "%s", tenant ? tenant : "");
+        struct device_view v;
+        if (!slash || view_ota(&x, key, id, &v) || !v.governed || !v.has_record)
+            continue;
+        if (take_ota_outcome(&x, &v, id, strtoll(slash + 1, NULL, 10)))
+            fprintf(stderr, "sphere-cloud: rollout %s: cannot take the OTA report of device %.16s...\n", v.l.id, id);
+    }
+    clouddb_rows_free(&r);
 }

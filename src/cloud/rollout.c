@@ -343,3 +343,39 @@ enum rollout_device_status rollout_device_status_parse(const char *name)
             return (enum rollout_device_status)i;
     return ROLLOUT_DEV_PENDING;
 }
+
+/* ---- explaining an external-MCU OTA update ---------------------------------------------------- */
+
+static void held_clause(const struct rollout_ota_facts *f, char *out, size_t size)
+{
+    snprintf(out, size, "version %lld is held back by rollout %s: %s", f->held, f->held_rollout ? f->held_rollout : "?",
+             f->held_why && f->held_why[0] ? f->held_why : "its decision for this device");
+}
+
+void rollout_ota_explain(const struct rollout_ota_facts *f, char *out, size_t size)
+{
+    char held[400];
+    held_clause(f, held, sizeof held);
+    bool reported = f->status != NULL;
+    bool about_offered = reported && f->offered && f->target_version == f->offered;
+    long long applied = f->applied ? f->applied : reported && !strcmp(f->status, "applied") ? f->target_version : 0;
+    if (!f->tagged)
+        snprintf(out, size, "Its external MCU gets no OTA update: the device lacks a productType= or deviceGroup= tag "
+                            "(sphere device update --tag productType=P --tag deviceGroup=G).");
+    else if (!f->deployed)
+        snprintf(out, size, "Its external MCU gets no OTA update: %s has no OTA deployment (sphere ota deploy).", f->target);
+    else if (!f->offered)
+        snprintf(out, size, "Its external MCU gets no OTA update: %s.", held);
+    else if (reported && applied >= f->offered && f->held)
+        snprintf(out, size, "Its external MCU stays on version %lld: %s.", applied, held);
+    else if (reported && applied >= f->offered)
+        snprintf(out, size, "Its external MCU is up to date: it runs version %lld, the newest %s offers it.", applied, f->target);
+    else if (about_offered && !strcmp(f->status, "error"))
+        snprintf(out, size, "Its external MCU tried to update to version %lld and failed: %s.", f->offered,
+                 f->error && f->error[0] ? f->error : "no reason given");
+    else if (about_offered && strcmp(f->status, "applied"))
+        snprintf(out, size, "Its external MCU is updating to version %lld: its last report says %s.", f->offered, f->status);
+    else
+        snprintf(out, size, "Its external MCU is offered version %lld and has not reported on it yet: its OTA agent takes it "
+                            "when it next reads its twin or asks.", f->offered);
+}

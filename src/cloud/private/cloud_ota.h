@@ -61,6 +61,11 @@ typedef void (*cloud_ota_targets_fn)(void *ctx, struct clouddb_conn *c, const ch
 typedef bool (*cloud_ota_gate_fn)(void *ctx, struct clouddb_conn *c, const char *tenant, const char *device_id,
                                   const char *product, const char *group, const char *version);
 void cloud_ota_set_gate(struct cloud_ota *ota, cloud_ota_gate_fn gate, void *ctx);
+/* Called after a device's OTA report is stored (over HTTP or the twin), on that store connection:
+ * staged rollouts take the outcome at once (docs/rollouts.md). */
+typedef void (*cloud_ota_report_fn)(void *ctx, struct clouddb_conn *c, const char *device_id);
+void cloud_ota_on_report(struct cloud_ota *ota, cloud_ota_report_fn fn, void *ctx);
+void cloud_ota_report_stored(struct cloud_ota *ota, struct clouddb_conn *c, const char *device_id);
 void cloud_ota_on_targets_changed(struct cloud_ota *ota, cloud_ota_targets_fn fn, void *ctx);
 
 /* Validates and stores a device's progress report (the body of POST /v1/device/ota/report or

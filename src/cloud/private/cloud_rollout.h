@@ -54,5 +54,9 @@ void cloud_rollout_report(struct cloud_call *x, bool ok, const char *const *inst
  * version (applied, or error) is taken as its outcome on the way, advancing the rollout. */
 bool cloud_rollout_ota_gate(void *ctx, struct clouddb_conn *c, const char *tenant, const char *device_id, const char *product,
                             const char *group, const char *version);
+/* cloud_ota_report_fn (ctx: the struct cloud): a device's OTA report just stored is its outcome in
+ * the staged OTA rollout that targets it (applied: succeeded, error: failed), advancing the rollout
+ * at once rather than when the device next asks for its desired state. */
+void cloud_rollout_ota_report(void *ctx, struct clouddb_conn *c, const char *device_id);
 
 #endif

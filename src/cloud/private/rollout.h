@@ -105,6 +105,24 @@ bool rollout_step(const struct rollout_plan *plan, struct rollout_state *state, 
 int rollout_apply(const struct rollout_plan *plan, struct rollout_state *state, enum rollout_action action,
                   const struct rollout_counts *counts, char *why, size_t why_size);
 
+/* What `device explain-update` knows about a device's external-MCU OTA update (docs/rollouts.md). */
+struct rollout_ota_facts {
+    bool tagged;              /* the device has both productType= and deviceGroup= tags */
+    const char *target;       /* "PRODUCT/GROUP" when tagged */
+    bool deployed;            /* some live (uncancelled, unexpired) OTA deployment of the target exists */
+    long long offered;        /* the version its desired state offers (after rollouts), 0 none */
+    long long held;           /* a higher version a rollout holds back from it, 0 none */
+    const char *held_rollout; /* that rollout's ID */
+    const char *held_why;     /* rollout_decide's reason for holding it back */
+    const char *status;       /* its last OTA report's status, NULL when it never reported */
+    long long target_version; /* ... the version that report was about (0: not said) */
+    long long applied;        /* ... the version its MCU runs (0: not said) */
+    const char *error;        /* ... the reason of an "error" report */
+};
+
+/* One sentence (starting "Its external MCU") saying why the MCU did or did not update. */
+void rollout_ota_explain(const struct rollout_ota_facts *f, char *out, size_t size);
+
 const char *rollout_status_name(enum rollout_status s);
 int rollout_status_parse(const char *name, enum rollout_status *out);
 const char *rollout_device_status_name(enum rollout_device_status s);

@@ -315,6 +315,45 @@ static void a_state_rebuilt_from_the_store_decides_the_same(void **state)
                              rollout_decide(&q, &t, ph, ROLLOUT_DEV_PENDING, rollout_window_open(&q, m), why, sizeof why));
 }
 
+/* Every state of a device's external-MCU OTA update gets its one sentence (explain-update). */
+static void ota_explanations_cover_every_state(void **state)
+{
+    (void)state;
+    static const char why[] = "the device is in phase 2 of 2, which has not started (phase 1 is running)";
+    static const struct {
+        struct rollout_ota_facts f;
+        const char *says;
+    } table[] = {
+        {{.tagged = false}, "gets no OTA update: the device lacks a productType= or deviceGroup= tag"},
+        {{.tagged = true, .target = "W/G"}, "gets no OTA update: W/G has no OTA deployment"},
+        {{.tagged = true, .target = "W/G", .deployed = true, .held = 2, .held_rollout = "R", .held_why = why},
+         "gets no OTA update: version 2 is held back by rollout R: the device is in phase 2 of 2, which has not started"},
+        {{.tagged = true, .target = "W/G", .deployed = true, .offered = 1, .held = 2, .held_rollout = "R", .held_why = why,
+          .status = "applied", .target_version = 1, .applied = 1},
+         "stays on version 1: version 2 is held back by rollout R: the device is in phase 2"},
+        {{.tagged = true, .target = "W/G", .deployed = true, .offered = 2, .status = "applied", .target_version = 2, .applied = 2},
+         "is up to date: it runs version 2, the newest W/G offers it."},
+        {{.tagged = true, .target = "W/G", .deployed = true, .offered = 2, .status = "applied", .target_version = 2},
+         "is up to date: it runs version 2"},
+        {{.tagged = true, .target = "W/G", .deployed = true, .offered = 2, .status = "error", .target_version = 2, .applied = 1,
+          .error = "the image does not match its SHA-256"},
+         "tried to update to version 2 and failed: the image does not match its SHA-256."},
+        {{.tagged = true, .target = "W/G", .deployed = true, .offered = 2, .status = "error", .target_version = 2},
+         "tried to update to version 2 and failed: no reason given."},
+        {{.tagged = true, .target = "W/G", .deployed = true, .offered = 2, .status = "downloading", .target_version = 2},
+         "is updating to version 2: its last report says downloading."},
+        {{.tagged = true, .target = "W/G", .deployed = true, .offered = 2}, "is offered version 2 and has not reported on it yet"},
+        {{.tagged = true, .target = "W/G", .deployed = true, .offered = 2, .status = "error", .target_version = 1, .error = "x"},
+         "is offered version 2 and has not reported on it yet"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        char out[512];
+        rollout_ota_explain(&table[i].f, out, sizeof out);
+        if (!strstr(out, table[i].says) || strncmp(out, "Its external MCU ", 17))
+            fail_msg("case %zu: \"%s\" does not say \"%s\"", i, out, table[i].says);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +372,7 @@ int main(void)
         cmocka_unit_test(decisions_follow_phase_pause_and_window),
         cmocka_unit_test(late_joiners_get_their_phase_decision),
         cmocka_unit_test(a_state_rebuilt_from_the_store_decides_the_same),
+        cmocka_unit_test(ota_explanations_cover_every_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

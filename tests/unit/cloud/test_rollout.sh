@@ -5,7 +5,9 @@
 # itself in its first phase; the state surviving a restart of the cloud mid-phase; abort sending
 # the devices not yet updated back to the previous target; a maintenance window that is closed;
 # approval of each phase; devices that join the group mid-rollout getting their phase's decision;
-# `device explain-update` naming the reason. With postgresql it starts its own server.
+# `device explain-update` naming the reason (apps and external-MCU OTA); OTA outcomes counted when
+# reported; `device update-now` reaching a --mqtt simulated fleet and a sphered device after
+# `ota enroll`. With postgresql it starts its own server.
 # Prints "N passed, N failed".
 set -u
 sphere=$1 src=$2 backend=${3:-sqlite}
@@ -147,7 +149,7 @@ head -c 20000 /dev/urandom > "$work/fw.bin"
 run 0 mcu-image create --version 2 "$work/fw.bin" "$work/fw2.img"
 run 0 sim fleet create mcu --count 200 --device-group Widget/Development --tag productType=Widget --tag deviceGroup=MCU --ota -o json
 run 2 rollout create --device-group Widget/MCU --ota "$work/fw2.img" && has "$err" "--ota-version"
-run 0 rollout create --device-group Widget/MCU --ota "$work/fw2.img" --ota-version 2 --phases 10%,100% --min-devices 5 -o json
+run 0 rollout create --device-group Widget/MCU --ota "$work/fw2.img" --ota-version 2 --phases 10%,100% --min-devices 5 --approve-each-phase -o json
 O=$(rid) ophase1=$(field phaseProgress 0 devices)
 [ "$(field kind)" = ota ] && [ "$(field phaseProgress 1 devices)" = $((200 - ophase1)) ] && ok || bad "OTA rollout: $(cat "$out" | head -20)"
 run 1 rollout create --device-group Widget/MCU --ota "$work/fw2.img" --ota-version 3 && has "$err" "rollout-in-progress"
@@ -155,16 +157,51 @@ mcu_at() { python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.envi
 print(sum(1 for d in f["devices"] if d.get("otaVersion",0) >= int(sys.argv[2])))' "$1" "$2"; }
 run 0 sim fleet run mcu --rounds 1
 [ "$(mcu_at mcu 2)" = "$ophase1" ] && ok || bad "after one round $(mcu_at mcu 2) MCUs run version 2; phase 1 has $ophase1"
+# Outcomes count when the devices report them, not when they next ask: after that one round every
+# device of phase 1 has succeeded and the rollout waits for its approval.
+run 0 rollout show "$O" -o json
+[ "$(field status)" = awaiting-approval ] && [ "$(field phaseProgress 0 succeeded)" = "$ophase1" ] && ok \
+  || bad "OTA reports not counted when made: $(field status), $(field phaseProgress 0 succeeded) of $ophase1 succeeded"
 # A device of phase 2: its twin (what an OTA agent gets over MQTT) does not offer version 2 yet ...
 held=$(python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.environ["OPENSPHERE_HOME"],"fleets","mcu.json")))
 print(next(d["id"] for d in f["devices"] if d.get("otaVersion",0) < 2))')
 run 0 device twin show -d "$held" && lacks "$out" '"version": 2'
+# explain-update covers the external MCU: the OTA target, the rollout's phase, the last OTA report.
+run 0 device explain-update --device-id "$held" && has "$out" "otaRollout" && has "$out" "phase 2 of 2, which has not started" \
+  && has "$out" "Its external MCU gets no OTA update: version 2 is held back by rollout $O"
+updated=$(python3 -c 'import json,sys,os; f=json.load(open(os.path.join(os.environ["OPENSPHERE_HOME"],"fleets","mcu.json")))
+print(next(d["id"] for d in f["devices"] if d.get("otaVersion",0) >= 2))')
+run 0 device explain-update --device-id "$updated" -o json && has "$out" "OTA target Widget/MCU" \
+  && has "$out" "Its external MCU is up to date: it runs version 2"
+run 0 rollout approve "$O" && has "$out" "phase 2 of 2"
 run 0 sim fleet run mcu --rounds 6 --until-rollout-rests "$O"
 run 0 rollout show "$O" -o json
 [ "$(field status)" = completed ] && [ "$(mcu_at mcu 2)" = 200 ] && ok || bad "OTA rollout: $(field status) ($(field reason)), $(mcu_at mcu 2) of 200 at version 2"
 # ... and once its phase started, the twin was republished with it.
 twin_has_v2() { "$sphere" device twin show -d "$held" > "$out" 2>&1 && grep -q '"version": 2' "$out"; }
 until_ok 10 twin_has_v2 && ok || { bad "the twin of $held was not republished with version 2"; head -20 "$out"; }
+run 0 device explain-update --device-id "$held" && has "$out" "Its external MCU is up to date: it runs version 2"
+
+# ---- update-now reaches a simulated fleet: one MQTT connection per device ---------------------------
+run 0 device-group create --product Widget --name Listeners
+run 0 device-group deployment create --device-group Widget/Listeners --images "$V1"
+run 0 sim fleet create ears --count 100 --device-group Widget/Listeners --mqtt -o json
+[ "$(jget "$out" mqtt)" = true ] && ok || bad "fleet create --mqtt: $(cat "$out" "$err")"
+# One round, then 300 s of listening: within them only the cloud's commands make a device check in.
+# `fleet run` subscribes every device before its first round, and saves the fleet after each batch.
+"$sphere" sim fleet run ears --rounds 1 --interval 300 --duration 120 -o json > "$work/ears.json" 2> "$work/ears.err" &
+ears=$!
+trap '[ -n "$ears" ] && kill "$ears" 2>/dev/null; cloud_cleanup' EXIT   # the fleet too, however the test ends
+all_run() { [ "$(running ears "$1")" = 100 ]; }
+until_ok 60 all_run "$V1" && ok || { bad "the listening fleet's first round: $(running ears "$V1") of 100 run v1"; cat "$work/ears.err"; }
+has "$work/ears.err" "100 of 100 devices listen"
+run 0 device-group deployment create --device-group Widget/Listeners --images "$V2"
+t0=$SECONDS
+run 0 device update-now --device-group Widget/Listeners -o json && [ "$(jget "$out" notified)" = 100 ] && ok || bad "update-now of the fleet: $(cat "$out" "$err")"
+until_ok 30 all_run "$V2" && ok || bad "update-now: $(running ears "$V2") of 100 fleet devices run v2 after 30 s"
+echo "update-now: 100 fleet devices checked in and updated in $((SECONDS - t0)) s"
+kill -TERM "$ears"; wait "$ears"; rc=$? ears=""   # the fleet stops on SIGTERM, saves itself and reports
+[ "$rc" = 0 ] && [ "$(jget "$work/ears.json" checkInsOnCommand)" = 100 ] && ok || bad "fleet run ended $rc: $(cat "$work/ears.json" "$work/ears.err")"
 
 # ---- `device restart` checks for updates, as a reboot does (a real sphered) ------------------------
 run 0 sim create r1 --cloud "$url" -o json
@@ -187,6 +224,18 @@ run 0 device update-now --device-group Widget/Production -o json && [ "$(jget "$
 until_ok 10 more_than "$before" && ok || bad "update-now of the group: r1 did not check in"
 run 2 device update-now --device-id "$R1" --device-group Widget/Production && has "$err" "either --device-id or --device-group"
 run 0 device explain-update --device-id "$R1" && has "$out" "last check-in: $(date -u +%Y-%m-%dT)"
+# `ota enroll` gives the OTA agent the device's MQTT credentials, the ones its cloud agent has, so
+# update-now still reaches the device after enrolling, and after a reboot (a fresh login).
+run 0 ota enroll -d r1
+pw() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["password"])' "$1"; }
+[ "$(pw "$OPENSPHERE_HOME/devices/r1/cloud/mqtt.json")" = "$(pw "$OPENSPHERE_HOME/devices/r1/storage/0e5a7c11-3f2b-4d6e-9a8c-6f1d2b3c4e01/mutable_storage")" ] \
+  && ok || bad "ota enroll gave the OTA agent other MQTT credentials than the cloud agent's"
+n0=$(checkins)
+run 0 sim stop r1 && run 0 sim start r1
+until_ok 60 more_than "$n0" && ok || bad "r1 did not check in after its restart"
+sleep 1; before=$(checkins)
+run 0 device update-now --device-id "$R1" && has "$out" "Told 1 of 1"
+until_ok 10 more_than "$before" && ok || { bad "update-now after ota enroll: no check-in within 10 s"; tail -5 "$OPENSPHERE_HOME/devices/r1/sphered.log"; }
 run 0 sim stop r1
 
 echo "rehearsal took $((SECONDS - started)) s"
