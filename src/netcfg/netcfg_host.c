@@ -33,6 +33,10 @@ static struct netcfg_host_state have;
 static bool have_valid;
 static pid_t dnsmasq = -1;
 static struct netcfg_sntp_server *sntp;
+static bool lease_missing;        /* DHCP wanted, and the last try got no lease: tried again */
+static struct timespec retry_at; /* when (CLOCK_REALTIME, the condition variable's clock) */
+
+#define DHCP_RETRY_MS 3000 /* between one udhcpc run that got no offer and the next run */
 
 /* In a child before exec: sphered's threads block the signals it handles itself; the child
  * must not inherit that (dnsmasq would never see SIGTERM). */
@@ -48,19 +52,77 @@ static void exec_child(char *const argv[])
     _exit(127);
 }
 
-/* Runs argv, waits, returns its exit status (or -errno). Output goes to sphered's log. */
-static int run(char *const argv[])
+/* The DHCP client while it runs (under `lock`): a change of the wanted state stops it, so no
+ * change waits for a DHCP server that does not answer. */
+static pid_t dhcp_pid = -1;
+
+/* Runs argv, waits, returns its exit status (or -errno). Output goes to sphered's log. With
+ * track, the child is dhcp_pid while it runs. */
+static int run_child(char *const argv[], bool track)
 {
     pid_t pid = fork();
     if (pid < 0)
         return -errno;
     if (pid == 0)
         exec_child(argv);
+    if (track) {
+        pthread_mutex_lock(&lock);
+        dhcp_pid = pid;
+        if (wanted_gen != applied_gen) /* a change came while we forked */
+            kill(pid, SIGTERM);
+        pthread_mutex_unlock(&lock);
+    }
     int status;
+    int err = 0;
     while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
+        if (errno != EINTR) {
+            err = -errno;
+            break;
+        }
+    if (track) {
+        pthread_mutex_lock(&lock);
+        dhcp_pid = -1;
+        pthread_mutex_unlock(&lock);
+    }
+    if (err)
+        return err;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
+}
+
+static int run(char *const argv[])
+{
+    return run_child(argv, false);
+}
+
+/* Field by field: the structs have padding, which a copy or an initializer need not set, so
+ * memcmp would see changes that are not there (and each one restarted a DHCP client). */
+static bool ip_equal(const struct netcfg_ip *a, const struct netcfg_ip *b)
+{
+    if (a->static_ip != b->static_ip || a->address != b->address || a->netmask != b->netmask ||
+        a->gateway != b->gateway || a->custom_dns != b->custom_dns || a->dns_count != b->dns_count)
+        return false;
+    for (size_t i = 0; i < a->dns_count && i < NETCFG_MAX_DNS; i++)
+        if (a->dns[i] != b->dns[i])
+            return false;
+    return true;
+}
+
+static bool dhcp_server_equal(const struct netcfg_dhcp_server *a, const struct netcfg_dhcp_server *b)
+{
+    if (a->running != b->running || a->start != b->start || a->netmask != b->netmask || a->gateway != b->gateway ||
+        a->count != b->count || a->lease_hours != b->lease_hours || a->ntp_count != b->ntp_count)
+        return false;
+    for (size_t i = 0; i < a->ntp_count && i < NETCFG_MAX_NTP; i++)
+        if (a->ntp[i] != b->ntp[i])
+            return false;
+    return true;
+}
+
+static bool host_state_equal(const struct netcfg_host_state *a, const struct netcfg_host_state *b)
+{
+    return a->enabled == b->enabled && ip_equal(&a->ip, &b->ip) && a->lease_released == b->lease_released &&
+           a->renew == b->renew && dhcp_server_equal(&a->dhcp_server, &b->dhcp_server) &&
+           a->sntp_server == b->sntp_server;
 }
 
 static void addr_text(uint32_t a, char out[INET_ADDRSTRLEN])
@@ -128,16 +190,35 @@ static int write_script(char **script, char **lease)
     return hostio_write_file_atomic(*script, text, (size_t)n, 0700);
 }
 
-static void dhcp_client(void)
+/* One udhcpc run (3 tries, each waiting 3 s for an offer: a server such as dnsmasq pings an
+ * address for up to 3 s before it offers it): true when it got a lease. */
+static bool dhcp_client(void)
 {
     char *script = NULL, *lease = NULL;
+    bool got = false;
     if (!write_script(&script, &lease)) {
-        char *argv[] = {"udhcpc", "-i", ifname, "-q", "-n", "-t", "4", "-T", "1", "-A", "1", "-s", script, NULL};
-        if (run(argv) != 0)
-            fprintf(stderr, "sphered: eth0 (%s): no DHCP lease\n", ifname);
+        char *argv[] = {"udhcpc", "-i", ifname, "-q", "-n", "-t", "3", "-T", "3", "-A", "1", "-s", script, NULL};
+        run_child(argv, true); /* a lease is what the script recorded: udhcpc stopped early has none */
+        got = access(lease, F_OK) == 0;
+        if (!got)
+            fprintf(stderr, "sphered: eth0 (%s): no DHCP lease yet: trying again in %d ms\n", ifname, DHCP_RETRY_MS);
     }
     free(script);
     free(lease);
+    return got;
+}
+
+/* A udhcpc run; without a lease, the next is due DHCP_RETRY_MS from now. */
+static void dhcp_try(void)
+{
+    lease_missing = !dhcp_client();
+    if (!lease_missing)
+        return;
+    clock_gettime(CLOCK_REALTIME, &retry_at);
+    retry_at.tv_sec += DHCP_RETRY_MS / 1000;
+    retry_at.tv_nsec += (long)(DHCP_RETRY_MS % 1000) * 1000000;
+    if (retry_at.tv_nsec >= 1000000000)
+        retry_at.tv_sec++, retry_at.tv_nsec -= 1000000000;
 }
 
 static void release_lease(void)
@@ -195,17 +276,20 @@ static void apply(const struct netcfg_host_state *w)
     bool first = !have_valid;
     if (first || w->enabled != have.enabled)
         set_link(w->enabled);
-    bool ip_changed = first || memcmp(&w->ip, &have.ip, sizeof w->ip) || w->lease_released != have.lease_released ||
+    bool ip_changed = first || !ip_equal(&w->ip, &have.ip) || w->lease_released != have.lease_released ||
                       w->renew != have.renew || w->enabled != have.enabled;
     if (w->enabled && ip_changed) {
+        lease_missing = false;
         if (w->ip.static_ip)
             apply_static(&w->ip);
         else if (w->lease_released)
             release_lease();
         else
-            dhcp_client();
+            dhcp_try();
     }
-    bool dhcp_changed = first || memcmp(&w->dhcp_server, &have.dhcp_server, sizeof w->dhcp_server) || ip_changed;
+    if (!w->enabled)
+        lease_missing = false;
+    bool dhcp_changed = first || !dhcp_server_equal(&w->dhcp_server, &have.dhcp_server) || ip_changed;
     if (dhcp_changed) {
         stop_dnsmasq();
         if (w->enabled && w->ip.static_ip && w->dhcp_server.running)
@@ -224,11 +308,29 @@ static void apply(const struct netcfg_host_state *w)
     have_valid = true;
 }
 
+/* With the lock held: a DHCP client that got no lease tries again after DHCP_RETRY_MS, as a
+ * device does until a server answers, unless a change (or the stop) comes first. */
+static void retry_dhcp_after_pause(void)
+{
+    while (!stopping && wanted_gen == applied_gen)
+        if (pthread_cond_timedwait(&changed, &lock, &retry_at))
+            break;
+    if (stopping || wanted_gen != applied_gen)
+        return; /* the change is applied first (the time of the retry stays) */
+    pthread_mutex_unlock(&lock);
+    dhcp_try();
+    pthread_mutex_lock(&lock);
+}
+
 static void *work(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&lock);
     while (!stopping) {
+        if (wanted_gen == applied_gen && lease_missing) {
+            retry_dhcp_after_pause();
+            continue;
+        }
         if (wanted_gen == applied_gen) {
             pthread_cond_wait(&changed, &lock);
             continue;
@@ -267,9 +369,11 @@ int netcfg_host_start(const char *name, const char *state_dir, int64_t (*now_ns)
 void netcfg_host_kick(const struct netcfg_host_state *want)
 {
     pthread_mutex_lock(&lock);
-    if (running && (wanted_gen == 0 || memcmp(want, &wanted, sizeof *want))) {
+    if (running && (wanted_gen == 0 || !host_state_equal(want, &wanted))) {
         wanted = *want;
         wanted_gen++;
+        if (dhcp_pid > 0)
+            kill(dhcp_pid, SIGTERM);
         pthread_cond_broadcast(&changed);
     }
     pthread_mutex_unlock(&lock);
@@ -281,6 +385,8 @@ void netcfg_host_stop(void)
         return;
     pthread_mutex_lock(&lock);
     stopping = true;
+    if (dhcp_pid > 0)
+        kill(dhcp_pid, SIGTERM);
     pthread_cond_broadcast(&changed);
     pthread_mutex_unlock(&lock);
     pthread_join(worker, NULL);

@@ -54,11 +54,13 @@ ip link set lo up && ip netns add "$lan" && inlan ip link set lo up \
   && inlan ip link set lan0 up || { echo "cannot set up the namespaces"; exit 1; }
 
 # ---- the LAN's servers: DHCP (dnsmasq), NTP (chronyd) --------------------------------------------
-ip netns exec "$lan" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=lan0 --bind-interfaces \
-  --dhcp-range=10.88.0.50,10.88.0.60,255.255.255.0,1h --dhcp-option=option:ntp-server,10.88.0.1 \
-  --dhcp-option=option:dns-server,10.88.0.1 \
-  --dhcp-leasefile="$work/lan.leases" --pid-file="$work/lan-dnsmasq.pid" 2>"$work/lan-dnsmasq.log" &
-lan_dnsmasq=$!; pids+=($lan_dnsmasq)
+start_lan_dhcp() { # the LAN's DHCP server, started once the device has tried without it
+  ip netns exec "$lan" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=lan0 --bind-interfaces \
+    --dhcp-range=10.88.0.50,10.88.0.60,255.255.255.0,1h --dhcp-option=option:ntp-server,10.88.0.1 \
+    --dhcp-option=option:dns-server,10.88.0.1 \
+    --dhcp-leasefile="$work/lan.leases" --pid-file="$work/lan-dnsmasq.pid" 2>"$work/lan-dnsmasq.log" &
+  lan_dnsmasq=$!; pids+=($lan_dnsmasq)
+}
 ip netns exec "$lan" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=53 --listen-address=10.88.0.1 \
   --bind-interfaces --no-resolv --no-hosts --pid-file="$work/lan-dns.pid" \
   --ptr-record=_sample._tcp.local,Instance1._sample._tcp.local \
@@ -91,11 +93,17 @@ pids+=($!)
 printf '{"Name":"rdb-eth","HardwareDefinition":"mt3620_rdb/mt3620_rdb.json","Ethernet":{"Interface":"eth0","HostInterface":"deveth0"}}' > "$work/board.json"
 "$sphere" sim create nn --board "$work/board.json" >/dev/null && "$sphere" sim start nn >/dev/null \
   && "$sphere" device enable-development >/dev/null || { echo "cannot start a simulated device"; exit 1; }
+# a LAN whose DHCP server comes up late: the device keeps asking (udhcpc's 4 tries, a pause, again)
+until_ok 20 grep -q "no DHCP lease yet" "$OPENSPHERE_HOME/devices/nn/sphered.log" && ok \
+  || bad "the device did not say it got no lease from a LAN without a DHCP server"
+start_lan_dhcp
 eth0_addr() { "$sphere" device network list-interfaces -o json > "$out" 2>/dev/null && jq -r '.interfaces[1].ipAddresses[0] // ""' "$out"; }
 dhcp_bound() { case "$(eth0_addr)" in 10.88.0.5[0-9]|10.88.0.60) return 0;; esac; return 1; }
 until_ok 15 dhcp_bound && ok || bad "eth0 got no DHCP lease from the LAN: $(cat "$out"; tail -3 "$work/lan-dnsmasq.log")"
 same "$(jq -r '.interfaces[1].ipAssignment + " " + (.interfaces[1].ipAcquired|tostring)' "$out")" "dynamic true" "eth0 by DHCP"
-ip -4 addr show deveth0 | grep -q "inet 10.88.0.5" && ok || bad "deveth0 has no DHCP address: $(ip -4 addr show deveth0)"
+# the host interface carries the very address the device reports (the pool is .50-.60: not a prefix)
+lease=$(eth0_addr)
+ip -4 addr show deveth0 | grep -q "inet $lease/" && ok || bad "deveth0 does not carry the lease $lease: $(ip -4 addr show deveth0)"
 
 # ---- the example app: the device clock, synced over NTP -----------------------------------------
 cp -r "$src/examples/network_config" "$work/nc" && rm -rf "$work/nc/out"
