@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "hostio.h"
 
 static const struct cli_option run_options[] = {
     {"image-package", 0, "PKG", false, true, "The RTApp image package to run."},
@@ -22,28 +23,10 @@ static const struct cli_option run_options[] = {
     {NULL, 0, NULL, false, false, NULL},
 };
 
-/* "<folder of /proc/self/exe>/sphere-rtcore", or $OPENSPHERE_RTCORE. */
-static int helper_path(char *out, size_t size)
-{
-    const char *env = getenv("OPENSPHERE_RTCORE");
-    if (env && *env)
-        return snprintf(out, size, "%s", env) < (int)size ? 0 : -ENAMETOOLONG;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -ENOENT;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return -ENOENT;
-    *slash = '\0';
-    return snprintf(out, size, "%s/sphere-rtcore", self) < (int)size ? 0 : -ENAMETOOLONG;
-}
-
 static int run_run(const struct cli_invocation *inv)
 {
     char helper[PATH_MAX];
-    if (helper_path(helper, sizeof helper) || access(helper, X_OK) != 0)
+    if (hostio_beside_exe("OPENSPHERE_RTCORE", "sphere-rtcore", helper, sizeof helper) || access(helper, X_OK) != 0)
         return cli_error("the emulator helper sphere-rtcore was not found next to sphere (set OPENSPHERE_RTCORE)");
     const char *argv[12];
     int n = 0;

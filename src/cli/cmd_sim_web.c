@@ -815,20 +815,9 @@ static int check_remote_allowed(struct web_server *s)
  * installed tree alike). */
 static char *find_web_dir(void)
 {
-    const char *env = getenv("OPENSPHERE_WEB_DIR");
-    char *dir = NULL;
-    if (env && env[0]) {
-        dir = strdup(env);
-    } else {
-        char exe[4096];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n > 0) {
-            exe[n] = '\0';
-            char *bin = path_dirname(exe);
-            dir = bin ? path_join(bin, "../share/opensphere/web") : NULL;
-            free(bin);
-        }
-    }
+    char found[4096];
+    char *dir = hostio_beside_exe("OPENSPHERE_WEB_DIR", "../share/opensphere/web", found, sizeof found) ? NULL
+                                                                                                       : strdup(found);
     char *index = dir ? path_join(dir, "index.html") : NULL;
     struct stat st;
     bool ok = index && stat(index, &st) == 0;

@@ -99,12 +99,6 @@ int cli_load_manifest_definitions(struct cli_hwdef_context *hw, const char *targ
 
 char *cli_sibling_exe(const char *name)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *bin = path_dirname(exe), *p = bin ? path_join(bin, name) : NULL;
-    free(bin);
-    return p;
+    char path[PATH_MAX];
+    return hostio_beside_exe(NULL, name, path, sizeof path) ? NULL : strdup(path);
 }

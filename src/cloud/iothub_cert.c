@@ -131,24 +131,6 @@ static int rewrite_acl(const char *data_dir, bool with)
     return err;
 }
 
-/* The broker plugin: $OPENSPHERE_IOTHUB_PLUGIN, else opensphere-iothub.so beside this program. */
-static int plugin_path(char *out, size_t size)
-{
-    const char *env = getenv("OPENSPHERE_IOTHUB_PLUGIN");
-    if (env && *env)
-        return snprintf(out, size, "%s", env) < (int)size ? 0 : -ENAMETOOLONG;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -ENOENT;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return -ENOENT;
-    *slash = '\0';
-    return snprintf(out, size, "%s/opensphere-iothub.so", self) < (int)size ? 0 : -ENAMETOOLONG;
-}
-
 int iothub_prepare(const char *data_dir, const char *keys_dir, const char *listen, const char *hub_host, char *why,
                    size_t why_size)
 {
@@ -159,7 +141,8 @@ int iothub_prepare(const char *data_dir, const char *keys_dir, const char *liste
         return -EINVAL;
     }
     char plugin[PATH_MAX] = "";
-    if (plugin_path(plugin, sizeof plugin) != 0 || access(plugin, R_OK) != 0 || strpbrk(plugin, "\r\n")) {
+    /* the broker plugin: $OPENSPHERE_IOTHUB_PLUGIN, else opensphere-iothub.so beside this program */
+    if (hostio_beside_exe("OPENSPHERE_IOTHUB_PLUGIN", "opensphere-iothub.so", plugin, sizeof plugin) != 0 || access(plugin, R_OK) != 0 || strpbrk(plugin, "\r\n")) {
         snprintf(why, why_size, "the IoT Hub stand-in's broker plugin is not at %s (build opensphere-iothub, or set "
                  "OPENSPHERE_IOTHUB_PLUGIN)", plugin);
         return -ENOENT;

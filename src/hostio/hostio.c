@@ -172,28 +172,34 @@ static char *existing_dir(const char *path)
     return NULL;
 }
 
+int hostio_beside_exe(const char *env_var, const char *relative, char *out, size_t size)
+{
+    const char *env = env_var ? getenv(env_var) : NULL;
+    if (env && env[0])
+        return snprintf(out, size, "%s", env) < (int)size ? 0 : -ENAMETOOLONG;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -ENOENT;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return -ENOENT;
+    *slash = '\0';
+    return snprintf(out, size, "%s/%s", exe, relative) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
 char *hostio_sdk_dir(void)
 {
     const char *env = getenv("OPENSPHERE_SDK_DIR");
     if (env && env[0])
         return existing_dir(env);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *bin = path_dirname(exe);
-    if (!bin)
-        return NULL;
     static const char *const candidates[] = {"../sdk", "../share/opensphere/sdk"};
     char *found = NULL;
-    for (size_t i = 0; !found && i < 2; i++) {
-        char *p = path_join(bin, candidates[i]);
-        if (p)
+    char p[PATH_MAX];
+    for (size_t i = 0; !found && i < 2; i++)
+        if (hostio_beside_exe(NULL, candidates[i], p, sizeof p) == 0)
             found = existing_dir(p);
-        free(p);
-    }
-    free(bin);
     return found;
 }
 

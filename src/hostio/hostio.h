@@ -43,6 +43,10 @@ int hostio_remove_tree(const char *path);
 int hostio_tree_size(const char *path, unsigned long long *bytes);
 /* An ops struct over the functions above, for hwdef_load. */
 const struct hwdef_io *hostio_hwdef_io(void);
+/* A file shipped beside this executable: $env_var when that is set and not empty (env_var may be
+ * NULL), else "<folder of /proc/self/exe>/relative", into out. 0, -ENOENT (no executable path)
+ * or -ENAMETOOLONG. Whether the file exists is the caller's to check. */
+int hostio_beside_exe(const char *env_var, const char *relative, char *out, size_t size);
 /* The SDK folder: $OPENSPHERE_SDK_DIR, else "<folder of this executable>/../sdk", else
  * "<folder of this executable>/../share/opensphere/sdk". malloc'd, or NULL if none exists. */
 char *hostio_sdk_dir(void);

@@ -646,14 +646,9 @@ int runtime_start(struct device *d, struct board *b, struct applog *log, const s
     rt->device = d, rt->board = b, rt->log = log;
     rt->memory_limit_kb = cfg->memory_limit_kb ? cfg->memory_limit_kb : 256;
     rt->run_dir = strdup(cfg->run_dir);
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *dir = path_dirname(exe);
-        rt->rtcore_helper = dir ? path_join(dir, "sphere-rtcore") : NULL;
-        free(dir);
-    }
+    char helper[4096];
+    if (hostio_beside_exe(NULL, "sphere-rtcore", helper, sizeof helper) == 0)
+        rt->rtcore_helper = strdup(helper);
     pthread_mutex_init(&rt->lock, NULL);
     rt->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     rt->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
