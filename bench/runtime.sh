@@ -39,6 +39,7 @@ read -r _ _ rt_gpio rt_sock < <(grep -o 'BENCH roundtrip .*' "$work/log")
 printf 'GPIO_SetValue: %.0f calls/s; write() to a pipe: %.0f calls/s; ratio %.2f\n' "$set_gpio" "$set_pipe" "$(echo "$set_gpio / $set_pipe" | bc -l)"
 printf 'GPIO_GetValue round trip: %.2f us; socket-pair ping-pong: %.2f us; ratio %.2f\n' "$rt_gpio" "$rt_sock" "$(echo "$rt_gpio / $rt_sock" | bc -l)"
 "$sphere" device sideload delete >/dev/null
+[ -n "${GPIO_ONLY:-}" ] && exit 0 # GPIO_ONLY=1: part 1 only
 
 # startreq SOCK PATH BODY: one HTTP/1.1 PATCH over the device's Unix socket; exits 0 on a 2xx.
 cat > "$work/startreq.c" <<'C'
