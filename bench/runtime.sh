@@ -37,6 +37,10 @@ for _ in $(seq 100); do "$sphere" device app log > "$work/log"; grep -q "BENCH r
 read -r _ _ set_gpio set_pipe < <(grep -o 'BENCH set .*' "$work/log")
 read -r _ _ rt_gpio rt_sock < <(grep -o 'BENCH roundtrip .*' "$work/log")
 printf 'GPIO_SetValue: %.0f calls/s; write() to a pipe: %.0f calls/s; ratio %.2f\n' "$set_gpio" "$set_pipe" "$(echo "$set_gpio / $set_pipe" | bc -l)"
+# every set reached the board, in order: the app toggles GPIO 8 200,000 times from high (its
+# GPIO_GetValue loop afterwards reads it through the board)
+changes=$(curl -s --unix-socket "$sock" http://localhost/sim/gpio/8 | sed -n 's/.*"changes":\([0-9]*\).*/\1/p')
+[ "$changes" = 200000 ] || { echo "bench: the board saw $changes changes of GPIO 8, not 200000" >&2; exit 1; }
 printf 'GPIO_GetValue round trip: %.2f us; socket-pair ping-pong: %.2f us; ratio %.2f\n' "$rt_gpio" "$rt_sock" "$(echo "$rt_gpio / $rt_sock" | bc -l)"
 "$sphere" device sideload delete >/dev/null
 [ -n "${GPIO_ONLY:-}" ] && exit 0 # GPIO_ONLY=1: part 1 only
