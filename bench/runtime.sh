@@ -3,6 +3,7 @@
 # runtime.sh BUILD_DIR — the application runtime's costs, each beside a baseline in the same run:
 #   1. GPIO_SetValue calls/s from a confined app vs write() of the same 2 bytes to a pipe in the
 #      same app; GPIO_GetValue round-trip latency vs a socket-pair ping-pong in the same app;
+#      the board must have counted every one of the app's 200,000 changes (GPIO_ONLY=1: stop here);
 #   2. app start latency (start request -> the app's first log line) vs bubblewrap starting the
 #      same binary with comparable namespaces (user, mount, pid, ipc, uts, net; read-only binds),
 #      median of 20 runs each. Ours ends at the time the device stamped on that line (ms), not
