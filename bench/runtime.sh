@@ -3,6 +3,7 @@
 # runtime.sh BUILD_DIR — the application runtime's costs, each beside a baseline in the same run:
 #   1. GPIO_SetValue calls/s from a confined app vs write() of the same 2 bytes to a pipe in the
 #      same app; GPIO_GetValue round-trip latency vs a socket-pair ping-pong in the same app;
+#      the board must have counted every one of the app's 200,000 changes (GPIO_ONLY=1: stop here);
 #   2. app start latency (start request -> the app's first log line) vs bubblewrap starting the
 #      same binary with comparable namespaces (user, mount, pid, ipc, uts, net; read-only binds),
 #      median of 20 runs each. Ours ends at the time the device stamped on that line (ms), not
@@ -37,8 +38,13 @@ for _ in $(seq 100); do "$sphere" device app log > "$work/log"; grep -q "BENCH r
 read -r _ _ set_gpio set_pipe < <(grep -o 'BENCH set .*' "$work/log")
 read -r _ _ rt_gpio rt_sock < <(grep -o 'BENCH roundtrip .*' "$work/log")
 printf 'GPIO_SetValue: %.0f calls/s; write() to a pipe: %.0f calls/s; ratio %.2f\n' "$set_gpio" "$set_pipe" "$(echo "$set_gpio / $set_pipe" | bc -l)"
+# every set reached the board, in order: the app toggles GPIO 8 200,000 times from high (its
+# GPIO_GetValue loop afterwards reads it through the board)
+changes=$(curl -s --unix-socket "$sock" http://localhost/sim/gpio/8 | sed -n 's/.*"changes":\([0-9]*\).*/\1/p')
+[ "$changes" = 200000 ] || { echo "bench: the board saw $changes changes of GPIO 8, not 200000" >&2; exit 1; }
 printf 'GPIO_GetValue round trip: %.2f us; socket-pair ping-pong: %.2f us; ratio %.2f\n' "$rt_gpio" "$rt_sock" "$(echo "$rt_gpio / $rt_sock" | bc -l)"
 "$sphere" device sideload delete >/dev/null
+[ -n "${GPIO_ONLY:-}" ] && exit 0 # GPIO_ONLY=1: part 1 only
 
 # startreq SOCK PATH BODY: one HTTP/1.1 PATCH over the device's Unix socket; exits 0 on a 2xx.
 cat > "$work/startreq.c" <<'C'

@@ -4,6 +4,8 @@
  * (board_file.h parses, board_config.h applies) and the simulator's endpoints (board_sim.h). */
 #include "board.h"
 
+#include "board_gpio_ring.h"
+
 #include "board_config.h"
 #include "board_file.h"
 #include "board_periph.h"
@@ -16,7 +18,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +33,10 @@ struct line {
     struct guid owner;
     uint64_t changes;
     struct timespec release_at; /* a press in progress ends then (0 = none) */
+    /* outputs: the set ring shared with the app (board_gpio_ring.h), NULL = none */
+    struct board_gpio_ring *ring;
+    int ring_fd;        /* its sealed memfd, handed to the app on 'M' */
+    uint32_t ring_head; /* our own copy: the page's is only published */
 };
 
 struct board {
@@ -60,8 +69,95 @@ static void set_level(struct board *b, struct line *l, int level)
     l->level = level;
 }
 
+/* Applies the values the app queued in the line's ring, in order (at most one ring's worth: the
+ * page is the app's to scribble on). */
+static void drain_ring(struct board *b, struct line *l)
+{
+    struct board_gpio_ring *r = l->ring;
+    if (!r)
+        return;
+    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    uint32_t head = l->ring_head, n = tail - head;
+    if (n == 0)
+        return;
+    if (n > BOARD_GPIO_RING_SLOTS)
+        head = tail - BOARD_GPIO_RING_SLOTS;
+    for (; head != tail; head++)
+        if (l->dir == BOARD_OUTPUT)
+            set_level(b, l, r->values[head % BOARD_GPIO_RING_SLOTS]);
+    l->ring_head = tail;
+    atomic_store_explicit(&r->head, tail, memory_order_release);
+}
+
+/* Before the board's thread sleeps: asks the app to ring the socket with its next set. True when
+ * a set arrived meanwhile (the thread must not sleep). */
+static bool ring_arm(struct line *l)
+{
+    struct board_gpio_ring *r = l->ring;
+    if (!r)
+        return false;
+    atomic_store_explicit(&r->board_waiting, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    return atomic_load_explicit(&r->tail, memory_order_relaxed) != l->ring_head;
+}
+
+/* A ring for an output line: a sealed memfd of a fixed size, mapped here. No ring (and the
+ * socket for every set, as before) when any step fails. */
+static void ring_create(struct line *l)
+{
+    int fd = memfd_create("gpio-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return;
+    void *page = MAP_FAILED;
+    if (ftruncate(fd, BOARD_GPIO_RING_BYTES) == 0 &&
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+        page = mmap(NULL, BOARD_GPIO_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (page == MAP_FAILED) {
+        close(fd);
+        return;
+    }
+    l->ring = page;
+    l->ring_fd = fd;
+    l->ring_head = 0;
+}
+
+static void ring_destroy(struct line *l)
+{
+    if (!l->ring)
+        return;
+    atomic_store(&l->ring->closed, 1);
+    munmap(l->ring, BOARD_GPIO_RING_BYTES);
+    close(l->ring_fd);
+    l->ring = NULL;
+    l->ring_fd = -1;
+}
+
+/* 'M': one byte, 1 with the ring's memfd attached, or 0 (no ring). */
+static void send_ring(struct line *l)
+{
+    uint8_t yes = l->ring != NULL;
+    struct iovec iov = {&yes, 1};
+    union {
+        struct cmsghdr h;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (yes) {
+        m.msg_control = control.space;
+        m.msg_controllen = sizeof control.space;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &l->ring_fd, sizeof(int));
+    }
+    sendmsg(l->board_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 static void close_line(struct line *l)
 {
+    ring_destroy(l);
     if (l->board_fd >= 0)
         close(l->board_fd);
     l->board_fd = -1;
@@ -99,8 +195,11 @@ static void serve(struct board *b, struct line *l)
             }
             if (mm[i].msg_len != 2)
                 continue;
+            drain_ring(b, l); /* the sets queued before this message come first */
             if (msg[i][0] == 'S' && l->dir == BOARD_OUTPUT) {
                 set_level(b, l, msg[i][1]);
+            } else if (msg[i][0] == 'M') {
+                send_ring(l);
             } else if (msg[i][0] == 'G') {
                 uint8_t level = (uint8_t)l->level;
                 send(l->board_fd, &level, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -143,6 +242,9 @@ static void *board_thread(void *arg)
                     timeout = left;
                 }
             }
+            drain_ring(b, l);
+            if (ring_arm(l))
+                timeout = 0; /* a set arrived after the drain: come back at once */
             if (l->board_fd >= 0) {
                 which[n] = i;
                 fds[n++] = (struct pollfd){.fd = l->board_fd, .events = POLLIN};
@@ -171,7 +273,7 @@ int board_create(struct board **out)
         return -ENOMEM;
     pthread_mutex_init(&b->lock, NULL);
     for (int i = 0; i < BOARD_GPIO_COUNT; i++)
-        b->lines[i] = (struct line){.level = 1, .board_fd = -1};
+        b->lines[i] = (struct line){.level = 1, .board_fd = -1, .ring_fd = -1};
     b->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (b->wake_fd < 0 || board_periph_create(&b->periph) != 0 ||
         pthread_create(&b->thread, NULL, board_thread, b) != 0) {
@@ -230,8 +332,10 @@ int board_gpio_open(struct board *b, int n, enum board_direction dir, int initia
         l->board_fd = pair[0];
         l->dir = dir;
         l->owner = *owner;
-        if (dir == BOARD_OUTPUT)
+        if (dir == BOARD_OUTPUT) {
             set_level(b, l, initial);
+            ring_create(l);
+        }
     }
     pthread_mutex_unlock(&b->lock);
     if (rc < 0) {
@@ -248,6 +352,7 @@ int board_gpio_get(struct board *b, int n, int *level, enum board_direction *dir
     if (!valid(n))
         return -ENODEV;
     pthread_mutex_lock(&b->lock);
+    drain_ring(b, &b->lines[n]);
     *level = b->lines[n].level;
     *dir = b->lines[n].dir;
     pthread_mutex_unlock(&b->lock);
@@ -305,6 +410,7 @@ uint64_t board_gpio_changes(struct board *b, int n)
     if (!valid(n))
         return 0;
     pthread_mutex_lock(&b->lock);
+    drain_ring(b, &b->lines[n]);
     uint64_t c = b->lines[n].changes;
     pthread_mutex_unlock(&b->lock);
     return c;

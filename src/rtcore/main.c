@@ -77,6 +77,16 @@ struct helper {
      * host, or when the slice ends, whichever comes first (one write and one wake-up of the
      * supervisor instead of two when the core answers at once) */
     bool ack_owed;
+    /* the inter-core peer (rtcore_ctl.h "peer"): the connected high-level app's channel socket,
+     * read and written here directly; -1 = none (messages then go as msg-in / msg-out lines) */
+    int peer_fd;
+    int incoming_fd;           /* a descriptor received on the control socket, not adopted yet */
+    uint8_t peer_cid[16];
+    uint64_t peers;            /* how many "peer" commands were adopted (peer-closed's number) */
+    bool in_from_peer;         /* the pending inbound message came from peer_fd: no msg-ack */
+    bool out_held;             /* out_msg waits for room in the peer's socket */
+    uint8_t out_msg[RTCORE_MBOX_MAX_PAYLOAD];
+    size_t out_len;
     /* the GDB stub */
     struct rtcore_gdb gdb;
     int gdb_conn;        /* the connected debugger, or -1 */
@@ -165,6 +175,18 @@ static void on_gpio(void *ctx, int gpio, bool level, uint64_t cycles)
 
 /* ---- the mailbox: supervisor <-> the core's rings ------------------------------------------ */
 
+/* Closes the peer's socket (our copy; the supervisor closes its own), reporting it when asked. */
+static void peer_close(struct helper *h, bool report)
+{
+    if (h->peer_fd < 0)
+        return;
+    close(h->peer_fd);
+    h->peer_fd = -1;
+    h->out_held = false;
+    if (report)
+        emit(h, "peer-closed %llu\n", (unsigned long long)h->peers);
+}
+
 static void mbox_failed(struct helper *h, int err)
 {
     if (h->mbox_reported)
@@ -175,6 +197,7 @@ static void mbox_failed(struct helper *h, int err)
         emit(h, "mbox-error %s\n", why);
     else
         emit(h, "[mailbox] %s\n", why);
+    peer_close(h, false); /* the channel is closed: the supervisor closes its copy on mbox-error */
 }
 
 /* Moves the pending msg-in into the inbound ring if there is room. */
@@ -188,16 +211,57 @@ static void mbox_push(struct helper *h)
     h->in_pending = false;
     if (err)
         mbox_failed(h, err);
+    if (h->in_from_peer)
+        return; /* the peer's next message is simply read now: no one waits for an ack */
     if (h->opt.control_fd >= 0)
         h->ack_owed = true; /* written by flush_ack or with the next line */
     else
         emit(h, "%s", ack_line);
 }
 
+/* Sends the held block to the peer: false while its socket is full. */
+static bool peer_send_held(struct helper *h)
+{
+    if (!h->out_held)
+        return true;
+    ssize_t w = send(h->peer_fd, h->out_msg, h->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && (errno == EAGAIN || errno == ENOBUFS || errno == EINTR))
+        return false;
+    h->out_held = false;
+    if (w < 0)
+        peer_close(h, true); /* the app is gone: the block is dropped, as the device would */
+    return true;
+}
+
+/* Takes the peer's next messages into the inbound ring while there is room (back-pressure: a
+ * message that does not fit waits in `in`, and the socket is not read meanwhile). */
+static void peer_read(struct helper *h)
+{
+    static uint8_t msg[RTCORE_MBOX_MAX_PAYLOAD + 1];
+    for (int i = 0; i < 16 && h->peer_fd >= 0 && !h->in_pending; i++) {
+        ssize_t n = recv(h->peer_fd, msg, sizeof msg, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0) {
+            peer_close(h, true);
+            return;
+        }
+        if (n > RTCORE_MBOX_MAX_PAYLOAD) {
+            emit(h, "peer-dropped %zd\n", n);
+            continue;
+        }
+        memcpy(h->in.cid, h->peer_cid, sizeof h->in.cid);
+        memcpy(h->in.data, msg, (size_t)n);
+        h->in.len = (size_t)n;
+        h->in_pending = h->in_from_peer = true;
+        mbox_push(h);
+    }
+}
+
 /* Passes the next block the core sent to the supervisor (one at a time, until msg-out-ack). */
 static void mbox_pop(struct helper *h)
 {
-    while (!h->out_waiting && !h->control_closed) {
+    while (!h->out_waiting && !h->out_held && !h->control_closed) {
         uint8_t cid[16], payload[RTCORE_MBOX_MAX_PAYLOAD];
         size_t len = 0;
         int err = rtcore_cpu_mbox_pop(h->cpu, cid, payload, &len);
@@ -205,6 +269,13 @@ static void mbox_pop(struct helper *h)
             if (err != -EAGAIN)
                 mbox_failed(h, err);
             return;
+        }
+        if (h->peer_fd >= 0 && !memcmp(cid, h->peer_cid, sizeof cid)) {
+            memcpy(h->out_msg, payload, len); /* straight to the app, held while its socket is full */
+            h->out_len = len;
+            h->out_held = true;
+            peer_send_held(h);
+            continue;
         }
         char cid_text[37], hex[RTCORE_MBOX_MAX_PAYLOAD * 2 + 1];
         rtcore_ctl_cid_format(cid, cid_text);
@@ -450,7 +521,21 @@ static void run_command(struct helper *h, const char *line, size_t len)
         }
         h->in = cmd;
         h->in_pending = true;
+        h->in_from_peer = false;
         mbox_push(h);
+        break;
+    case RTCORE_CTL_PEER:
+        if (h->incoming_fd < 0) {
+            emit(h, "error peer without a descriptor\n");
+            return;
+        }
+        peer_close(h, false); /* replaced: the supervisor closed its copy already */
+        h->peer_fd = h->incoming_fd;
+        h->incoming_fd = -1;
+        h->peers++;
+        memcpy(h->peer_cid, cmd.cid, sizeof h->peer_cid);
+        peer_read(h);
+        mbox_pop(h);
         break;
     case RTCORE_CTL_MSG_OUT_ACK:
         h->out_waiting = false;
@@ -462,7 +547,20 @@ static void run_command(struct helper *h, const char *line, size_t len)
 /* Reads what the supervisor sent (the socket is readable) and runs complete lines. */
 static void read_control(struct helper *h)
 {
-    ssize_t n = read(h->opt.control_fd, h->ctl + h->ctl_len, sizeof h->ctl - h->ctl_len);
+    union {
+        struct cmsghdr align;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct iovec iov = {h->ctl + h->ctl_len, sizeof h->ctl - h->ctl_len};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                       .msg_controllen = sizeof control.space};
+    ssize_t n = recvmsg(h->opt.control_fd, &m, MSG_CMSG_CLOEXEC);
+    for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+            if (h->incoming_fd >= 0)
+                close(h->incoming_fd);
+            memcpy(&h->incoming_fd, CMSG_DATA(c), sizeof(int)); /* adopted by the "peer" line */
+        }
     if (n <= 0) {
         h->control_closed = true; /* the supervisor went away: stop */
         h->stop_requested = true;
@@ -482,15 +580,39 @@ static void read_control(struct helper *h)
     }
 }
 
-/* Reads whatever the supervisor sent (waiting up to timeout_ms) and runs complete lines. */
+/* The peer's entry in a poll set: readable only while nothing waits for the ring (a hung-up
+ * socket would otherwise report POLLHUP forever), writable while a block is held. */
+static bool peer_pollfd(const struct helper *h, struct pollfd *p)
+{
+    short events = (short)((h->in_pending ? 0 : POLLIN) | (h->out_held ? POLLOUT : 0));
+    if (h->peer_fd < 0 || !events)
+        return false;
+    *p = (struct pollfd){h->peer_fd, events, 0};
+    return true;
+}
+
+static void peer_ready(struct helper *h, short revents)
+{
+    if (h->out_held && (revents & (POLLOUT | POLLERR | POLLHUP)) && peer_send_held(h))
+        mbox_pop(h);
+    if (revents & (POLLIN | POLLERR | POLLHUP))
+        peer_read(h);
+}
+
+/* Reads whatever the supervisor or the peer sent (waiting up to timeout_ms) and acts on it. */
 static void poll_control(struct helper *h, int timeout_ms)
 {
     flush_ack(h);
     if (h->opt.control_fd < 0 || h->control_closed)
         return;
-    struct pollfd p = {h->opt.control_fd, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) > 0)
+    struct pollfd p[2] = {{h->opt.control_fd, POLLIN, 0}};
+    nfds_t n = 1 + peer_pollfd(h, &p[1]);
+    if (poll(p, n, timeout_ms) <= 0)
+        return;
+    if (p[0].revents)
         read_control(h);
+    if (n == 2 && p[1].revents)
+        peer_ready(h, p[1].revents);
 }
 
 /* ---- running ------------------------------------------------------------------------------- */
@@ -672,8 +794,10 @@ static void gdb_input(struct helper *h)
 static void poll_debug(struct helper *h, int timeout_ms)
 {
     flush_ack(h);
-    struct pollfd p[3];
-    int n = 0, ctl = -1, lis = -1, con = -1;
+    struct pollfd p[4];
+    int n = 0, ctl = -1, lis = -1, con = -1, peer = -1;
+    if (peer_pollfd(h, &p[n]))
+        peer = n++;
     if (h->opt.control_fd >= 0 && !h->control_closed)
         ctl = n, p[n++] = (struct pollfd){h->opt.control_fd, POLLIN, 0};
     if (h->gdb_conn < 0)
@@ -684,6 +808,8 @@ static void poll_debug(struct helper *h, int timeout_ms)
         return;
     if (ctl >= 0 && p[ctl].revents)
         read_control(h);
+    if (peer >= 0 && p[peer].revents)
+        peer_ready(h, p[peer].revents);
     if (con >= 0 && p[con].revents)
         gdb_input(h);
     if (lis >= 0 && p[lis].revents) {
@@ -773,7 +899,7 @@ const char *__lsan_default_suppressions(void) { return "leak:libunicorn.so\n"; }
 
 int main(int argc, char **argv)
 {
-    struct helper h = {.gdb_conn = -1};
+    struct helper h = {.gdb_conn = -1, .peer_fd = -1, .incoming_fd = -1};
     int rc = parse_options(argc, argv, &h.opt);
     if (rc)
         return rc;
@@ -806,6 +932,7 @@ int main(int argc, char **argv)
     if (!rc)
         rc = h.opt.gdb_listen_fd >= 0 ? run_debug(&h) : run(&h);
     gdb_drop(&h);
+    peer_close(&h, false);
     rtcore_cpu_free(h.cpu);
     return rc;
 }

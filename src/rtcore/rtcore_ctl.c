@@ -104,6 +104,16 @@ static int parse_msg_in(const char *p, size_t len, struct rtcore_ctl_cmd *out)
     return 0;
 }
 
+/* "peer <cid>" */
+static int parse_peer(const char *p, size_t len, struct rtcore_ctl_cmd *out)
+{
+    if (len != 36 || rtcore_ctl_cid_parse(p, 36, out->cid))
+        return -EINVAL;
+    out->verb = RTCORE_CTL_PEER;
+    out->gpio = 0, out->level = false, out->len = 0;
+    return 0;
+}
+
 int rtcore_ctl_parse(const char *line, size_t len, struct rtcore_ctl_cmd *out)
 {
     if (len && line[len - 1] == '\r')
@@ -123,6 +133,8 @@ int rtcore_ctl_parse(const char *line, size_t len, struct rtcore_ctl_cmd *out)
         return parse_gpio_in(line + 8, len - 8, out);
     if (len > 7 && memcmp(line, "msg-in ", 7) == 0)
         return parse_msg_in(line + 7, len - 7, out);
+    if (len > 5 && memcmp(line, "peer ", 5) == 0)
+        return parse_peer(line + 5, len - 5, out);
     return -EINVAL;
 }
 
@@ -294,6 +306,11 @@ static int parse_gdb_port(const char *p, size_t len, struct rtcore_ctl_event *ev
     return 0;
 }
 
+static int parse_peer_closed(const char *p, size_t len, struct rtcore_ctl_event *ev)
+{
+    return whole_u64(p, len, UINT64_MAX, &ev->peer) ? 0 : -EINVAL;
+}
+
 int rtcore_ctl_event_parse(const char *line, size_t len, struct rtcore_ctl_event *out)
 {
     static const struct {
@@ -306,6 +323,7 @@ int rtcore_ctl_event_parse(const char *line, size_t len, struct rtcore_ctl_event
         {"gpio", RTCORE_CTL_EV_GPIO, parse_gpio},          {"error", RTCORE_CTL_EV_ERROR, parse_text},
         {"msg-ack", RTCORE_CTL_EV_MSG_ACK, NULL},          {"msg-out", RTCORE_CTL_EV_MSG_OUT, parse_msg_out},
         {"mbox-error", RTCORE_CTL_EV_MBOX_ERROR, parse_text}, {"gdb-port", RTCORE_CTL_EV_GDB_PORT, parse_gdb_port},
+        {"peer-closed", RTCORE_CTL_EV_PEER_CLOSED, parse_peer_closed},  {"peer-dropped", RTCORE_CTL_EV_PEER_DROPPED, parse_text},
     };
     if (len && line[len - 1] == '\r')
         len--;

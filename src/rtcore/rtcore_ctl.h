@@ -9,6 +9,11 @@
  *                               inbound ring, from that high-level app; answered by msg-ack once
  *                               it is in the ring or dropped; send the next only after msg-ack)
  *                             msg-out-ack          (the last msg-out was delivered or dropped)
+ *                             peer <component id>  (sent with one descriptor as SCM_RIGHTS: the
+ *                               device's end of that high-level app's channel socket; the helper
+ *                               then reads that app's messages and writes the core's blocks for it
+ *                               on the socket itself, with the same back-pressure, and closes the
+ *                               previous peer's socket; docs/intercore.md)
  *   helper -> supervisor      state <loaded|running|asleep|stopped> 
  *                             state crashed <reason> | state exited <status>
  *                             status <state> instructions=<n> cycles=<n> exceptions=<n>
@@ -22,6 +27,10 @@
  *                             mbox-error <text>    (the core corrupted its rings: channel closed)
  *                             gdb-port <port>      (with --gdb-port/--gdb-listen-fd: the stub's port,
  *                               before "state loaded")
+ *                             peer-closed <n>      (the n-th peer handed over hung up, or its socket
+ *                               failed: the helper closed its copy; n lets the supervisor ignore
+ *                               news of a peer it has replaced meanwhile)
+ *                             peer-dropped <bytes> (the peer sent a message over 1040 bytes: dropped)
  * Text is escaped: bytes below 0x20, 0x7F and above, and '\' become \xNN or \\.
  *
  * Both directions are parsed here: rtcore_ctl_parse() reads a command (the helper's side),
@@ -40,7 +49,7 @@
 #define RTCORE_CTL_MAX_LINE 4096 /* a msg line: 2 hex digits per payload byte */
 
 enum rtcore_ctl_verb { RTCORE_CTL_START, RTCORE_CTL_STOP, RTCORE_CTL_STATUS, RTCORE_CTL_GPIO_IN, RTCORE_CTL_MSG_IN,
-                       RTCORE_CTL_MSG_OUT_ACK };
+                       RTCORE_CTL_MSG_OUT_ACK, RTCORE_CTL_PEER };
 
 #define RTCORE_CTL_MAX_PAYLOAD 1040
 
@@ -48,7 +57,7 @@ struct rtcore_ctl_cmd {
     enum rtcore_ctl_verb verb;
     int gpio;
     bool level;
-    uint8_t cid[16];                       /* msg-in: the sender, in the ring's byte order */
+    uint8_t cid[16];                       /* msg-in: the sender; peer: the app (ring byte order) */
     uint8_t data[RTCORE_CTL_MAX_PAYLOAD];  /* msg-in payload */
     size_t len;
 };
@@ -70,6 +79,8 @@ enum rtcore_ctl_event_kind {
     RTCORE_CTL_EV_MSG_OUT,    /* msg-out <component id> <hex payload> */
     RTCORE_CTL_EV_MBOX_ERROR, /* mbox-error <text> */
     RTCORE_CTL_EV_GDB_PORT,   /* gdb-port <1..65535> */
+    RTCORE_CTL_EV_PEER_CLOSED,  /* peer-closed <n> */
+    RTCORE_CTL_EV_PEER_DROPPED, /* peer-dropped <bytes> (text: the size) */
 };
 
 enum rtcore_ctl_state {
@@ -99,6 +110,7 @@ struct rtcore_ctl_event {
     uint64_t cycles;             /* GPIO: core cycles when it changed; STATUS: cycles run */
     uint64_t instructions, exceptions; /* STATUS */
     int port;                    /* GDB_PORT */
+    uint64_t peer;               /* PEER_CLOSED: which peer (1 = the first handed over) */
     uint8_t cid[16];             /* MSG_OUT: the addressee, in the ring's byte order */
     uint8_t data[RTCORE_CTL_MAX_PAYLOAD]; /* MSG_OUT payload */
     size_t len;

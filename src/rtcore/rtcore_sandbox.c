@@ -12,6 +12,10 @@ static const int allowed[] = {
     SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(brk),
     SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(rt_sigreturn),
     SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit), SCMP_SYS(exit_group),
+    /* the inter-core channel: the peer app's socket arrives on the control socket (recvmsg,
+     * SCM_RIGHTS), is read and written with recv/send (recvfrom, sendto) and closed when it
+     * hangs up or is replaced (docs/intercore.md) */
+    SCMP_SYS(recvmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(close),
 };
 
 /* Memory calls are allowed only without PROT_EXEC (argument 2 of mmap/mprotect, 3? no: mremap
@@ -38,12 +42,10 @@ int rtcore_sandbox_enter(int gdb_listen_fd)
     if (!err)
         err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mremap), 0);
     /* The GDB stub: connections on the one listening socket made before the filter (no new
-     * sockets), and close() for a connection the debugger ended. */
+     * sockets); close() (on the list above) ends a connection the debugger dropped. */
     if (!err && gdb_listen_fd >= 0)
         err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
                                SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)gdb_listen_fd, 0));
-    if (!err && gdb_listen_fd >= 0)
-        err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 0);
     if (!err)
         err = seccomp_load(ctx);
     seccomp_release(ctx);

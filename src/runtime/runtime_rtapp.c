@@ -87,6 +87,7 @@ void runtime_rtapp_start(struct runtime *rt, struct app *a, size_t index)
     a->broker_fd = ctl[0];
     a->err_fd = errp[0];
     a->ctl_len = 0;
+    a->peers_sent = 0;
     runtime_watch(rt, a->broker_fd, runtime_tag(TAG_BROKER, index));
     runtime_watch(rt, a->err_fd, runtime_tag(TAG_STDERR, index));
     clock_gettime(CLOCK_MONOTONIC, &a->started);
@@ -98,12 +99,13 @@ void runtime_rtapp_start(struct runtime *rt, struct app *a, size_t index)
 /* ---- inter-core: HL app socket <-> the RTApp helper's rings (docs/intercore.md) ------------ */
 
 /* Watches the RTApp's peer socket for what it can take now: the app's next message only when
- * none is in flight (back-pressure), room only while a message from the core is held. */
+ * none is in flight (back-pressure) and the helper does not read the socket itself, room only
+ * while a message from the core is held. */
 static void peer_events(struct runtime *rt, struct app *a, size_t index)
 {
     if (a->peer_fd < 0)
         return;
-    uint32_t want = (a->in_flight ? 0 : EPOLLIN) | (a->out_held ? EPOLLOUT : 0);
+    uint32_t want = (a->in_flight || a->peer_direct ? 0 : EPOLLIN) | (a->out_held ? EPOLLOUT : 0);
     if (!want) {
         if (a->peer_watched)
             epoll_ctl(rt->epoll_fd, EPOLL_CTL_DEL, a->peer_fd, NULL);
@@ -125,7 +127,7 @@ static void peer_close(struct runtime *rt, struct app *a)
     pthread_mutex_lock(&rt->lock);
     a->peer_fd = -1;
     pthread_mutex_unlock(&rt->lock);
-    a->peer_watched = a->in_flight = a->out_held = false;
+    a->peer_watched = a->in_flight = a->out_held = a->peer_direct = false;
 }
 
 static void ctl_send(struct app *a, const char *text, size_t len)
@@ -138,6 +140,39 @@ static void ctl_send(struct app *a, const char *text, size_t len)
             return; /* the helper is gone; its EOF ends the app */
         done += (size_t)w;
     }
+}
+
+/* Hands a copy of the channel's socket to the helper ("peer <cid>" with SCM_RIGHTS): from then
+ * on the helper reads the app's messages and writes the core's blocks itself, and the device
+ * only keeps its copy to close the channel. False (the device relays, as before) if the helper
+ * could not be told. */
+static bool peer_hand_over(struct app *a, int fd)
+{
+    char line[8 + GUID_TEXT_LEN + 2];
+    int len = snprintf(line, sizeof line, "peer %s\n", a->peer_text);
+    union {
+        struct cmsghdr align;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {line, (size_t)len};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                       .msg_controllen = sizeof control.space};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    ssize_t w;
+    do
+        w = a->broker_fd >= 0 ? sendmsg(a->broker_fd, &m, MSG_NOSIGNAL) : -1;
+    while (w < 0 && errno == EINTR);
+    if (w <= 0)
+        return false;
+    if (w < len) /* a partial line: finish it (the descriptor went with its first byte) */
+        ctl_send(a, line + w, (size_t)(len - w));
+    a->peers_sent++;
+    return true;
 }
 
 /* The high-level app sent a message (or hung up): pass it to the core's helper. */
@@ -265,6 +300,7 @@ int runtime_rtapp_connect(struct runtime *rt, struct app *a, const char *text, i
     t->peer_cid = a->cid;
     memcpy(t->peer_text, a->cid_text, sizeof t->peer_text);
     pthread_mutex_unlock(&rt->lock);
+    t->peer_direct = peer_hand_over(t, sv[0]);
     peer_events(rt, t, ti);
     runtime_log_app(rt, t, "%s connected to %s", a->name, t->name);
     *fd = sv[1];
@@ -306,6 +342,19 @@ static void rt_control_line(struct runtime *rt, struct app *a, size_t index, con
         break;
     case RTCORE_CTL_EV_MSG_OUT:
         rt_msg_out(rt, a, index, &ev, ok);
+        break;
+    case RTCORE_CTL_EV_PEER_CLOSED: /* the helper saw its peer hang up (ignored if since replaced) */
+        if (ok && ev.peer == a->peers_sent && a->peer_fd >= 0 && a->peer_direct) {
+            runtime_log_app(rt, a, "the high-level app %s closed its connection to %s", a->peer_text, a->name);
+            peer_close(rt, a);
+        }
+        break;
+    case RTCORE_CTL_EV_PEER_DROPPED:
+        if (ok) {
+            a->dropped++;
+            runtime_log_app(rt, a, "dropped a %.*s-byte message from %s: more than %d bytes", (int)ev.text_len, ev.text,
+                            a->peer_text, BROKER_INTERCORE_MAX_PAYLOAD);
+        }
         break;
     case RTCORE_CTL_EV_MBOX_ERROR:
         if (!ok)

@@ -74,6 +74,8 @@ struct app {
     /* Inter-core (RTApps only, docs/intercore.md): the one connected high-level app. */
     int peer_fd;          /* the device's end of that app's SOCK_SEQPACKET socket, or -1 */
     bool peer_watched;    /* peer_fd is in the epoll set */
+    bool peer_direct;     /* the helper has a copy of peer_fd and serves it itself ("peer") */
+    unsigned long long peers_sent; /* "peer" commands sent to this helper (peer-closed's number) */
     struct guid peer_cid;
     char peer_text[GUID_TEXT_LEN + 1];
     bool in_flight;       /* a msg-in went to the helper; the next waits for msg-ack */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 
 #include "board.h"
 #include "board_client.h"
+#include "board_gpio_ring.h"
 #include "lsm6ds3.h"
 
 static uint8_t reg_read(struct lsm6ds3 *d, uint8_t reg)
@@ -290,6 +292,81 @@ static void gpio_sets_arrive_in_order_and_promptly(void **state)
     board_destroy(b);
 }
 
+/* The same contract through an output's set ring (board_gpio_ring.h, what GPIO_SetValue uses):
+ * 'M' hands over a sealed page that cannot be resized; sets appended to it are applied in order
+ * (a 'G' empties the ring first, as does board_gpio_changes), a set made after the board armed
+ * board_waiting and rang with 'W' is visible within 50 ms, and a closed line marks the page. */
+static void gpio_ring_sets_arrive_in_order_and_promptly(void **state)
+{
+    (void)state;
+    struct board *b;
+    assert_int_equal(board_create(&b), 0);
+    int fd = board_gpio_open(b, 8, BOARD_OUTPUT, 1, &app_a);
+    assert_true(fd >= 0);
+    uint8_t ask[2] = {'M', 0}, yes = 0;
+    union {
+        struct cmsghdr h;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {&yes, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                       .msg_controllen = sizeof control.space};
+    assert_int_equal(send(fd, ask, 2, MSG_NOSIGNAL), 2);
+    assert_int_equal(recvmsg(fd, &m, 0), 1);
+    assert_int_equal(yes, 1);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    assert_non_null(c);
+    int memfd;
+    memcpy(&memfd, CMSG_DATA(c), sizeof memfd);
+    assert_int_equal(ftruncate(memfd, 0), -1); /* sealed: the board's mapping cannot be cut */
+    assert_int_equal(ftruncate(memfd, 2 * BOARD_GPIO_RING_BYTES), -1);
+    struct board_gpio_ring *r = mmap(NULL, BOARD_GPIO_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+    assert_true(r != MAP_FAILED);
+    close(memfd);
+    uint64_t before = board_gpio_changes(b, 8);
+    for (uint32_t i = 0; i < 5000; i++) {
+        while (atomic_load(&r->tail) - atomic_load(&r->head) >= BOARD_GPIO_RING_SLOTS)
+            usleep(10); /* full: the board's thread drains it (board_waiting is set by then) */
+        uint32_t t = atomic_load(&r->tail);
+        r->values[t % BOARD_GPIO_RING_SLOTS] = (uint8_t)(i & 1);
+        atomic_store(&r->tail, t + 1);
+        if (atomic_exchange(&r->board_waiting, 0)) {
+            uint8_t w[2] = {'W', 0};
+            assert_int_equal(send(fd, w, 2, MSG_NOSIGNAL), 2);
+        }
+    }
+    uint8_t get[2] = {'G', 0}, level = 9;
+    assert_int_equal(send(fd, get, 2, MSG_NOSIGNAL), 2);
+    assert_int_equal(recv(fd, &level, 1, 0), 1);
+    assert_int_equal(level, 1); /* the last set: i = 4999 */
+    assert_int_equal(board_gpio_changes(b, 8) - before, 5000);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!atomic_load(&r->board_waiting) && elapsed_us(&t0) < 1000000)
+        usleep(100); /* the board's thread goes to sleep */
+    assert_true(atomic_exchange(&r->board_waiting, 0));
+    uint32_t t = atomic_load(&r->tail);
+    r->values[t % BOARD_GPIO_RING_SLOTS] = 0;
+    atomic_store(&r->tail, t + 1);
+    uint8_t w[2] = {'W', 0};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(send(fd, w, 2, MSG_NOSIGNAL), 2);
+    int now = -1;
+    enum board_direction dir;
+    while (atomic_load(&r->head) != t + 1 && elapsed_us(&t0) < 50000)
+        usleep(10);
+    assert_int_equal(board_gpio_get(b, 8, &now, &dir), 0);
+    assert_int_equal(now, 0);
+    close(fd);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!atomic_load(&r->closed) && elapsed_us(&t0) < 1000000)
+        usleep(100);
+    assert_int_equal(atomic_load(&r->closed), 1);
+    munmap(r, BOARD_GPIO_RING_BYTES);
+    board_destroy(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +382,7 @@ int main(void)
         cmocka_unit_test(adc_converts_and_pwm_validates),
         cmocka_unit_test(board_files_are_checked),
         cmocka_unit_test(gpio_sets_arrive_in_order_and_promptly),
+        cmocka_unit_test(gpio_ring_sets_arrive_in_order_and_promptly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,6 +248,33 @@ static void test_msg_lines_parse_and_component_ids_round_trip(void **state)
     assert_int_equal(rtcore_ctl_parse(longline, (size_t)n + 2 * 1041, &cmd), -EINVAL);
 }
 
+/* The direct channel's lines: "peer <cid>" (the descriptor travels beside it), and the helper's
+ * "peer-closed <n>" and "peer-dropped <bytes>". */
+static void test_peer_lines_parse(void **state)
+{
+    (void)state;
+    static struct rtcore_ctl_cmd cmd;
+    const char *line = "peer 7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    assert_int_equal(rtcore_ctl_parse(line, strlen(line), &cmd), 0);
+    assert_int_equal(cmd.verb, RTCORE_CTL_PEER);
+    static const uint8_t le[16] = {0x3a, 0x2b, 0x1c, 0x7d, 0x5f, 0x4e, 0x6b, 0x4a, 0x8c, 0x7d, 0x9e, 0x0f, 0x1a, 0x2b, 0x3c, 0x4d};
+    assert_memory_equal(cmd.cid, le, 16);
+    static const char *const bad[] = {"peer", "peer ", "peer 7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d 00", "peer short"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (rtcore_ctl_parse(bad[i], strlen(bad[i]), &cmd) == 0)
+            fail_msg("'%s' was accepted", bad[i]);
+    static struct rtcore_ctl_event ev;
+    assert_int_equal(rtcore_ctl_event_parse("peer-closed 3", 13, &ev), 0);
+    assert_int_equal(ev.kind, RTCORE_CTL_EV_PEER_CLOSED);
+    assert_int_equal(ev.peer, 3);
+    assert_int_equal(rtcore_ctl_event_parse("peer-closed", 11, &ev), -EINVAL);
+    assert_int_equal(rtcore_ctl_event_parse("peer-closed x", 13, &ev), -EINVAL);
+    assert_int_equal(rtcore_ctl_event_parse("peer-dropped 2000", 17, &ev), 0);
+    assert_int_equal(ev.kind, RTCORE_CTL_EV_PEER_DROPPED);
+    assert_int_equal(ev.text_len, 4);
+    assert_memory_equal(ev.text, "2000", 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +286,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_inbound_ring_pushes_back_until_the_core_reads, setup, guards_intact),
         cmocka_unit_test_setup_teardown(test_bogus_positions_and_sizes_break_the_channel_safely, setup, guards_intact),
         cmocka_unit_test(test_msg_lines_parse_and_component_ids_round_trip),
+        cmocka_unit_test(test_peer_lines_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
