@@ -4,7 +4,8 @@
  * getpeername recvfrom recv recvmsg recvmmsg read sendto send sendmsg sendmmsg write;
  * clock_gettime clock_settime time gettimeofday; res_query res_search res_send res_nquery
  * res_nsearch res_nsend. Each is one call of its netshim_* (netshim.c, the logic and its
- * contract; docs/network.md, "Plain sockets"), devclock_* or devdns_*. The same list is libapplibs.ld's EXTERN (which forces this object into every
+ * contract; docs/network.md, "Plain sockets"), devclock_* or devdns_*. One more,
+ * close, is gpio.c's (a GPIO output's set ring goes with its descriptor). The same list is libapplibs.ld's EXTERN (which forces this object into every
  * app) and the export test's allow-list (tests/unit/applibs); a name added here goes to both.
  *
  * Each definition has glibc's exact prototype, so -Wpedantic finds nothing to say about it: with

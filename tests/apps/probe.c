@@ -97,6 +97,11 @@ int main(int argc, char **argv)
             report(p, GPIO_OpenAsInput(8));
         } else if (!strcmp(p, "gpiomode")) {
             report(p, GPIO_OpenAsOutput(8, 7, GPIO_Value_High));
+        } else if (!strcmp(p, "gpioclosed")) { /* a set on a closed output: EBADF at once */
+            int fd = GPIO_OpenAsOutput(8, GPIO_OutputMode_PushPull, GPIO_Value_Low);
+            if (fd >= 0)
+                GPIO_SetValue(fd, GPIO_Value_High), close(fd);
+            report(p, fd < 0 ? fd : GPIO_SetValue(fd, GPIO_Value_Low));
         } else if (!strcmp(p, "gpiobadfd")) {
             report(p, GPIO_SetValue(0, GPIO_Value_High));
         } else if (!strcmp(p, "storage")) {

@@ -122,6 +122,12 @@ for want in "log ok" "exec ENOENT" "hostfile ENOENT" "writeimage EACCES" "create
 done
 grep -qF "Log_Debug says hello" "$logf" && ok || bad "Log_Debug output is not in the device log"
 "$sphere" device sideload delete >/dev/null
+# GPIO_SetValue on an output just closed fails with EBADF (the set ring goes with the descriptor)
+probe gpioclose 44444444-0000-0000-0000-000000000003 '{"Gpio":[8]}' gpioclosed
+deploy gpioclose
+expect_log "PROBE gpioclosed"
+grep -qF "PROBE gpioclosed EBADF" "$logf" && ok || bad "a set on a closed GPIO output: $(grep -F 'PROBE gpioclosed' "$logf")"
+"$sphere" device sideload delete >/dev/null
 probe nostorage 44444444-0000-0000-0000-000000000002 '{"PowerControls":["ForceReboot"],"AllowedApplicationConnections":["005180bc-402f-4cb3-a662-72937dbcde47"]}' \
   storage reboot connect
 deploy nostorage

@@ -34,7 +34,7 @@ static const char *const api_unprefixed[] = {"clock_systohc"};
 static const char *const interposed[] = {
     "getaddrinfo", "freeaddrinfo", "socket",   "connect",  "bind",     "listen", "setsockopt",
     "getsockopt",  "getsockname",  "getpeername", "recvfrom", "recv",  "recvmsg", "recvmmsg",
-    "read",        "sendto",       "send",     "sendmsg",  "sendmmsg", "write",
+    "read",        "sendto",       "send",     "sendmsg",  "sendmmsg", "write", "close",
     "clock_gettime", "clock_settime", "time", "gettimeofday", "res_query", "res_search", "res_send",
     "res_nquery", "res_nsearch", "res_nsend",
 };
