@@ -281,7 +281,7 @@ static const struct cli_option serve_options[] = {
     {"mqtt-broker", 0, "HOST:PORT", false, false, "A running MQTT broker for the device twin (default: run mosquitto from DIR/mqtt, if there)."},
     {"iot-listen", 0, "ADDR:PORT", false, false, "Run the IoT Hub and DPS stand-in: devices connect here with their certificates (docs/iot.md)."},
     {"mqtt-device-listen", 0, "ADDR:PORT", false, false, "The twin broker's device listener: devices log in with their certificates (docs/twin.md)."},
-    {"mqtt-passwords", 0, "on|off", false, false, "off: devices cannot log in to the twin broker with a password (default on)."},
+    {"mqtt-passwords", 0, "on|off", false, false, "Device password logins to the twin broker (default: off with --mqtt-device-listen, else on)."},
     {"device-token-fallback", 0, "on|off", false, false, "on: a device whose certificate is on record may still use its token alone (default off)."},
     {"iot-hub-host", 0, "NAME", false, false, "The IoT Hub host name DPS assigns (default " "opensphere-hub.azure-devices.net)."},
     {NULL, 0, NULL, false, false, NULL},

@@ -7,8 +7,9 @@
  * [--iot-listen ADDR:PORT [--iot-hub-host NAME]]: the IoT Hub and DPS stand-in (docs/iot.md) on the
  * broker, devices authenticated by their certificates on that listener.
  * [--mqtt-device-listen ADDR:PORT]: the twin broker's device listener, devices authenticated by their
- * certificates (CN = device ID = MQTT user name); [--mqtt-passwords off]: no device password login
- * (the password listener then serves only the service itself; docs/twin.md).
+ * certificates (CN = device ID = MQTT user name); device passwords are then refused unless
+ * --mqtt-passwords on (the explicit fallback; without a device listener passwords are the only
+ * device login and stay on): the password listener serves only the service itself (docs/twin.md).
  * [--device-token-fallback on]: a device whose certificate is on record may still authenticate
  * with its token alone (default off: 401 certificate-required; docs/security.md).
  * With DIR/mqtt/ (or --mqtt-broker) it also runs the device twin (docs/twin.md).
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
 {
     const char *data = NULL, *keys = NULL, *listen = "127.0.0.1:0", *db = NULL, *key_file = NULL, *cert_file = NULL, *ota_base = NULL;
     const char *tenants[16], *mqtt_broker = NULL, *mqtt_listen = NULL, *iot_listen = NULL, *iot_host = IOTHUB_DEFAULT_HOST;
-    const char *device_listen = NULL, *passwords = "on";
+    const char *device_listen = NULL, *passwords = NULL; /* NULL: off with a device listener */
     bool token_fallback = false;
     size_t ntenants = 0;
     bool init = false;
@@ -212,8 +213,9 @@ int main(int argc, char **argv)
             err = iothub_prepare(data, keys, iot_listen, iot_host, why, sizeof why);
         else if (!mqtt_broker)
             iothub_unprepare(data);
+        bool passwords_on = passwords ? strcmp(passwords, "off") != 0 : !device_listen;
         if (!err && !mqtt_broker)
-            err = twin_devlisten_prepare(data, keys, device_listen, strcmp(passwords, "off") != 0, why, sizeof why);
+            err = twin_devlisten_prepare(data, keys, device_listen, passwords_on, why, sizeof why);
         if (err)
             fprintf(stderr, "sphere-cloud: %s\n", why);
         if (!err && (err = cloud_twin_mqtt_start(cloud_twin(s), &mc, why, sizeof why)) != 0)

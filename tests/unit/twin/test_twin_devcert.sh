@@ -39,7 +39,7 @@ openssl x509 -in "$work/rogue.crt" -noout -subject | grep -qi "$id_a" && ok || b
 
 mport=$(free_port) dport=$(free_port)
 run 0 cloud init --data "$data" --mqtt-listen "127.0.0.1:$mport" --tenant acme || { summary; exit 1; }
-cloud_serve "$data" --tenant acme --mqtt-device-listen "127.0.0.1:$dport" || exit 1
+cloud_serve "$data" --tenant acme --mqtt-device-listen "127.0.0.1:$dport" --mqtt-passwords on || exit 1
 has "$data/mqtt/mosquitto.run.conf" "listener $dport 127.0.0.1"
 has "$data/mqtt/mosquitto.run.conf" "require_certificate true"
 has "$data/mqtt/mosquitto.run.conf" "use_identity_as_username true"
@@ -140,6 +140,14 @@ expect_api '200 *"published":true*' "$acme" PUT "/v1/devices/$lo_a/twin/desired"
   -d '{"version":9}'
 got=$(sub_retry "$work/a.crt" "$work/a.key" -t "$(topic "$id_a" twin/desired)")
 same "$got" '{"version":9}' "a's certificate with --mqtt-passwords off"
+cloud_stop
+# with a device listener and no --mqtt-passwords, passwords are off: the fallback is explicit
+cloud_serve "$data" --tenant acme --mqtt-device-listen "127.0.0.1:$dport" || exit 1
+has "$data/mqtt/mosquitto.run.conf" "password_file $data/mqtt/passwd.service"
+got=$(pw_sub)
+same "$got" "" "a device password with a device listener and no --mqtt-passwords"
+got=$(sub_retry "$work/a.crt" "$work/a.key" -t "$(topic "$id_a" twin/desired)")
+same "$got" '{"version":9}' "a's certificate by default"
 cloud_stop
 cloud_serve "$data" --tenant acme || exit 1
 check "devices.conf left after a start without --mqtt-device-listen" "[ ! -e '$data/mqtt/devices.conf' ]"
