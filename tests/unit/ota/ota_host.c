@@ -5,6 +5,7 @@
  *
  *   ota_host --flash IMG --desired FILE.json --pubkey PEM [--ca F] [--cut-every N]
  *            [--seed S] [--network-attempts N] [--stall S] [--backoff-ms MS]
+ *   ota_host --flash IMG --format-only      (a factory-fresh chip: created erased, formatted)
  *
  * IMG is the flash image file (created erased and formatted when missing). With
  * --cut-every N the power fails in the middle of every N-th program/erase instruction
@@ -34,6 +35,7 @@ struct options {
     unsigned cut_every, network_attempts, stall, backoff_ms;
     uint64_t cut_at; /* one cut, at this operation counted from the first mount */
     uint64_t seed;
+    bool format_only;
 };
 
 static int frame(void *ctx, const uint8_t *tx, size_t tx_len, uint8_t *rx, size_t rx_len)
@@ -69,6 +71,10 @@ static int parse(int argc, char **argv, struct options *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--format-only")) {
+            o->format_only = true;
+            continue;
+        }
         if (!v)
             return -EINVAL;
         i++;
@@ -97,7 +103,7 @@ static int parse(int argc, char **argv, struct options *o)
         else
             return -EINVAL;
     }
-    return o->flash && o->desired && o->pubkey ? 0 : -EINVAL;
+    return o->flash && (o->format_only || (o->desired && o->pubkey)) ? 0 : -EINVAL;
 }
 
 /* Mounts the file system, formatting an empty chip. */
@@ -107,6 +113,26 @@ static int mount(struct flash_bd *bd, struct ffs **fs)
     if (err == -ENODEV && (err = ffs_format(bd, 0x05A5EEDull)) == 0)
         err = ffs_mount(bd, fs);
     return err;
+}
+
+/* --format-only: creates the chip (erased) and formats its file system; exit status 0 or 1. */
+static int format_only(const struct w25q_config *cfg)
+{
+    struct w25q *chip;
+    if (w25q_open(cfg, &chip)) {
+        fprintf(stderr, "ota_host: cannot open the flash image %s\n", cfg->path);
+        return 1;
+    }
+    struct spinor nor;
+    struct flash_bd bd;
+    struct ffs *fs = NULL;
+    int err = spinor_open(&nor, frame, chip, 65536, &bd);
+    err = err ? err : mount(&bd, &fs);
+    ffs_unmount(fs);
+    w25q_close(chip);
+    if (err)
+        fprintf(stderr, "ota_host: cannot format %s: %s\n", cfg->path, strerror(-err));
+    return err ? 1 : 0;
 }
 
 /* Copies the accepted image out of the flash file system into `out` (for comparison). */
@@ -159,8 +185,13 @@ int main(int argc, char **argv)
     struct options o = {.seed = 1};
     if (parse(argc, argv, &o)) {
         fprintf(stderr, "usage: ota_host --flash IMG --desired FILE --pubkey PEM [--ca F] [--cut-every N] [--cut-at N] [--seed S] [--extract OUT] "
-                        "[--network-attempts N] [--stall S] [--backoff-ms MS]\n");
+                        "[--network-attempts N] [--stall S] [--backoff-ms MS]\n"
+                        "       ota_host --flash IMG --format-only\n");
         return 1;
+    }
+    if (o.format_only) {
+        struct w25q_config cfg = {.path = o.flash, .seed = o.seed};
+        return format_only(&cfg);
     }
     char *json = NULL, why[256] = "";
     size_t json_len = 0;
