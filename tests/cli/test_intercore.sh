@@ -116,6 +116,9 @@ rt rt_ok   $RT "[\"$(echo $HL | tr a-f A-F)\"]"
 rt rt_deny 0e5c9a7b-0000-4b1a-9c8e-000000000003 "[\"7d1c2b3a-0000-4a6b-8c7d-999999999999\"]"
 hl hl_peer $HL2 "[\"$HL\"]" "$HL" connect
 deploy "$work/rt_ok.ip"; deploy "$work/rt_deny.ip"; deploy "$work/hl_peer.ip"
+# rt_ok takes the component of the stream RTApp just deleted: it starts once that one has stopped
+# (Application_Connect to an RTApp not running yet is ECONNREFUSED, as on a device)
+expect_log "started rt_ok on a real-time core" 10
 connect_results() { "$sphere" device app log > "$logf" 2>&1; grep -c "ICP connect" "$logf"; }
 connect_case() { # NAME CONNS TARGET WANT — a fresh HL app (component $HL) calls Application_Connect(TARGET)
   "$sphere" device sideload delete -e $RT -e 0e5c9a7b-0000-4b1a-9c8e-000000000003 -e $HL2 >/dev/null
