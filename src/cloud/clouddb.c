@@ -64,11 +64,22 @@ static const char *const migrations[] = {
 
 enum backend { BACKEND_SQLITE, BACKEND_PG };
 
+/* PostgreSQL: the statements this connection has prepared (PQprepare once, then PQexecPrepared:
+ * no parse and plan per request), found by a hash of their text, then the text itself. */
+#define STMT_CACHE 96
+
+struct prepared {
+    unsigned long hash;
+    char *sql;
+};
+
 struct clouddb_conn {
     enum backend backend;
     sqlite3 *lite;
     PGconn *pg;
     bool busy;
+    struct prepared stmts[STMT_CACHE];
+    size_t nstmts;
     char last_error[512];
 };
 
@@ -207,12 +218,67 @@ static int pg_result_error(struct clouddb_conn *c, PGresult *res)
     return -EIO;
 }
 
+static unsigned long sql_hash(const char *sql)
+{
+    unsigned long h = 14695981039346656037ul; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ul;
+    return h;
+}
+
+/* The name of `sql` prepared on c ("s<index>"), preparing it the first time. 0, or the server's
+ * refusal; -ENOSPC when the cache is full (the caller then runs the statement unprepared). */
+static int pg_prepared(struct clouddb_conn *c, const char *sql, size_t n, char name[16])
+{
+    unsigned long h = sql_hash(sql);
+    for (size_t i = 0; i < c->nstmts; i++)
+        if (c->stmts[i].hash == h && !strcmp(c->stmts[i].sql, sql)) {
+            snprintf(name, 16, "s%zu", i);
+            return 0;
+        }
+    if (c->nstmts == STMT_CACHE)
+        return -ENOSPC;
+    char *copy = strdup(sql);
+    if (!copy)
+        return -ENOMEM;
+    snprintf(name, 16, "s%zu", c->nstmts);
+    PGresult *res = PQprepare(c->pg, name, sql, (int)n, NULL);
+    int err = res && PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_result_error(c, res);
+    PQclear(res);
+    if (err) {
+        free(copy);
+        return err;
+    }
+    c->stmts[c->nstmts++] = (struct prepared){.hash = h, .sql = copy};
+    return 0;
+}
+
+/* Runs sql: prepared (once per connection) when it has parameters or a result; *err set when
+ * preparing it failed (NULL returned). */
+static PGresult *pg_run(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n, bool rows,
+                        int *err)
+{
+    char name[16];
+    if (!n && !rows)
+        return PQexec(c->pg, sql);
+    int prep = pg_prepared(c, sql, n, name);
+    if (prep == -ENOSPC)
+        return PQexecParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0);
+    if (prep) {
+        *err = prep;
+        return NULL;
+    }
+    return PQexecPrepared(c->pg, name, (int)n, params, NULL, NULL, 0);
+}
+
 static int pg_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n,
                    struct clouddb_rows *rows)
 {
-    PGresult *res = n || rows ? PQexecParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0) : PQexec(c->pg, sql);
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int err = 0;
+    PGresult *res = pg_run(c, sql, params, n, rows != NULL, &err);
+    if (err)
+        return err;
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         err = pg_result_error(c, res);
     else if (rows && (err = rows_alloc(rows, (size_t)PQntuples(res), (size_t)PQnfields(res))) == 0) {
@@ -336,6 +402,8 @@ void clouddb_close(struct clouddb *db)
             sqlite3_close(db->conns[i].lite);
         if (db->conns[i].pg)
             PQfinish(db->conns[i].pg);
+        for (size_t k = 0; k < db->conns[i].nstmts; k++)
+            free(db->conns[i].stmts[k].sql);
     }
     pthread_mutex_destroy(&db->lock);
     pthread_cond_destroy(&db->freed);
