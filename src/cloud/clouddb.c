@@ -85,13 +85,15 @@ struct clouddb_conn {
 
 struct clouddb {
     enum backend backend;
-    struct clouddb_conn conns[CLOUDDB_POOL];
+    struct clouddb_conn conns[CLOUDDB_POOL_MAX];
+    int size;
     pthread_mutex_t lock;
     pthread_cond_t freed;
     int version;
 };
 
 const char *clouddb_backend(const struct clouddb *db) { return db->backend == BACKEND_PG ? "postgresql" : "sqlite"; }
+int clouddb_pool_size(const struct clouddb *db) { return db->size; }
 const char *clouddb_last_error(const struct clouddb_conn *c) { return c->last_error; }
 
 void clouddb_rows_free(struct clouddb_rows *rows)
@@ -374,11 +376,12 @@ int clouddb_open(const char *data_dir, const char *url, struct clouddb **out, ch
     if (!db)
         return -ENOMEM;
     db->backend = pg ? BACKEND_PG : BACKEND_SQLITE;
+    db->size = pg ? CLOUDDB_POOL_PG : CLOUDDB_POOL_SQLITE;
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->freed, NULL);
     char *file = pg ? NULL : path_join(data_dir, "cloud.db");
     int err = pg || file ? 0 : -ENOMEM;
-    for (int i = 0; !err && i < CLOUDDB_POOL; i++) {
+    for (int i = 0; !err && i < db->size; i++) {
         db->conns[i].backend = db->backend;
         err = pg ? pg_open(&db->conns[i], url, why, why_size) : lite_open(&db->conns[i], file, why, why_size);
         if (!err && i == 0)
@@ -397,7 +400,7 @@ void clouddb_close(struct clouddb *db)
 {
     if (!db)
         return;
-    for (int i = 0; i < CLOUDDB_POOL; i++) {
+    for (int i = 0; i < db->size; i++) {
         if (db->conns[i].lite)
             sqlite3_close(db->conns[i].lite);
         if (db->conns[i].pg)
@@ -414,7 +417,7 @@ struct clouddb_conn *clouddb_acquire(struct clouddb *db)
 {
     pthread_mutex_lock(&db->lock);
     for (;;) {
-        for (int i = 0; i < CLOUDDB_POOL; i++)
+        for (int i = 0; i < db->size; i++)
             if (!db->conns[i].busy) {
                 db->conns[i].busy = true;
                 pthread_mutex_unlock(&db->lock);
