@@ -339,17 +339,24 @@ void cloud_deploy_create(struct cloud_call *x, const char *group)
 
 /* ---- devices checking in ------------------------------------------------------------------ */
 
+/* The images of the newest deployment of device $1's group ($2 its tenant): its target set
+ * when no staged rollout decides otherwise. */
+#define NEWEST_TARGETS                                                                                                \
+    "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "                                \
+    "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = "                              \
+    "(SELECT id FROM deployments WHERE group_id = (SELECT group_id FROM devices WHERE id = $1) ORDER BY seq DESC "    \
+    "LIMIT 1) ORDER BY i.component_id"
+
 /* The device's own row as target_set reads it: claimed, group, its group's app_update and name,
  * app_development (a SELECT for downloads, the RETURNING of a check-in's UPDATE). */
 #define DEVICE_VIEW                                                                                                   \
     "claimed, group_id, (SELECT app_update FROM device_groups g WHERE g.id = devices.group_id), "                     \
     "(SELECT name FROM device_groups g WHERE g.id = devices.group_id), app_development"
 
-/* The device's target set: rows (image id, component id, name, sha256, size) of its group's
- * newest deployment, when its group takes application updates. *updates says whether it does.
- * d is the device's DEVICE_VIEW row (none: the device is gone). */
-static int target_set(struct cloud_call *x, const struct clouddb_rows *d, bool *updates, char *group_name, size_t gsize,
-                      struct clouddb_rows *rows, bool checkin)
+/* target_set with `newest` the rows of NEWEST_TARGETS when the caller fetched them already
+ * (a check-in, in the same round trip as its UPDATE), else empty (nrows 0, cells NULL): taken. */
+static int targets_of(struct cloud_call *x, const struct clouddb_rows *d, struct clouddb_rows *newest, bool *updates,
+                      char *group_name, size_t gsize, struct clouddb_rows *rows, bool checkin)
 {
     int err = 0;
     memset(rows, 0, sizeof *rows);
@@ -364,12 +371,24 @@ static int target_set(struct cloud_call *x, const struct clouddb_rows *d, bool *
         err = cloud_call_query(x, "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "
                                   "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = $1 "
                                   "ORDER BY i.component_id", PARAMS(rollout_dep, x->tenant), rows);
-    else if (*updates && !err)
-        err = cloud_call_query(x, "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "
-                                  "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = "
-                                  "(SELECT id FROM deployments WHERE group_id = $1 ORDER BY seq DESC LIMIT 1) ORDER BY i.component_id",
-                               PARAMS(group, x->tenant), rows);
+    else if (*updates && !err && newest->cells) {
+        *rows = *newest;
+        memset(newest, 0, sizeof *newest);
+    } else if (*updates && !err)
+        err = cloud_call_query(x, NEWEST_TARGETS, PARAMS(x->subject, x->tenant), rows);
+    clouddb_rows_free(newest);
     return err;
+}
+
+/* The device's target set: rows (image id, component id, name, sha256, size) of its group's
+ * newest deployment, when its group takes application updates. *updates says whether it does.
+ * d is the device's DEVICE_VIEW row (none: the device is gone). */
+static int target_set(struct cloud_call *x, const struct clouddb_rows *d, bool *updates, char *group_name, size_t gsize,
+                      struct clouddb_rows *rows, bool checkin)
+{
+    memset(rows, 0, sizeof *rows);
+    struct clouddb_rows newest = {0};
+    return targets_of(x, d, &newest, updates, group_name, gsize, rows, checkin);
 }
 
 static char *installed_text(const struct cloud_checkin *ci)
@@ -410,15 +429,20 @@ static void h_checkin(struct cloud_call *x)
     char now[24], group[64];
     cloud_now_text(now);
     char *installed = installed_text(&ci);
-    struct clouddb_rows d; /* one round trip records the check-in and reads the device back */
-    int err = cloud_call_query(x, "UPDATE devices SET last_checkin = $3, reported = $4, os_version = $5, app_development = $6 "
-                                  "WHERE id = $1 AND tenant_id = $2 RETURNING " DEVICE_VIEW,
-                               PARAMS(x->subject, x->tenant, now, installed, ci.os_version[0] ? ci.os_version : NULL,
-                                      ci.app_development ? "1" : "0"), &d);
+    struct clouddb_rows d, newest; /* one round trip and one transaction: the check-in recorded, the device
+                                    * and its group read back, the newest deployment's images */
+    const char *device[] = {x->subject, x->tenant, now, installed, ci.os_version[0] ? ci.os_version : NULL,
+                            ci.app_development ? "1" : "0"};
+    struct clouddb_stmt batch[] = {
+        {"UPDATE devices SET last_checkin = $3, reported = $4, os_version = $5, app_development = $6 "
+         "WHERE id = $1 AND tenant_id = $2 RETURNING " DEVICE_VIEW, device, 6, &d},
+        {NEWEST_TARGETS, device, 2, &newest},
+    };
+    int err = clouddb_exec_batch(x->c, batch, 2);
     free(installed);
     bool updates = false;
     struct clouddb_rows r;
-    err = err ? err : target_set(x, &d, &updates, group, sizeof group, &r, true);
+    err = err ? err : targets_of(x, &d, &newest, &updates, group, sizeof group, &r, true);
     clouddb_rows_free(&d);
     if (err) {
         cloud_call_store_failed(x, err);

@@ -273,13 +273,10 @@ static PGresult *pg_run(struct clouddb_conn *c, const char *sql, const char *con
     return PQexecPrepared(c->pg, name, (int)n, params, NULL, NULL, 0);
 }
 
-static int pg_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n,
-                   struct clouddb_rows *rows)
+/* Takes res (and clears it): its rows into `rows` when wanted. */
+static int pg_take(struct clouddb_conn *c, PGresult *res, struct clouddb_rows *rows)
 {
     int err = 0;
-    PGresult *res = pg_run(c, sql, params, n, rows != NULL, &err);
-    if (err)
-        return err;
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         err = pg_result_error(c, res);
@@ -291,6 +288,64 @@ static int pg_exec(struct clouddb_conn *c, const char *sql, const char *const *p
     }
     PQclear(res);
     return err;
+}
+
+static int pg_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n,
+                   struct clouddb_rows *rows)
+{
+    int err = 0;
+    PGresult *res = pg_run(c, sql, params, n, rows != NULL, &err);
+    return err ? err : pg_take(c, res, rows);
+}
+
+/* The results of a pipeline: one per statement, each followed by NULL, then the sync. The first
+ * error is kept (statements after a failed one come back PGRES_PIPELINE_ABORTED). */
+static int pg_batch_results(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n)
+{
+    int err = 0;
+    for (size_t i = 0; i < n; i++) {
+        PGresult *res = PQgetResult(c->pg);
+        int e = pg_take(c, res, err ? NULL : stmts[i].rows);
+        err = err ? err : e;
+        while ((res = PQgetResult(c->pg)) != NULL) /* the NULL that ends statement i */
+            PQclear(res);
+    }
+    PGresult *sync = PQgetResult(c->pg);
+    if (!err && (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC))
+        err = pg_result_error(c, sync);
+    PQclear(sync);
+    return err;
+}
+
+/* One round trip: every statement prepared beforehand (PQprepare is not allowed in a pipeline),
+ * then sent in pipeline mode with one sync, so they also run as one implicit transaction. */
+static int pg_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n)
+{
+    char names[CLOUDDB_BATCH_MAX][16];
+    for (size_t i = 0; i < n; i++) {
+        int err = pg_prepared(c, stmts[i].sql, stmts[i].nparams, names[i]);
+        if (err == -ENOSPC) { /* no room to prepare: one statement after the other */
+            for (size_t k = 0; k < n && !err; k++)
+                err = pg_exec(c, stmts[k].sql, stmts[k].params, stmts[k].nparams, stmts[k].rows);
+            return err == -ENOSPC ? -EIO : err;
+        }
+        if (err)
+            return err;
+    }
+    if (!PQenterPipelineMode(c->pg))
+        return pg_result_error(c, NULL);
+    int err = 0;
+    size_t sent = 0;
+    for (; sent < n && !err; sent++)
+        if (!PQsendQueryPrepared(c->pg, names[sent], (int)stmts[sent].nparams, stmts[sent].params, NULL, NULL, 0))
+            err = pg_result_error(c, NULL);
+    if (err)
+        sent--; /* the one that failed to go */
+    if (!PQpipelineSync(c->pg) && !err)
+        err = pg_result_error(c, NULL);
+    int got = pg_batch_results(c, stmts, sent);
+    PQexitPipelineMode(c->pg);
+    return err ? err : got;
 }
 
 static int pg_open(struct clouddb_conn *c, const char *url, char *why, size_t why_size)
@@ -311,6 +366,24 @@ int clouddb_exec(struct clouddb_conn *c, const char *sql, const char *const *par
     if (rows)
         memset(rows, 0, sizeof *rows);
     return c->backend == BACKEND_PG ? pg_exec(c, sql, params, nparams, rows) : lite_exec(c, sql, params, nparams, rows);
+}
+
+int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n)
+{
+    if (n > CLOUDDB_BATCH_MAX)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (stmts[i].rows)
+            memset(stmts[i].rows, 0, sizeof *stmts[i].rows);
+    int err = 0;
+    if (c->backend == BACKEND_PG)
+        err = pg_batch(c, stmts, n);
+    else
+        for (size_t i = 0; i < n && !err; i++)
+            err = lite_exec(c, stmts[i].sql, stmts[i].params, stmts[i].nparams, stmts[i].rows);
+    for (size_t i = 0; err && i < n; i++)
+        clouddb_rows_free(stmts[i].rows);
+    return err;
 }
 
 int clouddb_begin(struct clouddb_conn *c)

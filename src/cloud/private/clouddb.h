@@ -60,6 +60,21 @@ static inline const char *clouddb_cell(const struct clouddb_rows *r, size_t row,
     return row < r->nrows && col < r->ncols ? r->cells[row * r->ncols + col] : NULL;
 }
 
+/* One statement of a batch: rows as for clouddb_exec (NULL: no result wanted). */
+struct clouddb_stmt {
+    const char *sql;
+    const char *const *params;
+    size_t nparams;
+    struct clouddb_rows *rows;
+};
+#define CLOUDDB_BATCH_MAX 8
+
+/* Runs up to CLOUDDB_BATCH_MAX statements that do not need each other's results, in order. With
+ * PostgreSQL they travel in one round trip (pipeline mode) and run as one transaction: on an
+ * error none of them took effect. With SQLite they run one after the other, each on its own
+ * (autocommit) as clouddb_exec would. On error every rows is empty; the first error is returned. */
+int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n);
+
 /* BEGIN / COMMIT / ROLLBACK. */
 int clouddb_begin(struct clouddb_conn *c);
 int clouddb_commit(struct clouddb_conn *c);
