@@ -353,10 +353,12 @@ void cloud_deploy_create(struct cloud_call *x, const char *group)
     "claimed, group_id, (SELECT app_update FROM device_groups g WHERE g.id = devices.group_id), "                     \
     "(SELECT name FROM device_groups g WHERE g.id = devices.group_id), app_development"
 
-/* target_set with `newest` the rows of NEWEST_TARGETS when the caller fetched them already
- * (a check-in, in the same round trip as its UPDATE), else empty (nrows 0, cells NULL): taken. */
-static int targets_of(struct cloud_call *x, const struct clouddb_rows *d, struct clouddb_rows *newest, bool *updates,
-                      char *group_name, size_t gsize, struct clouddb_rows *rows, bool checkin)
+/* target_set with `newest` the rows of NEWEST_TARGETS and `view` those of cloud_rollout_view_sql
+ * when the caller fetched them already (a check-in, in the same round trip as its UPDATE), else
+ * empty (nrows 0, cells NULL). Both are taken (freed). */
+static int targets_of(struct cloud_call *x, const struct clouddb_rows *d, struct clouddb_rows *newest,
+                      struct clouddb_rows *view, bool *updates, char *group_name, size_t gsize, struct clouddb_rows *rows,
+                      bool checkin)
 {
     int err = 0;
     memset(rows, 0, sizeof *rows);
@@ -365,8 +367,11 @@ static int targets_of(struct cloud_call *x, const struct clouddb_rows *d, struct
                !strcmp(clouddb_cell(d, 0, 2), "UpdateAll") && !strcmp(clouddb_cell(d, 0, 4), "0");
     snprintf(group_name, gsize, "%s", clouddb_cell(d, 0, 3) ? clouddb_cell(d, 0, 3) : "");
     char rollout_dep[GUID_TEXT_LEN + 1] = ""; /* a staged rollout may keep the device on the previous deployment */
-    if (*updates)
+    if (*updates && view->cells)
+        err = cloud_rollout_target_rows(x, view, checkin, rollout_dep);
+    else if (*updates)
         err = cloud_rollout_target(x, group, checkin, rollout_dep);
+    clouddb_rows_free(view);
     if (*updates && !err && rollout_dep[0])
         err = cloud_call_query(x, "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "
                                   "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = $1 "
@@ -387,8 +392,8 @@ static int target_set(struct cloud_call *x, const struct clouddb_rows *d, bool *
                       struct clouddb_rows *rows, bool checkin)
 {
     memset(rows, 0, sizeof *rows);
-    struct clouddb_rows newest = {0};
-    return targets_of(x, d, &newest, updates, group_name, gsize, rows, checkin);
+    struct clouddb_rows newest = {0}, view = {0};
+    return targets_of(x, d, &newest, &view, updates, group_name, gsize, rows, checkin);
 }
 
 static char *installed_text(const struct cloud_checkin *ci)
@@ -429,20 +434,22 @@ static void h_checkin(struct cloud_call *x)
     char now[24], group[64];
     cloud_now_text(now);
     char *installed = installed_text(&ci);
-    struct clouddb_rows d, newest; /* one round trip and one transaction: the check-in recorded, the device
-                                    * and its group read back, the newest deployment's images */
+    struct clouddb_rows d, newest, view; /* one round trip and one transaction: the check-in recorded, the
+                                          * device and its group read back, the newest deployment's images,
+                                          * the staged rollout governing it */
     const char *device[] = {x->subject, x->tenant, now, installed, ci.os_version[0] ? ci.os_version : NULL,
                             ci.app_development ? "1" : "0"};
     struct clouddb_stmt batch[] = {
         {"UPDATE devices SET last_checkin = $3, reported = $4, os_version = $5, app_development = $6 "
          "WHERE id = $1 AND tenant_id = $2 RETURNING " DEVICE_VIEW, device, 6, &d},
         {NEWEST_TARGETS, device, 2, &newest},
+        {cloud_rollout_view_sql, device, 1, &view},
     };
-    int err = clouddb_exec_batch(x->c, batch, 2);
+    int err = clouddb_exec_batch(x->c, batch, 3);
     free(installed);
     bool updates = false;
     struct clouddb_rows r;
-    err = err ? err : targets_of(x, &d, &newest, &updates, group, sizeof group, &r, true);
+    err = err ? err : targets_of(x, &d, &newest, &view, &updates, group, sizeof group, &r, true);
     clouddb_rows_free(&d);
     if (err) {
         cloud_call_store_failed(x, err);
