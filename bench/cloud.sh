@@ -6,7 +6,13 @@
 # here in a temp dir), beside nginx serving a static JSON file of the same size as a check-in
 # answer over the same TLS certificate and key, in the same run. The check-in client is wrk
 # with a Lua script cycling through the 1,000 tokens (POST /v1/device/checkin with a report of
-# one installed image): a light client, not 1,000 daemons.
+# one installed image): a light client, not 1,000 daemons. Each figure follows a 2 s warm-up.
+# PostgreSQL is measured twice on the same data: with the server's synchronous_commit (default)
+# and with synchronous_commit=off in the URL (the durability the SQLite backend has); the ratio
+# to SQLite is printed. Scale-out: one instance direct, the same behind nginx
+# (tools/nginx-cloud.conf.in), and two instances on the same database and data folder behind
+# nginx, each with the CPU time per check-in of the service, PostgreSQL and nginx, and how busy
+# the whole machine was; then the 2-instance / 1-instance ratios.
 set -euo pipefail
 build=${1:-build}
 src=$(cd "$(dirname "$0")/.." && pwd)
