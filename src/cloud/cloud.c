@@ -88,7 +88,10 @@ static bool authenticate_token(struct cloud_call *x)
     char hash[65];
     cloud_sha256_hex(h, strlen(h), hash);
     struct clouddb_rows r;
-    int err = cloud_call_query(x, "SELECT tenant_id, kind, subject, expires FROM tokens WHERE hash = $1", PARAMS(hash), &r);
+    /* With a device's token comes its certificate record (cloud_access.c): one round trip, not two. */
+    int err = cloud_call_query(x, "SELECT t.tenant_id, t.kind, t.subject, t.expires, dc.first_seen FROM tokens t "
+                                  "LEFT JOIN device_certificates dc ON t.kind = 'd' AND dc.device_id = t.subject WHERE t.hash = $1",
+                               PARAMS(hash), &r);
     if (err) {
         cloud_call_store_failed(x, err);
         return false;
@@ -103,6 +106,8 @@ static bool authenticate_token(struct cloud_call *x)
         snprintf(x->tenant, sizeof x->tenant, "%s", clouddb_cell(&r, 0, 0));
         x->kind = clouddb_cell(&r, 0, 1)[0];
         snprintf(x->subject, sizeof x->subject, "%s", clouddb_cell(&r, 0, 2));
+        x->cert_seen_known = x->kind == 'd';
+        snprintf(x->cert_seen, sizeof x->cert_seen, "%s", clouddb_cell(&r, 0, 4) ? clouddb_cell(&r, 0, 4) : "");
     }
     clouddb_rows_free(&r);
     if (!found)

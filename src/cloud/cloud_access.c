@@ -74,6 +74,10 @@ int cloud_access_schema(struct clouddb_conn *c)
  * never). 0 or the store's error. */
 static int device_cert_first_seen(struct cloud_call *x, char first_seen[24])
 {
+    if (x->cert_seen_known) { /* read with the device's token */
+        snprintf(first_seen, 24, "%s", x->cert_seen);
+        return 0;
+    }
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT first_seen FROM device_certificates WHERE device_id = $1", PARAMS(x->subject), &r);
     if (err)

@@ -339,35 +339,61 @@ void cloud_deploy_create(struct cloud_call *x, const char *group)
 
 /* ---- devices checking in ------------------------------------------------------------------ */
 
-/* The device's target set: rows (image id, component id, name, sha256, size) of its group's
- * newest deployment, when its group takes application updates. *updates says whether it does. */
-static int target_set(struct cloud_call *x, bool *updates, char *group_name, size_t gsize, struct clouddb_rows *rows, bool checkin)
+/* The images of the newest deployment of device $1's group ($2 its tenant): its target set
+ * when no staged rollout decides otherwise. */
+#define NEWEST_TARGETS                                                                                                \
+    "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "                                \
+    "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = "                              \
+    "(SELECT id FROM deployments WHERE group_id = (SELECT group_id FROM devices WHERE id = $1) ORDER BY seq DESC "    \
+    "LIMIT 1) ORDER BY i.component_id"
+
+/* The device's own row as target_set reads it: claimed, group, its group's app_update and name,
+ * app_development (a SELECT for downloads, the RETURNING of a check-in's UPDATE). */
+#define DEVICE_VIEW                                                                                                   \
+    "claimed, group_id, (SELECT app_update FROM device_groups g WHERE g.id = devices.group_id), "                     \
+    "(SELECT name FROM device_groups g WHERE g.id = devices.group_id), app_development"
+
+/* target_set with `newest` the rows of NEWEST_TARGETS and `view` those of cloud_rollout_view_sql
+ * when the caller fetched them already (a check-in, in the same round trip as its UPDATE), else
+ * empty (nrows 0, cells NULL). Both are taken (freed). */
+static int targets_of(struct cloud_call *x, const struct clouddb_rows *d, struct clouddb_rows *newest,
+                      struct clouddb_rows *view, bool *updates, char *group_name, size_t gsize, struct clouddb_rows *rows,
+                      bool checkin)
 {
-    struct clouddb_rows d;
+    int err = 0;
     memset(rows, 0, sizeof *rows);
-    int err = cloud_call_query(x, "SELECT d.claimed, d.group_id, g.app_update, g.name, d.app_development FROM devices d "
-                                  "LEFT JOIN device_groups g ON g.id = d.group_id WHERE d.id = $1 AND d.tenant_id = $2",
-                               PARAMS(x->subject, x->tenant), &d);
-    if (err)
-        return err;
-    const char *group = clouddb_cell(&d, 0, 1);
-    *updates = d.nrows == 1 && strcmp(clouddb_cell(&d, 0, 0), "0") != 0 && group &&
-               !strcmp(clouddb_cell(&d, 0, 2), "UpdateAll") && !strcmp(clouddb_cell(&d, 0, 4), "0");
-    snprintf(group_name, gsize, "%s", clouddb_cell(&d, 0, 3) ? clouddb_cell(&d, 0, 3) : "");
+    const char *group = clouddb_cell(d, 0, 1);
+    *updates = d->nrows == 1 && strcmp(clouddb_cell(d, 0, 0), "0") != 0 && group && clouddb_cell(d, 0, 2) &&
+               !strcmp(clouddb_cell(d, 0, 2), "UpdateAll") && !strcmp(clouddb_cell(d, 0, 4), "0");
+    snprintf(group_name, gsize, "%s", clouddb_cell(d, 0, 3) ? clouddb_cell(d, 0, 3) : "");
     char rollout_dep[GUID_TEXT_LEN + 1] = ""; /* a staged rollout may keep the device on the previous deployment */
-    if (*updates)
+    if (*updates && view->cells)
+        err = cloud_rollout_target_rows(x, view, checkin, rollout_dep);
+    else if (*updates)
         err = cloud_rollout_target(x, group, checkin, rollout_dep);
+    clouddb_rows_free(view);
     if (*updates && !err && rollout_dep[0])
         err = cloud_call_query(x, "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "
                                   "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = $1 "
                                   "ORDER BY i.component_id", PARAMS(rollout_dep, x->tenant), rows);
-    else if (*updates && !err)
-        err = cloud_call_query(x, "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "
-                                  "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = "
-                                  "(SELECT id FROM deployments WHERE group_id = $1 ORDER BY seq DESC LIMIT 1) ORDER BY i.component_id",
-                               PARAMS(group, x->tenant), rows);
-    clouddb_rows_free(&d);
+    else if (*updates && !err && newest->cells) {
+        *rows = *newest;
+        memset(newest, 0, sizeof *newest);
+    } else if (*updates && !err)
+        err = cloud_call_query(x, NEWEST_TARGETS, PARAMS(x->subject, x->tenant), rows);
+    clouddb_rows_free(newest);
     return err;
+}
+
+/* The device's target set: rows (image id, component id, name, sha256, size) of its group's
+ * newest deployment, when its group takes application updates. *updates says whether it does.
+ * d is the device's DEVICE_VIEW row (none: the device is gone). */
+static int target_set(struct cloud_call *x, const struct clouddb_rows *d, bool *updates, char *group_name, size_t gsize,
+                      struct clouddb_rows *rows, bool checkin)
+{
+    memset(rows, 0, sizeof *rows);
+    struct clouddb_rows newest = {0}, view = {0};
+    return targets_of(x, d, &newest, &view, updates, group_name, gsize, rows, checkin);
 }
 
 static char *installed_text(const struct cloud_checkin *ci)
@@ -408,13 +434,23 @@ static void h_checkin(struct cloud_call *x)
     char now[24], group[64];
     cloud_now_text(now);
     char *installed = installed_text(&ci);
-    int err = cloud_call_query(x, "UPDATE devices SET last_checkin = $2, reported = $3, os_version = $4, app_development = $5 WHERE id = $1",
-                               PARAMS(x->subject, now, installed, ci.os_version[0] ? ci.os_version : NULL, ci.app_development ? "1" : "0"),
-                               NULL);
+    struct clouddb_rows d, newest, view; /* one round trip and one transaction: the check-in recorded, the
+                                          * device and its group read back, the newest deployment's images,
+                                          * the staged rollout governing it */
+    const char *device[] = {x->subject, x->tenant, now, installed, ci.os_version[0] ? ci.os_version : NULL,
+                            ci.app_development ? "1" : "0"};
+    struct clouddb_stmt batch[] = {
+        {"UPDATE devices SET last_checkin = $3, reported = $4, os_version = $5, app_development = $6 "
+         "WHERE id = $1 AND tenant_id = $2 RETURNING " DEVICE_VIEW, device, 6, &d},
+        {NEWEST_TARGETS, device, 2, &newest},
+        {cloud_rollout_view_sql, device, 1, &view},
+    };
+    int err = clouddb_exec_batch(x->c, batch, 3);
     free(installed);
     bool updates = false;
     struct clouddb_rows r;
-    err = err ? err : target_set(x, &updates, group, sizeof group, &r, true);
+    err = err ? err : targets_of(x, &d, &newest, &view, &updates, group, sizeof group, &r, true);
+    clouddb_rows_free(&d);
     if (err) {
         cloud_call_store_failed(x, err);
         return;
@@ -477,8 +513,11 @@ static void h_device_image(struct cloud_call *x, const char *id)
 {
     bool updates = false;
     char group[64];
-    struct clouddb_rows r;
-    int err = target_set(x, &updates, group, sizeof group, &r, false);
+    struct clouddb_rows d, r;
+    int err = cloud_call_query(x, "SELECT " DEVICE_VIEW " FROM devices WHERE id = $1 AND tenant_id = $2",
+                               PARAMS(x->subject, x->tenant), &d);
+    err = err ? err : target_set(x, &d, &updates, group, sizeof group, &r, false);
+    clouddb_rows_free(&d);
     if (err) {
         cloud_call_store_failed(x, err);
         return;

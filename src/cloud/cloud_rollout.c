@@ -870,27 +870,45 @@ static int fill_view(struct cloud_call *x, int err, struct clouddb_rows *rows, c
     return 0;
 }
 
-int cloud_rollout_target(struct cloud_call *x, const char *group_id, bool record, char dep[GUID_TEXT_LEN + 1])
+const char *const cloud_rollout_view_sql = GOVERNING_OWN_GROUP;
+
+/* cloud_rollout_target once the device's view v is read (err: reading it failed). */
+static int target_from_view(struct cloud_call *x, const struct device_view *v, int err, bool record,
+                            char dep[GUID_TEXT_LEN + 1])
 {
-    struct device_view v;
     dep[0] = '\0';
-    int err = view_device(x, group_id, x->subject, &v);
-    if (err || !v.governed)
+    if (err || !v->governed)
         return err;
-    snprintf(dep, GUID_TEXT_LEN + 1, "%s", v.decision ? v.to : v.from);
+    snprintf(dep, GUID_TEXT_LEN + 1, "%s", v->decision ? v->to : v->from);
     if (!record)
         return 0;
     char now[24], phase[16];
     cloud_now_text(now);
-    snprintf(phase, sizeof phase, "%u", v.phase);
-    if (!v.has_record) /* a late joiner: placed by the same hash */
+    snprintf(phase, sizeof phase, "%u", v->phase);
+    if (!v->has_record) /* a late joiner: placed by the same hash */
         err = cloud_call_query(x, "INSERT INTO rollout_devices (rollout_id, device_id, phase, status, updated) VALUES ($1, $2, $3, $4, $5) "
                                   "ON CONFLICT (rollout_id, device_id) DO NOTHING",
-                               PARAMS(v.l.id, x->subject, phase, v.decision ? "targeted" : "pending", now), NULL);
-    else if (v.decision && v.dev == ROLLOUT_DEV_PENDING)
+                               PARAMS(v->l.id, x->subject, phase, v->decision ? "targeted" : "pending", now), NULL);
+    else if (v->decision && v->dev == ROLLOUT_DEV_PENDING)
         err = cloud_call_query(x, "UPDATE rollout_devices SET status = 'targeted', updated = $3 WHERE rollout_id = $1 AND device_id = $2 "
-                                  "AND status = 'pending'", PARAMS(v.l.id, x->subject, now), NULL);
+                                  "AND status = 'pending'", PARAMS(v->l.id, x->subject, now), NULL);
     return err;
+}
+
+int cloud_rollout_target(struct cloud_call *x, const char *group_id, bool record, char dep[GUID_TEXT_LEN + 1])
+{
+    struct device_view v;
+    int err = view_device(x, group_id, x->subject, &v);
+    return target_from_view(x, &v, err, record, dep);
+}
+
+int cloud_rollout_target_rows(struct cloud_call *x, struct clouddb_rows *view, bool record, char dep[GUID_TEXT_LEN + 1])
+{
+    struct device_view v;
+    memset(&v, 0, sizeof v);
+    int err = fill_view(x, 0, view, x->subject, &v); /* frees the rows */
+    memset(view, 0, sizeof *view);
+    return target_from_view(x, &v, err, record, dep);
 }
 
 void cloud_rollout_report(struct cloud_call *x, bool ok, const char *const *installed, size_t n)

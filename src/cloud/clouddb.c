@@ -64,23 +64,36 @@ static const char *const migrations[] = {
 
 enum backend { BACKEND_SQLITE, BACKEND_PG };
 
+/* PostgreSQL: the statements this connection has prepared (PQprepare once, then PQexecPrepared:
+ * no parse and plan per request), found by a hash of their text, then the text itself. */
+#define STMT_CACHE 96
+
+struct prepared {
+    unsigned long hash;
+    char *sql;
+};
+
 struct clouddb_conn {
     enum backend backend;
     sqlite3 *lite;
     PGconn *pg;
     bool busy;
+    struct prepared stmts[STMT_CACHE];
+    size_t nstmts;
     char last_error[512];
 };
 
 struct clouddb {
     enum backend backend;
-    struct clouddb_conn conns[CLOUDDB_POOL];
+    struct clouddb_conn conns[CLOUDDB_POOL_MAX];
+    int size;
     pthread_mutex_t lock;
     pthread_cond_t freed;
     int version;
 };
 
 const char *clouddb_backend(const struct clouddb *db) { return db->backend == BACKEND_PG ? "postgresql" : "sqlite"; }
+int clouddb_pool_size(const struct clouddb *db) { return db->size; }
 const char *clouddb_last_error(const struct clouddb_conn *c) { return c->last_error; }
 
 void clouddb_rows_free(struct clouddb_rows *rows)
@@ -207,12 +220,64 @@ static int pg_result_error(struct clouddb_conn *c, PGresult *res)
     return -EIO;
 }
 
-static int pg_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n,
-                   struct clouddb_rows *rows)
+static unsigned long sql_hash(const char *sql)
 {
-    PGresult *res = n || rows ? PQexecParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0) : PQexec(c->pg, sql);
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    unsigned long h = 14695981039346656037ul; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ul;
+    return h;
+}
+
+/* The name of `sql` prepared on c ("s<index>"), preparing it the first time. 0, or the server's
+ * refusal; -ENOSPC when the cache is full (the caller then runs the statement unprepared). */
+static int pg_prepared(struct clouddb_conn *c, const char *sql, size_t n, char name[16])
+{
+    unsigned long h = sql_hash(sql);
+    for (size_t i = 0; i < c->nstmts; i++)
+        if (c->stmts[i].hash == h && !strcmp(c->stmts[i].sql, sql)) {
+            snprintf(name, 16, "s%zu", i);
+            return 0;
+        }
+    if (c->nstmts == STMT_CACHE)
+        return -ENOSPC;
+    char *copy = strdup(sql);
+    if (!copy)
+        return -ENOMEM;
+    snprintf(name, 16, "s%zu", c->nstmts);
+    PGresult *res = PQprepare(c->pg, name, sql, (int)n, NULL);
+    int err = res && PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_result_error(c, res);
+    PQclear(res);
+    if (err) {
+        free(copy);
+        return err;
+    }
+    c->stmts[c->nstmts++] = (struct prepared){.hash = h, .sql = copy};
+    return 0;
+}
+
+/* Runs sql: prepared (once per connection) when it has parameters or a result; *err set when
+ * preparing it failed (NULL returned). */
+static PGresult *pg_run(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n, bool rows,
+                        int *err)
+{
+    char name[16];
+    if (!n && !rows)
+        return PQexec(c->pg, sql);
+    int prep = pg_prepared(c, sql, n, name);
+    if (prep == -ENOSPC)
+        return PQexecParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0);
+    if (prep) {
+        *err = prep;
+        return NULL;
+    }
+    return PQexecPrepared(c->pg, name, (int)n, params, NULL, NULL, 0);
+}
+
+/* Takes res (and clears it): its rows into `rows` when wanted. */
+static int pg_take(struct clouddb_conn *c, PGresult *res, struct clouddb_rows *rows)
+{
     int err = 0;
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         err = pg_result_error(c, res);
     else if (rows && (err = rows_alloc(rows, (size_t)PQntuples(res), (size_t)PQnfields(res))) == 0) {
@@ -223,6 +288,64 @@ static int pg_exec(struct clouddb_conn *c, const char *sql, const char *const *p
     }
     PQclear(res);
     return err;
+}
+
+static int pg_exec(struct clouddb_conn *c, const char *sql, const char *const *params, size_t n,
+                   struct clouddb_rows *rows)
+{
+    int err = 0;
+    PGresult *res = pg_run(c, sql, params, n, rows != NULL, &err);
+    return err ? err : pg_take(c, res, rows);
+}
+
+/* The results of a pipeline: one per statement, each followed by NULL, then the sync. The first
+ * error is kept (statements after a failed one come back PGRES_PIPELINE_ABORTED). */
+static int pg_batch_results(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n)
+{
+    int err = 0;
+    for (size_t i = 0; i < n; i++) {
+        PGresult *res = PQgetResult(c->pg);
+        int e = pg_take(c, res, err ? NULL : stmts[i].rows);
+        err = err ? err : e;
+        while ((res = PQgetResult(c->pg)) != NULL) /* the NULL that ends statement i */
+            PQclear(res);
+    }
+    PGresult *sync = PQgetResult(c->pg);
+    if (!err && (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC))
+        err = pg_result_error(c, sync);
+    PQclear(sync);
+    return err;
+}
+
+/* One round trip: every statement prepared beforehand (PQprepare is not allowed in a pipeline),
+ * then sent in pipeline mode with one sync, so they also run as one implicit transaction. */
+static int pg_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n)
+{
+    char names[CLOUDDB_BATCH_MAX][16];
+    for (size_t i = 0; i < n; i++) {
+        int err = pg_prepared(c, stmts[i].sql, stmts[i].nparams, names[i]);
+        if (err == -ENOSPC) { /* no room to prepare: one statement after the other */
+            for (size_t k = 0; k < n && !err; k++)
+                err = pg_exec(c, stmts[k].sql, stmts[k].params, stmts[k].nparams, stmts[k].rows);
+            return err == -ENOSPC ? -EIO : err;
+        }
+        if (err)
+            return err;
+    }
+    if (!PQenterPipelineMode(c->pg))
+        return pg_result_error(c, NULL);
+    int err = 0;
+    size_t sent = 0;
+    for (; sent < n && !err; sent++)
+        if (!PQsendQueryPrepared(c->pg, names[sent], (int)stmts[sent].nparams, stmts[sent].params, NULL, NULL, 0))
+            err = pg_result_error(c, NULL);
+    if (err)
+        sent--; /* the one that failed to go */
+    if (!PQpipelineSync(c->pg) && !err)
+        err = pg_result_error(c, NULL);
+    int got = pg_batch_results(c, stmts, sent);
+    PQexitPipelineMode(c->pg);
+    return err ? err : got;
 }
 
 static int pg_open(struct clouddb_conn *c, const char *url, char *why, size_t why_size)
@@ -243,6 +366,24 @@ int clouddb_exec(struct clouddb_conn *c, const char *sql, const char *const *par
     if (rows)
         memset(rows, 0, sizeof *rows);
     return c->backend == BACKEND_PG ? pg_exec(c, sql, params, nparams, rows) : lite_exec(c, sql, params, nparams, rows);
+}
+
+int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n)
+{
+    if (n > CLOUDDB_BATCH_MAX)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (stmts[i].rows)
+            memset(stmts[i].rows, 0, sizeof *stmts[i].rows);
+    int err = 0;
+    if (c->backend == BACKEND_PG)
+        err = pg_batch(c, stmts, n);
+    else
+        for (size_t i = 0; i < n && !err; i++)
+            err = lite_exec(c, stmts[i].sql, stmts[i].params, stmts[i].nparams, stmts[i].rows);
+    for (size_t i = 0; err && i < n; i++)
+        clouddb_rows_free(stmts[i].rows);
+    return err;
 }
 
 int clouddb_begin(struct clouddb_conn *c)
@@ -308,11 +449,12 @@ int clouddb_open(const char *data_dir, const char *url, struct clouddb **out, ch
     if (!db)
         return -ENOMEM;
     db->backend = pg ? BACKEND_PG : BACKEND_SQLITE;
+    db->size = pg ? CLOUDDB_POOL_PG : CLOUDDB_POOL_SQLITE;
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->freed, NULL);
     char *file = pg ? NULL : path_join(data_dir, "cloud.db");
     int err = pg || file ? 0 : -ENOMEM;
-    for (int i = 0; !err && i < CLOUDDB_POOL; i++) {
+    for (int i = 0; !err && i < db->size; i++) {
         db->conns[i].backend = db->backend;
         err = pg ? pg_open(&db->conns[i], url, why, why_size) : lite_open(&db->conns[i], file, why, why_size);
         if (!err && i == 0)
@@ -331,11 +473,13 @@ void clouddb_close(struct clouddb *db)
 {
     if (!db)
         return;
-    for (int i = 0; i < CLOUDDB_POOL; i++) {
+    for (int i = 0; i < db->size; i++) {
         if (db->conns[i].lite)
             sqlite3_close(db->conns[i].lite);
         if (db->conns[i].pg)
             PQfinish(db->conns[i].pg);
+        for (size_t k = 0; k < db->conns[i].nstmts; k++)
+            free(db->conns[i].stmts[k].sql);
     }
     pthread_mutex_destroy(&db->lock);
     pthread_cond_destroy(&db->freed);
@@ -346,7 +490,7 @@ struct clouddb_conn *clouddb_acquire(struct clouddb *db)
 {
     pthread_mutex_lock(&db->lock);
     for (;;) {
-        for (int i = 0; i < CLOUDDB_POOL; i++)
+        for (int i = 0; i < db->size; i++)
             if (!db->conns[i].busy) {
                 db->conns[i].busy = true;
                 pthread_mutex_unlock(&db->lock);

@@ -328,7 +328,7 @@ int cloud_http_start(struct cloud *s, const char *addr, uint16_t port, const cha
                                  on_request, h, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
                                  MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_TRUST,
                                  device_ca ? device_ca : NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)CLOUDDB_POOL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)clouddb_pool_size(cloud_db(s)), MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                                  MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
     if (!h->daemon) {
         snprintf(why, why_size, "cannot serve HTTPS on %s:%u (port in use, or the TLS key/certificate is invalid)", addr, port);

@@ -19,6 +19,10 @@
 #                             $work/nginx ($nginx_dir) on LISTEN, serving DATA/ota and sending the
 #                             rest to $url (CA $ca); SED-ARGs edit the configuration further.
 #                             Returns 1, start log printed, when it does not start
+#   nginx_front LISTEN DATA WORKERS ADDR:PORT...  nginx configured from tools/nginx-cloud.conf.in
+#                             in $work/nginx ($nginx_dir) on LISTEN (TLS with DATA's certificate),
+#                             in front of the cloud instances at ADDR:PORT... Returns 1, start log
+#                             printed, when it does not start
 #   cloud_cleanup             the EXIT trap: stops the simulated devices (lib.sh's sim_stop_all),
 #                             the service, nginx and PostgreSQL, deletes $work, $OPENSPHERE_HOME
 #                             and $OPENSPHERE_CONFIG_DIR
@@ -63,6 +67,17 @@ nginx_ota() {
   nginx_dir=$work/nginx; mkdir -p "$nginx_dir"
   sed -e "s|@USER@|$(id -un)|; s|@RUNDIR@|$nginx_dir|g; s|@LISTEN@|$listen|; s|@OTA_ROOT@|$data/ota|" \
       -e "s|@CLOUD_URL@|$url|; s|@CLOUD_CA@|$ca|" "$@" "$src/tools/nginx-ota.conf.in" >"$nginx_dir/nginx.conf"
+  "$(command -v nginx || echo /usr/sbin/nginx)" -e "$nginx_dir/error.log" -p "$nginx_dir" -c "$nginx_dir/nginx.conf" \
+      2>"$nginx_dir/start.log" && return 0
+  echo "nginx did not start:"; cat "$nginx_dir/start.log" "$nginx_dir/error.log" 2>/dev/null | head -10 | sed 's/^/  | /'; return 1
+}
+nginx_front() {
+  local listen=$1 data=$2 workers=$3 ups="" b; shift 3
+  for b in "$@"; do ups+="server $b; "; done
+  nginx_dir=$work/nginx; mkdir -p "$nginx_dir"
+  sed -e "s|@RUNDIR@|$nginx_dir|g; s|@WORKERS@|$workers|; s|@LISTEN@|$listen|; s|@UPSTREAMS@|$ups|" \
+      -e "s|@TLS_CERT@|$data/tls.cert.pem|; s|@TLS_KEY@|$data/tls.key.pem|; s|@CLOUD_CA@|$data/tls.cert.pem|" \
+      "$src/tools/nginx-cloud.conf.in" >"$nginx_dir/nginx.conf"
   "$(command -v nginx || echo /usr/sbin/nginx)" -e "$nginx_dir/error.log" -p "$nginx_dir" -c "$nginx_dir/nginx.conf" \
       2>"$nginx_dir/start.log" && return 0
   echo "nginx did not start:"; cat "$nginx_dir/start.log" "$nginx_dir/error.log" 2>/dev/null | head -10 | sed 's/^/  | /'; return 1

@@ -74,6 +74,8 @@ struct cloud_call {
     char subject[DEVICE_ID_HEX + 1];
     const char *seg[8];
     size_t nseg;
+    bool cert_seen_known; /* a device's token was looked up with its certificate record: */
+    char cert_seen[24];   /* when it first showed its certificate ("" never), cloud_access.c */
 };
 
 /* The parameter list of clouddb_exec from literal strings: PARAMS(a, b) is "params, 2". */

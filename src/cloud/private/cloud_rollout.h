@@ -42,6 +42,11 @@ void cloud_rollout_update_now(struct cloud_call *x);
  * deployment at all; else a deployment ID. With `record` (a check-in), the device's record in the
  * rollout is created or marked targeted. 0 or the store's error. */
 int cloud_rollout_target(struct cloud_call *x, const char *group_id, bool record, char dep[GUID_TEXT_LEN + 1]);
+/* The same from `view`, the rows of cloud_rollout_view_sql (parameter $1: the device ID) that the
+ * caller read already, e.g. in the same round trip as its check-in (the device's own group). The
+ * rows are taken (freed). */
+extern const char *const cloud_rollout_view_sql;
+int cloud_rollout_target_rows(struct cloud_call *x, struct clouddb_rows *view, bool record, char dep[GUID_TEXT_LEN + 1]);
 
 /* The device x->subject reported `ok` (or failed) with `installed` image IDs: updates its record
  * in the rollout that governs its group, if any, and advances the rollout. Best effort: a store

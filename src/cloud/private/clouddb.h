@@ -8,8 +8,11 @@
  * numbers). Every parameter is passed as text (NULL for SQL NULL); every result cell comes back
  * as text (NULL for SQL NULL).
  *
- * A struct clouddb is a fixed pool of connections (CLOUDDB_POOL); clouddb_acquire blocks until
- * one is free, so each request thread uses its own connection and may run a transaction on it.
+ * A struct clouddb is a fixed pool of connections (clouddb_pool_size: CLOUDDB_POOL_SQLITE, or
+ * CLOUDDB_POOL_PG for PostgreSQL, where more requests in flight share each WAL flush);
+ * clouddb_acquire blocks until one is free, so each request thread uses its own connection and
+ * may run a transaction on it. PostgreSQL statements with parameters or results are prepared
+ * once per connection.
  *
  * Errors: -EEXIST (a unique or primary-key constraint refused the row), -EBUSY (SQLite busy or
  * a PostgreSQL serialization failure: retry), -EIO (anything else; the message goes to the
@@ -21,7 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CLOUDDB_POOL 4
+#define CLOUDDB_POOL_SQLITE 4
+#define CLOUDDB_POOL_PG 12
+#define CLOUDDB_POOL_MAX CLOUDDB_POOL_PG
 
 struct clouddb;
 struct clouddb_conn;
@@ -38,6 +43,8 @@ int clouddb_open(const char *data_dir, const char *url, struct clouddb **out, ch
 void clouddb_close(struct clouddb *db);
 /* "sqlite" or "postgresql". */
 const char *clouddb_backend(const struct clouddb *db);
+/* How many connections the pool holds (the HTTP service runs as many request threads). */
+int clouddb_pool_size(const struct clouddb *db);
 
 struct clouddb_conn *clouddb_acquire(struct clouddb *db);
 void clouddb_release(struct clouddb *db, struct clouddb_conn *c);
@@ -52,6 +59,21 @@ static inline const char *clouddb_cell(const struct clouddb_rows *r, size_t row,
 {
     return row < r->nrows && col < r->ncols ? r->cells[row * r->ncols + col] : NULL;
 }
+
+/* One statement of a batch: rows as for clouddb_exec (NULL: no result wanted). */
+struct clouddb_stmt {
+    const char *sql;
+    const char *const *params;
+    size_t nparams;
+    struct clouddb_rows *rows;
+};
+#define CLOUDDB_BATCH_MAX 8
+
+/* Runs up to CLOUDDB_BATCH_MAX statements that do not need each other's results, in order. With
+ * PostgreSQL they travel in one round trip (pipeline mode) and run as one transaction: on an
+ * error none of them took effect. With SQLite they run one after the other, each on its own
+ * (autocommit) as clouddb_exec would. On error every rows is empty; the first error is returned. */
+int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n);
 
 /* BEGIN / COMMIT / ROLLBACK. */
 int clouddb_begin(struct clouddb_conn *c);
