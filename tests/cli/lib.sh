@@ -2,6 +2,7 @@
 # lib.sh — the one harness of the shell tests (source it; it defines, it runs nothing). Every test
 # script sources it and defines none of these itself. Each has one argument order. The test sets
 # what they use: $sphere (the CLI), $work (its temp folder), $out/$err (run), $src/$sdk (probe).
+#   device_test_env          set $bin, $sdk, a new $OPENSPHERE_HOME (exported) and $work
 #   ok [MSG]                 count a passed check (prints "ok: MSG" when given one)
 #   bad MSG                  count a failed check: prints "FAIL: MSG" ("FAIL [$fail_tag]: MSG"
 #                            when the test sets fail_tag, e.g. to its database backend)
@@ -44,6 +45,14 @@
 #                            "STATUS BODY", the body also in $work/body
 #   expect_api WANT TOKEN METHOD PATH [CURL-ARGS...]    "STATUS BODY" matches the glob WANT
 passed=0 failed=0
+# device_test_env: what a device test starts with — $bin (the CLI's folder), $sdk (the SDK beside
+# it), and new temporary folders $OPENSPHERE_HOME (exported) and $work. Needs $sphere.
+device_test_env() {
+  bin=$(dirname "$sphere")
+  sdk=$(cd "$bin/../sdk" && pwd)
+  export OPENSPHERE_HOME=$(mktemp -d)
+  work=$(mktemp -d)
+}
 ok() { passed=$((passed + 1)); [ $# -eq 0 ] || echo "ok: $*"; }
 bad() { echo "FAIL${fail_tag:+ [$fail_tag]}: $*"; failed=$((failed + 1)); }
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -6,16 +6,13 @@
 # pwm/device/watch), board files (sim create --board), and the examples built with the SDK.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
+. "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 cleanup() {
   [ -n "${watch_pid:-}" ] && kill "$watch_pid" 2>/dev/null
   sim_cleanup
 }
 trap cleanup EXIT
-. "$src/tests/cli/lib.sh"
 probe_src=$src/tests/unit/board/boardprobe.c # probe builds the board probe app
 
 # expect_probes WANT... — each "name result" must appear as "PROBE name result" in the log.

@@ -8,13 +8,10 @@
 # stop/start`; a damaged store file is reported with its path and reason.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
+. "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 cleanup() { "$sphere" sim stop cs >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
 trap cleanup EXIT
-. "$src/tests/cli/lib.sh" # ok, bad, check, until_ok, jget, summary
 certs=$src/examples/certstore/certs
 CID=c3a7e5d1-6b2f-4e8a-9c0d-2f4b6a8c0e1f
 

@@ -10,11 +10,8 @@
 # stop ends gdbserver and closes the port; without gdbserver the error names the package.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
 . "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 trap sim_cleanup EXIT
 command -v gdbserver >/dev/null || { echo "SKIP: gdbserver is not installed (scripts/install-deps.sh)"; exit 0; }
 command -v gdb >/dev/null || { echo "SKIP: gdb is not installed"; exit 0; }

@@ -9,17 +9,14 @@
 # a libcurl app presents the certificate through DeviceAuth_CurlSslFunc, and is refused without it.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
+. "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 server_pid=
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
   "$sphere" sim stop daa >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"
 }
 trap cleanup EXIT
-. "$src/tests/cli/lib.sh" # ok, bad, check, until_ok, jget, summary
 ex=$src/examples/deviceauth_tls
 CID=d4e5f6a7-1b2c-4d3e-8f9a-0b1c2d3e4f5a
 ca=$OPENSPHERE_HOME/security-service.ca.pem

@@ -6,11 +6,8 @@
 # permission matrix with case-insensitive IDs, partner apps, show-status, a hostile RTApp.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
 . "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 trap sim_cleanup EXIT
 logf=$work/log log_wait=10
 

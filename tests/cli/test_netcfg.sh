@@ -10,14 +10,11 @@
 # netcfg.json stops the device with its file, JSON path and reason.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
+. "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 out=$work/out err=$work/err
 cleanup() { "$sphere" sim stop nc >/dev/null 2>&1; rm -rf "$work" "$OPENSPHERE_HOME"; }
 trap cleanup EXIT
-. "$src/tests/cli/lib.sh"
 dev=$OPENSPHERE_HOME/devices/nc
 
 log_has() { "$sphere" device app log -i "$1" > "$work/log" 2>&1; grep -qF -- "$2" "$work/log"; }

@@ -27,10 +27,8 @@ if [ "${OPENSPHERE_NETNS_TEST:-}" != 1 ]; then
   OPENSPHERE_NETNS_TEST=1 exec unshare -n bash "$0" "$@"
 fi
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
+. "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 out=$work/out err=$work/err
 lan=oslan-$$
 pids=()
@@ -42,7 +40,6 @@ cleanup() {
   rm -rf "$work" "$OPENSPHERE_HOME"
 }
 trap cleanup EXIT
-. "$src/tests/cli/lib.sh"
 inlan() { ip netns exec "$lan" "$@"; }
 log_has() { "$sphere" device app log -i "$1" > "$work/log" 2>&1; grep -qF -- "$2" "$work/log"; }
 expect_app() { # CID TEXT [SECONDS]

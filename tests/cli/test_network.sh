@@ -20,10 +20,8 @@ if [ "${OPENSPHERE_NETNS_TEST:-}" != 1 ]; then
   OPENSPHERE_NETNS_TEST=1 exec unshare -n bash "$0" "$@"
 fi
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
+. "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 server_pid= broker_pid=
 cleanup() {
   sim_stop_all
@@ -32,7 +30,6 @@ cleanup() {
   [ -n "${KEEP:-}" ] && cp "$logf" /tmp/net-last.log; sim_cleanup
 }
 trap cleanup EXIT
-. "$src/tests/cli/lib.sh"
 logf=$work/log log_wait=10 log_show="NET " log_tail=40 # expect_log waits 10 s, shows the last 40 NET lines
 want() { grep -qF -- "NET $1" "$logf" && ok || { bad "expected 'NET $1'"; grep -F "NET ${1%% *}" "$logf" | sed 's/^/  | /'; }; }
 

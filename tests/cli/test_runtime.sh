@@ -6,11 +6,8 @@
 # records, SIGTERM then SIGKILL), the memory limit, mutable storage, the board and the device log.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
 . "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 trap sim_cleanup EXIT
 logf=$work/log
 gpio_changes() { curl -s --unix-socket "$OPENSPHERE_HOME/devices/rt/rest.sock" "http://localhost/sim/gpio/$1" | sed -n 's/.*"changes":\([0-9]*\).*/\1/p'; }

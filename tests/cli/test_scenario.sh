@@ -7,13 +7,10 @@
 # before any device is created; --keep-device and --timeout-scale.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
+. "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 out=$work/out err=$work/err
 trap sim_cleanup EXIT
-. "$src/tests/cli/lib.sh"
 
 devices() { ls "$OPENSPHERE_HOME/devices" 2>/dev/null | wc -l; }
 

@@ -8,11 +8,8 @@
 # the fix this test hung within 9 to 26 cycles; docs/runtime.md, "Starting an app").
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
 . "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 hammers=()
 stop_hammers() { [ ${#hammers[@]} -eq 0 ] || kill "${hammers[@]}" 2>/dev/null; wait 2>/dev/null; }
 trap 'stop_hammers; sim_cleanup' EXIT

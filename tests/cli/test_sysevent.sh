@@ -9,11 +9,8 @@
 # are refused with a clear error and a non-zero exit.
 set -u
 sphere=$1 src=$2
-bin=$(dirname "$sphere")
-sdk=$(cd "$bin/../sdk" && pwd)
-export OPENSPHERE_HOME=$(mktemp -d)
-work=$(mktemp -d)
 . "$src/tests/cli/lib.sh"
+device_test_env # $bin, $sdk; new temporary $OPENSPHERE_HOME and $work
 trap sim_cleanup EXIT
 dev=sev probe_cflags="-O1 -g" # expect_log TEXT SECONDS -i CID waits for TEXT in that app's lines of the device log
 
