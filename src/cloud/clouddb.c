@@ -235,7 +235,7 @@ static int pg_prepared(struct clouddb_conn *c, const char *sql, size_t n, char n
     unsigned long h = sql_hash(sql);
     for (size_t i = 0; i < c->nstmts; i++)
         if (c->stmts[i].hash == h && !strcmp(c->stmts[i].sql, sql)) {
-            snprintf(name, 16, "s%zu", i);
+            snprintf(name, 16, "s%u", (unsigned)i); /* i < STMT_CACHE */
             return 0;
         }
     if (c->nstmts == STMT_CACHE)
@@ -243,7 +243,7 @@ static int pg_prepared(struct clouddb_conn *c, const char *sql, size_t n, char n
     char *copy = strdup(sql);
     if (!copy)
         return -ENOMEM;
-    snprintf(name, 16, "s%zu", c->nstmts);
+    snprintf(name, 16, "s%u", (unsigned)c->nstmts);
     PGresult *res = PQprepare(c->pg, name, sql, (int)n, NULL);
     int err = res && PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_result_error(c, res);
     PQclear(res);
