@@ -54,6 +54,20 @@ void cloud_call_reply(struct cloud_call *x, unsigned status, struct json_value *
     x->rs->json = body;
 }
 
+void cloud_call_reply_rows(struct cloud_call *x, int err, struct clouddb_rows *r,
+                           struct json_value *(*row_json)(const struct clouddb_rows *r, size_t i))
+{
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
+    struct json_value *list = json_new_array();
+    for (size_t i = 0; i < r->nrows; i++)
+        cloud_append(list, row_json(r, i));
+    clouddb_rows_free(r);
+    cloud_call_reply(x, 200, list);
+}
+
 void cloud_call_not_allowed(struct cloud_call *x)
 {
     cloud_call_fail(x, 405, "method-not-allowed", "%s is not allowed on %s", x->rq->method, x->rq->path);

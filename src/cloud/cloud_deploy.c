@@ -181,15 +181,7 @@ static void h_image_list(struct cloud_call *x)
 {
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " IMAGE_COLUMNS " FROM images WHERE tenant_id = $1 ORDER BY uploaded, id", PARAMS(x->tenant), &r);
-    if (err) {
-        cloud_call_store_failed(x, err);
-        return;
-    }
-    struct json_value *list = json_new_array();
-    for (size_t i = 0; i < r.nrows; i++)
-        cloud_append(list, image_json(&r, i));
-    clouddb_rows_free(&r);
-    cloud_call_reply(x, 200, list);
+    cloud_call_reply_rows(x, err, &r, image_json);
 }
 
 /* Answers 200 with the stored image, or 500 blob-missing. */

@@ -133,15 +133,7 @@ static void h_product_list(struct cloud_call *x)
 {
     struct clouddb_rows r;
     int err = cloud_call_query(x, "SELECT " PRODUCT_COLUMNS " FROM products WHERE tenant_id = $1 ORDER BY name", PARAMS(x->tenant), &r);
-    if (err) {
-        cloud_call_store_failed(x, err);
-        return;
-    }
-    struct json_value *list = json_new_array();
-    for (size_t i = 0; i < r.nrows; i++)
-        cloud_append(list, product_json(&r, i));
-    clouddb_rows_free(&r);
-    cloud_call_reply(x, 200, list);
+    cloud_call_reply_rows(x, err, &r, product_json);
 }
 
 static void h_product_show(struct cloud_call *x, const char *name)
@@ -182,15 +174,7 @@ static void group_list(struct cloud_call *x, const char *product)
                                          PARAMS(x->tenant, product), &r)
                       : cloud_call_query(x, "SELECT " GROUP_COLUMNS GROUP_FROM "WHERE g.tenant_id = $1 ORDER BY p.name, g.name",
                                          PARAMS(x->tenant), &r);
-    if (err) {
-        cloud_call_store_failed(x, err);
-        return;
-    }
-    struct json_value *list = json_new_array();
-    for (size_t i = 0; i < r.nrows; i++)
-        cloud_append(list, group_json(&r, i));
-    clouddb_rows_free(&r);
-    cloud_call_reply(x, 200, list);
+    cloud_call_reply_rows(x, err, &r, group_json);
 }
 
 static bool valid_policy(const char *update, const char *feed)

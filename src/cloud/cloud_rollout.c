@@ -671,15 +671,7 @@ static void h_list(struct cloud_call *x)
                                              "ORDER BY r.created DESC, r.id", PARAMS(x->tenant, group), &r)
                        : cloud_call_query(x, "SELECT " ROLLOUT_COLUMNS ROLLOUT_FROM "WHERE r.tenant_id = $1 ORDER BY r.created DESC, r.id",
                                           PARAMS(x->tenant), &r);
-    if (err) {
-        cloud_call_store_failed(x, err);
-        return;
-    }
-    struct json_value *list = json_new_array();
-    for (size_t i = 0; i < r.nrows; i++)
-        cloud_append(list, rollout_json(&r, i));
-    clouddb_rows_free(&r);
-    cloud_call_reply(x, 200, list);
+    cloud_call_reply_rows(x, err, &r, rollout_json);
 }
 
 static void h_action(struct cloud_call *x, const char *id, enum rollout_action action)

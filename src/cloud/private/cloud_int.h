@@ -92,6 +92,10 @@ void cloud_call_store_failed(struct cloud_call *x, int err);
 void cloud_call_random_failed(struct cloud_call *x, int err);
 /* Answers `status` with `body` (owned; NULL: 500 out-of-memory). */
 void cloud_call_reply(struct cloud_call *x, unsigned status, struct json_value *body);
+/* Answers a list query: on err 500 store-failed, else 200 with [row_json(r, i) for each row];
+ * frees the rows either way (a failed query has none). */
+void cloud_call_reply_rows(struct cloud_call *x, int err, struct clouddb_rows *r,
+                           struct json_value *(*row_json)(const struct clouddb_rows *r, size_t i));
 /* 405 for the request's method on its path. */
 void cloud_call_not_allowed(struct cloud_call *x);
 /* Whether path segment i is `s`; whether the method is m. */
