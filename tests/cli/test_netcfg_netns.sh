@@ -90,7 +90,7 @@ pids+=($!)
 printf '{"Name":"rdb-eth","HardwareDefinition":"mt3620_rdb/mt3620_rdb.json","Ethernet":{"Interface":"eth0","HostInterface":"deveth0"}}' > "$work/board.json"
 "$sphere" sim create nn --board "$work/board.json" >/dev/null && "$sphere" sim start nn >/dev/null \
   && "$sphere" device enable-development >/dev/null || { echo "cannot start a simulated device"; exit 1; }
-# a LAN whose DHCP server comes up late: the device keeps asking (udhcpc's 4 tries, a pause, again)
+# a LAN whose DHCP server comes up late: the device keeps asking (udhcpc's 3 tries, a pause, again)
 until_ok 20 grep -q "no DHCP lease yet" "$OPENSPHERE_HOME/devices/nn/sphered.log" && ok \
   || bad "the device did not say it got no lease from a LAN without a DHCP server"
 start_lan_dhcp
