@@ -251,6 +251,22 @@ static void test_instruction_limit_stops_a_spinning_core(void **state)
     run_result_free(&r);
 }
 
+/* Host-clock slices end every ~20 ms wherever the core is: 400 ms of busy code is about 20
+ * stops at arbitrary blocks, each resumed exactly where it stopped (fw/slices.c checks that no
+ * block ran twice). */
+static void test_host_clock_slices_resume_busy_code_where_it_stopped(void **state)
+{
+    char *argv[] = {HELPER, "--elf", FW("slices"), "--exit-on-bkpt", "--max-time-ms", "400", NULL};
+    struct run_result r;
+    assert_int_equal(run_program(argv, &r), 0);
+    expect_line(&r, "slicing");
+    if (strstr(strbuf_str(&r.out), "broken"))
+        fail_msg("a block ran twice across a slice boundary:\n%s", strbuf_str(&r.out));
+    expect_err(&r, "ms of host-clock time");
+    assert_int_equal(r.status, 0);
+    run_result_free(&r);
+}
+
 static void test_sandbox_kills_the_helper_on_a_forbidden_system_call(void **state)
 {
 #ifdef RTCORE_SANITIZED
@@ -348,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_hostile_elf_files_are_refused_before_running),
         cmocka_unit_test(test_two_cores_run_at_once_independently),
         cmocka_unit_test(test_instruction_limit_stops_a_spinning_core),
+        cmocka_unit_test(test_host_clock_slices_resume_busy_code_where_it_stopped),
         cmocka_unit_test(test_sandbox_kills_the_helper_on_a_forbidden_system_call),
         cmocka_unit_test(test_control_socket_start_status_log_and_exit),
         cmocka_unit_test(test_control_socket_stop_ends_a_running_core),
