@@ -316,7 +316,8 @@ void board_destroy(struct board *b)
     free(b);
 }
 
-int board_gpio_open(struct board *b, int n, enum board_direction dir, int initial, const struct guid *owner)
+/* Opens line n; an output gets a set ring only when `ring` (an app's GPIO_SetValue path). */
+static int open_line(struct board *b, int n, enum board_direction dir, int initial, const struct guid *owner, bool ring)
 {
     if (!valid(n))
         return -ENODEV;
@@ -334,7 +335,8 @@ int board_gpio_open(struct board *b, int n, enum board_direction dir, int initia
         l->owner = *owner;
         if (dir == BOARD_OUTPUT) {
             set_level(b, l, initial);
-            ring_create(l);
+            if (ring)
+                ring_create(l);
         }
     }
     pthread_mutex_unlock(&b->lock);
@@ -345,6 +347,16 @@ int board_gpio_open(struct board *b, int n, enum board_direction dir, int initia
         wake(b);
     }
     return rc;
+}
+
+int board_gpio_open(struct board *b, int n, enum board_direction dir, int initial, const struct guid *owner)
+{
+    return open_line(b, n, dir, initial, owner, true);
+}
+
+int board_gpio_open_mirror(struct board *b, int n, int initial, const struct guid *owner)
+{
+    return open_line(b, n, BOARD_OUTPUT, initial, owner, false);
 }
 
 int board_gpio_get(struct board *b, int n, int *level, enum board_direction *dir)

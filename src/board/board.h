@@ -35,8 +35,12 @@ int board_create(struct board **out);
 void board_destroy(struct board *b);
 
 /* Opens line `n` for `owner`: returns the app's end of a new socket pair (>= 0) or
- * -ENODEV (no such line), -EBUSY (already open). Outputs start at `initial`. */
+ * -ENODEV (no such line), -EBUSY (already open). Outputs start at `initial` and come with a
+ * set ring for the app ('M', board_gpio_ring.h). */
 int board_gpio_open(struct board *b, int n, enum board_direction dir, int initial, const struct guid *owner);
+/* The same for an output driven only through its socket ('S'): an RTApp's line, mirrored by
+ * the runtime from the emulated core. No set ring ('M' answers 0), so no page is spent on it. */
+int board_gpio_open_mirror(struct board *b, int n, int initial, const struct guid *owner);
 /* Reads a line's level and direction. -ENODEV for a bad number. */
 int board_gpio_get(struct board *b, int n, int *level, enum board_direction *dir);
 /* Drives an input line from outside (the simulator's user): -ENODEV, or -EPERM for an output. */

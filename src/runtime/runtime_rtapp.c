@@ -318,7 +318,7 @@ static void rt_gpio(struct runtime *rt, struct app *a, int n, int level)
     if (i == a->gpio_count) {
         if (a->gpio_count == sizeof a->gpio_fds / sizeof a->gpio_fds[0])
             return;
-        int fd = board_gpio_open(rt->board, n, BOARD_OUTPUT, level, &a->cid);
+        int fd = board_gpio_open_mirror(rt->board, n, level, &a->cid);
         if (fd < 0)
             return;
         a->gpio_fds[a->gpio_count] = fd;

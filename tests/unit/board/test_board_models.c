@@ -4,6 +4,7 @@
  * handles through the wire protocol libapplibs speaks (I2C NACK, SPI to the W25Q128JV through
  * its command path, ADC conversion, PWM validation, one owner per peripheral, the event ring). */
 #include <errno.h>
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -292,6 +293,65 @@ static void gpio_sets_arrive_in_order_and_promptly(void **state)
     board_destroy(b);
 }
 
+/* How many "gpio-ring" memfds this process (the board runs in it) holds open. */
+static int open_gpio_rings(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        char path[300], target[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len > 0) {
+            target[len] = '\0';
+            n += strstr(target, "memfd:gpio-ring") != NULL;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* An RTApp's output mirrored by the runtime (board_gpio_open_mirror) takes sets on its socket
+ * and has no set ring: 'M' answers 0 with no descriptor, and no "gpio-ring" memfd exists. */
+static void gpio_mirror_lines_have_no_set_ring(void **state)
+{
+    (void)state;
+    struct board *b;
+    assert_int_equal(board_create(&b), 0);
+    int fd = board_gpio_open_mirror(b, 9, 0, &app_a);
+    assert_true(fd >= 0);
+    uint8_t ask[2] = {'M', 0}, yes = 7;
+    union {
+        struct cmsghdr h;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {&yes, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                       .msg_controllen = sizeof control.space};
+    assert_int_equal(send(fd, ask, 2, MSG_NOSIGNAL), 2);
+    assert_int_equal(recvmsg(fd, &m, 0), 1);
+    assert_int_equal(yes, 0);
+    assert_null(CMSG_FIRSTHDR(&m));
+    assert_int_equal(open_gpio_rings(), 0);
+    int app_fd = board_gpio_open(b, 10, BOARD_OUTPUT, 0, &app_a); /* an app's output: one ring */
+    assert_true(app_fd >= 0);
+    assert_int_equal(open_gpio_rings(), 1);
+    close(app_fd);
+    uint8_t set[2] = {'S', 1}, get[2] = {'G', 0}, level = 9;
+    assert_int_equal(send(fd, set, 2, MSG_NOSIGNAL), 2);
+    assert_int_equal(send(fd, get, 2, MSG_NOSIGNAL), 2);
+    assert_int_equal(recv(fd, &level, 1, 0), 1);
+    assert_int_equal(level, 1);
+    int now = -1;
+    enum board_direction dir;
+    assert_int_equal(board_gpio_get(b, 9, &now, &dir), 0);
+    assert_int_equal(dir, BOARD_OUTPUT);
+    close(fd);
+    board_destroy(b);
+}
+
 /* The same contract through an output's set ring (board_gpio_ring.h, what GPIO_SetValue uses):
  * 'M' hands over a sealed page that cannot be resized; sets appended to it are applied in order
  * (a 'G' empties the ring first, as does board_gpio_changes), a set made after the board armed
@@ -383,6 +443,7 @@ int main(void)
         cmocka_unit_test(board_files_are_checked),
         cmocka_unit_test(gpio_sets_arrive_in_order_and_promptly),
         cmocka_unit_test(gpio_ring_sets_arrive_in_order_and_promptly),
+        cmocka_unit_test(gpio_mirror_lines_have_no_set_ring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
