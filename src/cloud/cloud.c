@@ -387,6 +387,7 @@ void cloud_handle(struct cloud *s, const struct cloud_request *rq, struct cloud_
     route(&x);
     cloud_access_audit(&x);
     clouddb_release(s->db, x.c);
-    if (!rs->status && !rq->headers_only) /* headers only: no answer means "send the body" */
+    /* headers only: no answer means "send the body"; rs->later: the answer comes later */
+    if (!rs->status && !rq->headers_only && !rs->later)
         cloud_call_store_failed(&x, -EIO);
 }

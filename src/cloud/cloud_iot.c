@@ -92,6 +92,53 @@ static void h_twin(struct cloud_call *x, const char *id)
         cloud_call_reply(x, 200, twin);
 }
 
+/* A direct method's outcome as the operator's answer: {"status","payload"} or the error. */
+static void method_response(struct cloud_response *rs, int err, int status, char *answer, const char *method, unsigned secs)
+{
+    if (err == -ETIMEDOUT)
+        cloud_fail(rs, 504, "method-timeout", "the device did not answer %s within %u s", method, secs);
+    else if (err == -EINVAL)
+        cloud_fail(rs, 400, "bad-method-name", "a method name cannot hold '/', '+', '#' or '?' (at most %d bytes)",
+                   IOTHUB_METHOD_MAX);
+    else if (err == -ESHUTDOWN)
+        cloud_fail(rs, 503, "service-stopping", "the service is stopping; %s was not answered", method);
+    else if (err)
+        cloud_fail(rs, 503, "broker-unavailable", "the MQTT broker is not reachable: %s", strerror(-err));
+    if (err) {
+        free(answer);
+        return;
+    }
+    struct json_value *o = json_new_object(), *p = NULL;
+    struct diag_list diags = {0};
+    if (!answer || json_parse(answer, strlen(answer), NULL, "answer", &diags, &p) != 0)
+        p = answer ? json_new_string(answer) : json_new_null();
+    diag_list_free(&diags);
+    free(answer);
+    if (o && !json_object_append(o, "status", json_new_int(status)))
+        json_object_append(o, "payload", p);
+    else
+        json_free(p);
+    if (!o) {
+        cloud_fail(rs, 500, "out-of-memory", "out of memory");
+        return;
+    }
+    rs->status = 200;
+    rs->json = o;
+}
+
+/* iothub_method_done for a call answered later: cls is the request's cloud_later. */
+static void method_answered(void *cls, int err, int status, char *payload, const char *method, unsigned timeout_s)
+{
+    struct cloud_response rs = {0};
+    method_response(&rs, err, status, payload, method, timeout_s);
+    cloud_later_answer(cls, &rs);
+}
+
+static void method_cancel(void *cls, uint64_t op) { iothub_invoke_cancel(cls, op); }
+
+/* POST /v1/iot/devices/{id}/methods. Through the HTTP server the call waits for the device with
+ * the connection parked (no worker thread, no database connection held): a slow or absent device
+ * costs the service nothing but memory until its timeout. */
 static void h_method(struct cloud_call *x, const char *id)
 {
     if (!cloud_call_method(x, "POST")) {
@@ -112,36 +159,27 @@ static void h_method(struct cloud_call *x, const char *id)
         cloud_call_fail(x, 400, "bad-method-call", "the body must be {\"methodName\",\"payload\",\"responseTimeoutInSeconds\" (1-300)}");
         return;
     }
-    int status = 0;
-    char *answer = NULL, method[256];
+    char method[IOTHUB_METHOD_MAX + 2];
     snprintf(method, sizeof method, "%s", name);
-    int err = iothub_invoke(x->s->iot, id, method, arg.data ? arg.data : "", (unsigned)secs, &status, &answer);
     json_free(body); /* name pointed into it */
-    strbuf_free(&arg);
-    name = method;
-    if (err == -ETIMEDOUT) {
-        cloud_call_fail(x, 504, "method-timeout", "the device did not answer %s within %ld s", name, secs);
-        return;
+    const char *text = arg.data ? arg.data : "";
+    int err, status = 0;
+    char *answer = NULL;
+    if (x->rq->later) {
+        uint64_t op = 0;
+        err = iothub_invoke_async(x->s->iot, id, method, text, (unsigned)secs, method_answered, x->rq->later, &op);
+        strbuf_free(&arg);
+        if (!err) {
+            cloud_later_cancel_with(x->rq->later, method_cancel, x->s->iot, op);
+            x->rs->later = true;
+            return;
+        }
+    } else {
+        err = strlen(method) > IOTHUB_METHOD_MAX ? -EINVAL
+                                                 : iothub_invoke(x->s->iot, id, method, text, (unsigned)secs, &status, &answer);
+        strbuf_free(&arg);
     }
-    if (err == -EINVAL) {
-        cloud_call_fail(x, 400, "bad-method-name", "a method name cannot hold '/', '+', '#' or '?'");
-        return;
-    }
-    if (err) {
-        cloud_call_fail(x, 503, "broker-unavailable", "the MQTT broker is not reachable: %s", strerror(-err));
-        return;
-    }
-    struct json_value *o = json_new_object(), *p = NULL;
-    struct diag_list diags = {0};
-    if (!answer || json_parse(answer, strlen(answer), NULL, "answer", &diags, &p) != 0)
-        p = answer ? json_new_string(answer) : json_new_null();
-    diag_list_free(&diags);
-    free(answer);
-    if (o && !json_object_append(o, "status", json_new_int(status)))
-        json_object_append(o, "payload", p);
-    else
-        json_free(p);
-    cloud_call_reply(x, 200, o);
+    method_response(x->rs, err, status, answer, method, (unsigned)secs);
 }
 
 static void h_c2d(struct cloud_call *x, const char *id)

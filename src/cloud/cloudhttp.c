@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,19 @@
 struct cloud_http {
     struct cloud *service;
     struct MHD_Daemon *daemon;
+    atomic_int answering_later; /* connections whose handler said rs.later, until they end */
+};
+
+/* A request answered later (cloudreq.h): the handler's answer, or how to drop its wait. The
+ * lock orders the answer (any thread) against the suspend and the connection's end. */
+struct cloud_later {
+    pthread_mutex_t lock;
+    struct MHD_Connection *c;
+    bool suspended, answered, ended;
+    struct cloud_response rs;
+    void (*cancel)(void *cls, uint64_t op);
+    void *cancel_cls;
+    uint64_t op;
 };
 
 struct upload {
@@ -34,7 +49,59 @@ struct upload {
     bool is_ota;                   /* POST /v1/ota/deployments: the body goes to a file */
     bool answered;                 /* refused on its headers: the body is not wanted */
     struct cloud_ota_upload *file; /* NULL when the caller is not a user (the body is dropped) */
+    struct cloud_later later;      /* rq.later: an answer that may come after on_request returns */
+    bool later_used;               /* the handler said rs.later */
 };
+
+void cloud_later_cancel_with(struct cloud_later *l, void (*cancel)(void *cls, uint64_t op), void *cls, uint64_t op)
+{
+    pthread_mutex_lock(&l->lock);
+    l->cancel = cancel, l->cancel_cls = cls, l->op = op;
+    pthread_mutex_unlock(&l->lock);
+}
+
+void cloud_later_answer(struct cloud_later *l, struct cloud_response *rs)
+{
+    pthread_mutex_lock(&l->lock);
+    if (l->answered || l->ended) {
+        cloud_response_free(rs);
+    } else {
+        l->rs = *rs;
+        l->answered = true;
+        if (l->suspended)
+            MHD_resume_connection(l->c); /* MHD calls on_request again: it sends l->rs */
+    }
+    memset(rs, 0, sizeof *rs);
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* After the handler said rs.later: parks the connection, unless the answer came already.
+ * Returns true when it is parked. */
+static bool park(struct upload *up, struct MHD_Connection *c)
+{
+    pthread_mutex_lock(&up->later.lock);
+    bool park = !up->later.answered;
+    if (park) {
+        MHD_suspend_connection(c);
+        up->later.suspended = true;
+    }
+    pthread_mutex_unlock(&up->later.lock);
+    return park;
+}
+
+/* The connection ends: a wait still running is dropped (its cancel returns only when no answer
+ * can come any more), so the upload can be freed. */
+static void end_later(struct upload *up)
+{
+    pthread_mutex_lock(&up->later.lock);
+    up->later.ended = true;
+    bool cancel = up->later_used && !up->later.answered && up->later.cancel;
+    pthread_mutex_unlock(&up->later.lock);
+    if (cancel)
+        up->later.cancel(up->later.cancel_cls, up->later.op);
+    cloud_response_free(&up->later.rs);
+    pthread_mutex_destroy(&up->later.lock);
+}
 
 static bool truthy(const char *v) { return v && (!strcmp(v, "true") || !strcmp(v, "1")); }
 
@@ -180,6 +247,8 @@ static struct upload *start_upload(struct cloud_http *h, struct MHD_Connection *
         free(up);
         return NULL;
     }
+    pthread_mutex_init(&up->later.lock, NULL);
+    up->later.c = c;
     return up;
 }
 
@@ -256,6 +325,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *req_cls = up;
         return up->file ? refuse_early(h, c, url, method, up) : MHD_YES;
     }
+    if (up->later_used) { /* resumed: the answer came (cloud_later_answer) */
+        pthread_mutex_lock(&up->later.lock);
+        struct cloud_response rs = up->later.rs;
+        memset(&up->later.rs, 0, sizeof up->later.rs);
+        pthread_mutex_unlock(&up->later.lock);
+        enum MHD_Result ret = send_response(c, &rs);
+        cloud_response_free(&rs);
+        return ret;
+    }
     if (up->answered) { /* whatever body still comes is dropped */
         *upload_data_size = 0;
         return MHD_YES;
@@ -292,7 +370,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         struct cloud_request rq = request_of(c, url, method, up);
         char device_id[DEVICE_ID_HEX + 1];
         peer_device(c, &rq, device_id);
+        rq.later = &up->later;
         cloud_handle(h->service, &rq, &rs);
+        if (rs.later) {
+            up->later_used = true;
+            atomic_fetch_add(&h->answering_later, 1);
+            if (park(up, c))
+                return MHD_YES;
+            pthread_mutex_lock(&up->later.lock); /* answered before it could be parked */
+            rs = up->later.rs;
+            memset(&up->later.rs, 0, sizeof up->later.rs);
+            pthread_mutex_unlock(&up->later.lock);
+        }
     }
     enum MHD_Result ret = send_response(c, &rs);
     cloud_response_free(&rs);
@@ -301,8 +390,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
 {
+    struct cloud_http *h = cls;
     struct upload *up = *req_cls;
     if (up) {
+        if (up->later_used)
+            atomic_fetch_sub(&h->answering_later, 1);
+        end_later(up);
         cloud_ota_upload_free(up->file);
         strbuf_free(&up->body);
         free(up);
@@ -324,7 +417,8 @@ int cloud_http_start(struct cloud *s, const char *addr, uint16_t port, const cha
     h->service = s;
     /* With the device CA, clients are asked for a certificate (not required: users have none). */
     const char *device_ca = cloud_device_ca(s);
-    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS, port, NULL, NULL,
+    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME,
+                                 port, NULL, NULL,
                                  on_request, h, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
                                  MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_TRUST,
                                  device_ca ? device_ca : NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
@@ -345,6 +439,13 @@ void cloud_http_stop(struct cloud_http *h)
 {
     if (!h)
         return;
+    /* Connections answered just before (iothub_fail_waiting) get up to 2 s to send their answer:
+     * no new connections meanwhile. */
+    MHD_socket listen = MHD_quiesce_daemon(h->daemon);
+    for (int i = 0; i < 200 && atomic_load(&h->answering_later) > 0; i++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
     MHD_stop_daemon(h->daemon);
+    if (listen != MHD_INVALID_SOCKET)
+        close(listen);
     free(h);
 }

@@ -36,6 +36,7 @@ struct cloud_request {
                         * (status 0 means "send the body"); nothing is stored */
     const char *device_cert;  /* the device ID of a verified client certificate (mutual TLS), or NULL */
     bool device_cert_refused; /* a client certificate was presented and failed verification */
+    struct cloud_later *later; /* non-NULL when the answer may come later (see below) */
 };
 
 struct cloud_response {
@@ -44,7 +45,20 @@ struct cloud_response {
     uint8_t *octets;         /* owned */
     size_t octets_len;
     const char *content_type; /* for octets; NULL: application/octet-stream (static string) */
+    bool later;               /* no answer yet: it comes through cloud_later_answer (status 0) */
 };
+
+/* ---- answering later ----------------------------------------------------------------------
+ * A handler that waits on something outside (a device answering a direct method) need not hold
+ * an HTTP worker and a database connection meanwhile: when rq->later is set it starts the wait,
+ * sets rs->later (no status) and returns; the HTTP layer parks the connection (libmicrohttpd
+ * suspend/resume) until cloud_later_answer, which may be called from any thread, once, possibly
+ * before the handler has returned. cloud_later_cancel_with names how to drop the wait if the
+ * connection ends first: cancel(cls, op) must return only when the answer can no longer come. */
+struct cloud_later;
+void cloud_later_cancel_with(struct cloud_later *l, void (*cancel)(void *cls, uint64_t op), void *cls, uint64_t op);
+/* Takes rs (its body); the connection is answered with it. */
+void cloud_later_answer(struct cloud_later *l, struct cloud_response *rs);
 
 void cloud_response_free(struct cloud_response *rs);
 /* Makes rs the error {"error":{"code":code,"message":...}} with `status` (replacing any body). */

@@ -30,6 +30,13 @@ struct method_call {
     bool done;
     int status;
     char *payload;
+    /* answered later (iothub_invoke_async): called once, under the lock, then the call is freed */
+    iothub_method_done *on_done;
+    void *on_done_cls;
+    uint64_t op;
+    struct timespec deadline; /* CLOCK_MONOTONIC */
+    char method[IOTHUB_METHOD_MAX + 1];
+    unsigned timeout_s;
 };
 
 struct ring_event {
@@ -50,6 +57,10 @@ struct iothub {
     uint64_t next_seq; /* the sequence number of the next event; the first is 1 */
     struct method_call *calls;
     uint64_t next_rid, next_op;
+    /* the expiry thread: ends waiting asynchronous method calls at their deadline */
+    pthread_t expiry;
+    bool expiry_started, stopping;
+    pthread_cond_t expiry_changed;
 };
 
 /* Device IDs: the store, the ring and the operator's API use lower case; the wire uses the
@@ -198,6 +209,61 @@ static void on_twin_reported(struct iothub *h, const char *device, long rid, con
     twin_row_free(&t);
 }
 
+static void unlink_call(struct iothub *h, struct method_call *m)
+{
+    for (struct method_call **p = &h->calls; *p; p = &(*p)->next)
+        if (*p == m) {
+            *p = m->next;
+            return;
+        }
+}
+
+/* An asynchronous call is over (err 0: answered; else -ETIMEDOUT or -ESHUTDOWN): tells its
+ * owner, under the lock (so a cancel that finds it gone knows the owner was told), and frees it. */
+static void finish_call(struct iothub *h, struct method_call *m, int err)
+{
+    unlink_call(h, m);
+    char *payload = m->payload;
+    m->payload = NULL;
+    m->on_done(m->on_done_cls, err, m->status, err ? NULL : payload, m->method, m->timeout_s);
+    if (err)
+        free(payload);
+    free(m);
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* The expiry thread: sleeps until the earliest deadline of an asynchronous call (or a change),
+ * ends the calls whose deadline passed with -ETIMEDOUT. */
+static void *expire_calls(void *arg)
+{
+    struct iothub *h = arg;
+    pthread_mutex_lock(&h->lock);
+    while (!h->stopping) {
+        struct timespec now, earliest = {0, 0};
+        bool any = false;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (struct method_call *m = h->calls, *next; m; m = next) {
+            next = m->next;
+            if (!m->on_done)
+                continue;
+            if (!before(&now, &m->deadline))
+                finish_call(h, m, -ETIMEDOUT);
+            else if (!any || before(&m->deadline, &earliest))
+                earliest = m->deadline, any = true;
+        }
+        if (any)
+            pthread_cond_timedwait(&h->expiry_changed, &h->lock, &earliest);
+        else
+            pthread_cond_wait(&h->expiry_changed, &h->lock);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
 static void on_method_response(struct iothub *h, const char *device, const char *topic, const void *payload, size_t len)
 {
     int status = 0;
@@ -212,7 +278,10 @@ static void on_method_response(struct iothub *h, const char *device, const char 
         m->done = true;
         m->status = status;
         m->payload = strndup(payload, len);
-        pthread_cond_broadcast(&h->changed);
+        if (m->on_done)
+            finish_call(h, m, 0);
+        else
+            pthread_cond_broadcast(&h->changed);
         break;
     }
     pthread_mutex_unlock(&h->lock);
@@ -375,7 +444,14 @@ int iothub_start(struct clouddb *db, const char *data_dir, const char *tls_cert_
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&h->changed, &ca);
+    pthread_cond_init(&h->expiry_changed, &ca);
     pthread_condattr_destroy(&ca);
+    h->expiry_started = pthread_create(&h->expiry, NULL, expire_calls, h) == 0;
+    if (!h->expiry_started) {
+        snprintf(why, why_size, "cannot start the IoT Hub stand-in's method-call timer thread");
+        iothub_stop(h);
+        return -EAGAIN;
+    }
     char broker[64], *secret = NULL;
     uint16_t port = 0;
     err = mqttbroker_read_listen(data_dir, broker, &port);
@@ -428,6 +504,14 @@ void iothub_stop(struct iothub *h)
 {
     if (!h)
         return;
+    iothub_fail_waiting(h);
+    if (h->expiry_started) {
+        pthread_mutex_lock(&h->lock);
+        h->stopping = true;
+        pthread_cond_signal(&h->expiry_changed);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->expiry, NULL);
+    }
     mqtt_loop_stop(h->loop);
     if (h->m)
         mosquitto_destroy(h->m);
@@ -439,8 +523,22 @@ void iothub_stop(struct iothub *h)
         free(m->payload), free(m);
     }
     pthread_cond_destroy(&h->changed);
+    pthread_cond_destroy(&h->expiry_changed);
     pthread_mutex_destroy(&h->lock);
     free(h);
+}
+
+void iothub_fail_waiting(struct iothub *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->lock);
+    for (struct method_call *m = h->calls, *next; m; m = next) {
+        next = m->next;
+        if (m->on_done)
+            finish_call(h, m, -ESHUTDOWN);
+    }
+    pthread_mutex_unlock(&h->lock);
 }
 
 /* ---- the operator's side -------------------------------------------------------------------- */
@@ -553,6 +651,51 @@ int iothub_invoke(struct iothub *h, const char *device_id, const char *method, c
     pthread_mutex_unlock(&h->lock);
     free(m->payload), free(m);
     return err;
+}
+
+int iothub_invoke_async(struct iothub *h, const char *device_id, const char *method, const char *payload_json,
+                        unsigned timeout_s, iothub_method_done *done, void *cls, uint64_t *op)
+{
+    if (!method[0] || strpbrk(method, "/+#?") || strlen(method) > IOTHUB_METHOD_MAX)
+        return -EINVAL;
+    struct method_call *m = calloc(1, sizeof *m);
+    if (!m)
+        return -ENOMEM;
+    snprintf(m->device, sizeof m->device, "%s", device_id);
+    snprintf(m->method, sizeof m->method, "%s", method);
+    m->timeout_s = timeout_s;
+    m->on_done = done;
+    m->on_done_cls = cls;
+    clock_gettime(CLOCK_MONOTONIC, &m->deadline);
+    m->deadline.tv_sec += timeout_s;
+    pthread_mutex_lock(&h->lock);
+    m->op = ++h->next_op;
+    snprintf(m->rid, sizeof m->rid, "%llu", (unsigned long long)++h->next_rid);
+    char topic[512];
+    snprintf(topic, sizeof topic, "$iothub/methods/POST/%s/?$rid=%s", method, m->rid);
+    int err = publish(h, device_id, topic, payload_json, payload_json ? strlen(payload_json) : 0, 0);
+    if (!err) {
+        m->next = h->calls;
+        h->calls = m;
+        *op = m->op;
+        pthread_cond_signal(&h->expiry_changed);
+    }
+    pthread_mutex_unlock(&h->lock);
+    if (err)
+        free(m);
+    return err;
+}
+
+void iothub_invoke_cancel(struct iothub *h, uint64_t op)
+{
+    pthread_mutex_lock(&h->lock);
+    for (struct method_call *m = h->calls; m; m = m->next)
+        if (m->on_done && m->op == op) {
+            unlink_call(h, m);
+            free(m->payload), free(m);
+            break;
+        }
+    pthread_mutex_unlock(&h->lock);
 }
 
 struct bag {

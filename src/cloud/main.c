@@ -249,6 +249,7 @@ int main(int argc, char **argv)
         int sig = 0;
         sigwait(&set, &sig);
         fprintf(stderr, "sphere-cloud: stopping (signal %d)\n", sig);
+        iothub_fail_waiting(iot); /* parked method calls are answered before the HTTP side stops */
         cloud_http_stop(h);
         cloud_set_iothub(s, NULL);
         iothub_stop(iot);

@@ -66,6 +66,20 @@ int iothub_twin_update_desired(struct iothub *h, const char *device_id, const st
  * text, malloc'd; "null" when the device sent none). */
 int iothub_invoke(struct iothub *h, const char *device_id, const char *method, const char *payload_json, unsigned timeout_s,
                   int *status, char **payload);
+/* Direct methods answered later, holding no thread: publishes the call and returns (0, *op
+ * names it), or fails at once (-EINVAL a bad name, the broker's error) without calling `done`.
+ * `done` is called exactly once, from another thread and under the hub's lock (it must not call
+ * back into the hub): err 0 with the device's status and payload (JSON text, taken; NULL when
+ * none), -ETIMEDOUT after timeout_s, or -ESHUTDOWN from iothub_fail_waiting / iothub_stop;
+ * `method` and `timeout_s` are the call's own. iothub_invoke_cancel(op) drops a call that has
+ * not ended; once it returns, `done` is not running and never will for that op. */
+#define IOTHUB_METHOD_MAX 255
+typedef void iothub_method_done(void *cls, int err, int status, char *payload, const char *method, unsigned timeout_s);
+int iothub_invoke_async(struct iothub *h, const char *device_id, const char *method, const char *payload_json,
+                        unsigned timeout_s, iothub_method_done *done, void *cls, uint64_t *op);
+void iothub_invoke_cancel(struct iothub *h, uint64_t op);
+/* Ends every waiting asynchronous call with -ESHUTDOWN (before the HTTP side stops). */
+void iothub_fail_waiting(struct iothub *h);
 /* Sends a C2D message (QoS 1; queued by the broker while the device is away). props: a JSON object
  * of strings or NULL; content_encoding may be NULL. *message_id gets the ID (37 bytes). */
 int iothub_c2d_send(struct iothub *h, const char *device_id, const char *data, const struct json_value *props,

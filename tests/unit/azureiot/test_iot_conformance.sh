@@ -18,7 +18,7 @@ command -v mosquitto >/dev/null || command -v /usr/sbin/mosquitto >/dev/null || 
 export OPENSPHERE_HOME=$(mktemp -d) OPENSPHERE_CONFIG_DIR=$(mktemp -d)
 work=$(mktemp -d) out=$(mktemp) err=$(mktemp)
 data=$work/cloud
-probes=()
+probes=() parked=()
 cleanup() { for p in "${probes[@]}"; do kill "$p" 2>/dev/null; done; cloud_cleanup; rm -f "$out" "$err"; }
 trap cleanup EXIT
 
@@ -81,6 +81,24 @@ run 0 iot invoke-method --device-id "$ID_d1" --method noSuchMethod --payload '{}
 check "an unknown method answers -1 {}" "jq -e '.status == -1 and .payload == {}' '$out' >/dev/null"
 run 1 iot invoke-method --device-id "$ID_d1" --method silent --payload '{}' --timeout 2
 has "$err" "did not answer"
+
+# Calls waiting for a device hold no HTTP worker and no database connection (the connection is
+# parked): 24 calls to a silent method (twice the service's 12 workers) wait out their 6 s while
+# other requests, and a method the device answers, are served at once; then each ends 504.
+for i in $(seq 1 24); do
+  "$sphere" iot invoke-method --device-id "$ID_d1" --method silent --payload "$i" --timeout 6 >"$work/park$i.out" 2>&1 &
+  parked+=($!)
+done
+sleep 1
+t0=$(date +%s%N)
+run 0 iot twin show --device-id "$ID_d1" -o json
+run 0 iot invoke-method --device-id "$ID_d1" --method displayAlert --payload '"meanwhile"' -o json
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "with 24 method calls waiting, a twin read and an answered method took ${ms} ms (< 2000)" "[ $ms -lt 2000 ]"
+timed_out=0
+for p in "${parked[@]}"; do wait "$p" && continue; timed_out=$((timed_out + 1)); done
+same "$timed_out" 24 "waiting method calls that ended 'did not answer' (exit 1)"
+check "each waiting call said the device did not answer within 6 s" "[ \$(grep -l 'did not answer silent within 6 s' $work/park*.out | wc -l) = 24 ]"
 
 # ---- telemetry with custom properties, seen by monitor-events ------------------------------------
 say d1 'send {"temperature":21.5} iothub-creation-time-utc=2025-03-01T12:00:00Z unit=deg C'
@@ -189,4 +207,18 @@ expect d4 '^status AUTHENTICATED OK$'
 expect d4 '^twin COMPLETE '
 say d4 'send {"via":"connection string"}'
 expect d4 '^confirm OK '
+
+# ---- the service stops with method calls waiting: they are answered 503, the stop is prompt ----
+parked=()
+for i in 1 2 3; do
+  "$sphere" iot invoke-method --device-id "$ID_d1" --method silent --timeout 120 >"$work/stop$i.out" 2>&1 &
+  parked+=($!)
+done
+sleep 1
+t0=$(date +%s%N)
+cloud_stop
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "the service stopped in ${ms} ms with 3 method calls waiting (< 5000)" "[ $ms -lt 5000 ]"
+for p in "${parked[@]}"; do wait "$p"; done
+check "waiting calls were told the service is stopping" "[ \$(grep -l 'service is stopping' $work/stop*.out | wc -l) = 3 ]"
 summary
