@@ -83,7 +83,7 @@ run 1 iot invoke-method --device-id "$ID_d1" --method silent --payload '{}' --ti
 has "$err" "did not answer"
 
 # Calls waiting for a device hold no HTTP worker and no database connection (the connection is
-# parked): 24 calls to a silent method (twice the service's 12 workers) wait out their 6 s while
+# parked): 24 calls to a silent method (6 times the 4 HTTP threads with SQLite) wait out their 6 s while
 # other requests, and a method the device answers, are served at once; then each ends 504.
 for i in $(seq 1 24); do
   "$sphere" iot invoke-method --device-id "$ID_d1" --method silent --payload "$i" --timeout 6 >"$work/park$i.out" 2>&1 &
