@@ -134,7 +134,8 @@ static void method_answered(void *cls, int err, int status, char *payload, const
     cloud_later_answer(cls, &rs);
 }
 
-static void method_cancel(void *cls, uint64_t op) { iothub_invoke_cancel(cls, op); }
+/* cloud_later_cancel_with for a parked method call or event poll: cls is the hub. */
+static void method_cancel(void *cls, uint64_t op) { iothub_cancel(cls, op); }
 
 /* POST /v1/iot/devices/{id}/methods. Through the HTTP server the call waits for the device with
  * the connection parked (no worker thread, no database connection held): a slow or absent device
@@ -217,6 +218,37 @@ static unsigned long long arg_number(struct cloud_call *x, const char *name, uns
     return v && *v && *end ? fallback : n;
 }
 
+/* {"events":[…],"next"} into rs from the poll's array text. */
+static void events_response(struct cloud_response *rs, int err, const char *array, size_t len, uint64_t next)
+{
+    struct json_value *events = NULL, *o = json_new_object();
+    struct diag_list diags = {0};
+    if (!err && json_parse(array, len, NULL, "events", &diags, &events) != 0)
+        err = -EIO;
+    diag_list_free(&diags);
+    if (err || !o) {
+        json_free(events), json_free(o);
+        cloud_fail(rs, 500, err == -ENOMEM || !o ? "out-of-memory" : "store-failed", "the event stream failed: %s",
+                   strerror(err ? -err : ENOMEM));
+        return;
+    }
+    cloud_put(o, "events", events);
+    cloud_put(o, "next", json_new_int((int64_t)next));
+    rs->status = 200;
+    rs->json = o;
+}
+
+/* iothub_events_done for a parked poll: cls is the request's cloud_later. */
+static void events_answered(void *cls, int err, const char *array, uint64_t next)
+{
+    struct cloud_response rs = {0};
+    events_response(&rs, err, array, array ? strlen(array) : 0, next);
+    cloud_later_answer(cls, &rs);
+}
+
+/* GET /v1/iot/events: a long poll. Through the HTTP server a poll with nothing to answer yet is
+ * parked (no thread, no database connection held) until an event for it comes or `wait` ends;
+ * without it (rq->later NULL) the poll waits here, at most 5 s. */
 static void h_events(struct cloud_call *x)
 {
     const char *arg = x->rq->arg ? x->rq->arg(x->rq, "deviceId") : NULL;
@@ -225,30 +257,27 @@ static void h_events(struct cloud_call *x)
     if (device && !device_known(x, device))
         return;
     unsigned long long after = arg_number(x, "after", 0), wait = arg_number(x, "wait", 0);
-    /* The HTTP threads serve several connections each: a long wait would hold up the others on
-     * the same thread, so a poll waits at most 5 s (events are returned as soon as they come). */
-    if (wait > 5)
-        wait = 5;
-    /* The store connection is not needed while waiting: give it back for the others. */
-    clouddb_release(x->s->db, x->c);
     struct strbuf sb = {0};
-    uint64_t next = 0;
-    int err = iothub_events(x->s->iot, device, after, (unsigned)wait, 256, &sb, &next);
-    x->c = clouddb_acquire(x->s->db);
-    struct json_value *events = NULL, *o = json_new_object();
-    struct diag_list diags = {0};
-    if (!err && json_parse(sb.data, sb.len, NULL, "events", &diags, &events) != 0)
-        err = -EIO;
-    diag_list_free(&diags);
-    strbuf_free(&sb);
-    if (err || !o) {
-        json_free(events), json_free(o);
-        cloud_call_store_failed(x, err ? err : -ENOMEM);
-        return;
+    uint64_t next = 0, op = 0;
+    int err;
+    if (x->rq->later) {
+        if (wait > 60)
+            wait = 60;
+        err = iothub_events_async(x->s->iot, device, after, (unsigned)wait, 256, events_answered, x->rq->later, &sb, &next, &op);
+        if (!err && op) {
+            cloud_later_cancel_with(x->rq->later, method_cancel, x->s->iot, op);
+            x->rs->later = true;
+            return;
+        }
+    } else {
+        if (wait > 5)
+            wait = 5;
+        clouddb_release(x->s->db, x->c); /* not needed while waiting */
+        err = iothub_events(x->s->iot, device, after, (unsigned)wait, 256, &sb, &next);
+        x->c = clouddb_acquire(x->s->db);
     }
-    cloud_put(o, "events", events);
-    cloud_put(o, "next", json_new_int((int64_t)next));
-    cloud_call_reply(x, 200, o);
+    events_response(x->rs, err, sb.data, sb.len, next);
+    strbuf_free(&sb);
 }
 
 void cloud_iot_route(struct cloud_call *x)

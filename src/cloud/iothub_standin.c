@@ -39,6 +39,19 @@ struct method_call {
     unsigned timeout_s;
 };
 
+/* A parked event poll (iothub_events_async), answered on the next matching event or at its
+ * deadline. */
+struct event_wait {
+    struct event_wait *next;
+    char device[ID_MAX + 1]; /* lower case; "" for every device */
+    uint64_t after, op;
+    size_t max, n;
+    struct strbuf out; /* the answer so far: "[" and n events */
+    struct timespec deadline;
+    iothub_events_done *done;
+    void *cls;
+};
+
 struct ring_event {
     uint64_t seq;
     char device[ID_MAX + 1];
@@ -56,6 +69,7 @@ struct iothub {
     struct ring_event ring[IOTHUB_RING];
     uint64_t next_seq; /* the sequence number of the next event; the first is 1 */
     struct method_call *calls;
+    struct event_wait *event_waits;
     uint64_t next_rid, next_op;
     /* the expiry thread: ends waiting asynchronous method calls at their deadline */
     pthread_t expiry;
@@ -209,6 +223,77 @@ static void on_twin_reported(struct iothub *h, const char *device, long rid, con
     twin_row_free(&t);
 }
 
+/* ---- the event ring and polls answered later -------------------------------------------- */
+
+/* Where a reader of the ring stands: `after` moved to the oldest event still held when it
+ * fell behind, and to the newest when it asks from the future ("from now"). Under the lock. */
+static uint64_t ring_position(const struct iothub *h, uint64_t after)
+{
+    uint64_t oldest = h->next_seq > IOTHUB_RING ? h->next_seq - IOTHUB_RING : 1;
+    if (after >= h->next_seq)
+        after = h->next_seq - 1;
+    if (after + 1 < oldest)
+        after = oldest - 1;
+    return after;
+}
+
+/* Appends the events of device_id (NULL: all) after *after, at most max, to out (elements of a
+ * JSON array, *n counts them) and moves *after past what it looked at. Under the lock. */
+static int collect_events(const struct iothub *h, const char *device_id, uint64_t *after, size_t max, struct strbuf *out,
+                          size_t *n)
+{
+    int err = 0;
+    for (uint64_t s = *after + 1; !err && s < h->next_seq && *n < max; s++) {
+        const struct ring_event *e = &h->ring[s % IOTHUB_RING];
+        *after = s;
+        if (device_id && strcmp(e->device, device_id))
+            continue;
+        err = (*n ? strbuf_puts(out, ",") : 0) || strbuf_puts(out, e->json) ? -ENOMEM : 0;
+        (*n)++;
+    }
+    return err;
+}
+
+/* After a wait with nothing for the reader, what arrived for others is skipped: *after moves to
+ * the last event before the first one of device_id. Under the lock. */
+static void skip_others(const struct iothub *h, const char *device_id, uint64_t *after)
+{
+    for (uint64_t s = *after + 1; s < h->next_seq; s++) {
+        if (!device_id || !strcmp(h->ring[s % IOTHUB_RING].device, device_id))
+            break;
+        *after = s;
+    }
+}
+
+/* Ends a parked poll with what it has (its array closed), under the lock, and frees it. */
+static void finish_event_wait(struct iothub *h, struct event_wait *w, int err)
+{
+    for (struct event_wait **p = &h->event_waits; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    if (!err && !w->n)
+        skip_others(h, w->device[0] ? w->device : NULL, &w->after);
+    err = err ? err : strbuf_puts(&w->out, "]") ? -ENOMEM : 0;
+    w->done(w->cls, err, err ? NULL : w->out.data, w->after);
+    strbuf_free(&w->out);
+    free(w);
+}
+
+/* A new event is in the ring: parked polls that want it are answered. Under the lock. */
+static void wake_event_waits(struct iothub *h)
+{
+    for (struct event_wait *w = h->event_waits, *next; w; w = next) {
+        next = w->next;
+        int err = collect_events(h, w->device[0] ? w->device : NULL, &w->after, w->max, &w->out, &w->n);
+        if (err || w->n)
+            finish_event_wait(h, w, err);
+    }
+}
+
+/* ---- method calls answered later ---------------------------------------------------------- */
+
 static void unlink_call(struct iothub *h, struct method_call *m)
 {
     for (struct method_call **p = &h->calls; *p; p = &(*p)->next)
@@ -255,6 +340,13 @@ static void *expire_calls(void *arg)
             else if (!any || before(&m->deadline, &earliest))
                 earliest = m->deadline, any = true;
         }
+        for (struct event_wait *w = h->event_waits, *next; w; w = next) {
+            next = w->next;
+            if (!before(&now, &w->deadline))
+                finish_event_wait(h, w, 0);
+            else if (!any || before(&w->deadline, &earliest))
+                earliest = w->deadline, any = true;
+        }
         if (any)
             pthread_cond_timedwait(&h->expiry_changed, &h->lock, &earliest);
         else
@@ -300,6 +392,7 @@ static void on_telemetry(struct iothub *h, const char *device, const char *bag, 
         e->json = strbuf_detach(&sb);
         h->next_seq++;
         pthread_cond_broadcast(&h->changed);
+        wake_event_waits(h);
     } else {
         fprintf(stderr, "sphere-cloud: iot: dropped a telemetry message of device %.16s...: malformed properties\n", device);
     }
@@ -538,6 +631,8 @@ void iothub_fail_waiting(struct iothub *h)
         if (m->on_done)
             finish_call(h, m, -ESHUTDOWN);
     }
+    while (h->event_waits)
+        finish_event_wait(h, h->event_waits, 0); /* an empty answer: the poll is simply over */
     pthread_mutex_unlock(&h->lock);
 }
 
@@ -686,13 +781,20 @@ int iothub_invoke_async(struct iothub *h, const char *device_id, const char *met
     return err;
 }
 
-void iothub_invoke_cancel(struct iothub *h, uint64_t op)
+void iothub_cancel(struct iothub *h, uint64_t op)
 {
     pthread_mutex_lock(&h->lock);
     for (struct method_call *m = h->calls; m; m = m->next)
         if (m->on_done && m->op == op) {
             unlink_call(h, m);
             free(m->payload), free(m);
+            break;
+        }
+    for (struct event_wait **p = &h->event_waits; *p; p = &(*p)->next)
+        if ((*p)->op == op) {
+            struct event_wait *w = *p;
+            *p = w->next;
+            strbuf_free(&w->out), free(w);
             break;
         }
     pthread_mutex_unlock(&h->lock);
@@ -761,35 +863,59 @@ int iothub_events(struct iothub *h, const char *device_id, uint64_t after, unsig
         device_id = lower;
     }
     pthread_mutex_lock(&h->lock);
-    uint64_t oldest = h->next_seq > IOTHUB_RING ? h->next_seq - IOTHUB_RING : 1;
-    if (after >= h->next_seq) /* "from now" */
-        after = h->next_seq - 1;
-    if (after + 1 < oldest)
-        after = oldest - 1;
+    after = ring_position(h, after);
     int err = strbuf_puts(out, "[");
     size_t n = 0;
     for (;;) {
-        for (uint64_t s = after + 1; !err && s < h->next_seq && n < max; s++) {
-            const struct ring_event *e = &h->ring[s % IOTHUB_RING];
-            after = s;
-            if (device_id && strcmp(e->device, device_id))
-                continue;
-            err = (n++ ? strbuf_puts(out, ",") : 0) || strbuf_puts(out, e->json) ? -ENOMEM : 0;
-        }
+        err = err ? err : collect_events(h, device_id, &after, max, out, &n);
         if (err || n || pthread_cond_timedwait(&h->changed, &h->lock, &until) == ETIMEDOUT)
             break;
     }
-    /* After a timeout, what arrived during the last wait is not yet looked at: say where we are. */
-    if (!err && !n) {
-        for (uint64_t s = after + 1; s < h->next_seq; s++) {
-            const struct ring_event *e = &h->ring[s % IOTHUB_RING];
-            if (device_id && strcmp(e->device, device_id))
-                after = s;
-            else
-                break;
-        }
-    }
+    if (!err && !n)
+        skip_others(h, device_id, &after);
     pthread_mutex_unlock(&h->lock);
     *next = after;
     return err ? err : strbuf_puts(out, "]") ? -ENOMEM : 0;
+}
+
+/* ---- event polls answered later ---------------------------------------------------------- */
+
+int iothub_events_async(struct iothub *h, const char *device_id, uint64_t after, unsigned wait_s, size_t max,
+                        iothub_events_done *done, void *cls, struct strbuf *out, uint64_t *next, uint64_t *op)
+{
+    struct event_wait *w = calloc(1, sizeof *w);
+    if (!w)
+        return -ENOMEM;
+    if (device_id)
+        cased(device_id, w->device, tolower);
+    pthread_mutex_lock(&h->lock);
+    w->after = ring_position(h, after);
+    int err = strbuf_puts(&w->out, "[");
+    err = err ? err : collect_events(h, w->device[0] ? w->device : NULL, &w->after, max, &w->out, &w->n);
+    *op = 0;
+    if (!err && !w->n && wait_s) { /* nothing yet: parked until an event or the deadline */
+        w->max = max;
+        w->done = done;
+        w->cls = cls;
+        w->op = *op = ++h->next_op;
+        clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+        w->deadline.tv_sec += wait_s;
+        w->next = h->event_waits;
+        h->event_waits = w;
+        pthread_cond_signal(&h->expiry_changed);
+        pthread_mutex_unlock(&h->lock);
+        return 0;
+    }
+    if (!err && !w->n)
+        skip_others(h, w->device[0] ? w->device : NULL, &w->after);
+    pthread_mutex_unlock(&h->lock);
+    err = err ? err : strbuf_puts(&w->out, "]") ? -ENOMEM : 0;
+    if (!err) {
+        *out = w->out;
+        *next = w->after;
+    } else {
+        strbuf_free(&w->out);
+    }
+    free(w);
+    return err;
 }

@@ -67,18 +67,19 @@ int iothub_twin_update_desired(struct iothub *h, const char *device_id, const st
 int iothub_invoke(struct iothub *h, const char *device_id, const char *method, const char *payload_json, unsigned timeout_s,
                   int *status, char **payload);
 /* Direct methods answered later, holding no thread: publishes the call and returns (0, *op
- * names it), or fails at once (-EINVAL a bad name, the broker's error) without calling `done`.
+ * names it for iothub_cancel), or fails at once (-EINVAL a bad name, the broker's error) without calling `done`.
  * `done` is called exactly once, from another thread and under the hub's lock (it must not call
  * back into the hub): err 0 with the device's status and payload (JSON text, taken; NULL when
  * none), -ETIMEDOUT after timeout_s, or -ESHUTDOWN from iothub_fail_waiting / iothub_stop;
- * `method` and `timeout_s` are the call's own. iothub_invoke_cancel(op) drops a call that has
- * not ended; once it returns, `done` is not running and never will for that op. */
+ * `method` and `timeout_s` are the call's own. iothub_cancel(op) drops a call or poll that has
+ * not ended; once it returns, its `done` is not running and never will. */
 #define IOTHUB_METHOD_MAX 255
 typedef void iothub_method_done(void *cls, int err, int status, char *payload, const char *method, unsigned timeout_s);
 int iothub_invoke_async(struct iothub *h, const char *device_id, const char *method, const char *payload_json,
                         unsigned timeout_s, iothub_method_done *done, void *cls, uint64_t *op);
-void iothub_invoke_cancel(struct iothub *h, uint64_t op);
-/* Ends every waiting asynchronous call with -ESHUTDOWN (before the HTTP side stops). */
+void iothub_cancel(struct iothub *h, uint64_t op);
+/* Ends every waiting asynchronous call with -ESHUTDOWN and every parked event poll with what it
+ * has (before the HTTP side stops). */
 void iothub_fail_waiting(struct iothub *h);
 /* Sends a C2D message (QoS 1; queued by the broker while the device is away). props: a JSON object
  * of strings or NULL; content_encoding may be NULL. *message_id gets the ID (37 bytes). */
@@ -88,6 +89,13 @@ int iothub_c2d_send(struct iothub *h, const char *device_id, const char *data, c
  * to wait_s for the first: a JSON array appended to out; *next gets the sequence to ask after next. */
 int iothub_events(struct iothub *h, const char *device_id, uint64_t after, unsigned wait_s, size_t max, struct strbuf *out,
                   uint64_t *next);
+/* The same poll answered later: when events are there already, or wait_s is 0, *out gets the
+ * JSON array and *next (*op 0, `done` never called). Otherwise the poll is parked (*op names it)
+ * and `done` is called once, under the hub's lock, from another thread: err 0 with the array
+ * text (not taken) and next, when a matching event comes or after wait_s (then an empty array). */
+typedef void iothub_events_done(void *cls, int err, const char *json_array, uint64_t next);
+int iothub_events_async(struct iothub *h, const char *device_id, uint64_t after, unsigned wait_s, size_t max,
+                        iothub_events_done *done, void *cls, struct strbuf *out, uint64_t *next, uint64_t *op);
 
 /* ---- pure helpers (iothub_doc.c; unit-tested and fuzzed) ---------------------------------- */
 

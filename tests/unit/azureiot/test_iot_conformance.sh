@@ -103,6 +103,22 @@ check "each waiting call said the device did not answer within 6 s" "[ \$(grep -
 # ---- telemetry with custom properties, seen by monitor-events ------------------------------------
 say d1 'send {"temperature":21.5} iothub-creation-time-utc=2025-03-01T12:00:00Z unit=deg C'
 expect d1 '^confirm OK '
+# Event polls with nothing to answer are parked too: 8 watchers (twice the 4 HTTP threads) do
+# not slow a twin read, and one event wakes every one of them.
+watchers=()
+for i in $(seq 1 8); do
+  "$sphere" iot monitor-events --device-id "$ID_d1" --timeout 5 -o json >"$work/watch$i.json" 2>&1 &
+  watchers+=($!)
+done
+sleep 1.5
+t0=$(date +%s%N)
+run 0 iot twin show --device-id "$ID_d1" -o json
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "with 8 event polls waiting, a twin read took ${ms} ms (< 1000)" "[ $ms -lt 1000 ]"
+say d1 'send {"parked":"poll"}'
+expect d1 '^confirm OK '
+for p in "${watchers[@]}"; do wait "$p"; done
+check "each of the 8 watchers saw the event" "[ \$(grep -l '\"parked\":\"poll\"' $work/watch*.json | wc -l) = 8 ]"
 "$sphere" iot monitor-events --device-id "$ID_d1" --timeout 3 --from-start -o json > "$work/events.json" 2>"$err"
 check "monitor-events shows the telemetry with its properties, decoded" \
   "jq -se 'map(select(.payload.temperature == 21.5)) | .[0] | .properties[\"iothub-creation-time-utc\"] == \"2025-03-01T12:00:00Z\" and .properties.unit == \"deg\" and .systemProperties.ct == \"application/json\" and .systemProperties.ce == \"utf-8\"' '$work/events.json' >/dev/null"
