@@ -293,6 +293,33 @@ static void gpio_sets_arrive_in_order_and_promptly(void **state)
     board_destroy(b);
 }
 
+/* Asks a line for its set ring ('M'): the memfd received, or -1 when the board answered 0 with
+ * no descriptor (anything else fails the test). */
+static int ask_ring(int fd)
+{
+    uint8_t ask[2] = {'M', 0}, yes = 7;
+    union {
+        struct cmsghdr h;
+        char space[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {&yes, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+                       .msg_controllen = sizeof control.space};
+    assert_int_equal(send(fd, ask, 2, MSG_NOSIGNAL), 2);
+    assert_int_equal(recvmsg(fd, &m, 0), 1);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (yes == 0) {
+        assert_null(c);
+        return -1;
+    }
+    assert_int_equal(yes, 1);
+    assert_non_null(c);
+    int memfd;
+    memcpy(&memfd, CMSG_DATA(c), sizeof memfd);
+    return memfd;
+}
+
 /* How many "gpio-ring" memfds this process (the board runs in it) holds open. */
 static int open_gpio_rings(void)
 {
@@ -321,19 +348,7 @@ static void gpio_mirror_lines_have_no_set_ring(void **state)
     assert_int_equal(board_create(&b), 0);
     int fd = board_gpio_open_mirror(b, 9, 0, &app_a);
     assert_true(fd >= 0);
-    uint8_t ask[2] = {'M', 0}, yes = 7;
-    union {
-        struct cmsghdr h;
-        char space[CMSG_SPACE(sizeof(int))];
-    } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = {&yes, 1};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
-                       .msg_controllen = sizeof control.space};
-    assert_int_equal(send(fd, ask, 2, MSG_NOSIGNAL), 2);
-    assert_int_equal(recvmsg(fd, &m, 0), 1);
-    assert_int_equal(yes, 0);
-    assert_null(CMSG_FIRSTHDR(&m));
+    assert_int_equal(ask_ring(fd), -1); /* 'M' answered 0, no descriptor */
     assert_int_equal(open_gpio_rings(), 0);
     int app_fd = board_gpio_open(b, 10, BOARD_OUTPUT, 0, &app_a); /* an app's output: one ring */
     assert_true(app_fd >= 0);
@@ -363,22 +378,8 @@ static void gpio_ring_sets_arrive_in_order_and_promptly(void **state)
     assert_int_equal(board_create(&b), 0);
     int fd = board_gpio_open(b, 8, BOARD_OUTPUT, 1, &app_a);
     assert_true(fd >= 0);
-    uint8_t ask[2] = {'M', 0}, yes = 0;
-    union {
-        struct cmsghdr h;
-        char space[CMSG_SPACE(sizeof(int))];
-    } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = {&yes, 1};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
-                       .msg_controllen = sizeof control.space};
-    assert_int_equal(send(fd, ask, 2, MSG_NOSIGNAL), 2);
-    assert_int_equal(recvmsg(fd, &m, 0), 1);
-    assert_int_equal(yes, 1);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    assert_non_null(c);
-    int memfd;
-    memcpy(&memfd, CMSG_DATA(c), sizeof memfd);
+    int memfd = ask_ring(fd);
+    assert_true(memfd >= 0);
     assert_int_equal(ftruncate(memfd, 0), -1); /* sealed: the board's mapping cannot be cut */
     assert_int_equal(ftruncate(memfd, 2 * BOARD_GPIO_RING_BYTES), -1);
     struct board_gpio_ring *r = mmap(NULL, BOARD_GPIO_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
