@@ -234,11 +234,13 @@ static int run_monitor(const struct cli_invocation *inv)
     if (!cli_flag(inv, "from-start") && inv->output != CLI_OUTPUT_JSON)
         fprintf(stderr, "Starting event monitor, filtering on device: %s, use ctrl-c to stop...\n", cli_value(inv, "device-id"));
     while (!rc) {
-        long wait = end ? (long)(end - time(NULL)) : 2;
+        /* A poll waits on the service, parked, until an event comes (then it is answered at
+         * once) or `wait` ends: 20 s at most, well inside the client's 45 s timeout. */
+        long wait = end ? (long)(end - time(NULL)) : 20;
         if (end && wait <= 0)
             break;
         char path[512];
-        snprintf(path, sizeof path, "/v1/iot/events?deviceId=%s&after=%llu&wait=%ld", esc, after, wait > 2 ? 2 : wait);
+        snprintf(path, sizeof path, "/v1/iot/events?deviceId=%s&after=%llu&wait=%ld", esc, after, wait > 20 ? 20 : wait);
         struct cloudresp resp;
         rc = cloudcli_call(&c, "GET", path, NULL, &resp);
         if (rc)
