@@ -437,7 +437,9 @@ static void h_checkin(struct cloud_call *x)
         {NEWEST_TARGETS, device, 2, &newest},
         {cloud_rollout_view_sql, device, 1, &view},
     };
-    int err = clouddb_exec_batch(x->c, batch, 3);
+    /* Soft state (clouddb_exec_batch_soft, docs/cloud.md "Durability"): the device sends all of it
+     * again at its next check-in; what the answer promises is only read here. */
+    int err = clouddb_exec_batch_soft(x->c, batch, 3);
     free(installed);
     bool updates = false;
     struct clouddb_rows r;

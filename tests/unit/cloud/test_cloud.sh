@@ -77,6 +77,23 @@ expect_api '403 *forbidden*' "$devtoken" GET /v1/products                 # a de
 expect_api '403 *forbidden*' "$acme" POST /v1/device/checkin -H 'Content-Type: application/json' -d '{}'
 expect_api '400 *bad-checkin*' "$devtoken" POST /v1/device/checkin -H 'Content-Type: application/json' -d '{"installed":7}'
 
+# ---- durability (docs/cloud.md): a check-in commits without waiting for the WAL flush, nothing else
+if [ "$backend" = postgresql ]; then # a trigger notes the synchronous_commit each write ran under
+  sql "CREATE TABLE commit_log (n BIGSERIAL, what TEXT); CREATE FUNCTION log_commit() RETURNS trigger LANGUAGE plpgsql AS
+       \$\$ BEGIN INSERT INTO commit_log (what) VALUES (TG_TABLE_NAME || ':' || current_setting('synchronous_commit')); RETURN NULL; END \$\$;
+       CREATE TRIGGER log_devices AFTER UPDATE ON devices FOR EACH ROW EXECUTE FUNCTION log_commit();
+       CREATE TRIGGER log_deployments AFTER INSERT ON deployments FOR EACH ROW EXECUTE FUNCTION log_commit();"
+  for i in 1 2 3; do # on the same pooled connections: the check-in's setting must not outlive its transaction
+    expect_api '200 *' "$devtoken" POST /v1/device/checkin -H 'Content-Type: application/json' -d '{"installed":[]}'
+    expect_api '201 *' "$acme" POST /v1/device-groups/Bare/Canary/deployments -H 'Content-Type: application/json' -d '{"images":[]}'
+  done
+  run 0 device assign --device-id "$FT2" --device-group "Widget/Field Test"
+  got=$(sql "SELECT string_agg(what, ' ' ORDER BY n) FROM commit_log")
+  want="devices:off deployments:on devices:off deployments:on devices:off deployments:on devices:on"
+  [ "$got" = "$want" ] && ok || bad "synchronous_commit per write: got '$got', want '$want'"
+  sql "DROP TRIGGER log_devices ON devices; DROP TRIGGER log_deployments ON deployments; DROP TABLE commit_log;"
+fi
+
 # ---- images --------------------------------------------------------------------------------
 app() { # app NAME CID [pack args] — packs $work/NAME.ip (SDK-signed)
   local name=$1 cid=$2 dir=$work/$1; shift 2
