@@ -140,17 +140,19 @@ static bool need(struct cloud_call *x, char kind)
     return false;
 }
 
-/* A device's check-in with a token (POST /v1/device/checkin): the token looked up in the same
- * round trip as the check-in (cloud_deploy_checkin_send, whose write takes effect only for a token
- * that passes the checks below, made there in SQL), then authenticated exactly as by
+/* A device's check-in with a token (POST /v1/device/checkin) to PostgreSQL: the token looked up
+ * in the same round trip as the check-in (cloud_deploy_checkin_send, whose write takes effect only
+ * for a token that passes the checks below, made there in SQL), then authenticated exactly as by
  * authenticate, at the same time `now`. False when x is not such a request (or its body not a
- * check-in): route it as any other. */
+ * check-in), or the store is SQLite, where there is no round trip to save and the token-keyed
+ * statements cost more than looking the token up first: route it as any other. */
 static bool route_checkin(struct cloud_call *x)
 {
     const struct cloud_request *rq = x->rq;
     char kind = 0, hash[65], now[24];
     if (!(x->nseg == 3 && cloud_call_is(x, 1, "device") && cloud_call_is(x, 2, "checkin") && cloud_call_method(x, "POST")) ||
-        rq->device_cert_refused || !cloud_token_parse(rq->authorization, &kind))
+        !clouddb_batch_saves_round_trips(x->s->db) || rq->headers_only || rq->device_cert_refused ||
+        !cloud_token_parse(rq->authorization, &kind))
         return false;
     token_hash(rq->authorization, hash);
     cloud_now_text(now);

@@ -458,9 +458,10 @@ static void checkin_answer(struct cloud_call *x, struct clouddb_rows *d, struct 
     cloud_call_reply(x, 200, o);
 }
 
-/* A check-in authenticated beforehand (cloud.c's authenticate, its own round trip): a device with
- * its certificate alone, or a body that is not a check-in (answered 400 or 415). A check-in with
- * a token goes through cloud_deploy_checkin_send instead. */
+/* A check-in authenticated beforehand (cloud.c's authenticate, its own round trip): every
+ * check-in with SQLite; with PostgreSQL a device with its certificate alone, or a body that is
+ * not a check-in (answered 400 or 415), a check-in with a token going through
+ * cloud_deploy_checkin_send instead. */
 static void h_checkin(struct cloud_call *x)
 {
     struct cloud_checkin ci;

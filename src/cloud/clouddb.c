@@ -94,6 +94,7 @@ struct clouddb {
 
 const char *clouddb_backend(const struct clouddb *db) { return db->backend == BACKEND_PG ? "postgresql" : "sqlite"; }
 int clouddb_pool_size(const struct clouddb *db) { return db->size; }
+bool clouddb_batch_saves_round_trips(const struct clouddb *db) { return db->backend == BACKEND_PG; }
 const char *clouddb_last_error(const struct clouddb_conn *c) { return c->last_error; }
 
 void clouddb_rows_free(struct clouddb_rows *rows)

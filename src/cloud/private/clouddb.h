@@ -45,6 +45,9 @@ void clouddb_close(struct clouddb *db);
 const char *clouddb_backend(const struct clouddb *db);
 /* How many connections the pool holds (the HTTP service runs as many request threads). */
 int clouddb_pool_size(const struct clouddb *db);
+/* Whether clouddb_exec_batch sends its statements in one round trip to a server (PostgreSQL),
+ * rather than running them one after the other in this process (SQLite). */
+bool clouddb_batch_saves_round_trips(const struct clouddb *db);
 
 struct clouddb_conn *clouddb_acquire(struct clouddb *db);
 void clouddb_release(struct clouddb *db, struct clouddb_conn *c);
