@@ -50,6 +50,23 @@ static bool authenticate_device_cert(struct cloud_call *x)
     return found;
 }
 
+/* After x's token was accepted: a device's token with a certificate, or alone. */
+static bool device_credentials(struct cloud_call *x)
+{
+    /* A token and a certificate must name the same device: a device's token with another
+     * device's certificate is refused. */
+    if (x->rq->device_cert && x->kind == 'd' && strcmp(x->subject, x->rq->device_cert) != 0) {
+        memset(x->tenant, 0, sizeof x->tenant), memset(x->subject, 0, sizeof x->subject), x->kind = 0;
+        cloud_call_fail(x, 401, "certificate-mismatch", "the device certificate names another device than the token");
+        return false;
+    }
+    if (x->kind == 'd' && x->rq->device_cert)
+        cloud_access_note_device_cert(x);
+    else if (x->kind == 'd') /* a device token alone: refused once the device has shown its certificate */
+        return cloud_access_device_token_allowed(x);
+    return true;
+}
+
 static bool authenticate(struct cloud_call *x)
 {
     if (x->rq->device_cert_refused) {
@@ -59,19 +76,38 @@ static bool authenticate(struct cloud_call *x)
     }
     if (x->rq->device_cert && !x->rq->authorization)
         return authenticate_device_cert(x);
-    bool ok = authenticate_token(x);
-    /* A token and a certificate must name the same device: a device's token with another
-     * device's certificate is refused. */
-    if (ok && x->rq->device_cert && x->kind == 'd' && strcmp(x->subject, x->rq->device_cert) != 0) {
-        memset(x->tenant, 0, sizeof x->tenant), memset(x->subject, 0, sizeof x->subject), x->kind = 0;
-        cloud_call_fail(x, 401, "certificate-mismatch", "the device certificate names another device than the token");
+    return authenticate_token(x) && device_credentials(x);
+}
+
+/* The hash the store keeps of the token in Authorization header h (cloud_token_parse accepted it). */
+static void token_hash(const char *h, char hash[65])
+{
+    if (!strncmp(h, "Bearer ", 7))
+        h += 7;
+    cloud_sha256_hex(h, strlen(h), hash);
+}
+
+/* x authenticated by r, the rows of CLOUD_TOKEN_SQL for its token, at time `now`: false after
+ * answering 401 (unknown or expired). Takes r. */
+static bool token_from_rows(struct cloud_call *x, struct clouddb_rows *r, long long now)
+{
+    bool found = r->nrows == 1;
+    if (found && clouddb_cell(r, 0, 3) && strtoll(clouddb_cell(r, 0, 3), NULL, 10) <= now) {
+        clouddb_rows_free(r);
+        cloud_call_fail(x, 401, "token-expired", "the API token has expired; ask another user of the tenant for a new one");
         return false;
     }
-    if (ok && x->kind == 'd' && x->rq->device_cert)
-        cloud_access_note_device_cert(x);
-    else if (ok && x->kind == 'd') /* a device token alone: refused once the device has shown its certificate */
-        ok = cloud_access_device_token_allowed(x);
-    return ok;
+    if (found) {
+        snprintf(x->tenant, sizeof x->tenant, "%s", clouddb_cell(r, 0, 0));
+        x->kind = clouddb_cell(r, 0, 1)[0];
+        snprintf(x->subject, sizeof x->subject, "%s", clouddb_cell(r, 0, 2));
+        x->cert_seen_known = x->kind == 'd';
+        snprintf(x->cert_seen, sizeof x->cert_seen, "%s", clouddb_cell(r, 0, 4) ? clouddb_cell(r, 0, 4) : "");
+    }
+    clouddb_rows_free(r);
+    if (!found)
+        cloud_call_fail(x, 401, "unauthenticated", "the API token is not valid (revoked, or for another server)");
+    return found;
 }
 
 static bool authenticate_token(struct cloud_call *x)
@@ -83,36 +119,16 @@ static bool authenticate_token(struct cloud_call *x)
                                                      : "this request needs an API token (Authorization: Bearer os1....)");
         return false;
     }
-    if (!strncmp(h, "Bearer ", 7))
-        h += 7;
     char hash[65];
-    cloud_sha256_hex(h, strlen(h), hash);
+    token_hash(h, hash);
     struct clouddb_rows r;
     /* With a device's token comes its certificate record (cloud_access.c): one round trip, not two. */
-    int err = cloud_call_query(x, "SELECT t.tenant_id, t.kind, t.subject, t.expires, dc.first_seen FROM tokens t "
-                                  "LEFT JOIN device_certificates dc ON t.kind = 'd' AND dc.device_id = t.subject WHERE t.hash = $1",
-                               PARAMS(hash), &r);
+    int err = cloud_call_query(x, CLOUD_TOKEN_SQL, PARAMS(hash), &r);
     if (err) {
         cloud_call_store_failed(x, err);
         return false;
     }
-    bool found = r.nrows == 1;
-    if (found && clouddb_cell(&r, 0, 3) && strtoll(clouddb_cell(&r, 0, 3), NULL, 10) <= (long long)time(NULL)) {
-        clouddb_rows_free(&r);
-        cloud_call_fail(x, 401, "token-expired", "the API token has expired; ask another user of the tenant for a new one");
-        return false;
-    }
-    if (found) {
-        snprintf(x->tenant, sizeof x->tenant, "%s", clouddb_cell(&r, 0, 0));
-        x->kind = clouddb_cell(&r, 0, 1)[0];
-        snprintf(x->subject, sizeof x->subject, "%s", clouddb_cell(&r, 0, 2));
-        x->cert_seen_known = x->kind == 'd';
-        snprintf(x->cert_seen, sizeof x->cert_seen, "%s", clouddb_cell(&r, 0, 4) ? clouddb_cell(&r, 0, 4) : "");
-    }
-    clouddb_rows_free(&r);
-    if (!found)
-        cloud_call_fail(x, 401, "unauthenticated", "the API token is not valid (revoked, or for another server)");
-    return found;
+    return token_from_rows(x, &r, (long long)time(NULL));
 }
 
 static bool need(struct cloud_call *x, char kind)
@@ -122,6 +138,34 @@ static bool need(struct cloud_call *x, char kind)
     cloud_call_fail(x, 403, "forbidden", kind == 'u' ? "this request needs a user's token, not a device's"
                                                      : "this request needs a device's token, not a user's");
     return false;
+}
+
+/* A device's check-in with a token (POST /v1/device/checkin) to PostgreSQL: the token looked up
+ * in the same round trip as the check-in (cloud_deploy_checkin_send, whose write takes effect only
+ * for a token that passes the checks below, made there in SQL), then authenticated exactly as by
+ * authenticate, at the same time `now`. False when x is not such a request (or its body not a
+ * check-in), or the store is SQLite, where there is no round trip to save and the token-keyed
+ * statements cost more than looking the token up first: route it as any other. */
+static bool route_checkin(struct cloud_call *x)
+{
+    const struct cloud_request *rq = x->rq;
+    char kind = 0, hash[65], now[24];
+    if (!(x->nseg == 3 && cloud_call_is(x, 1, "device") && cloud_call_is(x, 2, "checkin") && cloud_call_method(x, "POST")) ||
+        !clouddb_batch_saves_round_trips(x->s->db) || rq->headers_only || rq->device_cert_refused ||
+        !cloud_token_parse(rq->authorization, &kind))
+        return false;
+    token_hash(rq->authorization, hash);
+    cloud_now_text(now);
+    struct cloud_checkin_batch b;
+    int err = cloud_deploy_checkin_send(x, hash, now, &b);
+    if (err == -EINVAL)
+        return false;
+    if (err)
+        cloud_call_store_failed(x, err);
+    else if (token_from_rows(x, &b.token, strtoll(now, NULL, 10)) && device_credentials(x) && need(x, 'd'))
+        cloud_deploy_checkin_answer(x, &b);
+    cloud_deploy_checkin_discard(&b); /* what answer did not take */
+    return true;
 }
 
 /* ---- tenants (at start-up) ---------------------------------------------------------------- */
@@ -326,7 +370,7 @@ static void route(struct cloud_call *x)
         cloud_call_fail(x, 404, "no-such-endpoint", "no endpoint %s (the API is under /v1/)", x->rq->path);
         return;
     }
-    if (!authenticate(x))
+    if (route_checkin(x) || !authenticate(x))
         return;
     if (cloud_call_is(x, 1, "whoami") && x->nseg == 2) {
         if (cloud_call_method(x, "GET"))

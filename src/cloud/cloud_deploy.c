@@ -331,13 +331,14 @@ void cloud_deploy_create(struct cloud_call *x, const char *group)
 
 /* ---- devices checking in ------------------------------------------------------------------ */
 
-/* The images of the newest deployment of device $1's group ($2 its tenant): its target set
- * when no staged rollout decides otherwise. */
-#define NEWEST_TARGETS                                                                                                \
+/* The images of the newest deployment of device DEV's group (TENANT its tenant; both SQL
+ * expressions): its target set when no staged rollout decides otherwise. */
+#define NEWEST_TARGETS_OF(DEV, TENANT)                                                                                \
     "SELECT i.id, i.component_id, i.name, i.sha256, i.size FROM deployment_images di "                                \
-    "JOIN images i ON i.id = di.image_id AND i.tenant_id = $2 WHERE di.deployment_id = "                              \
-    "(SELECT id FROM deployments WHERE group_id = (SELECT group_id FROM devices WHERE id = $1) ORDER BY seq DESC "    \
-    "LIMIT 1) ORDER BY i.component_id"
+    "JOIN images i ON i.id = di.image_id AND i.tenant_id = " TENANT " WHERE di.deployment_id = "                      \
+    "(SELECT id FROM deployments WHERE group_id = (SELECT group_id FROM devices WHERE id = " DEV ") ORDER BY seq "    \
+    "DESC LIMIT 1) ORDER BY i.component_id"
+#define NEWEST_TARGETS NEWEST_TARGETS_OF("$1", "$2")
 
 /* The device's own row as target_set reads it: claimed, group, its group's app_update and name,
  * app_development (a SELECT for downloads, the RETURNING of a check-in's UPDATE). */
@@ -404,45 +405,36 @@ static char *installed_text(const struct cloud_checkin *ci)
     return strbuf_detach(&sb);
 }
 
+/* The body of a check-in or report into ci: 0, or the status to refuse it with (415 or 400) and
+ * why. */
+static unsigned checkin_body(const struct cloud_call *x, struct cloud_checkin *ci, char *why, size_t size)
+{
+    if (x->rq->body_len && (!x->rq->content_type || strncasecmp(x->rq->content_type, "application/json", 16))) {
+        snprintf(why, size, "this endpoint takes application/json");
+        return 415;
+    }
+    return cloud_parse_checkin((const char *)x->rq->body, x->rq->body_len, ci, why, size) != 0 ? 400 : 0;
+}
+
 static bool parse_checkin(struct cloud_call *x, struct cloud_checkin *ci)
 {
     char why[256] = "";
-    if (x->rq->body_len && (!x->rq->content_type || strncasecmp(x->rq->content_type, "application/json", 16))) {
-        cloud_call_fail(x, 415, "media-type", "this endpoint takes application/json");
-        return false;
-    }
-    if (cloud_parse_checkin((const char *)x->rq->body, x->rq->body_len, ci, why, sizeof why) != 0) {
-        cloud_call_fail(x, 400, "bad-checkin", "%s", why);
-        return false;
-    }
-    return true;
+    unsigned status = checkin_body(x, ci, why, sizeof why);
+    if (status)
+        cloud_call_fail(x, status, status == 415 ? "media-type" : "bad-checkin", "%s", why);
+    return status == 0;
 }
 
-static void h_checkin(struct cloud_call *x)
+/* Answers a check-in from its batch's rows: d (the device's DEVICE_VIEW, none when it is gone),
+ * newest and view as for targets_of. All three are taken. */
+static void checkin_answer(struct cloud_call *x, struct clouddb_rows *d, struct clouddb_rows *newest,
+                           struct clouddb_rows *view)
 {
-    struct cloud_checkin ci;
-    if (!parse_checkin(x, &ci))
-        return;
-    char now[24], group[64];
-    cloud_now_text(now);
-    char *installed = installed_text(&ci);
-    struct clouddb_rows d, newest, view; /* one round trip and one transaction: the check-in recorded, the
-                                          * device and its group read back, the newest deployment's images,
-                                          * the staged rollout governing it */
-    const char *device[] = {x->subject, x->tenant, now, installed, ci.os_version[0] ? ci.os_version : NULL,
-                            ci.app_development ? "1" : "0"};
-    struct clouddb_stmt batch[] = {
-        {"UPDATE devices SET last_checkin = $3, reported = $4, os_version = $5, app_development = $6 "
-         "WHERE id = $1 AND tenant_id = $2 RETURNING " DEVICE_VIEW, device, 6, &d},
-        {NEWEST_TARGETS, device, 2, &newest},
-        {cloud_rollout_view_sql, device, 1, &view},
-    };
-    int err = clouddb_exec_batch(x->c, batch, 3);
-    free(installed);
+    char group[64];
     bool updates = false;
     struct clouddb_rows r;
-    err = err ? err : targets_of(x, &d, &newest, &view, &updates, group, sizeof group, &r, true);
-    clouddb_rows_free(&d);
+    int err = targets_of(x, d, newest, view, &updates, group, sizeof group, &r, true);
+    clouddb_rows_free(d);
     if (err) {
         cloud_call_store_failed(x, err);
         return;
@@ -464,6 +456,90 @@ static void h_checkin(struct cloud_call *x)
     if (o)
         json_object_append(o, "nextCheckInSeconds", json_new_int(CLOUD_CHECKIN_SECONDS));
     cloud_call_reply(x, 200, o);
+}
+
+/* A check-in authenticated beforehand (cloud.c's authenticate, its own round trip): every
+ * check-in with SQLite; with PostgreSQL a device with its certificate alone, or a body that is
+ * not a check-in (answered 400 or 415), a check-in with a token going through
+ * cloud_deploy_checkin_send instead. */
+static void h_checkin(struct cloud_call *x)
+{
+    struct cloud_checkin ci;
+    if (!parse_checkin(x, &ci))
+        return;
+    char now[24];
+    cloud_now_text(now);
+    char *installed = installed_text(&ci);
+    struct clouddb_rows d, newest, view; /* one round trip and one transaction: the check-in recorded, the
+                                          * device and its group read back, the newest deployment's images,
+                                          * the staged rollout governing it */
+    const char *device[] = {x->subject, x->tenant, now, installed, ci.os_version[0] ? ci.os_version : NULL,
+                            ci.app_development ? "1" : "0"};
+    struct clouddb_stmt batch[] = {
+        {"UPDATE devices SET last_checkin = $3, reported = $4, os_version = $5, app_development = $6 "
+         "WHERE id = $1 AND tenant_id = $2 RETURNING " DEVICE_VIEW, device, 6, &d},
+        {NEWEST_TARGETS, device, 2, &newest},
+        {cloud_rollout_view_sql, device, 1, &view},
+    };
+    /* Soft state (clouddb_exec_batch_soft, docs/cloud.md "Durability"): the device sends all of it
+     * again at its next check-in; what the answer promises is only read here. */
+    int err = clouddb_exec_batch_soft(x->c, batch, 3);
+    free(installed);
+    if (err) {
+        cloud_call_store_failed(x, err);
+        return;
+    }
+    checkin_answer(x, &d, &newest, &view);
+}
+
+/* A check-in's UPDATE keyed by its token ($1 its hash, $2 now): it changes the device only when
+ * the token passes every check cloud.c's authentication makes — a device's token, not expired at
+ * $2, and either the certificate presented ($6, a device ID) is the token's device, or none is
+ * presented and the device has none on record ($7 '1': the token fallback, where that does not
+ * matter). Otherwise it changes nothing and returns no row. */
+#define CHECKIN_BY_TOKEN                                                                                              \
+    "UPDATE devices SET last_checkin = $2, reported = $3, os_version = $4, app_development = $5 "                     \
+    "WHERE tenant_id = " CLOUD_TOKEN_TENANT " AND id = (SELECT t.subject FROM tokens t WHERE t.hash = $1 AND "        \
+    "t.kind = 'd' AND (t.expires IS NULL OR t.expires > $2) AND (CAST($6 AS TEXT) IS NULL OR t.subject = $6) AND "    \
+    "(CAST($6 AS TEXT) IS NOT NULL OR CAST($7 AS TEXT) = '1' OR NOT EXISTS "                                          \
+    "(SELECT 1 FROM device_certificates dc WHERE dc.device_id = t.subject))) RETURNING " DEVICE_VIEW
+
+int cloud_deploy_checkin_send(struct cloud_call *x, const char *token_hash, const char *now, struct cloud_checkin_batch *b)
+{
+    memset(b, 0, sizeof *b);
+    struct cloud_checkin ci;
+    char why[256];
+    if (checkin_body(x, &ci, why, sizeof why))
+        return -EINVAL;
+    char *installed = installed_text(&ci);
+    const char *p[] = {token_hash, now, installed, ci.os_version[0] ? ci.os_version : NULL, ci.app_development ? "1" : "0",
+                       x->rq->device_cert, x->s->device_token_fallback ? "1" : "0"};
+    /* One round trip and one transaction (soft state, as in h_checkin): the token, the check-in
+     * recorded, the device and its group read back, the newest deployment's images, the staged
+     * rollout governing it. */
+    struct clouddb_stmt batch[] = {
+        {CLOUD_TOKEN_SQL, p, 1, &b->token},
+        {CHECKIN_BY_TOKEN, p, 7, &b->device},
+        {NEWEST_TARGETS_OF(CLOUD_TOKEN_SUBJECT, CLOUD_TOKEN_TENANT), p, 1, &b->newest},
+        {cloud_rollout_view_by_token_sql, p, 1, &b->view},
+    };
+    int err = clouddb_exec_batch_soft(x->c, batch, 4);
+    free(installed);
+    return err;
+}
+
+void cloud_deploy_checkin_answer(struct cloud_call *x, struct cloud_checkin_batch *b)
+{
+    clouddb_rows_free(&b->token);
+    checkin_answer(x, &b->device, &b->newest, &b->view);
+}
+
+void cloud_deploy_checkin_discard(struct cloud_checkin_batch *b)
+{
+    clouddb_rows_free(&b->token);
+    clouddb_rows_free(&b->device);
+    clouddb_rows_free(&b->newest);
+    clouddb_rows_free(&b->view);
 }
 
 static void h_report(struct cloud_call *x)

@@ -791,12 +791,14 @@ static int device_minute(struct cloud_call *x, const char *device_id, unsigned *
     "SELECT " ROLLOUT_COLUMNS ", rd.phase, rd.status" ROLLOUT_FROM                                                     \
     "LEFT JOIN rollout_devices rd ON rd.rollout_id = r.id AND rd.device_id = $2 "                                      \
     "WHERE r.to_deployment = (SELECT id FROM deployments WHERE group_id = $1 ORDER BY seq DESC LIMIT 1)"
-/* The same when the group is not known yet: the device's own. */
-#define GOVERNING_OWN_GROUP                                                                                            \
+/* The same when the group is not known yet: the device's own (DEV: an SQL expression of the
+ * device's ID). */
+#define GOVERNING_OWN_GROUP_OF(DEV)                                                                                    \
     "SELECT " ROLLOUT_COLUMNS ", rd.phase, rd.status" ROLLOUT_FROM                                                     \
-    "LEFT JOIN rollout_devices rd ON rd.rollout_id = r.id AND rd.device_id = $1 "                                      \
+    "LEFT JOIN rollout_devices rd ON rd.rollout_id = r.id AND rd.device_id = " DEV " "                                \
     "WHERE r.to_deployment = (SELECT id FROM deployments WHERE group_id = "                                            \
-    "(SELECT group_id FROM devices WHERE id = $1) ORDER BY seq DESC LIMIT 1)"
+    "(SELECT group_id FROM devices WHERE id = " DEV ") ORDER BY seq DESC LIMIT 1)"
+#define GOVERNING_OWN_GROUP GOVERNING_OWN_GROUP_OF("$1")
 
 struct device_view {
     bool governed;
@@ -863,6 +865,7 @@ static int fill_view(struct cloud_call *x, int err, struct clouddb_rows *rows, c
 }
 
 const char *const cloud_rollout_view_sql = GOVERNING_OWN_GROUP;
+const char *const cloud_rollout_view_by_token_sql = GOVERNING_OWN_GROUP_OF(CLOUD_TOKEN_SUBJECT);
 
 /* cloud_rollout_target once the device's view v is read (err: reading it failed). */
 static int target_from_view(struct cloud_call *x, const struct device_view *v, int err, bool record,

@@ -94,6 +94,7 @@ struct clouddb {
 
 const char *clouddb_backend(const struct clouddb *db) { return db->backend == BACKEND_PG ? "postgresql" : "sqlite"; }
 int clouddb_pool_size(const struct clouddb *db) { return db->size; }
+bool clouddb_batch_saves_round_trips(const struct clouddb *db) { return db->backend == BACKEND_PG; }
 const char *clouddb_last_error(const struct clouddb_conn *c) { return c->last_error; }
 
 void clouddb_rows_free(struct clouddb_rows *rows)
@@ -317,11 +318,16 @@ static int pg_batch_results(struct clouddb_conn *c, struct clouddb_stmt *stmts, 
     return err;
 }
 
+/* The first statement of a soft batch: synchronous_commit off until the end of this transaction
+ * only (set_config's is_local; the next transaction on the connection is synchronous again). */
+#define SOFT_COMMIT_SQL "SELECT set_config('synchronous_commit', 'off', true)"
+
 /* One round trip: every statement prepared beforehand (PQprepare is not allowed in a pipeline),
- * then sent in pipeline mode with one sync, so they also run as one implicit transaction. */
+ * then sent in pipeline mode with one sync, so they also run as one implicit transaction. The
+ * caller put SOFT_COMMIT_SQL first for a soft batch. */
 static int pg_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n)
 {
-    char names[CLOUDDB_BATCH_MAX][16];
+    char names[CLOUDDB_BATCH_MAX + 1][16];
     for (size_t i = 0; i < n; i++) {
         int err = pg_prepared(c, stmts[i].sql, stmts[i].nparams, names[i]);
         if (err == -ENOSPC) { /* no room to prepare: one statement after the other */
@@ -368,7 +374,7 @@ int clouddb_exec(struct clouddb_conn *c, const char *sql, const char *const *par
     return c->backend == BACKEND_PG ? pg_exec(c, sql, params, nparams, rows) : lite_exec(c, sql, params, nparams, rows);
 }
 
-int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n)
+static int batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n, bool soft)
 {
     if (n > CLOUDDB_BATCH_MAX)
         return -EINVAL;
@@ -376,7 +382,11 @@ int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_
         if (stmts[i].rows)
             memset(stmts[i].rows, 0, sizeof *stmts[i].rows);
     int err = 0;
-    if (c->backend == BACKEND_PG)
+    if (c->backend == BACKEND_PG && soft) {
+        struct clouddb_stmt all[CLOUDDB_BATCH_MAX + 1] = {{SOFT_COMMIT_SQL, NULL, 0, NULL}};
+        memcpy(all + 1, stmts, n * sizeof *stmts);
+        err = pg_batch(c, all, n + 1);
+    } else if (c->backend == BACKEND_PG)
         err = pg_batch(c, stmts, n);
     else
         for (size_t i = 0; i < n && !err; i++)
@@ -385,6 +395,10 @@ int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_
         clouddb_rows_free(stmts[i].rows);
     return err;
 }
+
+int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n) { return batch(c, stmts, n, false); }
+
+int clouddb_exec_batch_soft(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n) { return batch(c, stmts, n, true); }
 
 int clouddb_begin(struct clouddb_conn *c)
 {

@@ -127,6 +127,16 @@ void cloud_lower_guid(const char *in, char out[GUID_TEXT_LEN + 1]);
 
 /* ---- IDs, tokens, time (cloud_call.c) ---------------------------------------------------------- */
 
+/* The token whose hash is $1, with a device's certificate record (cloud_access.c): tenant_id,
+ * kind, subject, expires, first_seen. cloud.c authenticates from these rows; a check-in sends it
+ * in the same round trip as its own statements (cloud_deploy_checkin_send). */
+#define CLOUD_TOKEN_SQL                                                                                                \
+    "SELECT t.tenant_id, t.kind, t.subject, t.expires, dc.first_seen FROM tokens t LEFT JOIN device_certificates dc "  \
+    "ON t.kind = 'd' AND dc.device_id = t.subject WHERE t.hash = $1"
+/* In a statement sent with CLOUD_TOKEN_SQL: the subject and tenant of that token ($1 its hash). */
+#define CLOUD_TOKEN_SUBJECT "(SELECT subject FROM tokens WHERE hash = $1)"
+#define CLOUD_TOKEN_TENANT "(SELECT tenant_id FROM tokens WHERE hash = $1)"
+
 /* A random (version 4) GUID. 0 or -EIO (no random bytes). */
 int cloud_new_id(char out[GUID_TEXT_LEN + 1]);
 /* A fresh token "os1.<kind>.<64 hex>" of `kind` ('u' or 'd') into out and its SHA-256 (hex, what the
@@ -146,6 +156,21 @@ void cloud_deploy_route_images(struct cloud_call *x);
 void cloud_deploy_list(struct cloud_call *x, const char *group);
 void cloud_deploy_create(struct cloud_call *x, const char *group);
 void cloud_deploy_route_device(struct cloud_call *x);
+/* A device's check-in in one round trip with its token's lookup (cloud.c, route_checkin): send
+ * runs CLOUD_TOKEN_SQL ($1 token_hash) and the check-in's statements, keyed by that token, whose
+ * write takes effect only for a token that passes every check authentication makes (a device's,
+ * not expired, the certificate presented (x->rq->device_cert) that token's device, or none
+ * presented and none on record unless the token fallback is on), at time `now`. 0 with b->token
+ * the token's rows; -EINVAL when the body is not a check-in (nothing sent, nothing answered: the
+ * caller authenticates as for any request, then cloud_deploy_route_device answers 400 or 415);
+ * else the store's error. Then either answer (x authenticated by b->token: x->tenant, x->subject)
+ * or discard; both free b. */
+struct cloud_checkin_batch {
+    struct clouddb_rows token, device, newest, view;
+};
+int cloud_deploy_checkin_send(struct cloud_call *x, const char *token_hash, const char *now, struct cloud_checkin_batch *b);
+void cloud_deploy_checkin_answer(struct cloud_call *x, struct cloud_checkin_batch *b);
+void cloud_deploy_checkin_discard(struct cloud_checkin_batch *b);
 /* cloud_access.c — a user's /v1/users[/{id or name}] (list, create, revoke) and /v1/tokens/revoke;
  * DELETE /v1/devices/{id} (id: normalised); the audit line of a refused request (status >= 400). */
 void cloud_access_route_users(struct cloud_call *x);

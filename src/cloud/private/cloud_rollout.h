@@ -46,6 +46,8 @@ int cloud_rollout_target(struct cloud_call *x, const char *group_id, bool record
  * caller read already, e.g. in the same round trip as its check-in (the device's own group). The
  * rows are taken (freed). */
 extern const char *const cloud_rollout_view_sql;
+/* The same for the device of the token whose hash is $1 (CLOUD_TOKEN_SUBJECT). */
+extern const char *const cloud_rollout_view_by_token_sql;
 int cloud_rollout_target_rows(struct cloud_call *x, struct clouddb_rows *view, bool record, char dep[GUID_TEXT_LEN + 1]);
 
 /* The device x->subject reported `ok` (or failed) with `installed` image IDs: updates its record

@@ -45,6 +45,9 @@ void clouddb_close(struct clouddb *db);
 const char *clouddb_backend(const struct clouddb *db);
 /* How many connections the pool holds (the HTTP service runs as many request threads). */
 int clouddb_pool_size(const struct clouddb *db);
+/* Whether clouddb_exec_batch sends its statements in one round trip to a server (PostgreSQL),
+ * rather than running them one after the other in this process (SQLite). */
+bool clouddb_batch_saves_round_trips(const struct clouddb *db);
 
 struct clouddb_conn *clouddb_acquire(struct clouddb *db);
 void clouddb_release(struct clouddb *db, struct clouddb_conn *c);
@@ -74,6 +77,17 @@ struct clouddb_stmt {
  * error none of them took effect. With SQLite they run one after the other, each on its own
  * (autocommit) as clouddb_exec would. On error every rows is empty; the first error is returned. */
 int clouddb_exec_batch(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n);
+
+/* clouddb_exec_batch for soft state only: records the client sends again at its next request
+ * anyway (a device's check-in: when it last checked in, what it runs). With PostgreSQL the
+ * batch's transaction commits without waiting for its WAL to reach the disk (synchronous_commit
+ * off for that one transaction; every other transaction on the connection stays synchronous).
+ * PostgreSQL writes its WAL in order, so the next synchronous commit makes it durable too; a
+ * crash of the server or the machine loses at most the last 3 × wal_writer_delay (600 ms by
+ * default) of such records, never a part of one, never a synchronous commit. That is the
+ * durability every commit of the SQLite backend has (WAL, synchronous=NORMAL), where this is
+ * the same as clouddb_exec_batch. docs/cloud.md, "Durability". */
+int clouddb_exec_batch_soft(struct clouddb_conn *c, struct clouddb_stmt *stmts, size_t n);
 
 /* BEGIN / COMMIT / ROLLBACK. */
 int clouddb_begin(struct clouddb_conn *c);

@@ -77,6 +77,42 @@ expect_api '403 *forbidden*' "$devtoken" GET /v1/products                 # a de
 expect_api '403 *forbidden*' "$acme" POST /v1/device/checkin -H 'Content-Type: application/json' -d '{}'
 expect_api '400 *bad-checkin*' "$devtoken" POST /v1/device/checkin -H 'Content-Type: application/json' -d '{"installed":7}'
 
+# A check-in with a token is authenticated in the same round trip as its write: every refusal
+# leaves the device as it was (the write is keyed by the token and its checks), a success writes.
+ft1=${FT1,,}
+probe() { # probe WANT-STATUS-GLOB OS-VERSION TOKEN — a check-in reporting that OS version
+  expect_api "$1" "$3" POST /v1/device/checkin -H 'Content-Type: application/json' -d "{\"installed\":[],\"osVersion\":\"$2\"}"
+}
+os_of_ft1() { sql "SELECT COALESCE(os_version, '-') FROM devices WHERE id = '$ft1'"; }
+probe '200 *' before "$devtoken"; [ "$(os_of_ft1)" = before ] && ok || bad "a check-in did not record its OS version: $(os_of_ft1)"
+sql "UPDATE tokens SET expires = 1 WHERE kind = 'd' AND subject = '$ft1'"
+probe '401 *token-expired*' expired "$devtoken"
+sql "UPDATE tokens SET expires = NULL WHERE kind = 'd' AND subject = '$ft1'"
+sql "INSERT INTO device_certificates (device_id, tenant_id, first_seen) SELECT id, tenant_id, 1 FROM devices WHERE id = '$ft1'"
+probe '401 *certificate-required*' cert-required "$devtoken"
+sql "DELETE FROM device_certificates WHERE device_id = '$ft1'"
+probe '401 *unauthenticated*' unknown "os1.d.$(printf '0%.0s' $(seq 64))"
+probe '403 *forbidden*' user "$acme"
+[ "$(os_of_ft1)" = before ] && ok || bad "a refused check-in changed the device: os_version $(os_of_ft1)"
+probe '200 *' after "$devtoken"; [ "$(os_of_ft1)" = after ] && ok || bad "a check-in after the refusals did not record: $(os_of_ft1)"
+
+# ---- durability (docs/cloud.md): a check-in commits without waiting for the WAL flush, nothing else
+if [ "$backend" = postgresql ]; then # a trigger notes the synchronous_commit each write ran under
+  sql "CREATE TABLE commit_log (n BIGSERIAL, what TEXT); CREATE FUNCTION log_commit() RETURNS trigger LANGUAGE plpgsql AS
+       \$\$ BEGIN INSERT INTO commit_log (what) VALUES (TG_TABLE_NAME || ':' || current_setting('synchronous_commit')); RETURN NULL; END \$\$;
+       CREATE TRIGGER log_devices AFTER UPDATE ON devices FOR EACH ROW EXECUTE FUNCTION log_commit();
+       CREATE TRIGGER log_deployments AFTER INSERT ON deployments FOR EACH ROW EXECUTE FUNCTION log_commit();"
+  for i in 1 2 3; do # on the same pooled connections: the check-in's setting must not outlive its transaction
+    expect_api '200 *' "$devtoken" POST /v1/device/checkin -H 'Content-Type: application/json' -d '{"installed":[]}'
+    expect_api '201 *' "$acme" POST /v1/device-groups/Bare/Canary/deployments -H 'Content-Type: application/json' -d '{"images":[]}'
+  done
+  run 0 device assign --device-id "$FT2" --device-group "Widget/Field Test"
+  got=$(sql "SELECT string_agg(what, ' ' ORDER BY n) FROM commit_log")
+  want="devices:off deployments:on devices:off deployments:on devices:off deployments:on devices:on"
+  [ "$got" = "$want" ] && ok || bad "synchronous_commit per write: got '$got', want '$want'"
+  sql "DROP TRIGGER log_devices ON devices; DROP TRIGGER log_deployments ON deployments; DROP TABLE commit_log;"
+fi
+
 # ---- images --------------------------------------------------------------------------------
 app() { # app NAME CID [pack args] — packs $work/NAME.ip (SDK-signed)
   local name=$1 cid=$2 dir=$work/$1; shift 2
