@@ -135,11 +135,11 @@ static void method_answered(void *cls, int err, int status, char *payload, const
 }
 
 /* cloud_later_cancel_with for a parked method call or event poll: cls is the hub. */
-static void method_cancel(void *cls, uint64_t op) { iothub_cancel(cls, op); }
+static void hub_cancel(void *cls, uint64_t op) { iothub_cancel(cls, op); }
 
-/* POST /v1/iot/devices/{id}/methods. Through the HTTP server the call waits for the device with
- * the connection parked (no worker thread, no database connection held): a slow or absent device
- * costs the service nothing but memory until its timeout. */
+/* POST /v1/iot/devices/{id}/methods. The call waits for the device with the connection parked
+ * (no worker thread, no database connection held): a slow or absent device costs the service
+ * nothing but memory until its timeout. */
 static void h_method(struct cloud_call *x, const char *id)
 {
     if (!cloud_call_method(x, "POST")) {
@@ -163,24 +163,16 @@ static void h_method(struct cloud_call *x, const char *id)
     char method[IOTHUB_METHOD_MAX + 2];
     snprintf(method, sizeof method, "%s", name);
     json_free(body); /* name pointed into it */
-    const char *text = arg.data ? arg.data : "";
-    int err, status = 0;
-    char *answer = NULL;
-    if (x->rq->later) {
-        uint64_t op = 0;
-        err = iothub_invoke_async(x->s->iot, id, method, text, (unsigned)secs, method_answered, x->rq->later, &op);
-        strbuf_free(&arg);
-        if (!err) {
-            cloud_later_cancel_with(x->rq->later, method_cancel, x->s->iot, op);
-            x->rs->later = true;
-            return;
-        }
-    } else {
-        err = strlen(method) > IOTHUB_METHOD_MAX ? -EINVAL
-                                                 : iothub_invoke(x->s->iot, id, method, text, (unsigned)secs, &status, &answer);
-        strbuf_free(&arg);
+    uint64_t op = 0;
+    int err = iothub_invoke_async(x->s->iot, id, method, arg.data ? arg.data : "", (unsigned)secs, method_answered,
+                                  x->rq->later, &op);
+    strbuf_free(&arg);
+    if (err) {
+        method_response(x->rs, err, 0, NULL, method, (unsigned)secs);
+        return;
     }
-    method_response(x->rs, err, status, answer, method, (unsigned)secs);
+    cloud_later_cancel_with(x->rq->later, hub_cancel, x->s->iot, op);
+    x->rs->later = true;
 }
 
 static void h_c2d(struct cloud_call *x, const char *id)
@@ -246,9 +238,8 @@ static void events_answered(void *cls, int err, const char *array, uint64_t next
     cloud_later_answer(cls, &rs);
 }
 
-/* GET /v1/iot/events: a long poll. Through the HTTP server a poll with nothing to answer yet is
- * parked (no thread, no database connection held) until an event for it comes or `wait` ends;
- * without it (rq->later NULL) the poll waits here, at most 5 s. */
+/* GET /v1/iot/events: a long poll. A poll with nothing to answer yet is parked (no thread, no
+ * database connection held) until an event for it comes or `wait` (at most 60 s) ends. */
 static void h_events(struct cloud_call *x)
 {
     const char *arg = x->rq->arg ? x->rq->arg(x->rq, "deviceId") : NULL;
@@ -257,24 +248,15 @@ static void h_events(struct cloud_call *x)
     if (device && !device_known(x, device))
         return;
     unsigned long long after = arg_number(x, "after", 0), wait = arg_number(x, "wait", 0);
+    if (wait > 60)
+        wait = 60;
     struct strbuf sb = {0};
     uint64_t next = 0, op = 0;
-    int err;
-    if (x->rq->later) {
-        if (wait > 60)
-            wait = 60;
-        err = iothub_events_async(x->s->iot, device, after, (unsigned)wait, 256, events_answered, x->rq->later, &sb, &next, &op);
-        if (!err && op) {
-            cloud_later_cancel_with(x->rq->later, method_cancel, x->s->iot, op);
-            x->rs->later = true;
-            return;
-        }
-    } else {
-        if (wait > 5)
-            wait = 5;
-        clouddb_release(x->s->db, x->c); /* not needed while waiting */
-        err = iothub_events(x->s->iot, device, after, (unsigned)wait, 256, &sb, &next);
-        x->c = clouddb_acquire(x->s->db);
+    int err = iothub_events_async(x->s->iot, device, after, (unsigned)wait, 256, events_answered, x->rq->later, &sb, &next, &op);
+    if (!err && op) {
+        cloud_later_cancel_with(x->rq->later, hub_cancel, x->s->iot, op);
+        x->rs->later = true;
+        return;
     }
     events_response(x->rs, err, sb.data, sb.len, next);
     strbuf_free(&sb);

@@ -89,6 +89,16 @@ static bool park(struct upload *up, struct MHD_Connection *c)
     return park;
 }
 
+/* The answer cloud_later_answer stored (the connection sends it). */
+static struct cloud_response take_later_answer(struct upload *up)
+{
+    pthread_mutex_lock(&up->later.lock);
+    struct cloud_response rs = up->later.rs;
+    memset(&up->later.rs, 0, sizeof up->later.rs);
+    pthread_mutex_unlock(&up->later.lock);
+    return rs;
+}
+
 /* The connection ends: a wait still running is dropped (its cancel returns only when no answer
  * can come any more), so the upload can be freed. */
 static void end_later(struct upload *up)
@@ -326,10 +336,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return up->file ? refuse_early(h, c, url, method, up) : MHD_YES;
     }
     if (up->later_used) { /* resumed: the answer came (cloud_later_answer) */
-        pthread_mutex_lock(&up->later.lock);
-        struct cloud_response rs = up->later.rs;
-        memset(&up->later.rs, 0, sizeof up->later.rs);
-        pthread_mutex_unlock(&up->later.lock);
+        struct cloud_response rs = take_later_answer(up);
         enum MHD_Result ret = send_response(c, &rs);
         cloud_response_free(&rs);
         return ret;
@@ -377,10 +384,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             atomic_fetch_add(&h->answering_later, 1);
             if (park(up, c))
                 return MHD_YES;
-            pthread_mutex_lock(&up->later.lock); /* answered before it could be parked */
-            rs = up->later.rs;
-            memset(&up->later.rs, 0, sizeof up->later.rs);
-            pthread_mutex_unlock(&up->later.lock);
+            rs = take_later_answer(up); /* answered before it could be parked */
         }
     }
     enum MHD_Result ret = send_response(c, &rs);

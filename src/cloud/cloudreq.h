@@ -36,7 +36,8 @@ struct cloud_request {
                         * (status 0 means "send the body"); nothing is stored */
     const char *device_cert;  /* the device ID of a verified client certificate (mutual TLS), or NULL */
     bool device_cert_refused; /* a client certificate was presented and failed verification */
-    struct cloud_later *later; /* non-NULL when the answer may come later (see below) */
+    struct cloud_later *later; /* how to answer later (below); set by the HTTP layer on every request
+                                * it routes in full (NULL only with headers_only) */
 };
 
 struct cloud_response {
@@ -49,8 +50,8 @@ struct cloud_response {
 };
 
 /* ---- answering later ----------------------------------------------------------------------
- * A handler that waits on something outside (a device answering a direct method) need not hold
- * an HTTP worker and a database connection meanwhile: when rq->later is set it starts the wait,
+ * A handler that waits on something outside (a device answering a direct method, an event poll)
+ * holds no HTTP worker and no database connection meanwhile: it starts the wait,
  * sets rs->later (no status) and returns; the HTTP layer parks the connection (libmicrohttpd
  * suspend/resume) until cloud_later_answer, which may be called from any thread, once, possibly
  * before the handler has returned. cloud_later_cancel_with names how to drop the wait if the

@@ -27,10 +27,9 @@ struct method_call {
     struct method_call *next;
     char device[ID_MAX + 1];
     char rid[24];
-    bool done;
     int status;
     char *payload;
-    /* answered later (iothub_invoke_async): called once, under the lock, then the call is freed */
+    /* told the outcome once, under the lock, then the call is freed (iothub_invoke_async) */
     iothub_method_done *on_done;
     void *on_done_cls;
     uint64_t op;
@@ -333,8 +332,6 @@ static void *expire_calls(void *arg)
         clock_gettime(CLOCK_MONOTONIC, &now);
         for (struct method_call *m = h->calls, *next; m; m = next) {
             next = m->next;
-            if (!m->on_done)
-                continue;
             if (!before(&now, &m->deadline))
                 finish_call(h, m, -ETIMEDOUT);
             else if (!any || before(&m->deadline, &earliest))
@@ -365,15 +362,11 @@ static void on_method_response(struct iothub *h, const char *device, const char 
     rid += 5;
     pthread_mutex_lock(&h->lock);
     for (struct method_call *m = h->calls; m; m = m->next) {
-        if (m->done || strcmp(m->device, device) || strncmp(m->rid, rid, strlen(m->rid)) || rid[strlen(m->rid)] != '\0')
+        if (strcmp(m->device, device) || strncmp(m->rid, rid, strlen(m->rid)) || rid[strlen(m->rid)] != '\0')
             continue;
-        m->done = true;
         m->status = status;
         m->payload = strndup(payload, len);
-        if (m->on_done)
-            finish_call(h, m, 0);
-        else
-            pthread_cond_broadcast(&h->changed);
+        finish_call(h, m, 0);
         break;
     }
     pthread_mutex_unlock(&h->lock);
@@ -391,7 +384,6 @@ static void on_telemetry(struct iothub *h, const char *device, const char *bag, 
         snprintf(e->device, sizeof e->device, "%s", device);
         e->json = strbuf_detach(&sb);
         h->next_seq++;
-        pthread_cond_broadcast(&h->changed);
         wake_event_waits(h);
     } else {
         fprintf(stderr, "sphere-cloud: iot: dropped a telemetry message of device %.16s...: malformed properties\n", device);
@@ -628,8 +620,7 @@ void iothub_fail_waiting(struct iothub *h)
     pthread_mutex_lock(&h->lock);
     for (struct method_call *m = h->calls, *next; m; m = next) {
         next = m->next;
-        if (m->on_done)
-            finish_call(h, m, -ESHUTDOWN);
+        finish_call(h, m, -ESHUTDOWN);
     }
     while (h->event_waits)
         finish_event_wait(h, h->event_waits, 0); /* an empty answer: the poll is simply over */
@@ -712,42 +703,6 @@ int iothub_twin_update_desired(struct iothub *h, const char *device_id, const st
     return err;
 }
 
-int iothub_invoke(struct iothub *h, const char *device_id, const char *method, const char *payload_json, unsigned timeout_s,
-                  int *status, char **payload)
-{
-    if (!method[0] || strpbrk(method, "/+#?"))
-        return -EINVAL;
-    struct method_call *m = calloc(1, sizeof *m);
-    if (!m)
-        return -ENOMEM;
-    snprintf(m->device, sizeof m->device, "%s", device_id);
-    pthread_mutex_lock(&h->lock);
-    snprintf(m->rid, sizeof m->rid, "%llu", (unsigned long long)++h->next_rid);
-    m->next = h->calls;
-    h->calls = m;
-    char topic[512];
-    snprintf(topic, sizeof topic, "$iothub/methods/POST/%s/?$rid=%s", method, m->rid);
-    int err = publish(h, device_id, topic, payload_json, payload_json ? strlen(payload_json) : 0, 0);
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += timeout_s;
-    while (!err && !m->done)
-        if (pthread_cond_timedwait(&h->changed, &h->lock, &until) == ETIMEDOUT)
-            err = -ETIMEDOUT;
-    if (!err && m->done) {
-        *status = m->status;
-        *payload = m->payload, m->payload = NULL;
-    }
-    for (struct method_call **p = &h->calls; *p; p = &(*p)->next)
-        if (*p == m) {
-            *p = m->next;
-            break;
-        }
-    pthread_mutex_unlock(&h->lock);
-    free(m->payload), free(m);
-    return err;
-}
-
 int iothub_invoke_async(struct iothub *h, const char *device_id, const char *method, const char *payload_json,
                         unsigned timeout_s, iothub_method_done *done, void *cls, uint64_t *op)
 {
@@ -785,7 +740,7 @@ void iothub_cancel(struct iothub *h, uint64_t op)
 {
     pthread_mutex_lock(&h->lock);
     for (struct method_call *m = h->calls; m; m = m->next)
-        if (m->on_done && m->op == op) {
+        if (m->op == op) {
             unlink_call(h, m);
             free(m->payload), free(m);
             break;
@@ -849,33 +804,6 @@ int iothub_c2d_send(struct iothub *h, const char *device_id, const char *data, c
     char topic[IOT_MAX_TOPIC + ID_MAX + 40];
     snprintf(topic, sizeof topic, "devices/%s/messages/devicebound/%s", upper, b.text);
     return publish(h, device_id, topic, data, strlen(data), 1);
-}
-
-int iothub_events(struct iothub *h, const char *device_id, uint64_t after, unsigned wait_s, size_t max, struct strbuf *out,
-                  uint64_t *next)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += wait_s;
-    char lower[ID_MAX + 1];
-    if (device_id) {
-        cased(device_id, lower, tolower);
-        device_id = lower;
-    }
-    pthread_mutex_lock(&h->lock);
-    after = ring_position(h, after);
-    int err = strbuf_puts(out, "[");
-    size_t n = 0;
-    for (;;) {
-        err = err ? err : collect_events(h, device_id, &after, max, out, &n);
-        if (err || n || pthread_cond_timedwait(&h->changed, &h->lock, &until) == ETIMEDOUT)
-            break;
-    }
-    if (!err && !n)
-        skip_others(h, device_id, &after);
-    pthread_mutex_unlock(&h->lock);
-    *next = after;
-    return err ? err : strbuf_puts(out, "]") ? -ENOMEM : 0;
 }
 
 /* ---- event polls answered later ---------------------------------------------------------- */

@@ -62,10 +62,6 @@ int iothub_twin_get(struct iothub *h, const char *device_id, struct json_value *
 /* Merges `patch` (a JSON object; null deletes) into the desired properties, bumps $version and
  * notifies the device. *version gets the new version. */
 int iothub_twin_update_desired(struct iothub *h, const char *device_id, const struct json_value *patch, long *version);
-/* Invokes a direct method and waits up to timeout_s for the answer: *status and *payload (JSON
- * text, malloc'd; "null" when the device sent none). */
-int iothub_invoke(struct iothub *h, const char *device_id, const char *method, const char *payload_json, unsigned timeout_s,
-                  int *status, char **payload);
 /* Direct methods answered later, holding no thread: publishes the call and returns (0, *op
  * names it for iothub_cancel), or fails at once (-EINVAL a bad name, the broker's error) without calling `done`.
  * `done` is called exactly once, from another thread and under the hub's lock (it must not call
@@ -85,12 +81,10 @@ void iothub_fail_waiting(struct iothub *h);
  * of strings or NULL; content_encoding may be NULL. *message_id gets the ID (37 bytes). */
 int iothub_c2d_send(struct iothub *h, const char *device_id, const char *data, const struct json_value *props,
                     const char *content_encoding, char message_id[40]);
-/* Telemetry events with sequence > after (of device_id, or every device when NULL), waiting up
- * to wait_s for the first: a JSON array appended to out; *next gets the sequence to ask after next. */
-int iothub_events(struct iothub *h, const char *device_id, uint64_t after, unsigned wait_s, size_t max, struct strbuf *out,
-                  uint64_t *next);
-/* The same poll answered later: when events are there already, or wait_s is 0, *out gets the
- * JSON array and *next (*op 0, `done` never called). Otherwise the poll is parked (*op names it)
+/* Telemetry events with sequence > after (of device_id, or every device when NULL), at most max,
+ * as a JSON array; next is the sequence to ask after next time. When events are there already,
+ * or wait_s is 0, *out gets the array and *next (*op 0, `done` never called). Otherwise the poll
+ * is parked, holding no thread (*op names it for iothub_cancel)
  * and `done` is called once, under the hub's lock, from another thread: err 0 with the array
  * text (not taken) and next, when a matching event comes or after wait_s (then an empty array). */
 typedef void iothub_events_done(void *cls, int err, const char *json_array, uint64_t next);
